@@ -7,16 +7,25 @@ Every expected failure ends as one clear line on stderr and a non-zero exit, nev
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.errors import NewsbotError
+from bot.errors import ConfigError, NewsbotError
 from bot.model import Article, Figure, Quote
+from bot.ports import SystemClock
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from bot.store.db import Store
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -142,8 +151,237 @@ def cmd_stories(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    from bot.settings import load_settings
+
+    settings = load_settings(args.config)
+    configure_logging(settings.log_level if not args.verbose else "DEBUG", settings.log_format)
+    return settings
+
+
+def configure_logging(level: str, fmt: str) -> None:
+    """Readable lines on stderr by default, JSON lines when configured; stdout stays for alerts."""
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("apscheduler", "alembic", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+class JsonLogFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {
+            "time": datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            payload["exception"] = self.formatException(record.exc_info)
+        return json.dumps(payload, ensure_ascii=False)
+
+
+def _open_store(settings: Settings) -> Store:
+    from bot.store.db import Store
+
+    store = Store(settings.resolved_database_url())
+    store.upgrade()
+    return store
+
+
+def _apply_declared(settings: Settings, store: Store) -> None:
+    """Feeds and subscriptions declared in the config join the store (idempotently)."""
+    from bot.chat.commands import check_feed_url
+    from bot.core.matching import QueryError, parse_topic
+
+    now = SystemClock().now()
+    for feed in settings.feeds:
+        problem = check_feed_url(feed.url)
+        if problem:
+            raise ConfigError(f"[[feeds]] {feed.url!r}: {problem}")
+        store.add_feed(feed.url, feed.title, now)
+    if settings.feeds_opml:
+        from bot.ingest.opml import parse_opml
+
+        for path in settings.feeds_opml:
+            try:
+                outlines = parse_opml(path.read_bytes())
+            except OSError as exc:
+                raise ConfigError(f"feeds_opml: cannot read {path}: {exc.strerror or exc}") from exc
+            for outline in outlines:
+                if check_feed_url(outline.url) is None:
+                    store.add_feed(outline.url, outline.title, now)
+    for sub in settings.subscriptions:
+        try:
+            query = parse_topic(sub.topic, sub.threshold)
+        except QueryError as exc:
+            raise ConfigError(f"[[subscriptions]] topic {sub.topic!r}: {exc}") from exc
+        store.add_subscription(sub.channel, query.name, sub.topic, sub.threshold, "config", now)
+
+
+async def _run(settings: Settings, once: bool) -> int:
+    from bot.chat.console import ConsoleChat
+    from bot.delivery import Deliverer
+    from bot.ingest.fetch import Fetcher, FetchPolicy
+    from bot.pipeline import Pipeline
+
+    store = _open_store(settings)
+    _apply_declared(settings, store)
+    released = store.release_claims()
+    if released:
+        logging.getLogger(__name__).info("resending %d alerts whose delivery was not confirmed", released)
+    clock = SystemClock()
+    console = ConsoleChat()
+    policy = FetchPolicy(
+        user_agent=settings.fetch.user_agent,
+        timeout_seconds=settings.fetch.timeout_seconds,
+        max_bytes=settings.fetch.max_bytes,
+        max_redirects=settings.fetch.max_redirects,
+        allow_private_hosts=tuple(settings.fetch.allow_private_hosts),
+        concurrency=settings.fetch.concurrency,
+        per_host=settings.fetch.per_host,
+    )
+    async with Fetcher(policy) as fetcher:
+        pipeline = Pipeline(settings, store, fetcher)
+        deliverer = Deliverer(store, [console], clock)
+        if once:
+            report = await pipeline.run_cycle(clock.now(), every_feed=True)
+            delivered = await deliverer.deliver()
+            logging.getLogger(__name__).info(
+                "polled %d feeds (%d unchanged, %d failed): %d new entries, %d alerts written, %d delivered",
+                report.polled + report.not_modified + report.failed,
+                report.not_modified,
+                report.failed,
+                report.new_entries,
+                report.alerts,
+                delivered.sent,
+            )
+            return 0
+        from bot.chat.console import run_console_commands
+        from bot.scheduler import Ticker
+
+        ticker = Ticker(pipeline, deliverer, clock, settings.schedule.tick_seconds)
+        ticker.start()
+        try:
+            await run_console_commands(store, console, clock)
+        finally:
+            ticker.stop()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    return asyncio.run(_run(settings, args.once))
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    store = _open_store(settings)
+    store.close()
+    print(f"database is up to date ({settings.resolved_database_url().split('://')[0]})")
+    return 0
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
+
+
+def _feeds_table(store: Store) -> Table:
+    from rich.table import Table
+
+    table = Table("status", "feed", "last poll", "next poll", "last error", box=None, pad_edge=False)
+    for feed in store.list_feeds():
+        table.add_row(
+            feed.status,
+            (feed.title + "\n" if feed.title else "") + feed.url,
+            _when(feed.last_polled_at),
+            "paused" if feed.status == "paused" else _when(feed.next_poll_at),
+            feed.last_error or "",
+        )
+    return table
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from bot.chat.commands import check_feed_url
+
+    settings = _settings(args)
+    store = _open_store(settings)
+    now = SystemClock().now()
+    out = Console(soft_wrap=True)
+    if args.action == "list":
+        if not store.list_feeds():
+            print("no feeds yet; add one with: newsbot feeds add URL")
+            return 0
+        out.print(_feeds_table(store))
+        return 0
+    if args.action == "add":
+        problem = check_feed_url(args.url)
+        if problem:
+            raise NewsbotError(problem)
+        _, added = store.add_feed(args.url, args.title, now)
+        print(("added " if added else "already present: ") + args.url)
+        return 0
+    if args.action == "remove":
+        if not store.remove_feed(args.url):
+            raise NewsbotError(f"no such feed: {args.url}")
+        print(f"removed {args.url}")
+        return 0
+    if args.action == "resume":
+        if not store.resume_feed(args.url, now):
+            raise NewsbotError(f"no such feed: {args.url}")
+        print(f"resumed {args.url}; it is polled at the next tick")
+        return 0
+    if args.action == "import":
+        return _import_opml(store, args.file, now)
+    if args.action == "export":
+        from bot.ingest.opml import OpmlFeed, write_opml
+
+        sys.stdout.write(
+            write_opml([OpmlFeed(url=f.url, title=f.title, category=None) for f in store.list_feeds()])
+        )
+        return 0
+    raise NewsbotError(f"unknown action {args.action}")
+
+
+def _import_opml(store: Store, path: str, now: datetime) -> int:
+    from rich.progress import Progress
+
+    from bot.chat.commands import check_feed_url
+    from bot.ingest.opml import parse_opml
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise NewsbotError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    outlines = parse_opml(data)
+    added = skipped = 0
+    with Progress(transient=True, console=None) as progress:
+        task = progress.add_task("importing feeds", total=len(outlines))
+        for outline in outlines:
+            if check_feed_url(outline.url) is None:
+                _, was_added = store.add_feed(outline.url, outline.title, now)
+                added += was_added
+            else:
+                skipped += 1
+            progress.advance(task)
+    print(
+        f"imported {added} new feeds from {path} ({len(outlines) - added - skipped} already present"
+        + (f", {skipped} skipped: not http(s))" if skipped else ")")
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsbot", description="News alerts for Slack, Matrix and the console.")
+    parser = argparse.ArgumentParser(
+        prog="newsbot", description="News alerts for Slack, Matrix and the console."
+    )
     parser.add_argument("--config", metavar="PATH", help="a TOML file with settings (or set NEWSBOT_CONFIG)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -166,6 +404,26 @@ def build_parser() -> argparse.ArgumentParser:
     stories.add_argument("--json", action="store_true", help="print JSON lines (the only format)")
     stories.add_argument("file", help="JSON lines file; - for stdin")
     stories.set_defaults(handler=cmd_stories)
+
+    run = sub.add_parser("run", help="poll feeds and post alerts (SQLite and the console by default)")
+    run.add_argument("--once", action="store_true", help="poll every enabled feed once, deliver, exit")
+    run.set_defaults(handler=cmd_run)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: apply pending migrations")
+    db.set_defaults(handler=cmd_db)
+
+    feeds = sub.add_parser("feeds", help="manage the feeds the bot polls")
+    feeds_sub = feeds.add_subparsers(dest="action", required=True, metavar="ACTION")
+    feeds_sub.add_parser("list", help="every feed with its status, last error and next poll")
+    add = feeds_sub.add_parser("add", help="poll another feed")
+    add.add_argument("url")
+    add.add_argument("--title")
+    feeds_sub.add_parser("remove", help="stop polling a feed").add_argument("url")
+    feeds_sub.add_parser("resume", help="resume a paused feed").add_argument("url")
+    feeds_sub.add_parser("import", help="add the feeds of an OPML file").add_argument("file")
+    feeds_sub.add_parser("export", help="print every feed as OPML")
+    feeds.set_defaults(handler=cmd_feeds)
     return parser
 
 

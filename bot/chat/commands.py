@@ -1,0 +1,193 @@
+"""One command grammar and its handlers for every platform: `/news …` on Slack, `!news …` on Matrix,
+the same words typed into the console.
+
+Handlers return a Reply; adapters only decide how to show it (ephemeral answer, notice, stdout).
+Nothing is stored unless the whole command is valid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from bot.core.matching import QueryError, parse_topic
+from bot.errors import StoreError
+from bot.store.db import Store
+
+MAX_COMMAND_LENGTH = 2000
+
+HELP = """\
+newsbot commands (type them after /news on Slack, !news on Matrix, or on their own in the console):
+  subscribe <topic> [--threshold N]   track a topic in this channel, e.g.
+                                      subscribe Nordkorea | North Korea +Raketen -Südkorea
+                                      ( | separates aliases, +word is required, -word excludes)
+  unsubscribe <topic>                 stop tracking a topic
+  list                                the topics this channel tracks
+  feeds                               the feeds the bot polls, with their status
+  feeds add <url>                     poll another feed (http or https)
+  feeds remove <url>                  stop polling a feed
+  help                                this text"""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str  # the answer for the person who typed the command
+    announce: str | None = None  # for everyone in the channel, when the command changed its subscriptions
+    ok: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    channel: str
+    user: str | None
+    now: datetime
+
+
+def strip_prefix(text: str) -> str:
+    """The command without its platform prefix: `/news list` and `!news list` are both `list`."""
+    text = text.strip()
+    for prefix in ("/news", "!news"):
+        if text == prefix:
+            return ""
+        if text.startswith(prefix + " ") or text.startswith(prefix + "\t"):
+            return text[len(prefix) :].strip()
+    return text
+
+
+def _take_option(tokens: list[str], name: str) -> str | None:
+    if name not in tokens:
+        return None
+    index = tokens.index(name)
+    if index + 1 >= len(tokens):
+        raise QueryError(f"{name} needs a value, e.g. {name} 80")
+    value = tokens[index + 1]
+    del tokens[index : index + 2]
+    return value
+
+
+class CommandHandler:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def handle(self, text: str, ctx: CommandContext) -> Reply:
+        """Carry out one command; every failure is an answer, never an exception."""
+        if len(text) > MAX_COMMAND_LENGTH:
+            return Reply(
+                f"That command is {len(text)} characters long; the limit is {MAX_COMMAND_LENGTH}.", ok=False
+            )
+        body = strip_prefix(text)
+        verb, _, rest = body.partition(" ")
+        verb = verb.lower()
+        try:
+            if verb in ("", "help"):
+                return Reply(HELP)
+            if verb == "subscribe":
+                return self.subscribe(rest, ctx)
+            if verb == "unsubscribe":
+                return self.unsubscribe(rest, ctx)
+            if verb == "list":
+                return self.list(ctx)
+            if verb == "feeds":
+                return self.feeds(rest, ctx)
+        except StoreError as exc:
+            return Reply(f"Sorry, I could not do that: {exc}. Please try again shortly.", ok=False)
+        shown = verb if len(verb) <= 40 else verb[:40] + "…"
+        return Reply(f"I don't know the command “{shown}”.\n\n{HELP}", ok=False)
+
+    def subscribe(self, rest: str, ctx: CommandContext) -> Reply:
+        tokens = rest.split()
+        try:
+            raw_threshold = _take_option(tokens, "--threshold")
+            threshold = None
+            if raw_threshold is not None:
+                try:
+                    threshold = float(raw_threshold)
+                except ValueError:
+                    raise QueryError(
+                        "--threshold takes a number from 0 to 100, e.g. --threshold 80"
+                    ) from None
+                if not 0 <= threshold <= 100:
+                    raise QueryError("--threshold takes a number from 0 to 100, e.g. --threshold 80")
+            query_text = " ".join(tokens)
+            query = parse_topic(query_text, threshold)
+        except QueryError as exc:
+            return Reply(str(exc), ok=False)
+        created = self.store.add_subscription(
+            ctx.channel, query.name, query_text, threshold, ctx.user, ctx.now
+        )
+        described = " | ".join(query.aliases)
+        if not created:
+            return Reply(f"This channel already tracks “{query.name}”; updated it to: {described}.")
+        who = f"{ctx.user} subscribed" if ctx.user else "Subscribed"
+        return Reply(
+            f"Subscribed this channel to “{query.name}” ({described}).",
+            announce=f"{who} this channel to news about “{query.name}”.",
+        )
+
+    def unsubscribe(self, rest: str, ctx: CommandContext) -> Reply:
+        name = rest.strip()
+        if not name:
+            return Reply(
+                "Which topic? Usage: unsubscribe <topic>. See `list` for this channel's topics.", ok=False
+            )
+        with contextlib.suppress(QueryError):  # else remove by the name as typed
+            name = parse_topic(name).name
+        if not self.store.remove_subscription(ctx.channel, name):
+            return Reply(f"This channel does not track “{name}”. See `list` for its topics.", ok=False)
+        who = f"{ctx.user} unsubscribed" if ctx.user else "Unsubscribed"
+        return Reply(
+            f"Unsubscribed this channel from “{name}”.", announce=f"{who} this channel from “{name}”."
+        )
+
+    def list(self, ctx: CommandContext) -> Reply:
+        subs = self.store.list_subscriptions(ctx.channel)
+        if not subs:
+            return Reply("This channel tracks no topics yet. Try: subscribe Nordkorea | North Korea")
+        lines = [f"This channel tracks {len(subs)} topic{'s' if len(subs) != 1 else ''}:"]
+        for sub in subs:
+            threshold = f" (threshold {sub.threshold:g})" if sub.threshold is not None else ""
+            lines.append(f"• {sub.query}{threshold}")
+        return Reply("\n".join(lines))
+
+    def feeds(self, rest: str, ctx: CommandContext) -> Reply:
+        action, _, argument = rest.strip().partition(" ")
+        action = action.lower()
+        if action in ("", "list"):
+            rows = self.store.list_feeds()
+            if not rows:
+                return Reply("No feeds yet. Add one with: feeds add https://www.tagesschau.de/index~rss2.xml")
+            lines = [f"{len(rows)} feed{'s' if len(rows) != 1 else ''}:"]
+            for feed in rows:
+                error = f" — {feed.last_error}" if feed.last_error and feed.status != "ok" else ""
+                lines.append(f"• [{feed.status}] {feed.title or feed.url} <{feed.url}>{error}")
+            return Reply("\n".join(lines))
+        url = argument.strip()
+        if action == "add":
+            problem = check_feed_url(url)
+            if problem:
+                return Reply(problem, ok=False)
+            _feed, added = self.store.add_feed(url, None, ctx.now)
+            if not added:
+                return Reply(f"I already poll {url}.")
+            return Reply(f"Added feed {url}; it will be polled within the next minutes.")
+        if action == "remove":
+            if not url:
+                return Reply("Which feed? Usage: feeds remove <url>", ok=False)
+            if not self.store.remove_feed(url):
+                return Reply(f"I don't poll {url}. See `feeds` for the list.", ok=False)
+            return Reply(f"Removed feed {url}.")
+        return Reply("Usage: feeds | feeds add <url> | feeds remove <url>", ok=False)
+
+
+def check_feed_url(url: str) -> str | None:
+    """Why a URL cannot be a feed, or None when it can (http or https with a host)."""
+    if not url:
+        return "Which feed? Usage: feeds add <url>, e.g. feeds add https://www.tagesschau.de/index~rss2.xml"
+    if len(url) > 2048:
+        return "That URL is longer than 2048 characters."
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"“{url[:100]}” is not an http or https URL; feeds must be fetched over the web."
+    return None

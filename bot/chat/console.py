@@ -1,0 +1,97 @@
+"""The embedded chat: alerts to standard output, commands from standard input.
+
+Output is one readable block per alert and never hard-wrapped, so the headline, the figure
+and the quote can be found (and copied) as they are. Styling appears only on a terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from typing import TextIO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from bot.chat.commands import CommandContext, CommandHandler
+from bot.core.render import plain_text, render
+from bot.model import AlertContent
+from bot.ports import Clock
+from bot.store.db import Store
+
+CHANNEL = "console"
+
+
+class ConsoleChat:
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.console = Console(file=stream or sys.stdout, soft_wrap=True, highlight=False, emoji=False)
+
+    def handles(self, channel: str) -> bool:
+        return channel == CHANNEL or channel.startswith("console:")
+
+    def _print(self, text: str, *, style: str | None = None, indent: bool = False) -> None:
+        prefix = "    " if indent else ""
+        for line in text.splitlines():
+            # Feed text is never read as rich markup: Text() takes it literally.
+            self.console.print(Text(prefix + line, style=style or ""))
+
+    async def send_alert(self, channel: str, alert: AlertContent, *, key: str, thread: str | None) -> str:
+        message = render(alert)
+        indent = thread is not None
+        self.console.rule(style="dim") if not indent else None
+        lines = plain_text(message).splitlines()
+        self._print(lines[0], style="bold", indent=indent)
+        self._print("\n".join(lines[1:]), indent=indent)
+        return f"console:{key}"
+
+    async def edit_alert(self, channel: str, message_id: str, alert: AlertContent) -> None:
+        message = render(alert)
+        note = f"(updated) [{message.topic}] {message.headline}"
+        details = [
+            part
+            for part in (message.sources, f"Figure: {message.figure}" if message.figure else None)
+            if part
+        ]
+        self._print(note + (" — " + " · ".join(details) if details else ""), style="dim")
+
+    async def send_notice(self, channel: str, text: str, *, key: str) -> str:
+        self.console.print(f"[yellow]newsbot:[/] {escape(text)}")
+        return f"console:{key}"
+
+    def answer(self, text: str) -> None:
+        """A command's answer, shown to the person who typed it."""
+        self._print(text, style="cyan")
+
+
+async def run_console_commands(store: Store, console: ConsoleChat, clock: Clock) -> None:
+    """Read commands from a terminal until EOF; without a terminal, just keep the bot running.
+
+    Returns when stdin closes (terminal) or on SIGINT/SIGTERM.
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    if not sys.stdin.isatty():
+        await stop.wait()
+        return
+    handler = CommandHandler(store)
+    console.answer("Type a command (e.g. /news subscribe Nordkorea, /news help); Ctrl-D quits.")
+    while not stop.is_set():
+        reader = asyncio.ensure_future(loop.run_in_executor(None, sys.stdin.readline))
+        stopper = asyncio.ensure_future(stop.wait())
+        done, _ = await asyncio.wait({reader, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if reader not in done:
+            return
+        line = reader.result()
+        if not line:
+            return
+        if not line.strip():
+            continue
+        reply = handler.handle(line, CommandContext(channel=CHANNEL, user=None, now=clock.now()))
+        console.answer(reply.text)

@@ -1,0 +1,68 @@
+"""AlertContent to and from JSON-ready dicts, for the outbox and the `why` command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.dates import parse_datetime
+from bot.model import AlertContent, Evidence, Figure, Quote
+
+
+def alert_to_dict(alert: AlertContent) -> dict[str, Any]:
+    return {
+        "topic": alert.topic,
+        "title": alert.title,
+        "link": alert.link,
+        "source": alert.source,
+        "published": alert.published.isoformat() if alert.published else None,
+        "score": alert.score,
+        "figure": None
+        if alert.figure is None
+        else {
+            "text": alert.figure.text,
+            "value": alert.figure.value,
+            "unit": alert.figure.unit,
+            "approx": alert.figure.approx,
+        },
+        "quote": None
+        if alert.quote is None
+        else {"text": alert.quote.text, "speaker": alert.quote.speaker, "role": alert.quote.role},
+        "evidence": [
+            {"alias": e.alias, "word": e.word, "field": e.field, "score": e.score} for e in alert.evidence
+        ],
+        "relation": alert.relation,
+        "sources": list(alert.sources),
+    }
+
+
+def alert_from_dict(data: dict[str, Any]) -> AlertContent:
+    figure = data.get("figure")
+    quote = data.get("quote")
+    published = data.get("published")
+    return AlertContent(
+        topic=str(data.get("topic") or ""),
+        title=str(data.get("title") or ""),
+        link=data.get("link"),
+        source=str(data.get("source") or ""),
+        published=parse_datetime(published) if isinstance(published, str) else None,
+        score=float(data.get("score") or 0.0),
+        figure=None
+        if not figure
+        else Figure(
+            text=str(figure["text"]),
+            value=float(figure["value"]),
+            unit=figure.get("unit"),
+            approx=figure.get("approx"),
+        ),
+        quote=None
+        if not quote
+        else Quote(text=str(quote["text"]), speaker=quote.get("speaker"), role=quote.get("role")),
+        evidence=tuple(
+            Evidence(
+                alias=str(e["alias"]), word=str(e["word"]), field=str(e["field"]), score=float(e["score"])
+            )
+            for e in data.get("evidence") or ()
+        ),
+        relation=data.get("relation") or "new",
+        sources=tuple(str(s) for s in data.get("sources") or ()),
+    )

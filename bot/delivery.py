@@ -1,0 +1,91 @@
+"""The outbox deliverer: claims pending alerts per channel, sends them, records the message id.
+
+Per channel, alerts and follow-ups leave strictly in the order they were written, a parent always
+before its follow-ups. A failed send is retried with backoff and holds back that channel's later
+alerts, so nothing overtakes it; other channels go on. After a crash, claimed-but-unconfirmed
+alerts are released and sent again (at-least-once), with the alert id as the idempotency key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.core.payload import alert_from_dict
+from bot.ports import Chat, Clock
+from bot.store.db import OutboxRow, Store
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+
+
+class Deliverer:
+    def __init__(self, store: Store, chats: Sequence[Chat], clock: Clock) -> None:
+        self.store = store
+        self.chats = list(chats)
+        self.clock = clock
+
+    def _chat_for(self, channel: str) -> Chat | None:
+        return next((chat for chat in self.chats if chat.handles(channel)), None)
+
+    async def deliver(self) -> DeliveryReport:
+        """Send everything that is due, channel by channel."""
+        report = DeliveryReport()
+        for channel in self.store.pending_channels(self.clock.now()):
+            chat = self._chat_for(channel)
+            if chat is None:
+                continue  # that platform is not configured in this process; its alerts wait
+            while (row := self.store.claim_next(channel, self.clock.now())) is not None:
+                if not await self._send(chat, row, report):
+                    break
+        return report
+
+    async def _send(self, chat: Chat, row: OutboxRow, report: DeliveryReport) -> bool:
+        key = f"newsbot-alert-{row.id}"
+        try:
+            if row.kind == "notice":
+                message_id = await chat.send_notice(row.channel, str(row.payload.get("text", "")), key=key)
+            elif row.kind == "edit":
+                assert row.parent_message_id is not None
+                await chat.edit_alert(row.channel, row.parent_message_id, alert_from_dict(row.payload))
+                message_id = row.parent_message_id
+            else:
+                thread = row.parent_message_id if row.kind == "followup" else None
+                message_id = await chat.send_alert(
+                    row.channel, alert_from_dict(row.payload), key=key, thread=thread
+                )
+        except Exception as exc:  # any adapter failure is retried, never lost
+            report.failed += 1
+            give_up = row.attempts >= MAX_ATTEMPTS
+            delay = min(3600.0, 5.0 * 2 ** (row.attempts - 1))
+            retry_after = getattr(exc, "retry_after", None)
+            if isinstance(retry_after, int | float):
+                delay = max(delay, float(retry_after))
+            self.store.mark_retry(
+                row.id,
+                f"{type(exc).__name__}: {exc}",
+                self.clock.now() + timedelta(seconds=delay),
+                give_up=give_up,
+            )
+            log.warning(
+                "sending %s %d to %s failed (attempt %d): %s%s",
+                row.kind,
+                row.id,
+                row.channel,
+                row.attempts,
+                exc,
+                "; giving up" if give_up else f"; retrying in {delay:.0f}s",
+            )
+            return False
+        self.store.mark_sent(row.id, message_id, self.clock.now())
+        report.sent += 1
+        return True

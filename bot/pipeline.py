@@ -1,0 +1,410 @@
+"""One poll cycle, wired from the parts: fetch → parse → store new entries → group into stories →
+match subscriptions → extract key quote and figure → write alerts to the outbox.
+
+This is the only module that knows the order of the stages. Each feed's result is written in one
+transaction (entries, the alerts they cause, the feed's new state), so a crash mid-cycle loses
+nothing and doubles nothing: what was not committed is fetched again on the next poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.core.keypoints import extract_keypoints
+from bot.core.matching import QueryError, match_batch, parse_topic
+from bot.core.payload import alert_from_dict, alert_to_dict
+from bot.core.stories import StoryGrouper
+from bot.errors import FetchError, NewsbotError, ParseError
+from bot.ingest.fetch import Fetcher, FetchResult
+from bot.ingest.parse import parse_feed
+from bot.ingest.schedule import backoff_delay, next_poll_delay, should_pause
+from bot.model import AlertContent, Entry, MatchResult, ParsedFeed, StoryDecision, StoryItem, TopicQuery
+from bot.settings import Settings
+from bot.store.db import FeedRow, NewEntry, PendingAlert, Store, SubscriptionRow, story_item_id
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CycleReport:
+    """What one cycle did, for logs, `run --once` and tests."""
+
+    polled: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    new_entries: int = 0
+    alerts: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Subscription:
+    row: SubscriptionRow
+    query: TopicQuery
+
+
+def _feed_source(feed: FeedRow, parsed: ParsedFeed | None = None) -> str:
+    if parsed is not None and parsed.title:
+        return parsed.title
+    return feed.title or feed.url
+
+
+class Pipeline:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        fetcher: Fetcher,
+        *,
+        executor: Executor | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.fetcher = fetcher
+        self.executor = executor
+        self.rng = rng or random.Random()
+        self.window = timedelta(hours=settings.alerts.story_window_hours)
+        self.grouper = StoryGrouper(window=self.window)
+        self._grouper_ready = False
+
+    # -- story grouping state -----------------------------------------------------------------
+
+    def _prepare_grouper(self, now: datetime) -> None:
+        """Rebuild story grouping from the entries of the last window, once per process."""
+        if self._grouper_ready:
+            return
+        for recent in self.store.recent_entries(now - self.window):
+            self.grouper.assign(
+                StoryItem(
+                    id=recent.story_item_id,
+                    title=recent.title,
+                    summary=recent.summary,
+                    text=recent.text,
+                    published=recent.published or recent.first_seen_at,
+                    source=recent.source,
+                    lang=recent.lang,
+                )
+            )
+        self._grouper_ready = True
+
+    def _subscriptions(self) -> list[_Subscription]:
+        active = []
+        for row in self.store.list_subscriptions():
+            try:
+                query = parse_topic(row.query, row.threshold)
+            except QueryError as exc:
+                log.warning("subscription %r in %s cannot be read: %s", row.query, row.channel, exc)
+                continue
+            active.append(_Subscription(row, query))
+        for query in {s.query for s in active}:
+            self.grouper.add_aliases(query.aliases)
+        return active
+
+    # -- the cycle ------------------------------------------------------------------------------
+
+    async def run_cycle(self, now: datetime, *, every_feed: bool = False) -> CycleReport:
+        """Poll the feeds that are due (all enabled ones with `every_feed`) and write their alerts."""
+        report = CycleReport()
+        self._prepare_grouper(now)
+        feeds = self.store.due_feeds(now, every=every_feed)
+        if not feeds:
+            return report
+        subscriptions = self._subscriptions()
+        results = await asyncio.gather(*(self._fetch(feed) for feed in feeds))
+        for feed, result in zip(feeds, results, strict=True):
+            try:
+                if isinstance(result, NewsbotError):
+                    self._record_failure(feed, result, now, report)
+                    continue
+                if result.status == 304 or result.body is None:
+                    report.not_modified += 1
+                    self._record_not_modified(feed, result, now)
+                    continue
+                try:
+                    parsed = await self._parse(result)
+                except ParseError as exc:
+                    self._record_failure(feed, exc, now, report)
+                    continue
+                self._ingest(feed, result, parsed, subscriptions, now, report)
+            except NewsbotError as exc:
+                report.errors.append(f"{feed.url}: {exc}")
+                log.error("%s: %s", feed.url, exc)
+        return report
+
+    async def _fetch(self, feed: FeedRow) -> FetchResult | NewsbotError:
+        try:
+            return await self.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        except NewsbotError as exc:
+            return exc
+
+    async def _parse(self, result: FetchResult) -> ParsedFeed:
+        assert result.body is not None
+        if self.executor is None:
+            return parse_feed(result.body, result.url, result.content_type)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self.executor, parse_feed, result.body, result.url, result.content_type
+        )
+
+    # -- feed state -----------------------------------------------------------------------------
+
+    def _record_failure(self, feed: FeedRow, error: NewsbotError, now: datetime, report: CycleReport) -> None:
+        report.failed += 1
+        message = str(error)
+        report.errors.append(message if feed.url in message else f"{feed.url}: {message}")
+        failures = feed.failures + 1
+        schedule = self.settings.schedule
+        retry_after = error.retry_after if isinstance(error, FetchError) else None
+        delay = backoff_delay(
+            failures,
+            min_interval=schedule.min_interval_seconds,
+            max_interval=schedule.max_interval_seconds,
+            retry_after=retry_after,
+            rng=self.rng,
+        )
+        paused = should_pause(failures, schedule.max_failures)
+        self.store.set_feed_state(
+            feed.id,
+            status="paused" if paused else "failing",
+            failures=failures,
+            last_error=message,
+            last_polled_at=now,
+            next_poll_at=now + timedelta(seconds=delay),
+        )
+        log.warning("%s", message if feed.url in message else f"{feed.url}: {message}")
+        if paused and feed.status != "paused":
+            self._tell_channels_feed_paused(feed, message, failures, now)
+
+    def _tell_channels_feed_paused(self, feed: FeedRow, reason: str, failures: int, now: datetime) -> None:
+        channels = sorted({sub.channel for sub in self.store.list_subscriptions()})
+        text = (
+            f"I paused the feed {feed.url} after {failures} failed polls in a row. Last error: {reason}. "
+            f"Fix the feed, then resume it with: newsbot feeds resume {feed.url}"
+        )
+        for channel in channels:
+            self.store.add_notice(channel, text, now)
+
+    def _record_not_modified(self, feed: FeedRow, result: FetchResult, now: datetime) -> None:
+        delay = next_poll_delay(
+            entry_times=(),
+            now=now,
+            min_interval=self.settings.schedule.min_interval_seconds,
+            max_interval=self.settings.schedule.max_interval_seconds,
+            ttl_seconds=None,
+            cache_seconds=result.cache_seconds,
+            rng=self.rng,
+        )
+        self.store.set_feed_state(
+            feed.id,
+            status="ok",
+            failures=0,
+            last_error=None,
+            last_polled_at=now,
+            last_success_at=now,
+            next_poll_at=now + timedelta(seconds=delay),
+        )
+
+    # -- entries, stories, alerts ---------------------------------------------------------------
+
+    def _ingest(
+        self,
+        feed: FeedRow,
+        result: FetchResult,
+        parsed: ParsedFeed,
+        subscriptions: Sequence[_Subscription],
+        now: datetime,
+        report: CycleReport,
+    ) -> None:
+        report.polled += 1
+        if parsed.problem:
+            log.info("%s: feed has defects but is usable: %s", feed.url, parsed.problem)
+        unique: dict[str, Entry] = {}
+        for entry in parsed.entries:
+            unique.setdefault(entry.key, entry)
+        known = self.store.known_entries(feed.id, list(unique))
+        source = _feed_source(feed, parsed)
+        first_poll = feed.last_success_at is None
+        new: list[NewEntry] = []
+        changed: list[tuple[int, NewEntry]] = []
+        fresh: list[tuple[Entry, StoryDecision]] = []
+        for entry in unique.values():
+            stored = known.get(entry.key)
+            if stored is not None and stored.content_hash == entry.content_hash:
+                continue
+            decision = self.grouper.assign(
+                StoryItem(
+                    id=story_item_id(feed.id, entry.key),
+                    title=entry.title,
+                    summary=entry.summary,
+                    text=entry.text,
+                    published=entry.published or now,
+                    source=source,
+                    lang=entry.lang,
+                )
+            )
+            row = NewEntry(
+                key=entry.key,
+                title=entry.title,
+                link=entry.link,
+                summary=entry.summary,
+                text=entry.text,
+                lang=entry.lang,
+                published=entry.published,
+                content_hash=entry.content_hash,
+                story=decision.story,
+            )
+            if stored is not None:
+                changed.append((stored.id, row))  # an edited entry is an update, never a new alert
+                continue
+            new.append(row)
+            if self._alertable(entry, first_poll, now):
+                fresh.append((entry, decision))
+        outbox = self._alerts_for(fresh, subscriptions, source, now)
+        delay = next_poll_delay(
+            entry_times=[e.published for e in parsed.entries if e.published is not None],
+            now=now,
+            min_interval=self.settings.schedule.min_interval_seconds,
+            max_interval=self.settings.schedule.max_interval_seconds,
+            ttl_seconds=parsed.ttl_seconds,
+            cache_seconds=result.cache_seconds,
+            rng=self.rng,
+        )
+        state: dict[str, Any] = {
+            "status": "ok",
+            "failures": 0,
+            "last_error": None,
+            "etag": result.etag,
+            "last_modified": result.last_modified,
+            "last_polled_at": now,
+            "last_success_at": now,
+            "next_poll_at": now + timedelta(seconds=delay),
+        }
+        if parsed.title and not feed.title:
+            state["title"] = parsed.title[:500]
+        if result.permanent_url and result.permanent_url != feed.url:
+            state["url"] = result.permanent_url
+            log.info("%s moved permanently to %s; stored the new URL", feed.url, result.permanent_url)
+        report.new_entries += len(new)
+        report.alerts += self.store.record_poll(feed.id, new, changed, outbox, state, now)
+
+    def _alertable(self, entry: Entry, first_poll: bool, now: datetime) -> bool:
+        """New to us is not enough: no backlog flood on a first poll, no resurfaced archives."""
+        alerts = self.settings.alerts
+        if entry.published is not None and entry.published < now - timedelta(days=alerts.max_age_days):
+            return False
+        if not first_poll:
+            return True
+        window = timedelta(seconds=alerts.first_poll_window_seconds)
+        return entry.published is not None and window.total_seconds() > 0 and entry.published >= now - window
+
+    def _alerts_for(
+        self,
+        fresh: Sequence[tuple[Entry, StoryDecision]],
+        subscriptions: Sequence[_Subscription],
+        source: str,
+        now: datetime,
+    ) -> list[PendingAlert]:
+        if not fresh:
+            return []
+        matches = (
+            match_batch([entry.article() for entry, _ in fresh], [s.query for s in subscriptions])
+            if subscriptions
+            else [[] for _ in fresh]
+        )
+        channels = sorted({s.row.channel for s in subscriptions})
+        parents = self.store.story_parents((c, d.story) for c in channels for _, d in fresh)
+        outbox: list[PendingAlert] = []
+        for (entry, decision), results in zip(fresh, matches, strict=True):
+            best = self._best_per_channel(subscriptions, results)
+            for channel in channels:
+                parent = parents.get((channel, decision.story))
+                match = best.get(channel)
+                if parent is None:
+                    if match is None:
+                        continue
+                    content = self._content(entry, match[0], match[1], source, "new")
+                    outbox.append(
+                        PendingAlert(
+                            channel=channel,
+                            kind="alert",
+                            payload=alert_to_dict(content),
+                            entry_key=entry.key,
+                            story=decision.story,
+                            topic=match[0].name,
+                        )
+                    )
+                    continue
+                parent_id, parent_payload = parent
+                parent_content = alert_from_dict(parent_payload)
+                topic = match[0] if match else parse_topic(parent_content.topic)
+                result = match[1] if match else None
+                if decision.relation == "followup":
+                    content = self._content(entry, topic, result, source, "followup")
+                    outbox.append(
+                        PendingAlert(
+                            channel=channel,
+                            kind="followup",
+                            payload=alert_to_dict(content),
+                            entry_key=entry.key,
+                            story=decision.story,
+                            topic=parent_content.topic,
+                            parent_id=parent_id,
+                        )
+                    )
+                updated = replace(
+                    parent_content, sources=(*(parent_content.sources or (parent_content.source,)), source)
+                )
+                parents[(channel, decision.story)] = (parent_id, alert_to_dict(updated))
+                outbox.append(
+                    PendingAlert(
+                        channel=channel,
+                        kind="edit",
+                        payload=alert_to_dict(updated),
+                        entry_key=entry.key,
+                        story=decision.story,
+                        topic=parent_content.topic,
+                        parent_id=parent_id,
+                    )
+                )
+        return outbox
+
+    @staticmethod
+    def _best_per_channel(
+        subscriptions: Sequence[_Subscription], results: Sequence[MatchResult]
+    ) -> dict[str, tuple[TopicQuery, MatchResult]]:
+        """Per channel, the best-scoring matched topic: one entry is never two alerts in one channel."""
+        best: dict[str, tuple[TopicQuery, MatchResult]] = {}
+        for sub, result in zip(subscriptions, results, strict=True):
+            if not result.matched:
+                continue
+            current = best.get(sub.row.channel)
+            if current is None or result.score > current[1].score:
+                best[sub.row.channel] = (sub.query, result)
+        return best
+
+    @staticmethod
+    def _content(
+        entry: Entry, topic: TopicQuery, match: MatchResult | None, source: str, relation: str
+    ) -> AlertContent:
+        points = extract_keypoints(entry.article(), topic)
+        return AlertContent(
+            topic=topic.name,
+            title=entry.title,
+            link=entry.link,
+            source=source,
+            published=entry.published,
+            score=match.score if match else 0.0,
+            figure=points.figure,
+            quote=points.quote,
+            evidence=match.evidence if match else (),
+            relation="followup" if relation == "followup" else "new",
+            sources=(source,),
+        )

@@ -1,0 +1,37 @@
+"""The interfaces the pipeline and the command handlers need from the edges."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+
+from bot.model import AlertContent
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real clock, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class Chat(Protocol):
+    """One chat platform. Channels are named with the platform's prefix: `slack:C0123`, `console`.
+
+    `key` identifies the message for idempotent sends: a platform that can drop a repeat
+    (Matrix transaction ids, Slack metadata) uses it, so a resend after a crash posts nothing twice.
+    """
+
+    def handles(self, channel: str) -> bool: ...
+
+    async def send_alert(self, channel: str, alert: AlertContent, *, key: str, thread: str | None) -> str:
+        """Post an alert (in `thread` when given); returns the platform's message id."""
+        ...
+
+    async def edit_alert(self, channel: str, message_id: str, alert: AlertContent) -> None: ...
+
+    async def send_notice(self, channel: str, text: str, *, key: str) -> str: ...

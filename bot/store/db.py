@@ -1,0 +1,588 @@
+"""The store: SQLAlchemy 2 over SQLite (default, WAL mode) or PostgreSQL.
+
+Every method is one short transaction; the pipeline's write of a poll's entries and the alerts
+they cause is a single transaction (`record_poll`), so a crash never leaves half of it behind.
+Rows leave the store as plain dataclasses, never as SQLAlchemy objects.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, and_, create_engine, event, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from bot.errors import StoreError
+from bot.store.schema import alerts, entries, feeds, subscriptions
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back naive; everything we store is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    id: int
+    url: str
+    title: str | None
+    enabled: bool
+    status: str
+    etag: str | None
+    last_modified: str | None
+    last_polled_at: datetime | None
+    last_success_at: datetime | None
+    next_poll_at: datetime | None
+    failures: int
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRow:
+    id: int
+    channel: str
+    name: str
+    query: str
+    threshold: float | None
+    created_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    id: int
+    feed_id: int
+    key: str
+    content_hash: str
+    story: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecentEntry:
+    """What story grouping needs to rebuild its index at start-up."""
+
+    story_item_id: str
+    title: str
+    summary: str
+    text: str
+    published: datetime | None
+    first_seen_at: datetime
+    source: str
+    lang: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    channel: str
+    kind: str
+    story: str | None
+    topic: str | None
+    parent_id: int | None
+    parent_message_id: str | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """An entry to insert with the story it was grouped into."""
+
+    key: str
+    title: str
+    link: str | None
+    summary: str
+    text: str
+    lang: str | None
+    published: datetime | None
+    content_hash: str
+    story: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAlert:
+    """An outbox row to write; `entry_key` names the entry of the same poll that caused it."""
+
+    channel: str
+    kind: str  # alert, followup, edit, notice
+    payload: dict[str, Any]
+    entry_key: str | None = None
+    story: str | None = None
+    topic: str | None = None
+    parent_id: int | None = None
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _describe(url: str) -> str:
+    """The database URL without its password, fit for messages and logs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "the configured database"
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        try:
+            if self.is_sqlite:
+                self._prepare_sqlite_dir(url)
+                self.engine: Engine = create_engine(url, connect_args={"timeout": 30})
+                event.listen(self.engine, "connect", _set_sqlite_pragmas)
+            else:
+                self.engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise StoreError(f"cannot use database {_describe(url)}: {exc}") from exc
+
+    @staticmethod
+    def _prepare_sqlite_dir(url: str) -> None:
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if not path or path == ":memory:":
+            return
+        directory = Path(path).parent
+        try:
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise StoreError(f"cannot create data directory {directory}: {exc.strerror or exc}") from exc
+        if not os.access(directory, os.W_OK):
+            raise StoreError(
+                f"data directory {directory} is not writable; fix its permissions or set data_dir"
+            )
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise StoreError(f"database {_describe(self.url)} unavailable: {reason}") from exc
+
+    def upgrade(self) -> None:
+        """Apply every pending Alembic migration."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self._tx() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- feeds ------------------------------------------------------------------------------
+
+    def add_feed(self, url: str, title: str | None, now: datetime) -> tuple[FeedRow, bool]:
+        """The feed with this URL, added if new; the flag says whether it was added."""
+        with self._tx() as conn:
+            row = conn.execute(select(feeds).where(feeds.c.url == url)).mappings().first()
+            if row is not None:
+                if title and not row["title"]:
+                    conn.execute(update(feeds).where(feeds.c.id == row["id"]).values(title=title))
+                return self._feed(row), False
+            conn.execute(
+                insert(feeds).values(
+                    url=url, title=title, enabled=True, status="new", failures=0, created_at=now
+                )
+            )
+            added = conn.execute(select(feeds).where(feeds.c.url == url)).mappings().one()
+            return self._feed(added), True
+
+    def remove_feed(self, url: str) -> bool:
+        with self._tx() as conn:
+            return conn.execute(feeds.delete().where(feeds.c.url == url)).rowcount > 0
+
+    def list_feeds(self) -> list[FeedRow]:
+        with self._tx() as conn:
+            return [self._feed(r) for r in conn.execute(select(feeds).order_by(feeds.c.id)).mappings()]
+
+    def get_feed(self, feed_id: int) -> FeedRow | None:
+        with self._tx() as conn:
+            row = conn.execute(select(feeds).where(feeds.c.id == feed_id)).mappings().first()
+            return self._feed(row) if row else None
+
+    def due_feeds(self, now: datetime, *, every: bool = False) -> list[FeedRow]:
+        """Enabled, unpaused feeds whose next poll time has come (all of them with `every`)."""
+        query = select(feeds).where(feeds.c.enabled.is_(True), feeds.c.status != "paused")
+        if not every:
+            query = query.where(or_(feeds.c.next_poll_at.is_(None), feeds.c.next_poll_at <= now))
+        with self._tx() as conn:
+            return [self._feed(r) for r in conn.execute(query.order_by(feeds.c.id)).mappings()]
+
+    def set_feed_state(self, feed_id: int, **values: Any) -> None:
+        with self._tx() as conn:
+            conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+
+    def resume_feed(self, url: str, now: datetime) -> bool:
+        with self._tx() as conn:
+            result = conn.execute(
+                update(feeds)
+                .where(feeds.c.url == url)
+                .values(status="ok", failures=0, next_poll_at=now, enabled=True)
+            )
+            return result.rowcount > 0
+
+    @staticmethod
+    def _feed(row: Any) -> FeedRow:
+        return FeedRow(
+            id=row["id"],
+            url=row["url"],
+            title=row["title"],
+            enabled=bool(row["enabled"]),
+            status=row["status"],
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+            last_polled_at=_aware(row["last_polled_at"]),
+            last_success_at=_aware(row["last_success_at"]),
+            next_poll_at=_aware(row["next_poll_at"]),
+            failures=row["failures"],
+            last_error=row["last_error"],
+        )
+
+    # -- subscriptions ----------------------------------------------------------------------
+
+    def add_subscription(
+        self,
+        channel: str,
+        name: str,
+        query: str,
+        threshold: float | None,
+        created_by: str | None,
+        now: datetime,
+    ) -> bool:
+        """False when the channel already tracks a topic of that name (the stored one is updated)."""
+        with self._tx() as conn:
+            existing = conn.execute(
+                select(subscriptions.c.id).where(
+                    subscriptions.c.channel == channel, subscriptions.c.name == name
+                )
+            ).first()
+            if existing is not None:
+                conn.execute(
+                    update(subscriptions)
+                    .where(subscriptions.c.id == existing.id)
+                    .values(query=query, threshold=threshold)
+                )
+                return False
+            conn.execute(
+                insert(subscriptions).values(
+                    channel=channel,
+                    name=name,
+                    query=query,
+                    threshold=threshold,
+                    created_by=created_by,
+                    created_at=now,
+                )
+            )
+            return True
+
+    def remove_subscription(self, channel: str, name: str) -> bool:
+        with self._tx() as conn:
+            query = subscriptions.delete().where(
+                subscriptions.c.channel == channel, func.lower(subscriptions.c.name) == name.lower()
+            )
+            return conn.execute(query).rowcount > 0
+
+    def list_subscriptions(self, channel: str | None = None) -> list[SubscriptionRow]:
+        query = select(subscriptions).order_by(subscriptions.c.channel, subscriptions.c.id)
+        if channel is not None:
+            query = query.where(subscriptions.c.channel == channel)
+        with self._tx() as conn:
+            return [
+                SubscriptionRow(
+                    id=r["id"],
+                    channel=r["channel"],
+                    name=r["name"],
+                    query=r["query"],
+                    threshold=r["threshold"],
+                    created_by=r["created_by"],
+                )
+                for r in conn.execute(query).mappings()
+            ]
+
+    # -- entries ----------------------------------------------------------------------------
+
+    def known_entries(self, feed_id: int, keys: Sequence[str]) -> dict[str, StoredEntry]:
+        """The stored entries of a feed among `keys`."""
+        found: dict[str, StoredEntry] = {}
+        with self._tx() as conn:
+            for start in range(0, len(keys), 500):
+                chunk = list(keys[start : start + 500])
+                rows = conn.execute(
+                    select(entries.c.id, entries.c.key, entries.c.content_hash, entries.c.story).where(
+                        entries.c.feed_id == feed_id, entries.c.key.in_(chunk)
+                    )
+                )
+                for r in rows:
+                    found[r.key] = StoredEntry(r.id, feed_id, r.key, r.content_hash, r.story)
+        return found
+
+    def recent_entries(self, since: datetime) -> list[RecentEntry]:
+        """Entries first seen since `since`, oldest first, to rebuild story grouping."""
+        query = (
+            select(entries, feeds.c.url, feeds.c.title.label("feed_title"))
+            .join(feeds, feeds.c.id == entries.c.feed_id)
+            .where(entries.c.first_seen_at >= since)
+            .order_by(entries.c.first_seen_at, entries.c.id)
+        )
+        with self._tx() as conn:
+            return [
+                RecentEntry(
+                    story_item_id=story_item_id(r["feed_id"], r["key"]),
+                    title=r["title"],
+                    summary=r["summary"],
+                    text=r["text"],
+                    published=_aware(r["published"]),
+                    first_seen_at=_aware(r["first_seen_at"]) or since,
+                    source=r["feed_title"] or r["url"],
+                    lang=r["lang"],
+                )
+                for r in conn.execute(query).mappings()
+            ]
+
+    def record_poll(
+        self,
+        feed_id: int,
+        new: Sequence[NewEntry],
+        changed: Sequence[tuple[int, NewEntry]],
+        outbox: Sequence[PendingAlert],
+        feed_state: dict[str, Any],
+        now: datetime,
+    ) -> int:
+        """One transaction: new and changed entries, the alerts they cause, the feed's new state.
+
+        Returns the number of alerts written. An entry or alert that already exists (another
+        process got there first) is skipped, never doubled.
+        """
+        written = 0
+        with self._tx() as conn:
+            ids: dict[str, int] = {}
+            for item in new:
+                values = {
+                    "feed_id": feed_id,
+                    "key": item.key,
+                    "title": item.title,
+                    "link": item.link,
+                    "summary": item.summary,
+                    "text": item.text,
+                    "lang": item.lang,
+                    "published": item.published,
+                    "content_hash": item.content_hash,
+                    "first_seen_at": now,
+                    "story": item.story,
+                }
+                try:
+                    with conn.begin_nested():
+                        inserted = conn.execute(insert(entries).values(**values)).inserted_primary_key
+                        assert inserted is not None
+                        ids[item.key] = int(inserted[0])
+                except IntegrityError:
+                    continue
+            for changed_id, item in changed:
+                conn.execute(
+                    update(entries)
+                    .where(entries.c.id == changed_id)
+                    .values(
+                        title=item.title,
+                        link=item.link,
+                        summary=item.summary,
+                        text=item.text,
+                        content_hash=item.content_hash,
+                        updated_at=now,
+                    )
+                )
+            for alert in outbox:
+                entry_id = ids.get(alert.entry_key) if alert.entry_key else None
+                if alert.entry_key and entry_id is None:
+                    continue  # its entry was stored by someone else: so was the alert
+                if alert.kind == "edit" and alert.parent_id is not None and self._merge_edit(conn, alert):
+                    continue
+                try:
+                    with conn.begin_nested():
+                        conn.execute(
+                            insert(alerts).values(
+                                channel=alert.channel,
+                                kind=alert.kind,
+                                entry_id=entry_id,
+                                story=alert.story,
+                                topic=alert.topic,
+                                parent_id=alert.parent_id,
+                                payload=alert.payload,
+                                status="pending",
+                                attempts=0,
+                                created_at=now,
+                            )
+                        )
+                        written += 1
+                except IntegrityError:
+                    continue
+            if feed_state:
+                conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**feed_state))
+        return written
+
+    @staticmethod
+    def _merge_edit(conn: Connection, alert: PendingAlert) -> bool:
+        """Fold an edit into a pending edit of the same parent, so a busy story sends one edit."""
+        pending = conn.execute(
+            select(alerts.c.id).where(
+                alerts.c.kind == "edit", alerts.c.parent_id == alert.parent_id, alerts.c.status == "pending"
+            )
+        ).first()
+        if pending is None:
+            return False
+        conn.execute(update(alerts).where(alerts.c.id == pending.id).values(payload=alert.payload))
+        return True
+
+    # -- outbox -----------------------------------------------------------------------------
+
+    def story_parents(
+        self, channel_story: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[int, dict[str, Any]]]:
+        """For (channel, story) pairs: the parent alert's id and its payload, where one exists."""
+        pairs = set(channel_story)
+        if not pairs:
+            return {}
+        found: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+        stories = {story for _, story in pairs}
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(alerts.c.id, alerts.c.channel, alerts.c.story, alerts.c.payload)
+                .where(alerts.c.kind == "alert", alerts.c.story.in_(stories))
+                .order_by(alerts.c.id)
+            )
+            for r in rows:
+                key = (r.channel, r.story)
+                if key in pairs and key not in found:
+                    found[key] = (r.id, r.payload)
+            edits = conn.execute(
+                select(alerts.c.parent_id, alerts.c.payload)
+                .where(alerts.c.kind == "edit", alerts.c.parent_id.in_([v[0] for v in found.values()]))
+                .order_by(alerts.c.id)
+            )
+            latest = {r.parent_id: r.payload for r in edits}
+        return {key: (pid, latest.get(pid, payload)) for key, (pid, payload) in found.items()}
+
+    def add_notice(self, channel: str, text: str, now: datetime) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                insert(alerts).values(
+                    channel=channel,
+                    kind="notice",
+                    payload={"text": text},
+                    status="pending",
+                    attempts=0,
+                    created_at=now,
+                )
+            )
+
+    def release_claims(self) -> int:
+        """After a restart: claimed-but-unconfirmed alerts become pending again, to be resent."""
+        with self._tx() as conn:
+            result = conn.execute(update(alerts).where(alerts.c.status == "claimed").values(status="pending"))
+            return result.rowcount
+
+    def pending_channels(self, now: datetime) -> list[str]:
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(alerts.c.channel)
+                .where(
+                    alerts.c.status == "pending",
+                    or_(alerts.c.not_before.is_(None), alerts.c.not_before <= now),
+                )
+                .distinct()
+            )
+            return sorted(r.channel for r in rows)
+
+    def claim_next(self, channel: str, now: datetime) -> OutboxRow | None:
+        """The oldest pending alert of a channel, marked claimed; None when there is nothing to send.
+
+        Alerts and follow-ups go out strictly in order: one that waits (not_before) holds back
+        the later ones. Edits and notices never hold anything back.
+        """
+        parent = alerts.alias("parent")
+        with self._tx() as conn:
+            query = (
+                select(alerts, parent.c.message_id.label("parent_message_id"))
+                .outerjoin(parent, parent.c.id == alerts.c.parent_id)
+                .where(alerts.c.channel == channel, alerts.c.status == "pending")
+                .order_by(alerts.c.id)
+                .limit(50)
+            )
+            if not self.is_sqlite:
+                query = query.with_for_update(skip_locked=True, of=alerts)
+            for r in conn.execute(query).mappings():
+                waiting = r["not_before"] is not None and _aware(r["not_before"]) > now  # type: ignore[operator]
+                needs_parent = r["kind"] in ("followup", "edit") and r["parent_id"] is not None
+                if waiting or (needs_parent and r["parent_message_id"] is None):
+                    if r["kind"] in ("alert", "followup"):
+                        return None
+                    continue
+                claimed = conn.execute(
+                    update(alerts)
+                    .where(and_(alerts.c.id == r["id"], alerts.c.status == "pending"))
+                    .values(status="claimed", attempts=alerts.c.attempts + 1)
+                )
+                if claimed.rowcount == 0:
+                    return None
+                return OutboxRow(
+                    id=r["id"],
+                    channel=r["channel"],
+                    kind=r["kind"],
+                    story=r["story"],
+                    topic=r["topic"],
+                    parent_id=r["parent_id"],
+                    parent_message_id=r["parent_message_id"],
+                    payload=r["payload"],
+                    attempts=r["attempts"] + 1,
+                )
+        return None
+
+    def mark_sent(self, alert_id: int, message_id: str, now: datetime) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                update(alerts)
+                .where(alerts.c.id == alert_id)
+                .values(status="sent", message_id=message_id, sent_at=now, last_error=None)
+            )
+
+    def mark_retry(self, alert_id: int, error: str, not_before: datetime, *, give_up: bool = False) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                update(alerts)
+                .where(alerts.c.id == alert_id)
+                .values(status="failed" if give_up else "pending", last_error=error, not_before=not_before)
+            )
+
+    def alert_counts(self) -> dict[str, int]:
+        with self._tx() as conn:
+            rows = conn.execute(select(alerts.c.status, func.count()).group_by(alerts.c.status))
+            return {status: count for status, count in rows}
+
+
+def story_item_id(feed_id: int, key: str) -> str:
+    """A stable id for an entry in story grouping, short enough for the story column."""
+    import hashlib
+
+    return hashlib.sha1(f"{feed_id}\x00{key}".encode()).hexdigest()[:16]

@@ -1,0 +1,104 @@
+"""The database tables. Changes go through an Alembic migration in store/migrations/versions."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(2048), nullable=False, unique=True),
+    Column("title", String(500)),
+    Column("enabled", Boolean, nullable=False, default=True),
+    # ok: polling normally; failing: recent errors, backing off; paused: stopped after too many failures
+    Column("status", String(20), nullable=False, default="new"),
+    Column("etag", String(500)),
+    Column("last_modified", String(100)),
+    Column("last_polled_at", DateTime(timezone=True)),
+    Column("last_success_at", DateTime(timezone=True)),
+    Column("next_poll_at", DateTime(timezone=True)),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(2048), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("link", String(2048)),
+    Column("summary", Text, nullable=False, default=""),
+    Column("text", Text, nullable=False, default=""),
+    Column("lang", String(10)),
+    Column("published", DateTime(timezone=True)),
+    Column("content_hash", String(64), nullable=False),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True)),
+    Column("story", String(64)),
+    UniqueConstraint("feed_id", "key", name="uq_entries_feed_key"),
+    Index("ix_entries_first_seen_at", "first_seen_at"),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(255), nullable=False),
+    Column("name", String(200), nullable=False),  # the topic's name, how users refer to it
+    Column("query", Text, nullable=False),  # the full topic query as typed
+    Column("threshold", Float),
+    Column("created_by", String(255)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("channel", "name", name="uq_subscriptions_channel_name"),
+)
+
+# The outbox: every message the bot owes a channel, written in the same transaction as its cause.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(255), nullable=False),
+    Column("kind", String(20), nullable=False),  # alert, followup, edit, notice
+    Column("entry_id", Integer, ForeignKey("entries.id", ondelete="SET NULL")),
+    Column("story", String(64)),
+    Column("topic", String(200)),
+    Column("parent_id", Integer, ForeignKey("alerts.id", ondelete="SET NULL")),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(20), nullable=False, default="pending"),  # pending, claimed, sent, failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("message_id", String(255)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("not_before", DateTime(timezone=True)),
+    Column("sent_at", DateTime(timezone=True)),
+    UniqueConstraint("channel", "kind", "entry_id", name="uq_alerts_channel_kind_entry"),
+    Index("ix_alerts_status_channel", "status", "channel", "id"),
+    Index("ix_alerts_channel_story", "channel", "story"),
+)

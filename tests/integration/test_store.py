@@ -1,0 +1,158 @@
+"""The store against real SQLite and real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from bot.errors import StoreError
+from bot.store.db import NewEntry, PendingAlert, Store
+from bot.store.schema import metadata
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def _entry(key: str, story: str = "s1", text: str = "body") -> NewEntry:
+    return NewEntry(
+        key=key,
+        title=f"title {key}",
+        link=f"https://news.example/{key}",
+        summary="",
+        text=text,
+        lang="de",
+        published=NOW,
+        content_hash=f"hash-{key}-{text}",
+        story=story,
+    )
+
+
+def test_migrations_build_exactly_the_declared_schema(store: Store) -> None:
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_an_entry_is_stored_once_even_when_written_twice(store: Store) -> None:
+    feed, added = store.add_feed("https://news.example/feed.xml", "Example", NOW)
+    assert added
+    alert = PendingAlert(channel="console", kind="alert", payload={"title": "a"}, entry_key="a", story="s1")
+    assert store.record_poll(feed.id, [_entry("a")], [], [alert], {"status": "ok"}, NOW) == 1
+    # a second process (or a retried cycle) writes the same entry and alert again
+    assert store.record_poll(feed.id, [_entry("a")], [], [alert], {"status": "ok"}, NOW) == 0
+    assert list(store.known_entries(feed.id, ["a", "b"])) == ["a"]
+    assert store.alert_counts() == {"pending": 1}
+
+
+def test_outbox_goes_out_in_order_and_a_followup_waits_for_its_parent(store: Store) -> None:
+    feed, _ = store.add_feed("https://news.example/feed.xml", None, NOW)
+    parent = PendingAlert(channel="console", kind="alert", payload={"n": 1}, entry_key="a", story="s1")
+    store.record_poll(feed.id, [_entry("a")], [], [parent], {}, NOW)
+    parents = store.story_parents([("console", "s1")])
+    parent_id = parents[("console", "s1")][0]
+    followup = PendingAlert(
+        channel="console", kind="followup", payload={"n": 2}, entry_key="b", story="s1", parent_id=parent_id
+    )
+    store.record_poll(feed.id, [_entry("b")], [], [followup], {}, NOW)
+
+    first = store.claim_next("console", NOW)
+    assert first is not None and first.payload == {"n": 1}
+    assert store.claim_next("console", NOW) is None  # the follow-up needs the parent's message id
+    store.mark_sent(first.id, "msg-1", NOW)
+    second = store.claim_next("console", NOW)
+    assert second is not None and second.kind == "followup" and second.parent_message_id == "msg-1"
+
+
+def test_a_failed_send_holds_back_later_alerts_of_that_channel(store: Store) -> None:
+    feed, _ = store.add_feed("https://news.example/feed.xml", None, NOW)
+    rows = [
+        PendingAlert(channel="console", kind="alert", payload={"n": n}, entry_key=k, story=k)
+        for n, k in ((1, "a"), (2, "b"))
+    ]
+    store.record_poll(feed.id, [_entry("a", "a"), _entry("b", "b")], [], rows, {}, NOW)
+    first = store.claim_next("console", NOW)
+    assert first is not None
+    store.mark_retry(first.id, "HTTP 429", NOW + timedelta(seconds=30))
+    assert store.claim_next("console", NOW) is None
+    retried = store.claim_next("console", NOW + timedelta(seconds=31))
+    assert retried is not None and retried.id == first.id and retried.attempts == 2
+
+
+def test_claimed_but_unconfirmed_alerts_are_resent_after_a_restart(store: Store) -> None:
+    feed, _ = store.add_feed("https://news.example/feed.xml", None, NOW)
+    store.record_poll(
+        feed.id,
+        [_entry("a")],
+        [],
+        [PendingAlert(channel="console", kind="alert", payload={}, entry_key="a", story="s1")],
+        {},
+        NOW,
+    )
+    assert store.claim_next("console", NOW) is not None
+    assert store.claim_next("console", NOW) is None
+    assert store.release_claims() == 1
+    assert store.claim_next("console", NOW) is not None
+
+
+def test_pending_edits_of_one_parent_are_folded_into_one(store: Store) -> None:
+    feed, _ = store.add_feed("https://news.example/feed.xml", None, NOW)
+    store.record_poll(
+        feed.id,
+        [_entry("a")],
+        [],
+        [PendingAlert(channel="console", kind="alert", payload={}, entry_key="a", story="s1")],
+        {},
+        NOW,
+    )
+    parent_id = store.story_parents([("console", "s1")])[("console", "s1")][0]
+    for key, sources in (("b", ["A", "B"]), ("c", ["A", "B", "C"])):
+        edit = PendingAlert(
+            channel="console",
+            kind="edit",
+            payload={"sources": sources},
+            entry_key=key,
+            story="s1",
+            parent_id=parent_id,
+        )
+        store.record_poll(feed.id, [_entry(key)], [], [edit], {}, NOW)
+    assert store.alert_counts() == {"pending": 2}  # the parent and one edit carrying the latest sources
+    assert store.story_parents([("console", "s1")])[("console", "s1")][1] == {"sources": ["A", "B", "C"]}
+
+
+def test_subscriptions_are_per_channel_and_removed_by_name(store: Store) -> None:
+    assert store.add_subscription("console", "Nordkorea", "Nordkorea | North Korea", None, "ann", NOW)
+    assert not store.add_subscription("console", "Nordkorea", "Nordkorea", 80.0, "ann", NOW)
+    assert store.add_subscription("slack:C1", "Nordkorea", "Nordkorea", None, None, NOW)
+    assert [s.query for s in store.list_subscriptions("console")] == ["Nordkorea"]
+    assert store.remove_subscription("console", "nordkorea")
+    assert not store.remove_subscription("console", "Nordkorea")
+    assert [s.channel for s in store.list_subscriptions()] == ["slack:C1"]
+
+
+def test_sqlite_file_lives_in_a_private_data_dir_in_wal_mode(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'state' / 'newsbot.sqlite'}")
+    store.upgrade()
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    store.close()
+    assert stat.S_IMODE(os.stat(tmp_path / "state").st_mode) == 0o700
+
+
+def test_an_unusable_data_dir_is_one_clear_error(tmp_path: Path) -> None:
+    occupied = tmp_path / "a-file"
+    occupied.write_text("not a directory")
+    with pytest.raises(StoreError, match="cannot create data directory"):
+        Store(f"sqlite:///{occupied / 'data' / 'newsbot.sqlite'}")
+
+
+def test_an_unreachable_database_is_one_clear_error() -> None:
+    store = Store("postgresql+psycopg://nobody:secret@127.0.0.1:1/none?connect_timeout=2")
+    with pytest.raises(StoreError) as caught:
+        store.upgrade()
+    assert "unavailable" in str(caught.value)
+    assert "secret" not in str(caught.value)
