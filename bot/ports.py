@@ -35,3 +35,15 @@ class Chat(Protocol):
     async def edit_alert(self, channel: str, message_id: str, alert: AlertContent) -> None: ...
 
     async def send_notice(self, channel: str, text: str, *, key: str) -> str: ...
+
+
+class ChatService(Chat, Protocol):
+    """A chat platform that also receives commands (Slack, Matrix, the console).
+
+    `start` begins listening (sync loop, Socket Mode, HTTP routes) and returns once listening;
+    `stop` ends it and releases connections. Commands go through bot.chat.commands.CommandHandler.
+    """
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -70,6 +70,40 @@ class Settings(BaseSettings):
     feeds: list[FeedConfig] = Field(default_factory=list)
     feeds_opml: list[Path] = Field(default_factory=list)
     subscriptions: list[SubscriptionConfig] = Field(default_factory=list)
+
+    # Slack, under Slack's own variable names; secrets never appear in logs or reprs.
+    slack_api_url: str = "https://slack.com/api/"
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "slack_signing_secret")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "slack_app_token")
+    )
+    slack_client_id: str | None = Field(
+        None, validation_alias=AliasChoices("SLACK_CLIENT_ID", "slack_client_id")
+    )
+    slack_client_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_CLIENT_SECRET", "slack_client_secret")
+    )
+
+    # Matrix: NEWSBOT_MATRIX_HOMESERVER, NEWSBOT_MATRIX_USER and a password or an access token.
+    matrix_homeserver: str | None = None
+    matrix_user: str | None = None
+    matrix_password: SecretStr | None = None
+    matrix_access_token: SecretStr | None = None
+    matrix_command_power_level: int = 50
+    matrix_allowed_inviters: list[str] = Field(
+        default_factory=list
+    )  # user ids or ":server" suffixes; empty: all
+
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None or self.slack_client_id is not None
+
+    def matrix_enabled(self) -> bool:
+        return bool(self.matrix_homeserver and self.matrix_user)
 
     @field_validator("log_level", mode="before")
     @classmethod
