@@ -56,6 +56,22 @@ def strip_prefix(text: str) -> str:
     return text
 
 
+MUTATING_VERBS = frozenset({"subscribe", "unsubscribe"})
+MUTATING_FEED_ACTIONS = frozenset({"add", "remove"})
+
+
+def changes_settings(text: str) -> bool:
+    """Whether a command would change what a channel receives or what the bot polls.
+
+    Adapters check their platform's permission (Slack admins, Matrix power level) for these.
+    """
+    verb, _, rest = strip_prefix(text).partition(" ")
+    verb = verb.lower()
+    if verb == "feeds":
+        return rest.strip().partition(" ")[0].lower() in MUTATING_FEED_ACTIONS
+    return verb in MUTATING_VERBS
+
+
 def _take_option(tokens: list[str], name: str) -> str | None:
     if name not in tokens:
         return None
