@@ -12,13 +12,18 @@ from collections.abc import Iterator
 
 from bot.model import Article
 
-_GERMAN_MARKERS = frozenset(
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_GERMAN_MARKERS = _word_set(
     "der die das und ist nicht mit von den dem des ein eine einer eines sich auf für wird wurde "
-    "sind hat haben auch als nach bei aus zum zur über dass sagte werden noch wie".split()
+    "sind hat haben auch als nach bei aus zum zur über dass sagte werden noch wie"
 )
-_ENGLISH_MARKERS = frozenset(
+_ENGLISH_MARKERS = _word_set(
     "the and is are was were not with from that this have has had for of to in on said would "
-    "will its their which been by an".split()
+    "will its their which been by an"
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -45,12 +50,9 @@ def words(text: str) -> list[str]:
 
 def detect_language(text: str, default: str = "en") -> str:
     """'de' or 'en', from the share of common function words; `default` when undecided."""
-    german = english = 0
-    for word in words(text[:20_000].lower()):
-        if word in _GERMAN_MARKERS:
-            german += 1
-        elif word in _ENGLISH_MARKERS:
-            english += 1
+    lowered = words(text[:20_000].lower())
+    german = sum(map(_GERMAN_MARKERS.__contains__, lowered))
+    english = sum(map(_ENGLISH_MARKERS.__contains__, lowered))
     if german == english:
         return default
     return "de" if german > english else "en"
@@ -63,26 +65,103 @@ def article_language(article: Article) -> str:
     return detect_language(f"{article.title}\n{article.summary}\n{article.text}")
 
 
-_UMLAUT_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_UMLAUT_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "’": "'", "‘": "'"})
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form: `Müller`, `Mueller` and `MÜLLER` all fold to `mueller`.
 
     German umlauts and ß expand the way German writes them without umlauts; other accents
-    are dropped (`Señor` -> `senor`); typographic dashes become a plain hyphen.
+    are dropped (`Señor` -> `senor`); typographic dashes become a plain hyphen, typographic
+    apostrophes a plain one; invisible characters (zero-width space, soft hyphen) vanish.
     """
-    text = text.casefold().translate(_UMLAUT_FOLD)
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[\u2010-\u2015\u2212]", "-", stripped)
+    text = text.translate(_INVISIBLE).casefold().translate(_UMLAUT_FOLD)
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _DASHES.sub("-", text)
+
+
+def strip_invisible(text: str) -> str:
+    """The text without zero-width characters, word joiners, BOMs and soft hyphens."""
+    return text.translate(_INVISIBLE)
+
+
+# Tokens for matching: letters and digits (`G7`, `5G` are words here), split at everything else.
+_TOKEN_SPLIT = re.compile(r"([^\W_]+)")
+
+
+def tokens_and_gaps(text: str) -> tuple[list[str], list[str]]:
+    """The tokens of a text and, for each token, the characters between it and the next one.
+
+    `Nordkorea-Politik, sagte` -> (["Nordkorea", "Politik", "sagte"], ["-", ", ", ""]).
+    One regular-expression split: linear in the length of the text.
+    """
+    parts = _TOKEN_SPLIT.split(text)
+    return parts[1::2], parts[2::2]
+
+
+STOP_WORDS = _word_set(
+    "der die das den dem des ein eine einer eines einem einen und oder aber ist sind war waren "
+    "nicht mit von zu zum zur im in am an auf aus bei fuer ueber unter nach vor als auch wie so "
+    "es er sie wir ihr ich du man sich wird wurde werden hat haben sein noch nur schon dass ob "
+    "wenn doch mehr sehr bis durch gegen ohne um diese dieser dieses jetzt hier dort da wo was "
+    "the a an and or but is are was were be been being not with from to of in on at by for as "
+    "it its this that these those he she we they you i his her their our your have has had do "
+    "does did will would can could should may might must than then there here what which who "
+    "whom whose when where why how all any some no nor so too very just also into over under"
+)
+
+
+def is_stop_word(word: str) -> bool:
+    """True for a German or English function word (`der`, `und`, `the`, `über`), in any case."""
+    return fold(word) in STOP_WORDS
+
+
+# Light inflection stemmers over folded words (umlauts already expanded). They only strip
+# endings, never rewrite a stem, and leave at least four letters, so that `Raketen`/`Rakete`,
+# `Nordkoreas`/`Nordkorea`, `Weihnachtsmarktes`/`Weihnachtsmarkt` meet while `Eisen` stays away
+# from `Eis`. Both sides of a comparison go through the same stemmer.
+_DE_ENDINGS = ("ern", "em", "en", "er", "es", "e", "s")
+_MIN_STEM = 4
+
+
+def _strip_german(word: str) -> str:
+    for ending in _DE_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
+            if ending == "s" and word[-2] in "suixz":
+                continue
+            return word[: -len(ending)]
+    return word
+
+
+def stem(word: str, lang: str) -> str:
+    """The inflection stem of a folded word: `raketen` -> `raket` (de), `printers` -> `printer` (en).
+
+    German strips up to two endings (`muellers` -> `mueller` -> `muell`, as `mueller` does);
+    English strips a possessive and a plural (`yahoo's` -> `yahoo`, `countries` -> `country`).
+    """
+    if lang == "de":
+        return _strip_german(_strip_german(word))
+    if word.endswith(("'s", "s'")):
+        word = word[:-2] if word.endswith("'s") else word[:-1]
+    if len(word) <= _MIN_STEM:
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return word[:-2]
+    if word.endswith("s") and word[-2] not in "suix":
+        return word[:-1]
+    return word
 
 
 # A sentence ends at . ! ? (optionally followed by closing quotes or brackets) before whitespace and
 # an upper-case letter, digit or opening quote. Abbreviations and ordinals do not end sentences.
-_ABBREVIATIONS = frozenset(
+_ABBREVIATIONS = _word_set(
     "dr prof nr st bzw ca vgl z b u a etc usw mio mrd tsd mr mrs ms jr sr inc ltd co corp no vs "
-    "jan feb mar apr jun jul aug sep sept oct okt nov dec dez gen lt col sgt rep sen gov u.s".split()
+    "jan feb mar apr jun jul aug sep sept oct okt nov dec dez gen lt col sgt rep sen gov u.s"
 )
 _SENTENCE_END = re.compile(r"([.!?…]+[\"“”„»«’'\)]*)(\s+)(?=[\"“”„»«‚‘'(\[]?[A-ZÄÖÜ0-9])")
 

@@ -1,0 +1,646 @@
+"""Topic queries and topic matching for German and English news.
+
+A topic query names a topic with aliases, required and excluded terms and an optional threshold:
+
+    Nordkorea | North Korea | DPRK | "Kim Jong Un" +Raketen -Südkorea ~80
+
+Matching decides, for every article and topic, how strongly the article names the topic and why.
+A word of a topic meets a word of an article in one of these ways (the quality in brackets):
+
+- exactly, after folding case, umlauts, ß and accents: `Müller` = `Mueller` = `MÜLLER` (100)
+- inflected: `Raketen` for `Rakete`, `Nordkoreas` for `Nordkorea`, `printers` for `printer` (96)
+- derived: `nordkoreanischen`, `Nordkoreaner` for `Nordkorea`, `Japanese` for `Japan` (92)
+- in a German compound, the topic as head or tail: `Rentenreform`, `Altersrente` for `Rente`, with
+  a minimum length of the other part so that `Natoli` does not contain `NATO` and a match only at
+  a word's start or end so that `Parenteral` does not contain `Rente` (85)
+- fuzzily, for long words only: one typo in nine letters (a rapidfuzz Levenshtein score, minus 10)
+
+Words of several-word aliases (`Atletico Madrid`) must meet adjacent words of the article, so
+`Real Madrid` does not match an article about Atletico. Short words (four letters or fewer) match
+exactly (and with a genitive/plural `s`); acronyms written in capitals (`NATO`, `US`) match only
+words that are not written all in lower case, so `US` does not match `us`.
+
+A hit scores its quality times the weight of its field (title 1.0, summary 0.94, text 0.88), and
+the topic's score is its best hit plus a little for every further hit. Scores run from 0 to 100;
+a topic matches when its score reaches its threshold.
+
+Speed: the words of all topics form an index (exact forms, stems, derivation bases, compound heads
+and tails). Every distinct word of a batch of articles is looked up once; an article reaches the
+scoring of a topic only when it shares an indexed word with it. Only the long words that the index
+did not decide go to rapidfuzz, as one vectorised search per topic word over the batch's words.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from bot.core.text import STOP_WORDS, detect_language, fold, stem, strip_invisible, tokens_and_gaps
+from bot.model import Article, Evidence, MatchResult, TopicQuery
+
+DEFAULT_THRESHOLD = 70.0
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 20
+MAX_EVIDENCE = 5
+
+GRAMMAR = (
+    "A topic reads: NAME [| ALIAS …] [+REQUIRED …] [-EXCLUDED …] [~THRESHOLD], for example "
+    '`Nordkorea | North Korea | DPRK +Raketen -Südkorea ~80`. Put a phrase in "double quotes" '
+    '(`+"Mark Rutte"`); a threshold is a number from 0 to 100; letters, digits, spaces and '
+    f"- ' . & / only; at most {MAX_QUERY_CHARS} characters."
+)
+
+FIELD_WEIGHTS = (("title", 1.0), ("summary", 0.94), ("text", 0.88))
+
+Q_EXACT = 100.0
+Q_INFLECTED = 96.0
+Q_DERIVED = 92.0
+Q_COMPOUND = 85.0
+FUZZY_PENALTY = 10.0
+FUZZY_MIN_LEN = 9
+FUZZY_CUTOFF = 0.88
+REPEAT_BONUS = 2.0
+REPEAT_BONUS_CAP = 8.0
+
+# German compounds: the other part of a compound must be at least this long (and hold a vowel).
+COMPOUND_MIN_REST = 4
+COMPOUND_MIN_REST_SHORT_TOPIC = 5  # when the topic word itself has only four letters (`Nato`, `Bank`)
+COMPOUND_MIN_PREFIX = 4  # `Rasputin` is no compound of `Putin`
+COMPOUND_MIN_PREFIX_LONG_TOPIC = 3  # … but `Ostukraine` is one of `Ukraine` (topic words of 7+ letters)
+LINKING_ELEMENTS = ("", "s", "n", "en", "es", "er", "e", "ns")
+# Endings that derive adjectives and inhabitants from names, on an inflection stem:
+# nordkoreanisch(en), Nordkorean(er), japanese, chinesisch, europaeisch, georgian, Londoner.
+DERIVATION_ENDINGS = ("ianisch", "anisch", "esisch", "eisch", "isch", "ian", "an", "ese", "ish", "er", "n")
+_VOWELS = frozenset("aeiouy")
+_QUOTES = frozenset('"„“”»«')
+_ALLOWED_PUNCTUATION = frozenset("-'’.&/")
+# A hyphen (or a dash written without spaces, as in `Ukraine–Krieg`) links the parts of a compound.
+_HYPHENS = frozenset({"-", "‐", "‑", "‒", "–", "—"})
+# Between the words of a phrase: spaces, a compound's hyphen, or `&`, `/`, `.`, `'` without spaces
+# (`AT&T`, `E.ON`, `O'Brien`). A comma, a spaced dash or a line break ends a phrase.
+_PHRASE_GLUE = _HYPHENS | {"&", " & ", "/", ".", "'", "’"}
+
+
+class QueryError(ValueError):
+    """A topic query that cannot be used; the message is for the user and shows the grammar."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"{problem}. {GRAMMAR}")
+        self.problem = problem
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+
+
+def _lex(text: str) -> list[tuple[str, str]]:
+    """('|', '') separators, ('word', w) and ('phrase', p) tokens; raises on an unbalanced quote."""
+    out: list[tuple[str, str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+        elif ch == "|":
+            out.append(("|", ""))
+            i += 1
+        elif ch in _QUOTES:
+            j = i + 1
+            while j < n and text[j] not in _QUOTES:
+                j += 1
+            if j >= n:
+                raise QueryError(f"the quote that opens at `{text[i : i + 20]}` is never closed")
+            out.append(("phrase", text[i + 1 : j]))
+            i = j + 1
+        elif ch in "+-" and (i + 1 >= n or text[i + 1].isspace() or text[i + 1] in _QUOTES):
+            out.append(("op", ch))  # `+ "Mark Rutte"`, `- Südkorea`
+            i += 1
+        else:
+            j = i
+            while j < n and not text[j].isspace() and text[j] != "|" and text[j] not in _QUOTES:
+                j += 1
+            out.append(("word", text[i:j]))
+            i = j
+    return out
+
+
+def _check_term(term: str, kind: str) -> str:
+    term = " ".join(term.split())
+    if not term:
+        raise QueryError(f"an empty {kind}")
+    for ch in term:
+        if not (ch.isalnum() or ch == " " or ch in _ALLOWED_PUNCTUATION):
+            name = unicodedata.name(ch, "")
+            shown = f"`{ch}` (U+{ord(ch):04X}{' ' + name if name else ''})"
+            raise QueryError(f"the {kind} `{term}` holds the character {shown}, which a topic cannot use")
+    folded = [fold(w) for w in tokens_and_gaps(term)[0]]
+    if not folded:
+        raise QueryError(f"the {kind} `{term}` has no letters or digits")
+    if all(w in STOP_WORDS for w in folded):
+        raise QueryError(f"the {kind} `{term}` has only stop words such as `der` or `the`")
+    return term
+
+
+def _parse_threshold(value: str) -> float:
+    try:
+        number = float(value.replace(",", "."))
+    except ValueError:
+        raise QueryError(f"`~{value}` is not a threshold") from None
+    if not 0.0 <= number <= 100.0:  # also rejects NaN
+        raise QueryError(f"the threshold {value} is outside 0 to 100")
+    return number
+
+
+def parse_topic(text: str, threshold: float | None = None) -> TopicQuery:
+    """A TopicQuery from the text of a command: `Nordkorea | North Korea +Raketen -Südkorea ~80`.
+
+    `|` separates aliases (the first is the topic's name), `+term` must also appear, `-term` must
+    not, `~N` sets the threshold (the `threshold` argument, when given, wins). Raises QueryError
+    with the grammar for anything it cannot use. No user regex: terms are words and phrases.
+    """
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"the topic is {len(text)} characters long; at most {MAX_QUERY_CHARS} are allowed")
+    cleaned = unicodedata.normalize("NFC", strip_invisible(text)).strip()
+    if not cleaned:
+        raise QueryError("the topic is empty")
+    aliases: list[str] = []
+    required: list[str] = []
+    excluded: list[str] = []
+    in_text_threshold: float | None = None
+    current: list[str] = []
+    pending: str | None = None  # a lone + or - waiting for its term
+
+    def close_alias(at_separator: bool) -> None:
+        if current:
+            aliases.append(_check_term(" ".join(current), "alias"))
+            current.clear()
+        elif at_separator:
+            raise QueryError("a `|` without an alias on both sides")
+
+    for kind, value in _lex(cleaned):
+        if kind == "|":
+            if pending:
+                raise QueryError(f"`{pending}` without a term after it")
+            close_alias(at_separator=True)
+            if not aliases:
+                raise QueryError("a `|` without an alias on both sides")
+        elif kind == "op":
+            if pending:
+                raise QueryError(f"`{pending}` without a term after it")
+            pending = value
+        elif pending is not None or (kind == "word" and value[0] in "+-" and len(value) > 1):
+            sign = pending if pending is not None else value[0]
+            term = value if pending is not None else value[1:]
+            pending = None
+            target = required if sign == "+" else excluded
+            target.append(_check_term(term, "required term" if sign == "+" else "excluded term"))
+        elif kind == "word" and value.startswith("~"):
+            in_text_threshold = _parse_threshold(value[1:])
+        else:
+            current.append(value)
+    if pending:
+        raise QueryError(f"`{pending}` without a term after it")
+    if current or not aliases:
+        close_alias(at_separator=bool(aliases) and not current)
+    if not aliases:
+        raise QueryError("the topic has no name, only +/- terms")
+    if len(aliases) + len(required) + len(excluded) > MAX_TERMS:
+        raise QueryError(f"the topic has more than {MAX_TERMS} aliases and terms")
+    unique: dict[str, str] = {}
+    for alias in aliases:
+        unique.setdefault(fold(alias), alias)
+    if threshold is not None:
+        if not 0.0 <= threshold <= 100.0:
+            raise QueryError(f"the threshold {threshold} is outside 0 to 100")
+        in_text_threshold = float(threshold)
+    return TopicQuery(
+        name=aliases[0],
+        aliases=tuple(unique.values()),
+        required=tuple(dict.fromkeys(required)),
+        excluded=tuple(dict.fromkeys(excluded)),
+        threshold=in_text_threshold,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The index of topic words
+
+ALIAS, REQUIRED, EXCLUDED = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    topic: int
+    role: int  # ALIAS, REQUIRED or EXCLUDED
+    display: str  # as the user wrote it; the `alias` of evidence
+    words: tuple[int, ...]  # word ids, in order
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    word: int
+    quality: float
+
+
+def _has_vowel(part: str) -> bool:
+    return not _VOWELS.isdisjoint(part)
+
+
+class _Lexicon:
+    """Every distinct word of a set of topics, under the keys an article word can meet it by."""
+
+    def __init__(self, topics: Sequence[TopicQuery]) -> None:
+        self.terms: list[_Term] = []
+        self.folded: list[str] = []
+        self.acronym: list[bool] = []
+        self.terms_of_word: list[list[tuple[int, int]]] = []  # word -> (term, index in term)
+        self._ids: dict[tuple[str, bool], int] = {}
+        self.exact: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self.stems: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.bases: dict[str, list[int]] = defaultdict(list)
+        self.land_bases: dict[str, list[int]] = defaultdict(list)
+        self.heads: dict[str, list[int]] = defaultdict(list)
+        self.tails: dict[str, list[tuple[int, int]]] = defaultdict(list)  # (word, min prefix)
+        self.fuzzy: dict[str, list[tuple[str, int]]] = {"de": [], "en": []}  # lang -> (stem, word)
+        for number, topic in enumerate(topics):
+            for alias in topic.aliases:
+                self._add_term(number, ALIAS, alias, alias)
+                if any(h in alias for h in _HYPHENS) and " " not in alias.strip():
+                    # `Ukraine-Krieg` also as the closed compound `Ukrainekrieg`
+                    joined = "".join(tokens_and_gaps(alias)[0])
+                    self._add_term(number, ALIAS, alias, joined)
+            for term in topic.required:
+                self._add_term(number, REQUIRED, "+" + term, term)
+            for term in topic.excluded:
+                self._add_term(number, EXCLUDED, "-" + term, term)
+        self.head_lengths = sorted({len(k) for k in self.heads})
+        self.tail_lengths = sorted({len(k) for k in self.tails})
+
+    def _add_term(self, topic: int, role: int, display: str, text: str) -> None:
+        originals = tokens_and_gaps(strip_invisible(text))[0]
+        if not originals:
+            return
+        ids = tuple(self._word(w) for w in originals)
+        term_id = len(self.terms)
+        self.terms.append(_Term(topic, role, display, ids))
+        for index, word in enumerate(ids):
+            self.terms_of_word[word].append((term_id, index))
+
+    def _word(self, original: str) -> int:
+        folded = fold(original)
+        acronym = len(original) <= 5 and original.isupper()
+        key = (folded, acronym)
+        if key in self._ids:
+            return self._ids[key]
+        word = len(self.folded)
+        self._ids[key] = word
+        self.folded.append(folded)
+        self.acronym.append(acronym)
+        self.terms_of_word.append([])
+        self.exact[folded].append((word, Q_EXACT))
+        if len(folded) >= 3 and not folded[-1].isdigit():
+            self.exact[folded + "s"].append((word, Q_INFLECTED))  # Natos, Irans, HPs
+        if len(folded) >= 4:
+            self.heads[folded].append(word)
+        if acronym or len(folded) <= 4:
+            return word
+        stems = {stem(folded, "de"), stem(folded, "en")}
+        for lang in ("de", "en"):
+            self.stems[(lang, stem(folded, lang))].append(word)
+        bases = set(stems)
+        bases.update(s[:-1] for s in stems if s[-1] in _VOWELS and len(s) > 4)  # china -> chin(esisch)
+        for base in bases:
+            self.bases[base].append(word)
+        if folded.endswith("land") and len(folded) >= 8:
+            self.land_bases[folded[:-4]].append(word)  # Russland -> russisch, Finnland -> finnisch
+        min_prefix = COMPOUND_MIN_PREFIX_LONG_TOPIC if len(folded) >= 7 else COMPOUND_MIN_PREFIX
+        for tail in {folded, stem(folded, "de")}:
+            if len(tail) >= 4:
+                self.tails[tail].append((word, min_prefix))
+        if len(folded) >= FUZZY_MIN_LEN:
+            for lang in ("de", "en"):
+                self.fuzzy[lang].append((stem(folded, lang), word))
+        return word
+
+    def analyse(self, token: str, lang: str) -> tuple[_Hit, ...]:
+        """Every topic word this article word meets, with the best quality of meeting it."""
+        folded = fold(token)
+        lower = token.islower()
+        best: dict[int, float] = {}
+
+        def add(word: int, quality: float) -> None:
+            if self.acronym[word] and lower:
+                return
+            if quality > best.get(word, 0.0):
+                best[word] = quality
+
+        for word, quality in self.exact.get(folded, ()):
+            add(word, quality)
+        if len(folded) >= 5:
+            stemmed = stem(folded, lang)
+            for word in self.stems.get((lang, stemmed), ()):
+                add(word, Q_INFLECTED)
+            for ending in DERIVATION_ENDINGS:
+                if stemmed.endswith(ending) and len(stemmed) - len(ending) >= 4:
+                    base = stemmed[: -len(ending)]
+                    for word in self.bases.get(base, ()):
+                        add(word, Q_DERIVED)
+                    if ending == "isch":
+                        for word in self.land_bases.get(base, ()):
+                            add(word, Q_DERIVED)
+            if lang == "de" and len(folded) >= 8:
+                self._compounds(folded, stemmed, add)
+        return tuple(_Hit(word, quality) for word, quality in best.items())
+
+    def _compounds(self, folded: str, stemmed: str, add: Callable[[int, float], None]) -> None:
+        size = len(folded)
+        for length in self.head_lengths:
+            if length > size - COMPOUND_MIN_REST:
+                break
+            words = self.heads.get(folded[:length])
+            if not words:
+                continue
+            rest = folded[length:]
+            need = COMPOUND_MIN_REST_SHORT_TOPIC if length <= 4 else COMPOUND_MIN_REST
+            for link in LINKING_ELEMENTS:
+                tail = rest[len(link) :]
+                if rest.startswith(link) and len(tail) >= need and _has_vowel(tail):
+                    for word in words:
+                        add(word, Q_COMPOUND)
+                    break
+        for source in (folded, stemmed):
+            for length in self.tail_lengths:
+                if length > len(source) - COMPOUND_MIN_PREFIX_LONG_TOPIC:
+                    break
+                prefix = source[:-length]
+                for word, min_prefix in self.tails.get(source[-length:], ()):
+                    if len(prefix) >= min_prefix and _has_vowel(prefix):
+                        add(word, Q_COMPOUND)
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching
+
+
+@dataclass(slots=True)
+class _Field:
+    name: str
+    weight: float
+    tokens: list[str]
+    gaps: list[str]
+    unique: set[str]
+    joined: list[tuple[int, str, str]]  # (position, joined token, as written) for hyphen chains
+
+
+@dataclass(slots=True)
+class _Prepared:
+    lang: str
+    fields: list[_Field]
+
+
+def _language(article: Article) -> str:
+    if article.lang in ("de", "en"):
+        return article.lang
+    return detect_language(f"{article.title}\n{article.summary}\n{article.text[:5000]}")
+
+
+def _prepare(article: Article) -> _Prepared:
+    fields = []
+    for name, weight in FIELD_WEIGHTS:
+        value: str = getattr(article, name)
+        if not value:
+            continue
+        toks, gaps = tokens_and_gaps(strip_invisible(value))
+        joined: list[tuple[int, str, str]] = []
+        if any(h in value for h in _HYPHENS):
+            start = 0
+            for i in range(len(toks)):
+                if i < len(gaps) and gaps[i] in _HYPHENS:
+                    continue
+                if i > start:  # toks[start..i] are one hyphenated chain
+                    chain = toks[start : i + 1]
+                    joined.append((start, "".join(chain), "-".join(chain)))
+                    for j in range(start, i):
+                        joined.append((j, toks[j] + toks[j + 1], toks[j] + "-" + toks[j + 1]))
+                start = i + 1
+        unique = set(toks)
+        unique.update(j[1] for j in joined)
+        fields.append(_Field(name, weight, toks, gaps, unique, joined))
+    return _Prepared(_language(article), fields)
+
+
+def _fuzzy_search(lexicon: _Lexicon, vocab: dict[str, dict[str, tuple[_Hit, ...]]]) -> None:
+    """Fuzzy hits for long words the index left undecided, added to `vocab` in place.
+
+    One rapidfuzz search per long topic word over the batch's long words of the same language,
+    first letter and a close length (the Levenshtein score cannot reach the cutoff otherwise).
+    """
+    for lang, queries in lexicon.fuzzy.items():
+        if not queries:
+            continue
+        by_stem: dict[str, list[str]] = defaultdict(list)
+        for token, hits in vocab[lang].items():
+            if len(token) >= FUZZY_MIN_LEN and not hits:
+                by_stem[stem(fold(token), lang)].append(token)
+        buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for word_stem in by_stem:
+            buckets[(word_stem[0], len(word_stem))].append(word_stem)
+        for query, word in queries:
+            choices = [
+                s for size in range(len(query) - 2, len(query) + 3) for s in buckets.get((query[0], size), ())
+            ]
+            if not choices:
+                continue
+            found = process.extract(
+                query,
+                choices,
+                scorer=Levenshtein.normalized_similarity,
+                score_cutoff=FUZZY_CUTOFF,
+                limit=None,
+            )
+            for choice, similarity, _ in found:
+                quality = 100.0 * similarity - FUZZY_PENALTY
+                for token in by_stem[choice]:
+                    if lexicon.acronym[word]:
+                        continue
+                    old = vocab[lang][token]
+                    vocab[lang][token] = (*old, _Hit(word, quality))
+
+
+def _field_hits(
+    field: _Field, hits_of: dict[str, tuple[_Hit, ...]], hit_tokens: set[str]
+) -> dict[int, dict[int, tuple[float, str]]]:
+    """position -> word -> (quality, the article's word) for the field's words that hit."""
+    at: dict[int, dict[int, tuple[float, str]]] = defaultdict(dict)
+    for position, token in enumerate(field.tokens):
+        if token in hit_tokens:
+            for hit in hits_of[token]:
+                at[position][hit.word] = (hit.quality, token)
+    for position, token, written in field.joined:
+        if token in hit_tokens:
+            for hit in hits_of[token]:
+                old = at[position].get(hit.word)
+                if old is None or old[0] < hit.quality:
+                    at[position][hit.word] = (hit.quality, written)
+    return at
+
+
+def _term_hits(
+    term: _Term, field: _Field, at: dict[int, dict[int, tuple[float, str]]], starts: Iterable[int]
+) -> list[tuple[int, float, str]]:
+    """(position, quality, words as written) for each place the term occurs in the field."""
+    found = []
+    size = len(term.words)
+    for start in starts:
+        first = at[start].get(term.words[0])
+        if first is None:
+            continue
+        quality, written = first
+        parts = [written]
+        for k in range(1, size):
+            pos = start + k
+            glue = field.gaps[pos - 1] if pos - 1 < len(field.gaps) else "\n"
+            if glue.isspace() and "\n" not in glue:
+                glue = " "
+            elif glue not in _PHRASE_GLUE:
+                break
+            if pos not in at:
+                break
+            hit = at[pos].get(term.words[k])
+            if hit is None:
+                break
+            quality = min(quality, hit[0])
+            parts.append(glue + hit[1])
+        else:
+            found.append((start, quality, "".join(parts)))
+    return found
+
+
+class _Tally:
+    """The places a term (or a topic's aliases together) occurs in one article, best hit per place."""
+
+    __slots__ = ("places",)
+
+    def __init__(self) -> None:
+        self.places: dict[tuple[str, int], Evidence] = {}  # (field, position) -> best evidence there
+
+    def add(self, position: int, evidence: Evidence) -> None:
+        key = (evidence.field, position)
+        old = self.places.get(key)
+        if old is None or old.score < evidence.score:
+            self.places[key] = evidence
+
+    def merge(self, other: _Tally) -> None:
+        for (_, position), evidence in other.places.items():
+            self.add(position, evidence)
+
+    @property
+    def score(self) -> float:
+        if not self.places:
+            return 0.0
+        best = max(e.score for e in self.places.values())
+        bonus = min(REPEAT_BONUS_CAP, REPEAT_BONUS * (len(self.places) - 1))
+        return min(100.0, best + bonus)
+
+    def top_evidence(self, limit: int = MAX_EVIDENCE) -> tuple[Evidence, ...]:
+        chosen: dict[tuple[str, str, str], Evidence] = {}
+        for item in sorted(self.places.values(), key=lambda e: -e.score):
+            chosen.setdefault((item.alias, fold(item.word), item.field), item)
+        return tuple(list(chosen.values())[:limit])
+
+
+def _score_article(
+    prepared: _Prepared,
+    lexicon: _Lexicon,
+    topics: Sequence[TopicQuery],
+    hits_of: dict[str, tuple[_Hit, ...]],
+    hit_vocab: set[str],
+    row: list[MatchResult],
+) -> None:
+    # Tallies per (topic, role, display): the joined twin of an alias (`Ukrainekrieg` for
+    # `Ukraine-Krieg`) shares its alias's display and so its tally.
+    tallies: dict[tuple[int, int, str], _Tally] = defaultdict(_Tally)
+    for field in prepared.fields:
+        hit_tokens = field.unique & hit_vocab
+        if not hit_tokens:
+            continue
+        at = _field_hits(field, hits_of, hit_tokens)
+        starts_of_term: dict[int, set[int]] = defaultdict(set)
+        for position, words in at.items():
+            for word in words:
+                for term_id, index in lexicon.terms_of_word[word]:
+                    if index == 0:
+                        starts_of_term[term_id].add(position)
+        for term_id, starts in starts_of_term.items():
+            term = lexicon.terms[term_id]
+            for position, quality, written in _term_hits(term, field, at, sorted(starts)):
+                evidence = Evidence(
+                    alias=term.display, word=written, field=field.name, score=round(quality * field.weight, 1)
+                )
+                tallies[(term.topic, term.role, term.display)].add(position, evidence)
+    if not tallies:
+        return
+    alias_tallies: dict[int, _Tally] = defaultdict(_Tally)
+    for (number, role, _), tally in tallies.items():
+        if role == ALIAS:
+            alias_tallies[number].merge(tally)
+    for number, alias_tally in alias_tallies.items():
+        topic = topics[number]
+        threshold = DEFAULT_THRESHOLD if topic.threshold is None else topic.threshold
+        score = alias_tally.score
+        shown = alias_tally.top_evidence()
+        for wanted in topic.required:
+            found = tallies.get((number, REQUIRED, "+" + wanted))
+            score = min(score, found.score if found else 0.0)
+            if found:
+                shown += found.top_evidence(1)
+        blocking = [
+            excluded
+            for unwanted in topic.excluded
+            if (excluded := tallies.get((number, EXCLUDED, "-" + unwanted))) and excluded.score >= threshold
+        ]
+        if blocking:
+            score = 0.0
+            shown = tuple(e for excluded in blocking for e in excluded.top_evidence(1))
+        row[number] = MatchResult(
+            topic=topic.name, score=round(score, 1), matched=score >= threshold, evidence=shown
+        )
+
+
+def match_batch(
+    articles: Sequence[Article], topics: Sequence[TopicQuery], workers: int = -1
+) -> list[list[MatchResult]]:
+    """Every article scored against every topic: one row per article, one result per topic, in order.
+
+    Work grows with the number of distinct words and the number of article-topic pairs that share
+    a word, not with articles × topics × text. `workers` is accepted for the vectorised fuzzy
+    stage's interface; rapidfuzz's `extract` used here runs on one core.
+    """
+    del workers  # see the docstring
+    lexicon = _Lexicon(topics)
+    prepared = [_prepare(article) for article in articles]
+    vocab: dict[str, dict[str, tuple[_Hit, ...]]] = {"de": {}, "en": {}}
+    for item in prepared:
+        known = vocab[item.lang]
+        for field in item.fields:
+            for token in field.unique - known.keys():
+                known[token] = lexicon.analyse(token, item.lang)
+    _fuzzy_search(lexicon, vocab)
+    hit_vocab = {lang: {t for t, hits in known.items() if hits} for lang, known in vocab.items()}
+    empty_row = [MatchResult(topic=topic.name, score=0.0, matched=False) for topic in topics]
+    rows = []
+    for item in prepared:
+        row = list(empty_row)
+        _score_article(item, lexicon, topics, vocab[item.lang], hit_vocab[item.lang], row)
+        rows.append(row)
+    return rows
+
+
+def match_article(article: Article, topics: Sequence[TopicQuery]) -> list[MatchResult]:
+    """One result per topic, in the topics' order."""
+    return match_batch([article], topics, workers=1)[0]
