@@ -1,0 +1,95 @@
+"""OPML import/export: a reader's export comes in, ours goes back out, hostile files are refused."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.errors import ParseError
+from bot.ingest.opml import OpmlFeed, parse_opml, write_opml
+
+READER_EXPORT = b"""<?xml version="1.0" encoding="UTF-8"?>
+<opml version="1.0">
+  <head><title>Subscriptions</title></head>
+  <body>
+    <outline text="Nachrichten" title="Nachrichten">
+      <outline type="rss" text="tagesschau.de" title="tagesschau.de"
+               xmlUrl="https://www.tagesschau.de/xml/rss2/" htmlUrl="https://www.tagesschau.de/"/>
+      <outline text="Welt">
+        <outline type="rss" text="BBC News &#8211; World" xmlUrl="https://feeds.bbci.co.uk/news/world/rss.xml"/>
+      </outline>
+    </outline>
+    <outline type="rss" text="heise online" xmlurl="https://www.heise.de/rss/heise-atom.xml"
+             category="/Tech"/>
+    <outline type="rss" text="Podcast" xmlUrl="feed://example.com/podcast.xml"/>
+    <outline type="rss" text="Local file" xmlUrl="file:///etc/passwd"/>
+    <outline type="rss" text="again" xmlUrl="https://www.tagesschau.de/xml/rss2/"/>
+  </body>
+</opml>
+"""
+
+
+def test_reader_export_is_imported_with_folders_as_categories() -> None:
+    feeds = parse_opml(READER_EXPORT)
+    assert feeds == [
+        OpmlFeed("https://www.tagesschau.de/xml/rss2/", "tagesschau.de", "Nachrichten"),
+        OpmlFeed("https://feeds.bbci.co.uk/news/world/rss.xml", "BBC News – World", "Nachrichten/Welt"),
+        OpmlFeed("https://www.heise.de/rss/heise-atom.xml", "heise online", "Tech"),
+        OpmlFeed("http://example.com/podcast.xml", "Podcast", None),
+    ]
+
+
+def test_export_then_import_gives_the_same_feeds() -> None:
+    feeds = [
+        OpmlFeed("https://www.tagesschau.de/xml/rss2/", "tagesschau.de", "Nachrichten"),
+        OpmlFeed(
+            "https://feeds.bbci.co.uk/news/world/rss.xml", 'BBC "World" <News> & more', "Nachrichten/Welt"
+        ),
+        OpmlFeed("https://example.com/feed?a=1&b=2", None, None),
+    ]
+    text = write_opml(feeds)
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">')
+    back = parse_opml(text.encode())
+    assert back == [
+        feeds[0],
+        feeds[1],
+        OpmlFeed("https://example.com/feed?a=1&b=2", "https://example.com/feed?a=1&b=2", None),
+    ]
+
+
+def test_entity_expansion_bomb_is_refused_quickly() -> None:
+    bomb = b"""<?xml version="1.0"?>
+<!DOCTYPE opml [
+  <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+  <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+  <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+  <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">
+  <!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">
+  <!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">
+  <!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;">
+]>
+<opml version="2.0"><body><outline text="&g;" xmlUrl="https://example.com/feed"/></body></opml>"""
+    started = time.perf_counter()
+    with pytest.raises(ParseError, match="entities"):
+        parse_opml(bomb)
+    assert time.perf_counter() - started < 1
+
+
+def test_external_entities_are_never_loaded() -> None:
+    xxe = b"""<?xml version="1.0"?>
+<!DOCTYPE opml [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<opml version="2.0"><body><outline text="&secret;" xmlUrl="https://example.com/feed"/></body></opml>"""
+    with pytest.raises(ParseError):
+        parse_opml(xxe)
+
+
+@pytest.mark.parametrize("data", [b"", b"<html><body>hi</body></html>", b"<opml><body><outline"])
+def test_not_opml_is_a_parse_error(data: bytes) -> None:
+    with pytest.raises(ParseError, match="OPML"):
+        parse_opml(data)
+
+
+def test_empty_opml_has_no_feeds() -> None:
+    assert parse_opml(b'<opml version="2.0"><head/><body/></opml>') == []
+    assert parse_opml(write_opml([]).encode()) == []
