@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 
 from bot.errors import FetchError
+from bot.ingest.article import fetch_full_text
 from bot.ingest.fetch import Fetcher, FetchPolicy, FetchResult
 
 LOCAL = FetchPolicy(allow_private_hosts=("127.0.0.1",))
@@ -328,3 +329,50 @@ def test_per_host_limit_bounds_parallel_connections() -> None:
     results = run(scenario())
     assert all(r.body == FEED for r in results)
     assert most[0] <= 3
+
+
+# --------------------------------------------------------------------------- full text of teaser-only entries
+
+ARTICLE = """<!DOCTYPE html><html lang="de"><head><title>Haushalt</title></head><body>
+<nav><a href="/">Startseite</a> <a href="/politik">Politik</a> <a href="/login">Anmelden</a></nav>
+<article><h1>Ampel ringt um den Haushalt</h1>
+<p>Die Spitzen der Ampelkoalition haben am Dienstag erneut über den Haushalt 2024 beraten. Nach Angaben
+aus Regierungskreisen geht es um eine Lücke von rund 17 Milliarden Euro, die geschlossen werden muss.</p>
+<p>„Wir werden eine Lösung finden“, sagte Finanzminister Christian Lindner vor Beginn der Gespräche.
+Die Wirtschaft drängt auf eine schnelle Einigung, weil viele Förderprogramme auf der Kippe stehen.</p>
+<p>Vertreter der Gewerkschaften warnten davor, bei Sozialleistungen zu kürzen. Eine Entscheidung wird
+noch in dieser Woche erwartet, hieß es aus Koalitionskreisen am Abend.</p>
+</article>
+<footer>© 2023 Beispiel-Verlag · Impressum · Datenschutz · Cookie-Einstellungen</footer>
+</body></html>""".encode()
+
+
+def test_full_text_is_the_article_without_navigation() -> None:
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(body=ARTICLE, content_type="text/html", charset="utf-8")
+
+    async def scenario() -> str | None:
+        async with serve({"/artikel": page}) as base, Fetcher(LOCAL) as fetcher:
+            return await fetch_full_text(fetcher, base + "/artikel")
+
+    text = run(scenario())
+    assert text is not None
+    assert "17 Milliarden Euro" in text and "„Wir werden eine Lösung finden“" in text
+    assert "Anmelden" not in text and "Impressum" not in text
+    assert len(text.split("\n")) >= 3  # paragraphs stay paragraphs
+
+
+def test_full_text_is_none_when_the_page_fails_or_is_refused() -> None:
+    async def gone(request: web.Request) -> web.Response:
+        return web.Response(status=404)
+
+    async def image(request: web.Request) -> web.Response:
+        return web.Response(body=b"\x89PNG....", content_type="image/png")
+
+    async def scenario(policy: FetchPolicy, path: str) -> str | None:
+        async with serve({"/gone": gone, "/image": image}) as base, Fetcher(policy) as fetcher:
+            return await fetch_full_text(fetcher, base + path)
+
+    assert run(scenario(LOCAL, "/gone")) is None
+    assert run(scenario(LOCAL, "/image")) is None
+    assert run(scenario(FetchPolicy(), "/gone")) is None  # loopback refused by the same guard
