@@ -1,0 +1,540 @@
+"""Group entries into stories: one story, one thread.
+
+Each new entry is compared with the stories of a recent window (72 h by default) and gets one of
+three relations:
+
+* ``same``: another outlet's report of the same news, or an edited version of an entry already seen;
+  it joins the story without a new message.
+* ``followup``: the same event with a new development (new figures, new people or places, lower
+  similarity); it joins the story as a thread reply.
+* ``new``: a story of its own; its id is the entry's id.
+
+How an entry is compared:
+
+* Its title, lead (summary) and the start of its text become weighted tokens: folded, stop words and
+  generic headline words ("Liveblog", "Die Lage am Morgen") dropped, lightly stemmed. Places and
+  organisations map to one canonical token across languages (`Nordkorea`, `North Korea`, `nordkoreanischen`
+  -> `@nordkorea`; see `bot.core.entities`), figures to one token across locales (`10.000` == `10,000`).
+* Tokens are weighted by rarity: an IDF estimated online over the stories of the window plus a prior,
+  so that a word in every story counts for little. Names (capitalised words inside a sentence), places and
+  figures weigh more, title words more than lead words.
+* Candidates come from an inverted index (token -> stories of the window that contain it), read for the
+  entry's most distinctive tokens only; no entry is compared with every stored story.
+* A candidate's score is the cosine similarity to the story's accumulated profile or to its closest
+  member, whichever is higher. An entry joins a story on a high score, or on a moderate one backed by
+  more than one shared distinctive token of which at least one is a name, place or figure. A shared
+  place alone ("Geneva") never merges; nor does a shared generic title when the leads share nothing.
+
+Time comes from the entries, never from the clock: an entry without a date takes the newest time seen;
+a date far beyond the newest one is not trusted until a second entry confirms the jump; stories whose
+last entry is older than the window (relative to the newest time) are forgotten, so memory stays bounded.
+The same input in the same order always gives the same decisions.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from rapidfuzz import fuzz
+
+from bot.core.entities import AliasTable, figure_token, multiplier, parse_number
+from bot.core.text import detect_language, fold
+from bot.model import Relation, StoryDecision, StoryItem
+
+# --- tuning (chosen on general grounds, checked on development data; see the module docstring) ---------
+
+IDF_PRIOR_STORIES = 20.0  # pseudo-stories added to the window when estimating rarity
+MERGE_SCORE = 0.42  # join on this similarity alone
+SUPPORTED_SCORE = 0.16  # join on this similarity with >1 shared distinctive token, one an entity
+SAME_MEMBER_SCORE = 0.60  # a near-duplicate of one member is the same report
+SAME_TITLE_RATIO = 85.0  # same source, title edited this little: the same report
+NEW_ENTITY_SHARE = 0.30  # this share of the entry's names/places/figures new to the story: a follow-up
+FUTURE_JUMP = timedelta(hours=24)  # a date this far beyond the newest needs a second entry to confirm it
+
+_FIELD_WEIGHT = {"title": 2.0, "summary": 1.0, "text": 0.5}
+_KIND_BOOST = {"alias": 2.0, "name": 1.5, "num": 1.5, "year": 1.0, "word": 1.0}
+_ENTITY_KINDS = frozenset({"alias", "name", "num"})
+_MAX_TOKENS = 48  # an entry's vector keeps its strongest tokens
+_MAX_PROFILE = 400  # a story's profile keeps its strongest tokens
+_MAX_MEMBERS = 12  # members compared one by one: the first and the most recent
+_QUERY_TOKENS = 20  # the entry's strongest tokens looked up in the index
+_MAX_CANDIDATES = 12  # stories scored in full
+_MAX_ITEM_IDS = 500  # item ids a story remembers for edits
+_SUMMARY_CHARS = 1200
+_TEXT_CHARS = 1500
+
+_STOP_WORDS = """
+    a about above after again against all almost also although am an and another any are around as at
+    back be because been before being below between both but by can could did do does doing done down
+    during each either else even ever every few first for from further get gets got had has have having he
+    her here hers him his how however i if in into is it its itself just last least less like made make
+    many may me might more most much must my near neither never new next no nor not now of off often on
+    once one only or other our out over own per perhaps put rather really s said same say says see seen
+    set several she should since so some still such than that the their them then there these they this
+    those though through thus to too two under until up upon us very via was we well were what when where
+    whether which while who whom whose why will with within without would yet you your yours
+    ago amid among despite including later says told according already news day days week weeks today
+    yesterday tomorrow year years time times report reports reported latest breaking live liveblog
+    ticker blog update updates video videos watch photos photo picture pictures podcast newsletter
+    briefing morning evening night analysis opinion explainer roundup wrap look read
+    aber alle allem allen aller alles als also am an ander andere anderen auch auf aus bei beim bereits
+    bin bis bisher bist da dabei dadurch daher damit dann darauf darum das dass dein deine dem den denn
+    der des deshalb dessen die dies diese diesem diesen dieser dieses doch dort du durch ein eine einem
+    einen einer eines einige einigen er es etwa euch euer gegen gewesen hab habe haben hat hatte hatten
+    hier hin hinter ich ihm ihn ihnen ihr ihre ihrem ihren ihrer im immer in ins ist ja jede jedem jeden
+    jeder jedes jedoch jetzt kann kein keine keinem keinen keiner koennen konnte kuenftig man manche mehr
+    mein meine mit muss nach nach nicht nichts noch nun nur ob oder ohne sehr sei seid sein seine seinem
+    seinen seiner seit sich sie sind so solche soll sollen sollte sondern sowie ueber um und uns unser
+    unter vom von vor waehrend war waren warum was weil weiter weitere welche welchem welchen welcher wenn
+    wer werde werden wie wieder will wir wird wo wurde wurden zu zum zur zwar zwei zwischen
+    sagte sagt sagten laut heute gestern morgen abend nacht woche wochen jahr jahre jahren tag tage tagen
+    uhr neue neuen neuer neues erste ersten lage ueberblick aktuell nachrichten meldung meldungen
+    newsblog liveticker live-blog bericht berichte berichten berichtet offenbar
+"""
+_STOP = frozenset(_STOP_WORDS.split())
+
+_TOKENS = re.compile(
+    r"(?P<num>\d[\d.,\u00a0\u202f\u2009]*\d|\d)(?P<suffix>bn|mn|m|k)?(?![^\W\d_])"
+    r"|(?P<acro>(?:[A-Za-z]\.){2,})"
+    r"|(?P<word>[^\W\d_]+)",
+    re.UNICODE,
+)
+_OPENERS = frozenset(".!?:;\"'“”„»«‘’‚(–—-|…")
+_SUFFIXES = ("ungen", "innen", "ern", "ies", "ing", "en", "er", "es", "em", "ed", "e", "s", "n")
+
+
+def _stem(word: str) -> str:
+    """A light German/English stem: one common ending off, at least four letters left."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+@dataclass(slots=True)
+class _Raw:
+    surface: str
+    folded: str
+    kind: str  # "num", "word"
+    initial: bool  # first word of a sentence (its capital says nothing)
+    value: float = 0.0
+
+
+def _raw_tokens(text: str, lang: str) -> list[_Raw]:
+    tokens: list[_Raw] = []
+    for match in _TOKENS.finditer(text):
+        before = text[: match.start()].rstrip()
+        initial = not before or before[-1] in _OPENERS
+        if match.group("num"):
+            value = parse_number(match.group("num"))
+            if value is None:
+                continue
+            suffix = match.group("suffix")
+            if suffix:
+                value *= multiplier(suffix, lang)
+            tokens.append(_Raw(match.group(0), "", "num", initial, value))
+            continue
+        surface = match.group("acro")
+        surface = surface.replace(".", "").upper() if surface else match.group("word")
+        folded = fold(surface)
+        if tokens and tokens[-1].kind == "num" and tokens[-1].surface[-1:].isdigit():
+            factor = multiplier(surface, lang)
+            if factor != 1.0:
+                tokens[-1].value *= factor
+                tokens[-1].surface += " " + surface
+                continue
+        tokens.append(_Raw(surface, folded, "word", initial))
+    return tokens
+
+
+def _title_case(tokens: Sequence[_Raw]) -> bool:
+    """A headline in Title Case: its capitals say nothing about names."""
+    longer = [t for t in tokens if t.kind == "word" and len(t.surface) > 3]
+    return len(longer) >= 3 and sum(t.surface[0].isupper() for t in longer) >= 0.7 * len(longer)
+
+
+@dataclass(slots=True)
+class _Features:
+    weights: dict[str, float]  # token -> weight before IDF
+    kinds: dict[str, str]
+    title: frozenset[str]
+    body: frozenset[str]
+
+
+def _features(item: StoryItem, aliases: AliasTable) -> _Features:
+    lang = item.lang if item.lang in ("de", "en") else detect_language(f"{item.title}\n{item.summary}")
+    fields = (
+        ("title", item.title[:400]),
+        ("summary", item.summary[:_SUMMARY_CHARS]),
+        ("text", item.text[:_TEXT_CHARS]),
+    )
+    totals: dict[str, float] = {}
+    kinds: dict[str, str] = {}
+    title_tokens: set[str] = set()
+    body_tokens: set[str] = set()
+    rank = {"word": 0, "year": 1, "name": 2, "num": 3, "alias": 4}
+    for name, text in fields:
+        if not text:
+            continue
+        raw = _raw_tokens(text, lang)
+        caps_mean_names = name != "title" or not _title_case(raw)
+        found: list[tuple[str, str]] = []
+        i = 0
+        while i < len(raw):
+            token = raw[i]
+            if token.kind == "num":
+                value = token.value
+                if value >= 10 or value != int(value):
+                    is_year = value == int(value) and 1900 <= value <= 2100 and "," not in token.surface
+                    found.append((figure_token(value), "year" if is_year else "num"))
+                i += 1
+                continue
+            matched = False
+            for size in range(min(aliases.longest, len(raw) - i), 0, -1):
+                span = raw[i : i + size]
+                if any(t.kind != "word" for t in span):
+                    continue
+                canonical = aliases.lookup(
+                    [t.folded for t in span], capitals=size == 1 and span[0].surface.isupper()
+                )
+                if canonical is not None:
+                    found.append((canonical, "alias"))
+                    i += size
+                    matched = True
+                    break
+            if matched:
+                continue
+            i += 1
+            word = token.folded
+            if len(word) < 2 or word in _STOP or (len(word) == 2 and not token.surface.isupper()):
+                continue
+            surface = token.surface
+            acronym = len(surface) >= 2 and surface.isupper()
+            capital = surface[0].isupper() and caps_mean_names and not token.initial
+            found.append((_stem(word), "name" if acronym or capital else "word"))
+        weight = _FIELD_WEIGHT[name]
+        for tok, kind in found:
+            totals[tok] = totals.get(tok, 0.0) + weight
+            if rank[kind] > rank[kinds.get(tok, "word")]:
+                kinds[tok] = kind
+            (title_tokens if name == "title" else body_tokens).add(tok)
+    weights = {tok: min(total, 4.0) * _KIND_BOOST[kinds.get(tok, "word")] for tok, total in totals.items()}
+    return _Features(weights, kinds, frozenset(title_tokens), frozenset(body_tokens))
+
+
+@dataclass(slots=True)
+class _Member:
+    id: str
+    source: str
+    title: str
+    vector: dict[str, float]  # unit length, IDF of its arrival time
+    body: frozenset[str]
+
+
+@dataclass(slots=True)
+class _Story:
+    seq: int
+    id: str
+    first: datetime | None
+    last: datetime | None
+    profile: dict[str, float] = field(default_factory=dict)  # sum of member vectors
+    norm: float = 0.0
+    members: list[_Member] = field(default_factory=list)
+    entities: set[str] = field(default_factory=set)
+    body: set[str] = field(default_factory=set)
+    item_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Candidate:
+    story: _Story
+    score: float
+    member_score: float
+    best_member: _Member | None
+
+
+def _dot(vector: dict[str, float], other: dict[str, float]) -> float:
+    if len(other) < len(vector):
+        vector, other = other, vector
+    return sum(value * other.get(token, 0.0) for token, value in vector.items())
+
+
+class StoryGrouper:
+    """Assigns entries, in time order, to stories; see the module docstring for how."""
+
+    def __init__(
+        self, window: timedelta = timedelta(hours=72), aliases: Sequence[Sequence[str]] = ()
+    ) -> None:
+        self.window = window
+        self._aliases = AliasTable()
+        self._common = self._aliases.common
+        for group in aliases:
+            self._aliases.add(group)
+        self._stories: dict[int, _Story] = {}
+        self._index: dict[str, set[int]] = {}  # token -> live stories whose profile holds it
+        self._by_item: dict[str, int] = {}  # item id -> story seq
+        self._expiry: list[tuple[datetime, int]] = []  # (last time, story seq); stale entries skipped
+        self._undated: list[int] = []  # stories made before any dated entry
+        self._seq = 0
+        self._newest: datetime | None = None
+        self._pending_jump: datetime | None = None
+
+    # -- public ---------------------------------------------------------------------------------------
+
+    @property
+    def story_count(self) -> int:
+        """Stories kept in memory: those of the window."""
+        return len(self._stories)
+
+    def add_aliases(self, aliases: Sequence[str]) -> None:
+        """Treat every spelling in `aliases` as one name from now on (a topic added later)."""
+        self._aliases.add(aliases)
+
+    def assign(self, item: StoryItem) -> StoryDecision:
+        """The story of `item` and how it relates to it; the item joins that story."""
+        when = self._effective_time(item.published)
+        known = self._by_item.get(item.id)
+        if known is not None and known in self._stories:
+            story = self._stories[known]
+            self._touch(story, when)
+            return StoryDecision(story=story.id, relation="same", similarity=1.0)
+
+        features = _features(item, self._aliases)
+        vector = self._vector(features)
+        best = self._best_candidate(item, features, vector, when)
+        if best is None:
+            story = self._new_story(item.id, when)
+            self._add_member(story, item, features, vector, when)
+            self._evict()
+            return StoryDecision(story=story.id, relation="new", similarity=0.0)
+
+        relation = self._relation(item, features, vector, best)
+        self._add_member(best.story, item, features, vector, when)
+        self._evict()
+        return StoryDecision(story=best.story.id, relation=relation, similarity=round(best.score, 4))
+
+    # -- time -----------------------------------------------------------------------------------------
+
+    def _effective_time(self, published: datetime | None) -> datetime | None:
+        newest = self._newest
+        if published is None:
+            return newest
+        if newest is None:
+            self._newest = published
+            for seq in self._undated:
+                story = self._stories.get(seq)
+                if story is not None:
+                    story.first = story.last = published
+                    heapq.heappush(self._expiry, (published, seq))
+            self._undated.clear()
+            return published
+        if published > newest + FUTURE_JUMP:
+            pending = self._pending_jump
+            if pending is None or abs(published - pending) > FUTURE_JUMP:
+                self._pending_jump = published  # not trusted yet: a second entry must confirm it
+                return newest
+            self._pending_jump = None
+            self._newest = published
+            return published
+        self._pending_jump = None
+        if published > newest:
+            self._newest = published
+        return published
+
+    def _touch(self, story: _Story, when: datetime | None) -> None:
+        if when is None:
+            return
+        if story.first is None or when < story.first:
+            story.first = when
+        if story.last is None or when > story.last:
+            story.last = when
+            heapq.heappush(self._expiry, (when, story.seq))
+
+    def _evict(self) -> None:
+        if self._newest is None:
+            return
+        horizon = self._newest - self.window
+        while self._expiry and self._expiry[0][0] < horizon:
+            last, seq = heapq.heappop(self._expiry)
+            story = self._stories.get(seq)
+            if story is None or story.last != last:
+                continue  # stale entry: the story was updated (or is gone)
+            del self._stories[seq]
+            for token in story.profile:
+                postings = self._index.get(token)
+                if postings is not None:
+                    postings.discard(seq)
+                    if not postings:
+                        del self._index[token]
+            for item_id in story.item_ids:
+                if self._by_item.get(item_id) == seq:
+                    del self._by_item[item_id]
+
+    # -- similarity -----------------------------------------------------------------------------------
+
+    def _idf(self, token: str) -> float:
+        postings = self._index.get(token)
+        df = len(postings) if postings is not None else 0
+        return math.log((len(self._stories) + IDF_PRIOR_STORIES) / (df + 1.0))
+
+    def _distinctive(self, token: str) -> bool:
+        """Rare enough in the window to say something about which story an entry belongs to."""
+        postings = self._index.get(token)
+        df = len(postings) if postings is not None else 0
+        return df <= max(2.0, 0.04 * len(self._stories))
+
+    def _vector(self, features: _Features) -> dict[str, float]:
+        scored = sorted(
+            ((weight * self._idf(token), token) for token, weight in features.weights.items()),
+            key=lambda pair: (-pair[0], pair[1]),
+        )[:_MAX_TOKENS]
+        norm = math.sqrt(sum(value * value for value, _ in scored)) or 1.0
+        return {token: value / norm for value, token in scored}
+
+    def _candidates(self, vector: dict[str, float]) -> Iterable[_Story]:
+        """Stories sharing one of the entry's distinctive tokens, best overlap first."""
+        limit = max(50, int(0.05 * len(self._stories)))
+        overlap: dict[int, float] = {}
+        strongest = sorted(vector.items(), key=lambda pair: (-pair[1], pair[0]))[:_QUERY_TOKENS]
+        for token, value in strongest:
+            postings = self._index.get(token)
+            if postings is None or len(postings) > limit:
+                continue
+            for seq in postings:
+                overlap[seq] = overlap.get(seq, 0.0) + value
+        ranked = sorted(overlap.items(), key=lambda pair: (-pair[1], pair[0]))[:_MAX_CANDIDATES]
+        return [self._stories[seq] for seq, _ in ranked]
+
+    def _best_candidate(
+        self, item: StoryItem, features: _Features, vector: dict[str, float], when: datetime | None
+    ) -> _Candidate | None:
+        best: _Candidate | None = None
+        for story in self._candidates(vector):
+            if (
+                when is not None
+                and story.last is not None
+                and story.first is not None
+                and (story.last < when - self.window or story.first > when + self.window)
+            ):
+                continue
+            candidate = self._score(item, features, vector, story)
+            if candidate is None:
+                continue
+            if best is None or (candidate.score, -candidate.story.seq) > (best.score, -best.story.seq):
+                best = candidate
+        return best
+
+    def _score(
+        self, item: StoryItem, features: _Features, vector: dict[str, float], story: _Story
+    ) -> _Candidate | None:
+        profile_score = _dot(vector, story.profile) / story.norm if story.norm else 0.0
+        member_score = 0.0
+        best_member: _Member | None = None
+        for member in story.members:
+            score = _dot(vector, member.vector)
+            if score > member_score:
+                member_score, best_member = score, member
+        score = max(profile_score, member_score)
+        if score < SUPPORTED_SCORE:
+            return None
+        shared = [token for token in vector if token in story.profile]
+        distinctive = [token for token in shared if self._distinctive(token)]
+        entities = [
+            token
+            for token in distinctive
+            if features.kinds.get(token) in _ENTITY_KINDS or token in story.entities
+        ]
+        # below the merge score, more than one shared entity must back the similarity; a common place or
+        # organisation counts half, so that two reports sharing only "Geneva" and "US" stay apart
+        if score < MERGE_SCORE and sum(0.5 if t in self._common else 1.0 for t in entities) < 2:
+            return None
+        # a generic headline is no reason to merge: when both leads say something, a shared word must
+        # come from one of the leads, not only from both headlines
+        if (
+            len(features.body) >= 5
+            and len(story.body) >= 5
+            and not any(token in features.body or token in story.body for token in shared)
+        ):
+            return None
+        return _Candidate(story, score, member_score, best_member)
+
+    def _relation(
+        self, item: StoryItem, features: _Features, vector: dict[str, float], best: _Candidate
+    ) -> Relation:
+        if best.member_score >= SAME_MEMBER_SCORE:
+            return "same"
+        for other in best.story.members:
+            if other.source == item.source and item.source:
+                ratio = fuzz.ratio(fold(item.title), fold(other.title))
+                if ratio >= SAME_TITLE_RATIO:
+                    return "same"
+        entity_weight = new_weight = 0.0
+        for token, value in vector.items():
+            kind = features.kinds.get(token)
+            if kind not in _ENTITY_KINDS:
+                continue
+            entity_weight += value
+            if token not in best.story.entities:
+                new_weight += value
+                if kind == "num" and token in features.title:
+                    return "followup"  # a new figure in the headline is news
+        if entity_weight and new_weight / entity_weight >= NEW_ENTITY_SHARE:
+            return "followup"
+        return "same"
+
+    # -- stories --------------------------------------------------------------------------------------
+
+    def _new_story(self, item_id: str, when: datetime | None) -> _Story:
+        self._seq += 1
+        story = _Story(seq=self._seq, id=item_id, first=when, last=when)
+        self._stories[story.seq] = story
+        if when is None:
+            self._undated.append(story.seq)
+        else:
+            heapq.heappush(self._expiry, (when, story.seq))
+        return story
+
+    def _add_member(
+        self,
+        story: _Story,
+        item: StoryItem,
+        features: _Features,
+        vector: dict[str, float],
+        when: datetime | None,
+    ) -> None:
+        member = _Member(item.id, item.source, item.title, vector, features.body)
+        if len(story.members) >= _MAX_MEMBERS:
+            del story.members[1]  # keep the first report and the most recent ones
+        story.members.append(member)
+        self._by_item[item.id] = story.seq
+        story.item_ids.append(item.id)
+        if len(story.item_ids) > _MAX_ITEM_IDS:
+            forgotten = story.item_ids.pop(0)
+            if self._by_item.get(forgotten) == story.seq:
+                del self._by_item[forgotten]
+        profile = story.profile
+        for token, value in vector.items():
+            if token not in profile:
+                self._index.setdefault(token, set()).add(story.seq)
+                profile[token] = 0.0
+            profile[token] += value
+        if len(profile) > _MAX_PROFILE:
+            weakest = sorted(profile.items(), key=lambda pair: (pair[1], pair[0]))[
+                : len(profile) - _MAX_PROFILE
+            ]
+            for token, _ in weakest:
+                del profile[token]
+                postings = self._index.get(token)
+                if postings is not None:
+                    postings.discard(story.seq)
+                    if not postings:
+                        del self._index[token]
+        story.norm = math.sqrt(sum(value * value for value in profile.values()))
+        story.entities.update(t for t in vector if features.kinds.get(t) in _ENTITY_KINDS)
+        story.body.update(t for t in features.body if t in vector)
+        self._touch(story, when)
