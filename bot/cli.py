@@ -23,8 +23,10 @@ from bot.ports import SystemClock
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from aiohttp import web
     from rich.table import Table
 
+    from bot.ports import Chat, ChatService
     from bot.store.db import Store
 
 Handler = Callable[[argparse.Namespace], int]
@@ -224,19 +226,38 @@ def _apply_declared(settings: Settings, store: Store) -> None:
         store.add_subscription(sub.channel, query.name, sub.topic, sub.threshold, "config", now)
 
 
-async def _run(settings: Settings, once: bool) -> int:
-    from bot.chat.console import ConsoleChat
+def _chat_services(settings: Settings, store: Store, clock: SystemClock) -> list[ChatService]:
+    """The configured platforms; the console is the chat only when no other platform is."""
+    services: list[ChatService] = []
+    if settings.slack_enabled():
+        from bot.chat.slack import SlackChat
+
+        services.append(SlackChat(settings, store, clock))
+    if settings.matrix_enabled():
+        from bot.chat.matrix import MatrixChat
+
+        services.append(MatrixChat(settings, store, clock))
+    return services
+
+
+async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = None) -> int:
+    """Poll, analyse and deliver: once, or until SIGINT/SIGTERM; with `listen`, also serve HTTP."""
+    from bot.chat.console import ConsoleChat, run_console_commands
     from bot.delivery import Deliverer
     from bot.ingest.fetch import Fetcher, FetchPolicy
     from bot.pipeline import Pipeline
+    from bot.scheduler import Ticker
 
+    log = logging.getLogger(__name__)
     store = _open_store(settings)
     _apply_declared(settings, store)
     released = store.release_claims()
     if released:
-        logging.getLogger(__name__).info("resending %d alerts whose delivery was not confirmed", released)
+        log.info("resending %d alerts whose delivery was not confirmed", released)
     clock = SystemClock()
-    console = ConsoleChat()
+    services = _chat_services(settings, store, clock)
+    console = ConsoleChat() if not services else None
+    chats: list[Chat] = [*services, *([console] if console else [])]
     policy = FetchPolicy(
         user_agent=settings.fetch.user_agent,
         timeout_seconds=settings.fetch.timeout_seconds,
@@ -248,11 +269,11 @@ async def _run(settings: Settings, once: bool) -> int:
     )
     async with Fetcher(policy) as fetcher:
         pipeline = Pipeline(settings, store, fetcher)
-        deliverer = Deliverer(store, [console], clock)
-        if once:
+        deliverer = Deliverer(store, chats, clock)
+        if once and not services:
             report = await pipeline.run_cycle(clock.now(), every_feed=True)
             delivered = await deliverer.deliver()
-            logging.getLogger(__name__).info(
+            log.info(
                 "polled %d feeds (%d unchanged, %d failed): %d new entries, %d alerts written, %d delivered",
                 report.polled + report.not_modified + report.failed,
                 report.not_modified,
@@ -262,21 +283,50 @@ async def _run(settings: Settings, once: bool) -> int:
                 delivered.sent,
             )
             return 0
-        from bot.chat.console import run_console_commands
-        from bot.scheduler import Ticker
-
+        for service in services:
+            await service.start()
+        web = await _start_web(services, listen) if listen else None
         ticker = Ticker(pipeline, deliverer, clock, settings.schedule.tick_seconds)
-        ticker.start()
         try:
+            if once:
+                await pipeline.run_cycle(clock.now(), every_feed=True)
+                await deliverer.deliver()
+                return 0
+            ticker.start()
             await run_console_commands(store, console, clock)
         finally:
             ticker.stop()
+            if web is not None:
+                await web.cleanup()
+            for service in services:
+                await service.stop()
     return 0
+
+
+async def _start_web(services: Sequence[ChatService], listen: tuple[str, int]) -> web.AppRunner:
+    """One aiohttp server for every platform's HTTP routes (Slack's /slack/events and others)."""
+    from aiohttp import web
+
+    app = web.Application(client_max_size=1_000_000)
+    for service in services:
+        routes = getattr(service, "web_routes", None)
+        if routes is not None:
+            app.add_routes(routes())
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, listen[0], listen[1]).start()
+    logging.getLogger(__name__).info("serving HTTP on %s:%d", *listen)
+    return runner
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     return asyncio.run(_run(settings, args.once))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    return asyncio.run(_run(settings, False, (args.host, args.port)))
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -408,6 +458,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="poll feeds and post alerts (SQLite and the console by default)")
     run.add_argument("--once", action="store_true", help="poll every enabled feed once, deliver, exit")
     run.set_defaults(handler=cmd_run)
+
+    serve = sub.add_parser("serve", help="run the bot and serve Slack's HTTP requests on /slack/events")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.set_defaults(handler=cmd_serve)
 
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply pending migrations")

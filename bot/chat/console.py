@@ -66,8 +66,8 @@ class ConsoleChat:
         self._print(text, style="cyan")
 
 
-async def run_console_commands(store: Store, console: ConsoleChat, clock: Clock) -> None:
-    """Read commands from a terminal until EOF; without a terminal, just keep the bot running.
+async def run_console_commands(store: Store, console: ConsoleChat | None, clock: Clock) -> None:
+    """Read commands from a terminal until EOF; without a terminal (or console), keep the bot running.
 
     Returns when stdin closes (terminal) or on SIGINT/SIGTERM.
     """
@@ -76,7 +76,7 @@ async def run_console_commands(store: Store, console: ConsoleChat, clock: Clock)
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    if not sys.stdin.isatty():
+    if console is None or not sys.stdin.isatty():
         await stop.wait()
         return
     handler = CommandHandler(store)
