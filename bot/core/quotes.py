@@ -1,0 +1,882 @@
+"""Direct quotations with their speaker and role, in German and English news text.
+
+Quotation marks: „…“ „…” »…« «…» ‚…‘ "…" “…” ‘…’, nested one level deep; quotes may span sentences,
+and a quote split by its attribution (`"…", sagte Rutte. "…"`) is joined into one. The speaker comes
+from speech verbs and name patterns next to the quote (`sagte die stellvertretende Pentagon-Sprecherin
+Sabrina Singh`, `so Rutte`, `Bundeskanzler Scholz: "…"`, `"…," Smith said`, `according to …`); a pronoun
+or a bare role (`warnte er`, `konstatierte der Staatschef`) refers back to a person the text named.
+
+Only quotation marks are visited and every look-around is bounded, so time is linear in the text length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.core.text import fold
+from bot.model import Quote
+
+_MARKS = re.compile(r"[„“”\"»«‚‘’\n]")
+_MAX_QUOTE = 3000  # longer "quotes" are unbalanced marks, not quotations
+_CONTEXT = 300  # characters of attribution context looked at on either side
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
+_TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|[,:;.!?()–—]")
+
+_SPEECH_VERBS_DE = frozenset(
+    [
+        "sagte",
+        "sagten",
+        "sagt",
+        "sagen",
+        "gesagt",
+        "sagte's",
+        "erklaerte",
+        "erklaerten",
+        "erklaert",
+        "betonte",
+        "betont",
+        "warnte",
+        "warnt",
+        "meinte",
+        "meint",
+        "so",
+        "schrieb",
+        "schreibt",
+        "schrieben",
+        "teilte",
+        "fuegte",
+        "ergaenzte",
+        "ergaenzt",
+        "sprach",
+        "spricht",
+        "kritisierte",
+        "kritisiert",
+        "forderte",
+        "fordert",
+        "bekraeftigte",
+        "konstatierte",
+        "unterstrich",
+        "versicherte",
+        "raeumte",
+        "erlaeuterte",
+        "berichtete",
+        "bestaetigte",
+        "kuendigte",
+        "mahnte",
+        "aeusserte",
+        "heisst",
+        "hiess",
+        "zitiert",
+        "zitierte",
+        "twitterte",
+        "verkuendete",
+        "behauptete",
+        "beklagte",
+        "bilanzierte",
+        "resuemierte",
+        "stellte",
+        "erwiderte",
+        "antwortete",
+        "entgegnete",
+        "sagte_",
+        "ergaenzte",
+        "appellierte",
+        "drohte",
+        "lobte",
+        "klagte",
+        "fragte",
+        "rief",
+        "beteuerte",
+        "bekannte",
+        "gab",
+        "ließ",
+        "liess",
+        "verwies",
+    ]
+)
+_SPEECH_VERBS_EN = frozenset(
+    [
+        "said",
+        "says",
+        "say",
+        "told",
+        "tells",
+        "added",
+        "adds",
+        "explained",
+        "explains",
+        "warned",
+        "warns",
+        "stressed",
+        "stresses",
+        "noted",
+        "notes",
+        "wrote",
+        "writes",
+        "insisted",
+        "insists",
+        "argued",
+        "argues",
+        "claimed",
+        "claims",
+        "asked",
+        "asks",
+        "replied",
+        "replies",
+        "announced",
+        "stated",
+        "states",
+        "declared",
+        "declares",
+        "commented",
+        "continued",
+        "concluded",
+        "acknowledged",
+        "admitted",
+        "tweeted",
+        "posted",
+        "urged",
+        "cautioned",
+        "predicted",
+        "suggested",
+        "emphasised",
+        "emphasized",
+        "confirmed",
+        "maintained",
+        "recalled",
+        "observed",
+        "remarked",
+        "according",
+        "testified",
+        "conceded",
+        "vowed",
+        "pledged",
+        "boasted",
+        "complained",
+    ]
+)
+_SPEECH_VERBS = _SPEECH_VERBS_DE | _SPEECH_VERBS_EN
+_DETERMINERS = frozenset(
+    [
+        "der",
+        "die",
+        "das",
+        "des",
+        "dem",
+        "den",
+        "ein",
+        "eine",
+        "einer",
+        "eines",
+        "einem",
+        "the",
+        "a",
+        "an",
+        "its",
+        "his",
+        "her",
+        "their",
+    ]
+)
+_INDEFINITE = frozenset(["ein", "eine", "einer", "eines", "einem", "a", "an"])
+_PRONOUNS = frozenset(["er", "sie", "he", "she"])
+_PARTICLES = frozenset(
+    [
+        "von",
+        "van",
+        "de",
+        "der",
+        "den",
+        "da",
+        "di",
+        "du",
+        "la",
+        "le",
+        "al",
+        "bin",
+        "ibn",
+        "ben",
+        "dos",
+        "del",
+        "zu",
+    ]
+)
+_HONORIFICS = frozenset(["mr", "mrs", "ms", "dr", "prof", "herr", "frau", "sir", "dame", "lord"])
+_ROLE_STEMS_DE = [
+    "sprecher",
+    "präsident",
+    "praesident",
+    "minister",
+    "kanzler",
+    "chef",
+    "sekretär",
+    "sekretaer",
+    "direktor",
+    "leiter",
+    "vorsitzend",
+    "botschafter",
+    "general",
+    "kommandeur",
+    "bürgermeister",
+    "buergermeister",
+    "abgeordnet",
+    "experte",
+    "expertin",
+    "analyst",
+    "ökonom",
+    "oekonom",
+    "forscher",
+    "professor",
+    "vorstand",
+    "gründer",
+    "gruender",
+    "manager",
+    "berater",
+    "beauftragt",
+    "richter",
+    "anwalt",
+    "kommissar",
+    "premier",
+    "könig",
+    "koenig",
+    "papst",
+    "trainer",
+    "kapitän",
+    "kapitaen",
+    "senator",
+    "gouverneur",
+    "offizier",
+    "polizist",
+    "ärzt",
+    "aerzt",
+    "arzt",
+    "diplomat",
+    "vize",
+    "regierungssprecher",
+    "staatschef",
+    "sprecherin",
+    "journalist",
+    "reporter",
+    "autor",
+    "chefin",
+    "leiterin",
+    "direktorin",
+    "ministerin",
+    "kanzlerin",
+    "präsidentin",
+]
+_ROLE_WORDS_EN = frozenset(
+    [
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "president",
+        "secretary",
+        "chief",
+        "director",
+        "head",
+        "leader",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "ceo",
+        "cfo",
+        "coo",
+        "executive",
+        "analyst",
+        "economist",
+        "professor",
+        "ambassador",
+        "official",
+        "mayor",
+        "governor",
+        "senator",
+        "minister",
+        "commander",
+        "founder",
+        "officer",
+        "lawyer",
+        "attorney",
+        "judge",
+        "researcher",
+        "scientist",
+        "expert",
+        "adviser",
+        "advisor",
+        "representative",
+        "manager",
+        "editor",
+        "correspondent",
+        "premier",
+        "chancellor",
+        "spokesmen",
+        "officials",
+        "boss",
+        "coach",
+        "envoy",
+        "diplomat",
+        "negotiator",
+        "prosecutor",
+        "commissioner",
+    ]
+)
+_ROLE_MODIFIERS_EN = frozenset(
+    [
+        "deputy",
+        "senior",
+        "press",
+        "vice",
+        "corporate",
+        "former",
+        "foreign",
+        "prime",
+        "defence",
+        "defense",
+        "interior",
+        "finance",
+        "state",
+        "general",
+        "executive",
+        "chief",
+        "assistant",
+        "acting",
+        "principal",
+        "managing",
+        "national",
+        "security",
+        "top",
+        "lead",
+    ]
+)
+_ROLE_RE = re.compile("|".join(re.escape(s) for s in _ROLE_STEMS_DE))
+_NOT_NAMES = frozenset(
+    [
+        "montag",
+        "dienstag",
+        "mittwoch",
+        "donnerstag",
+        "freitag",
+        "samstag",
+        "sonntag",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "januar",
+        "februar",
+        "märz",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "dezember",
+        "january",
+        "february",
+        "march",
+        "june",
+        "july",
+        "october",
+        "december",
+        "bbc",
+        "reuters",
+        "ap",
+        "afp",
+        "dpa",
+        "cnn",
+    ]
+)
+_DE_ADJECTIVE = re.compile(r"[a-zäöüß]+(?:e|en|er|es|em)")
+
+
+@dataclass(slots=True)
+class _Span:
+    open_mark: int  # offset of the opening mark
+    start: int  # first character of the quoted words
+    end: int  # offset of the closing mark (or paragraph end)
+    parts: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Person:
+    name: str
+    pos: int
+    roles: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class _Attribution:
+    name: str | None
+    role: str | None
+    pronoun: bool = False
+    definite_role: bool = False
+    pos: int = 0
+
+
+def _closers(opener: str) -> str:
+    return {"„": "“”", "»": "«", "«": "»", "‚": "‘’", "“": "”", "‘": "’", '"': '"'}[opener]
+
+
+def _is_opening(text: str, i: int, ch: str) -> bool:
+    prev = text[i - 1] if i else " "
+    nxt = text[i + 1] if i + 1 < len(text) else " "
+    if nxt.isspace():
+        return False
+    if ch in "„»«‚":
+        return True
+    if ch in '“‘"':
+        return prev.isspace() or prev in "([{—–-:/|…" or i == 0 or prev in '„»«‚“‘"'
+    return False
+
+
+def _is_closing(text: str, i: int, ch: str) -> bool:
+    nxt = text[i + 1] if i + 1 < len(text) else " "
+    if ch in "’'" and nxt.isalpha():
+        return False  # an apostrophe: don’t, Putin’s
+    return not (ch == '"' and nxt.isalnum() and text[i - 1 : i].isspace())
+
+
+def _scan(text: str) -> list[_Span]:
+    """Top-level quotation spans; inner quotes stay inside their outer quote's text."""
+    spans: list[_Span] = []
+    stack: list[tuple[str, int]] = []
+    for match in _MARKS.finditer(text):
+        i, ch = match.start(), match.group(0)
+        if stack and i - stack[0][1] > _MAX_QUOTE:
+            stack.clear()
+        if ch == "\n":
+            if stack:
+                opener, pos = stack[0]
+                following = text[i + 1 : i + 2]
+                starts_paragraph = pos == 0 or text[pos - 1] == "\n"
+                if (
+                    following == opener and starts_paragraph and i - pos > 1
+                ):  # runs on into the next paragraph
+                    spans.append(_Span(pos, pos + 1, i))
+                stack.clear()
+            continue
+        if stack and ch in _closers(stack[-1][0]) and _is_closing(text, i, ch):
+            opener, pos = stack.pop()
+            if not stack and i - pos > 1:
+                spans.append(_Span(pos, pos + 1, i))
+            continue
+        if len(stack) < 2 and _is_opening(text, i, ch):
+            if ch in "‘’" and not stack:
+                continue  # single English quotes at top level are too often apostrophes
+            stack.append((ch, i))
+    return spans
+
+
+def _sentence_bounds(masked: str, start: int, end: int) -> tuple[int, int]:
+    lo = max(0, start - _CONTEXT)
+    window = masked[lo:start]
+    cut = max(window.rfind(". "), window.rfind("! "), window.rfind("? "), window.rfind("\n"))
+    sent_start = lo + cut + 1 if cut >= 0 else lo
+    after = _SENTENCE_END.search(masked, end + 1, min(len(masked), end + 1 + _CONTEXT))
+    sent_end = after.end() if after else min(len(masked), end + 1 + _CONTEXT)
+    return sent_start, sent_end
+
+
+def _tokens(s: str, base: int) -> list[tuple[str, int, int]]:
+    out: list[tuple[str, int, int]] = []
+    for m in _TOKEN.finditer(s):
+        word = m.group(0)
+        if word == "." and out and out[-1][0].lower() in _HONORIFICS:
+            continue
+        out.append((word, base + m.start(), base + m.end()))
+    return out
+
+
+def _is_role(word: str, lang: str) -> bool:
+    lower = word.lower()
+    if lower in _ROLE_WORDS_EN and (lang == "en" or lower in ("ceo", "cfo", "coo")):
+        return True
+    return (bool(word[:1].isupper() and _ROLE_RE.search(lower)) and lang != "en") or (
+        lang == "en" and "-" in lower and lower.rsplit("-", 1)[-1] in _ROLE_WORDS_EN
+    )
+
+
+def _is_cap(word: str) -> bool:
+    return word[:1].isupper() and word[:1].isalpha()
+
+
+def _is_verb(word: str) -> bool:
+    folded = fold(word)
+    return folded in _SPEECH_VERBS and (word[:1].islower() or folded == "according")
+
+
+def _np(tokens: list[tuple[str, int, int]], k: int, lang: str, text: str) -> tuple[_Attribution | None, int]:
+    """A noun phrase naming a speaker, read forward from token k: (attribution, index after it)."""
+    n = len(tokens)
+    if k >= n:
+        return None, k
+    first = tokens[k][0]
+    if fold(first) in _PRONOUNS:
+        return _Attribution(None, None, pronoun=True, pos=tokens[k][1]), k + 1
+    determiner = None
+    if fold(first) in _DETERMINERS:
+        determiner = fold(first)
+        k += 1
+    j = k
+    taken: list[tuple[str, int, int]] = []
+    while j < n and len(taken) < 8:
+        word = tokens[j][0]
+        if not word[:1].isalpha():
+            break
+        low = word.lower()
+        if low in _HONORIFICS:
+            j += 1
+            continue
+        if _is_cap(word) or _is_role(word, lang):
+            if fold(word) in _NOT_NAMES:
+                break
+            taken.append(tokens[j])
+        elif (low in _PARTICLES and taken and j + 1 < n and _is_cap(tokens[j + 1][0])) or (
+            lang == "en" and low in _ROLE_MODIFIERS_EN
+        ):
+            taken.append(tokens[j])
+        elif lang != "en" and _DE_ADJECTIVE.fullmatch(word) and not _is_verb(word):
+            if not any(_is_cap(t[0]) for t in tokens[j + 1 : j + 3]):
+                break
+            taken.append(tokens[j])
+        elif low.endswith("'s") or low.endswith("’s"):
+            taken.append(tokens[j])
+        else:
+            break
+        j += 1
+    if not taken:
+        return None, j
+    last_role = max((i for i, t in enumerate(taken) if _is_role(t[0], lang)), default=-1)
+    name_tokens = [t for t in taken[last_role + 1 :] if _is_cap(t[0]) or t[0].lower() in _PARTICLES]
+    role_tokens = taken[: last_role + 1]
+    name = " ".join(t[0] for t in name_tokens[:4]) or None
+    role = text[role_tokens[0][1] : role_tokens[-1][2]] if role_tokens else None
+    if determiner and not role_tokens:
+        return None, j  # "die Polizei", "the suit", "the BBC": not a person
+    if name_tokens and len(name_tokens) != len(taken) - len(role_tokens):
+        name = None  # lower-case words among the "name": not a name
+    # an appositive role: "said Yusuf Mehdi, corporate vice president at Microsoft's MSN division"
+    if name and not role and j + 1 < n and tokens[j][0] == ",":
+        end = j + 1
+        while end < n and end - j < 15 and tokens[end][0] not in ",;:.!?()–—":
+            end += 1
+        phrase = tokens[j + 1 : end]
+        if phrase and any(_is_role(t[0], lang) or _is_role(t[0], "de") for t in phrase):
+            role = text[phrase[0][1] : phrase[-1][2]]
+    # a role, then the name after a comma: "said the company's chief executive, John Smith"
+    if role and not name and j + 1 < n and tokens[j][0] == "," and _is_cap(tokens[j + 1][0]):
+        names: list[str] = []
+        m = j + 1
+        while m < n and _is_cap(tokens[m][0]) and len(names) < 4:
+            names.append(tokens[m][0])
+            m += 1
+        if m >= n or tokens[m][0] in ",.;":
+            name = " ".join(names)
+    return _Attribution(
+        name,
+        role,
+        definite_role=determiner is not None and determiner not in _INDEFINITE,
+        pos=tokens[k][1] if k < n else 0,
+    ), j
+
+
+def _np_backward(tokens: list[tuple[str, int, int]], end: int, lang: str, text: str) -> _Attribution | None:
+    """The noun phrase that ends just before token `end` (the subject of `Smith said`)."""
+    k = end
+    while k > 0 and end - k < 9:
+        word = tokens[k - 1][0]
+        low = word.lower()
+        if not word[:1].isalpha():
+            break
+        if not (
+            _is_cap(word)
+            or _is_role(word, lang)
+            or low in _DETERMINERS
+            or low in _PRONOUNS
+            or low in _PARTICLES
+            or low in _HONORIFICS
+            or (lang == "en" and low in _ROLE_MODIFIERS_EN)
+            or (lang != "en" and _DE_ADJECTIVE.fullmatch(word) is not None)
+            or low.endswith("'s")
+            or low.endswith("’s")
+        ):
+            break
+        k -= 1
+        if low in _DETERMINERS or low in _PRONOUNS:
+            break
+    if k == end:
+        return None
+    attribution, stop = _np(tokens[:end], k, lang, text)
+    return attribution if stop == end or attribution is None or attribution.pronoun else None
+
+
+def _after_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str) -> _Attribution | None:
+    if not tokens:
+        return None
+    i = 1 if tokens[0][0] == "," else 0
+    if i < len(tokens) and tokens[i][0] in ".!?":
+        return None  # the sentence ended with the quote
+    if i < len(tokens) and _is_verb(tokens[i][0]):
+        k = i + 1
+        if fold(tokens[i][0]) == "according" and k < len(tokens) and tokens[k][0] == "to":
+            k += 1
+        found, _ = _np(tokens, k, lang, text)
+        if found:
+            return found
+    subject, stop = _np(tokens, i, lang, text)
+    if subject and stop < len(tokens) and _is_verb(tokens[stop][0]):
+        return subject
+    # sentence-final attribution: `…"Verluste" erlitten hätten, sagte Singh.` / `…, Smith said.`
+    for j in range(len(tokens) - 1, i, -1):
+        if tokens[j][0] != "," or j + 1 >= len(tokens):
+            continue
+        if _is_verb(tokens[j + 1][0]):
+            found, stop = _np(tokens, j + 2, lang, text)
+            if found and (stop >= len(tokens) or tokens[stop][0] in ".!?,"):
+                return found
+        subject, stop = _np(tokens, j + 1, lang, text)
+        if subject and stop < len(tokens) and _is_verb(tokens[stop][0]):
+            return subject
+    return None
+
+
+def _before_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str) -> _Attribution | None:
+    if not tokens:
+        return None
+    end = len(tokens)
+    if tokens[-1][0] in ":,":
+        end -= 1
+    colon = tokens[-1][0] == ":"
+    verbs = [j for j in range(max(0, end - 10), end) if _is_verb(tokens[j][0])]
+    for j in reversed(verbs):
+        if fold(tokens[j][0]) == "according":
+            found, _ = _np(tokens, j + 2, lang, text)
+            if found:
+                return found
+            continue
+        if not colon and end - j > 3:
+            continue  # `Rutte sprach von "…"` yes; a verb far from the quote no
+        subject = _np_backward(tokens, j, lang, text)
+        if subject:
+            return subject
+        found, _ = _np(tokens, j + 1, lang, text)
+        if found and (found.name or found.pronoun or found.role):
+            return found
+    if colon and not verbs:
+        return _np_backward(tokens, end, lang, text)
+    for j, token in enumerate(tokens[:end]):
+        if fold(token[0]) == "laut":
+            found, _ = _np(tokens, j + 1, lang, text)
+            if found and found.name:
+                return found
+    return None
+
+
+def _people(text: str, lang: str) -> list[_Person]:
+    """Named people in order of mention: a role word followed by a name (`Präsident Wladimir Putin`)."""
+    people: list[_Person] = []
+    tokens = _tokens(text, 0)
+    k = 0
+    n = len(tokens)
+    while k < n:
+        word = tokens[k][0]
+        if (
+            _is_role(word, lang)
+            and k + 1 < n
+            and _is_cap(tokens[k + 1][0])
+            and not _is_role(tokens[k + 1][0], lang)
+        ):
+            m = k + 1
+            names: list[str] = []
+            while (
+                m < n
+                and len(names) < 4
+                and (
+                    (_is_cap(tokens[m][0]) and not _is_role(tokens[m][0], lang))
+                    or (tokens[m][0] in _PARTICLES and names)
+                )
+            ):
+                names.append(tokens[m][0])
+                m += 1
+            if fold(names[0]) not in _NOT_NAMES:
+                roles = tuple(t[0].lower() for t in tokens[max(0, k - 2) : k + 1] if _is_role(t[0], lang))
+                people.append(_Person(" ".join(names), tokens[k + 1][1], roles))
+            k = m
+            continue
+        k += 1
+    return people
+
+
+def _resolve(
+    found: _Attribution, people: list[_Person], pos: int, last_speaker: tuple[str, int] | None
+) -> tuple[str | None, str | None]:
+    """The speaker's full name where the text gave one, following pronouns and roles back."""
+    role = found.role
+    if found.name:
+        parts = found.name.split()
+        if len(parts) == 1:
+            best = None
+            for person in people:
+                if person.name.split()[-1] == parts[0] and len(person.name.split()) > 1:
+                    best = person.name
+                    if person.pos > pos:
+                        break
+            return best or found.name, role
+        return found.name, role
+    before = [p for p in people if p.pos < pos]
+    if found.pronoun:
+        if last_speaker is not None and pos - last_speaker[1] < 600:
+            return last_speaker[0], role
+        return (before[-1].name if before else None), role
+    if role and found.definite_role:
+        heads = {_role_head(w) for w in role.split()} - {""}
+        for person in reversed(before):
+            if any(_same_role(h, _role_head(r)) for h in heads for r in person.roles):
+                return person.name, role
+        if before and pos - before[-1].pos < 400:
+            return before[-1].name, role  # "der Staatschef" right after the text named someone
+    return None, role
+
+
+_ROLE_GROUPS = (
+    frozenset(
+        [
+            "präsident",
+            "praesident",
+            "staatschef",
+            "regierungschef",
+            "kanzler",
+            "premier",
+            "staatsoberhaupt",
+            "president",
+            "chancellor",
+            "premier",
+            "leader",
+        ]
+    ),
+    frozenset(["sprecher", "sprecherin", "spokesman", "spokeswoman", "spokesperson"]),
+    frozenset(
+        [
+            "chef",
+            "chefin",
+            "leiter",
+            "leiterin",
+            "vorsitzend",
+            "direktor",
+            "generalsekretär",
+            "ceo",
+            "chief",
+            "head",
+            "director",
+            "chairman",
+            "secretary",
+        ]
+    ),
+)
+
+
+def _same_role(a: str, b: str) -> bool:
+    return a == b or any(a in group and b in group for group in _ROLE_GROUPS)
+
+
+def _role_head(word: str) -> str:
+    low = word.lower().rsplit("-", 1)[-1]
+    match = _ROLE_RE.search(low)
+    if match:
+        return match.group(0)
+    return low if low in _ROLE_WORDS_EN else ""
+
+
+def find_quotes(text: str, lang: str) -> list[Quote]:
+    """Every direct quotation in `text`, in order, with speaker and role where the text gives them."""
+    spans = _scan(text)
+    if not spans:
+        return []
+    pieces: list[str] = []
+    last = 0
+    for span in spans:
+        pieces.append(text[last : span.start])
+        pieces.append("…" * (span.end - span.start))
+        last = span.end
+    pieces.append(text[last:])
+    masked = "".join(pieces)
+    people = _people(text, lang)
+    raw: list[tuple[_Span, _Attribution | None, bool]] = []
+    for span in spans:
+        sent_start, sent_end = _sentence_bounds(masked, span.open_mark, span.end)
+        after_tokens = _tokens(masked[span.end + 1 : sent_end], span.end + 1)
+        before_tokens = _tokens(masked[sent_start : span.open_mark], sent_start)
+        found = _after_attribution(after_tokens, lang, text)
+        colon = bool(before_tokens) and before_tokens[-1][0] == ":"
+        if found is None or (found.name is None and not found.pronoun):
+            before = _before_attribution(before_tokens, lang, text)
+            if before is not None and (found is None or before.name):
+                found = before
+        raw.append((span, found, colon))
+    people = _merge_people(people, raw, lang)
+    quotes: list[Quote] = []
+    # (speaker, role, end of the quote, where its attribution stands, whether it ended in a comma)
+    previous: tuple[str | None, str | None, int, int, bool] | None = None
+    last_speaker: tuple[str, int] | None = None
+    for span, found, colon in raw:
+        words = text[span.start : span.end].strip()
+        quoted = words.rstrip(",").strip()
+        if not quoted:
+            continue
+        count = len(re.findall(r"\w+", quoted))
+        speaker = role = None
+        if found is not None:
+            speaker, role = _resolve(found, people, span.start, last_speaker)
+        gap = masked[previous[2] : span.open_mark] if previous else ""
+        shared = found is not None and previous is not None and found.pos == previous[3]
+        if (found is None or shared) and previous is not None and len(gap) < _CONTEXT:
+            split = (
+                previous[2] <= previous[3] < span.open_mark
+                and len(gap) < 100
+                and "\n" not in gap
+                and gap.rstrip()[-1:] in (".", ",", ":")
+            )
+            if split and quotes:  # a quote split by its attribution: `"…", sagte Rutte. "…"`
+                prior = quotes[-1]
+                glue = (
+                    ", "
+                    if previous[4]
+                    else " "
+                    if prior.text[-1:] in ".!?;:" or quoted[:1].islower()
+                    else ". "
+                )
+                quotes[-1] = Quote(prior.text + glue + quoted, prior.speaker, prior.role, prior.start, False)
+                previous = (*previous[:2], span.end + 1, -1, words.endswith(","))
+                continue
+            if count >= 4 and found is None:  # the same speaker goes on
+                speaker, role = previous[0], previous[1]
+        attributed = found is not None and (found.name is not None or found.role is not None or found.pronoun)
+        fragment = count <= 3 or (count <= 6 and not ((attributed or colon) and quoted[:1].isupper()))
+        quotes.append(Quote(text=quoted, speaker=speaker, role=role, start=span.start, fragment=fragment))
+        previous = (
+            (speaker, role, span.end + 1, found.pos, words.endswith(",")) if attributed and found else None
+        )
+        if speaker:
+            last_speaker = (speaker, span.end)
+    return quotes
+
+
+def _merge_people(
+    people: list[_Person], raw: list[tuple[_Span, _Attribution | None, bool]], lang: str
+) -> list[_Person]:
+    """Add multi-word names given in attributions (`said Yusuf Mehdi`) to the people the text names."""
+    extra = [
+        _Person(found.name, found.pos, tuple(found.role.lower().split()) if found.role else ())
+        for _, found, _ in raw
+        if found is not None and found.name and len(found.name.split()) > 1
+    ]
+    if not extra:
+        return people
+    return sorted(people + extra, key=lambda p: p.pos)

@@ -1,0 +1,182 @@
+"""Figures read by locale, with what they count; the traps (years, dates, times, ids) are not figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.figures import find_figures, parse_number
+from bot.model import Figure
+
+
+def only(text: str, lang: str) -> Figure:
+    figures = find_figures(text, lang)
+    assert len(figures) == 1, figures
+    return figures[0]
+
+
+@pytest.mark.parametrize(
+    ("token", "lang", "value"),
+    [
+        ("10.000", "de", 10_000),
+        ("10,000", "en", 10_000),
+        ("3,5", "de", 3.5),
+        ("3.5", "en", 3.5),
+        ("1.234.567", "de", 1_234_567),
+        ("1,234,567", "en", 1_234_567),
+        ("1.234,5", "de", 1234.5),
+        ("1,234.5", "en", 1234.5),
+        ("0,5", "de", 0.5),
+        ("30.6", "de", 30.6),  # not three digits after the dot: a decimal even in German
+    ],
+)
+def test_numbers_are_read_by_the_articles_locale(token: str, lang: str, value: float) -> None:
+    assert parse_number(token, lang) == pytest.approx(value)
+
+
+def test_malformed_number_tokens_are_not_numbers() -> None:
+    assert parse_number("1.2.3", "de") is None
+    assert parse_number("12,34,5", "en") is None
+
+
+def test_headline_figure_with_the_noun_it_counts() -> None:
+    # tagesschau headline, seed article
+    figure = only("Krieg gegen die Ukraine Offenbar 10.000 Soldaten aus Nordkorea in Russland", "de")
+    assert (figure.text, figure.value, figure.unit) == ("10.000 Soldaten", 10_000, "Soldaten")
+
+
+def test_approximation_and_adjectives_before_the_noun() -> None:
+    figure = only("Mehr als 600.000 russische Soldaten wurden in Putins Krieg getötet oder verwundet.", "de")
+    assert figure.text == "Mehr als 600.000 russische Soldaten"
+    assert figure.value == 600_000
+    assert figure.approx == "mehr als"
+    assert figure.unit == "Soldaten"
+
+
+def test_english_approximation_and_count() -> None:
+    figure = only("Officials said about 10,000 North Korean troops were sent to Russia.", "en")
+    assert (figure.text, figure.value, figure.unit, figure.approx) == (
+        "about 10,000 North Korean troops",
+        10_000,
+        "troops",
+        "about",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "value", "unit", "shown"),
+    [
+        ("Die Aktie stieg um rund 8 Prozent.", "de", 8, "Prozent", "rund 8 Prozent"),
+        ("Die Inflation lag bei 3,5 %.", "de", 3.5, "%", "3,5 %"),
+        ("the market is set to grow 84% this year", "en", 84, "%", "84%"),
+        ("inflation rose 3.5 per cent in May", "en", 3.5, "per cent", "3.5 per cent"),
+        ("Die Hilfe umfasst 2 Mrd. Euro.", "de", 2e9, "EUR", "2 Mrd. Euro"),
+        ("Es geht um 1,2 Millionen Menschen.", "de", 1.2e6, "Menschen", "1,2 Millionen Menschen"),
+        ("Der Preis liegt bei 500 €.", "de", 500, "EUR", "500 €"),
+        ("a profit of 30.6bn yen ($291m; £154m)", "en", 30.6e9, "JPY", "30.6bn yen"),
+        ("Der Datendurchsatz betrug 17 Terabit je Sekunde.", "de", 17, "Terabit", "17 Terabit"),
+        ("Die Strecke ist 5 km lang.", "de", 5, "km", "5 km"),
+    ],
+)
+def test_units_currencies_and_scales(text: str, lang: str, value: float, unit: str, shown: str) -> None:
+    figure = find_figures(text, lang)[0]
+    assert figure.value == pytest.approx(value)
+    assert figure.unit == unit
+    assert figure.text == shown
+
+
+def test_currency_symbol_is_part_of_the_text_and_money_says_what_it_buys() -> None:
+    # BBC News data set, "US woman sues over cartridges"
+    text = "The price has come down to as little as £34 but it could cost up to £1,700 in running costs."
+    low, high = find_figures(text, "en")
+    assert (low.text, low.value, low.unit) == ("as little as £34", 34, "GBP")
+    assert (high.text, high.value, high.unit) == ("up to £1,700 in running costs", 1700, "GBP")
+
+
+def test_ranges_take_the_lower_bound_and_share_scale_and_unit() -> None:
+    figures = find_figures(
+        "Der Vorstand geht von einem Gewinn zwischen 33 und 43 Millionen Euro aus. "
+        "Die AFP spricht von 60 bis 80 Verletzten.",
+        "de",
+    )
+    assert [(f.text, f.value, f.unit) for f in figures] == [
+        ("zwischen 33 und 43 Millionen Euro", 33e6, "EUR"),
+        ("60 bis 80 Verletzten", 60, "Verletzten"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "value", "shown"),
+    [
+        ("Etwa zwei Drittel der Befragten waren dagegen.", "de", 2 / 3, "zwei Drittel der Befragten"),
+        ("Hunderte Menschen demonstrierten.", "de", 100, "Hunderte Menschen"),
+        ("Nordkorea lieferte Millionen Schuss Munition.", "de", 1e6, "Millionen Schuss Munition"),
+        ("two thirds of voters agreed", "en", 2 / 3, "two thirds of voters"),
+        ("hundreds of people gathered", "en", 100, "hundreds of people"),
+        ("Es geht um zwei Millionen Euro.", "de", 2e6, "zwei Millionen Euro"),
+    ],
+)
+def test_number_words(text: str, lang: str, value: float, shown: str) -> None:
+    figure = only(text, lang)
+    assert figure.value == pytest.approx(value)
+    assert figure.text == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Das setzt sich nahtlos im Jahr 2024 fort.", "de"),  # a year
+        ("The beta only runs on Windows XP or Windows 2000.", "en"),  # a year in a product name
+        ("since February 2001, in a 2002 report", "en"),
+        ("Am 20. Dezember 2024 kam es zu dem Anschlag.", "de"),  # a date
+        ("Das Treffen ist am 20.12.2024 in Berlin.", "de"),
+        ("on December 20 the talks resumed", "en"),
+        ("21:25 Uhr | Weihnachtsmarkt in Erfurt wird geräumt", "de"),  # times
+        ("Die Sitzung beginnt um 9.30 Uhr.", "de"),
+        ("The talks start at 3pm.", "en"),
+        ("Von Peter Müller (45), Berlin", "de"),  # an age in a byline
+        ("Ein 45-Jähriger wurde festgenommen.", "de"),
+        ("a 45-year-old man was arrested", "en"),
+        ("Hotline: Tel. 030 1234567", "de"),  # a phone number
+        ("Artikel 19660002 auf faz.net", "de"),  # an id
+        ("anschlag-polizei-weihnachtsmarkt-magdeburg-100.html", "de"),
+        ("Der 2. Weltkrieg endete 1945.", "de"),  # an ordinal and a year
+        ("It was the 3rd attempt by the F-16 pilots, said COVID-19 experts.", "en"),
+        ("Enfish X1 Technologies offers a tool.", "en"),
+        ("Der Einzug des BVB ins Halbfinale", "de"),  # no number at all
+    ],
+)
+def test_traps_are_not_figures(text: str, lang: str) -> None:
+    assert find_figures(text, lang) == []
+
+
+def test_a_four_digit_count_is_not_taken_for_a_year() -> None:
+    figure = only("Rund 2000 Soldaten wurden verlegt.", "de")
+    assert (figure.value, figure.unit) == (2000, "Soldaten")
+
+
+def test_durations_are_figures_with_their_unit() -> None:
+    figures = find_figures("for the last 18 months, over an 18-month period", "en")
+    assert [(f.value, f.unit) for f in figures] == [(18, "months"), (18, "month")]
+
+
+def test_offsets_point_into_the_text() -> None:
+    text = "Vorweg. Rund 8 Prozent mehr."
+    figure = only(text, "de")
+    assert text[figure.start : figure.start + len(figure.text)] == figure.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "1" * 10_000,
+        "1." * 5_000,
+        "1,2.3,4.5" * 1_000,
+        "<p>Rund 8 Prozent</p> &amp; 10.000 Soldaten",
+        "مقتل 10 أشخاص في غزة",
+        "$" * 100 + "€",
+    ],
+)
+def test_bad_input_never_raises(text: str) -> None:
+    for figure in find_figures(text, "de") + find_figures(text, "en"):
+        assert figure.text

@@ -1,0 +1,168 @@
+"""Choosing the key quote and key figure for an alert, given the topic that matched."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.core.keypoints import extract_keypoints
+from bot.core.text import read_article
+from bot.model import Article, TopicQuery
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+
+def topic(name: str, *aliases: str) -> TopicQuery:
+    return TopicQuery(name=name, aliases=(name, *aliases))
+
+
+@pytest.fixture(scope="module")
+def seed() -> Article:
+    return read_article((FIXTURES / "seed-article-de.txt").read_text(encoding="utf-8"))
+
+
+def test_seed_for_nordkorea_leads_with_the_headline_figure_and_the_pentagon_quote(seed: Article) -> None:
+    points = extract_keypoints(seed, topic("Nordkorea"))
+    assert points.lang == "de"
+    assert points.figure is not None
+    assert (points.figure.text, points.figure.value, points.figure.unit) == (
+        "10.000 Soldaten",
+        10_000,
+        "Soldaten",
+    )
+    assert points.quote is not None
+    assert points.quote.text.startswith("Wir gehen davon aus, dass Nordkorea insgesamt etwa 10.000 Soldaten")
+    assert points.quote.speaker == "Sabrina Singh"
+    assert points.quote.role == "stellvertretende Pentagon-Sprecherin"
+
+
+def test_seed_for_nato_quotes_rutte(seed: Article) -> None:
+    points = extract_keypoints(seed, topic("NATO"))
+    assert points.quote is not None
+    assert points.quote.speaker == "Mark Rutte"
+    assert not points.quote.fragment
+    assert points.figure is not None
+    assert "Soldaten" in points.figure.text
+    assert points.figure.value in (10_000, 600_000)
+
+
+def test_seed_lists_every_candidate_and_keeps_fragments(seed: Article) -> None:
+    points = extract_keypoints(seed, None)
+    fragments = {q.text for q in points.quotes if q.fragment}
+    assert {"außerordentliche Verluste", "Terror", "einer erheblichen Eskalation"} <= fragments
+    assert any(f.value == 600_000 for f in points.figures)
+    assert any(f.text == "Millionen Schuss Munition" for f in points.figures)
+
+
+def test_english_article_without_a_newsworthy_figure() -> None:
+    # modelled on the BBC News data set, "Microsoft takes on desktop search"
+    article = Article(
+        title="Microsoft takes on desktop search",
+        text=(
+            "The beta program only works on PCs running Windows XP or Windows 2000. Google launched its "
+            "tool in October.\n"
+            '"Our ambition for search is to provide the ultimate information tool," said Yusuf Mehdi, '
+            "corporate vice president at Microsoft's MSN internet division."
+        ),
+    )
+    points = extract_keypoints(article, topic("Microsoft"))
+    assert points.lang == "en"
+    assert points.figure is None
+    assert points.quote is not None
+    assert points.quote.speaker == "Yusuf Mehdi"
+
+
+def test_money_that_says_what_it_buys_beats_a_bare_price() -> None:
+    # BBC News data set, "US woman sues over cartridges"
+    article = Article(
+        title="US woman sues over cartridges",
+        text=(
+            "The price of inkjet printers has come down to as little as £34 but it could cost up to £1,700 "
+            "in running costs over an 18-month period due to cartridge, a study revealed last year."
+        ),
+        lang="en",
+    )
+    figure = extract_keypoints(article, topic("Hewlett Packard")).figure
+    assert figure is not None
+    assert figure.value == 1700
+    assert "£" in figure.text
+
+
+def test_topic_and_headline_decide_between_figures() -> None:
+    # FAZ, "Borussia Dortmund sorgt für Internet-Rekord" (shortened)
+    article = Article(
+        title="Champions League: Borussia Dortmund sorgt für Internet-Rekord",
+        text=(
+            "Der Einzug von Borussia Dortmund ins Halbfinale der Champions League hat den Kurs der Aktie um "
+            "rund 8 Prozent steigen lassen. Das entspricht 5,7 Millionen Videos.\n"
+            "Der Vorstand geht von einem Gewinn zwischen 33 und 43 Millionen Euro aus."
+        ),
+        lang="de",
+    )
+    figure = extract_keypoints(article, topic("Borussia Dortmund")).figure
+    assert figure is not None
+    assert (figure.value, figure.unit) == (8, "Prozent")
+
+
+def test_a_named_statement_beats_a_heading_fragment() -> None:
+    # MDR live blog on Magdeburg (shortened)
+    article = Article(
+        title="Anschlag auf Weihnachtsmarkt Magdeburg",
+        text=(
+            '21:15 Uhr | "Mindestens 400 Meter über den Weihnachtsmarkt"\n'
+            "Die AFP spricht von 60 bis 80 Verletzten.\n"
+            '21:08 | Bundeskanzler Scholz: "Die Meldungen aus Magdeburg lassen Schlimmes erahnen"'
+        ),
+    )
+    points = extract_keypoints(article, topic("Magdeburg"))
+    assert points.quote is not None
+    assert points.quote.speaker == "Scholz"
+    assert points.figure is not None
+    assert "Verletzte" in points.figure.text
+
+
+def test_scare_quotes_alone_are_no_key_quote() -> None:
+    article = Article(
+        title="Japan turns to beer alternatives",
+        text='The market for so-called "beer-like" drinks is set to grow 84% this year.',
+        lang="en",
+    )
+    points = extract_keypoints(article, topic("Asahi"))
+    assert points.quote is None
+    assert [q.text for q in points.quotes] == ["beer-like"]
+    assert points.figure is not None
+    assert points.figure.text == "84%"
+
+
+@pytest.mark.parametrize(
+    "article",
+    [
+        Article(title=""),
+        Article(title="Keine Zahlen, keine Zitate", text="Der Text sagt nichts Bestimmtes."),
+        Article(title="Unbalanced", text='Er sagte "so nicht und „ging » weg'),
+        Article(title="<b>HTML</b>", text="<p>Rund &amp; 8 Prozent</p><script>x = 3;</script>"),
+        Article(title="مقتل 10 أشخاص", text='"نحن مستعدون", قال المتحدث.'),
+        Article(title="Mixed", text='„Wir sind bereit“, sagte Singh. "We are ready," Smith said.'),
+    ],
+)
+def test_bad_input_gives_a_sensible_answer(article: Article) -> None:
+    points = extract_keypoints(article)
+    assert points.lang in ("de", "en")
+    if not article.text and not article.title:
+        assert points.quote is None and points.figure is None
+
+
+def test_a_megabyte_article_is_handled_in_linear_time(seed: Article) -> None:
+    body = (seed.text + "\n") * (1_000_000 // len(seed.text))
+    small = Article(title=seed.title, text=body[: len(body) // 8])
+    big = Article(title=seed.title, text=body)
+    started = time.perf_counter()
+    extract_keypoints(small, topic("Nordkorea"))
+    small_time = time.perf_counter() - started
+    started = time.perf_counter()
+    points = extract_keypoints(big, topic("Nordkorea"))
+    big_time = time.perf_counter() - started
+    assert points.figure is not None and points.figure.value == 10_000
+    assert big_time < 8 * small_time * 2 + 0.5  # linear, with slack for a noisy machine

@@ -1,0 +1,207 @@
+"""Direct quotations, their speaker and role, in German and English; fragments and traps."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.quotes import find_quotes
+from bot.model import Quote
+
+
+def one(text: str, lang: str) -> Quote:
+    quotes = find_quotes(text, lang)
+    assert len(quotes) == 1, quotes
+    return quotes[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("„Wir bleiben an der Seite der Ukraine“, sagte Scholz.", "de"),
+        ("„Wir bleiben an der Seite der Ukraine”, sagte Scholz.", "de"),
+        ("»Wir bleiben an der Seite der Ukraine«, sagte Scholz.", "de"),
+        ("«Wir bleiben an der Seite der Ukraine», sagte Scholz.", "de"),
+        ('"Wir bleiben an der Seite der Ukraine", sagte Scholz.', "de"),
+        ("“Wir bleiben an der Seite der Ukraine,” Scholz said.", "en"),
+        ('"Wir bleiben an der Seite der Ukraine," Scholz said.', "en"),
+    ],
+)
+def test_every_kind_of_quotation_mark(text: str, lang: str) -> None:
+    quote = one(text, lang)
+    assert quote.text == "Wir bleiben an der Seite der Ukraine"
+    assert quote.speaker == "Scholz"
+    assert not quote.fragment
+    assert text[quote.start : quote.start + 10] == quote.text[:10]
+
+
+def test_speaker_and_role_from_a_german_attribution() -> None:
+    # seed article (tagesschau)
+    quote = one(
+        '"Wir gehen davon aus, dass Nordkorea insgesamt etwa 10.000 Soldaten zur Ausbildung nach '
+        'Ostrussland geschickt hat", sagte die stellvertretende Pentagon-Sprecherin Sabrina Singh.',
+        "de",
+    )
+    assert quote.speaker == "Sabrina Singh"
+    assert quote.role == "stellvertretende Pentagon-Sprecherin"
+
+
+def test_surname_attribution_resolves_to_the_full_name_named_before() -> None:
+    text = (
+        "Zuvor hatte NATO-Generalsekretär Mark Rutte die Meldungen bestätigt. "
+        '"Die vertiefte Zusammenarbeit ist eine Bedrohung für die Sicherheit", sagte Rutte. '
+        '"Das ist eine erhebliche Eskalation des Krieges", so Rutte.'
+    )
+    first, second = find_quotes(text, "de")
+    assert first.speaker == second.speaker == "Mark Rutte"
+
+
+def test_role_attribution_refers_back_to_the_person_named() -> None:
+    text = (
+        "Der ukrainische Präsident Wolodymyr Selenskyj forderte eine internationale Reaktion. "
+        '"Die Ukraine wird faktisch gezwungen sein, in Europa gegen Nordkorea zu kämpfen", '
+        "konstatierte der Staatschef."
+    )
+    quote = one(text, "de")
+    assert (quote.speaker, quote.role) == ("Wolodymyr Selenskyj", "Staatschef")
+
+
+def test_pronoun_attribution_refers_back_to_the_last_speaker() -> None:
+    text = (
+        '"Wir brauchen jetzt mehr Luftabwehr für unsere Städte", sagte Selenskyj. '
+        'Ohne entschlossene Schritte werde Putin zu weiterem "Terror" ermutigt, warnte er.'
+    )
+    quotes = find_quotes(text, "de")
+    assert [q.speaker for q in quotes] == ["Selenskyj", "Selenskyj"]
+    assert quotes[1].fragment
+
+
+def test_english_pronoun_speaker() -> None:
+    text = (
+        'Defence Secretary John Healey visited the base. "We will stand with our allies for as long '
+        'as it takes," he told reporters.'
+    )
+    assert one(text, "en").speaker == "John Healey"
+
+
+def test_colon_attribution_with_role_before_the_name() -> None:
+    # MDR live blog heading
+    quote = one('21:08 | Bundeskanzler Scholz: "Die Meldungen aus Magdeburg lassen Schlimmes erahnen"', "de")
+    assert (quote.speaker, quote.role) == ("Scholz", "Bundeskanzler")
+    assert not quote.fragment
+
+
+def test_english_name_then_appositive_role() -> None:
+    # BBC News data set, "Microsoft takes on desktop search"
+    quote = one(
+        '"Our ambition for search is to provide the ultimate information tool that can find anything '
+        "you're looking for,\" said Yusuf Mehdi, "
+        "corporate vice president at Microsoft's MSN internet division.",
+        "en",
+    )
+    assert quote.speaker == "Yusuf Mehdi"
+    assert quote.role == "corporate vice president at Microsoft's MSN internet division"
+    assert quote.text.endswith("you're looking for")
+
+
+def test_german_name_then_appositive_role() -> None:
+    # FAZ, "Borussia Dortmund sorgt für Internet-Rekord"
+    quote = find_quotes(
+        "„Wir haben bereits im vergangenen Jahr gelernt, dass die Spiele der UEFA Champions League "
+        "ein echter Streamingmagnet sind“, sagte Thomas King, Technik-Chef von DE-CIX.",
+        "de",
+    )[0]
+    assert (quote.speaker, quote.role) == ("Thomas King", "Technik-Chef von DE-CIX")
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('"The economy is recovering faster than we expected," Smith said.', "Smith"),
+        ('"The economy is recovering faster than we expected," said Jane Smith.', "Jane Smith"),
+        (
+            'The economy is recovering, according to Jane Smith, who said "we expected this all along".',
+            "Jane Smith",
+        ),
+        ('According to Jane Smith, "the economy is recovering faster than we expected".', "Jane Smith"),
+        (
+            '"Die Wirtschaft erholt sich schneller als erwartet", so Finanzminister Christian Lindner.',
+            "Christian Lindner",
+        ),
+        ('Lindner sagte: "Die Wirtschaft erholt sich schneller als erwartet."', "Lindner"),
+        ('"Die Lage ist unter Kontrolle", sagte ein Polizeisprecher.', None),
+        ('"Die Lage ist unter Kontrolle", teilte die Polizei mit.', None),
+        ('"The chip is engineered to register ink depletion early," the suit said.', None),
+    ],
+)
+def test_speech_patterns(text: str, speaker: str | None) -> None:
+    quote = find_quotes(text, "en" if " the " in text or "said" in text else "de")[0]
+    assert quote.speaker == speaker
+
+
+def test_indefinite_role_is_kept_without_a_speaker() -> None:
+    quote = one('"Die Lage ist unter Kontrolle", sagte ein Polizeisprecher.', "de")
+    assert (quote.speaker, quote.role) == (None, "Polizeisprecher")
+
+
+def test_quote_split_by_its_attribution_is_one_quote() -> None:
+    text = '"Wir stehen an der Seite der Ukraine", sagte Rutte. "Und das wird so bleiben."'
+    quote = one(text, "de")
+    assert quote.text == "Wir stehen an der Seite der Ukraine. Und das wird so bleiben."
+    assert quote.speaker == "Rutte"
+
+
+def test_english_quote_split_by_its_attribution() -> None:
+    quote = one('"We are ready," he said, "but we need more time."', "en")
+    assert quote.text == "We are ready, but we need more time."
+
+
+def test_quote_spanning_sentences_keeps_its_sentences() -> None:
+    quote = one("„Das ist ein Rekord. Und es geht weiter. Wir sind sehr zufrieden“, sagte King.", "de")
+    assert quote.text == "Das ist ein Rekord. Und es geht weiter. Wir sind sehr zufrieden"
+
+
+def test_nested_quotes_stay_inside_the_outer_quote() -> None:
+    quote = one("„Er nannte das ‚eine erhebliche Eskalation‘ und ging“, sagte Singh.", "de")
+    assert quote.text == "Er nannte das ‚eine erhebliche Eskalation‘ und ging"
+    quote = one("“He called it ‘a major escalation’ and left,” Singh said.", "en")
+    assert quote.text == "He called it ‘a major escalation’ and left"
+
+
+def test_scare_quotes_and_short_fragments_are_fragments() -> None:
+    # seed article
+    text = (
+        'Dessen Streitkräfte hätten "außerordentliche Verluste" erlitten, sagte Singh. '
+        'Putin werde zu weiterem "Terror" ermutigt. '
+        'the market for so-called "beer-like" drinks is set to grow'
+    )
+    quotes = find_quotes(text, "de")
+    assert [q.text for q in quotes] == ["außerordentliche Verluste", "Terror", "beer-like"]
+    assert all(q.fragment for q in quotes)
+
+
+def test_apostrophes_are_not_quotes() -> None:
+    assert find_quotes("Putin’s troops don’t retreat, the ministers' report says.", "en") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Keine Zitate in diesem Text.",
+        '"Ein Zitat ohne Ende, das nie geschlossen wird\nund ein neuer Absatz.',
+        "„" * 5_000,
+        '"' * 5_001,
+        "»" + "x" * 10_000 + "«",
+        '<p>"Wir sind bereit", sagte <b>Singh</b>.</p>',
+        '"نحن مستعدون", قال المتحدث.',
+        "„Mixed English and Deutsch“, said Smith und sagte Müller.",
+    ],
+)
+def test_bad_input_never_raises(text: str) -> None:
+    for quote in find_quotes(text, "de") + find_quotes(text, "en"):
+        assert quote.text
+
+
+def test_unbalanced_mark_does_not_swallow_the_paragraph() -> None:
+    quotes = find_quotes('Er sagte "so nicht.\n"Wir sind bereit für Gespräche", sagte Singh.', "de")
+    assert [q.text for q in quotes] == ["Wir sind bereit für Gespräche"]
