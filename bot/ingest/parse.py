@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import codecs
 import hashlib
+import html
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -27,18 +29,19 @@ import fastfeedparser
 import feedparser
 
 from bot.core.dates import parse_datetime
-from bot.core.text import clean_text, detect_language
+from bot.core.text import detect_language
 from bot.errors import ParseError
 from bot.model import Entry, ParsedFeed
 
 # --------------------------------------------------------------------------- text
 
 
+_DROP_TAGS = ("script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math", "head")
 _DROP_ELEMENTS = re.compile(
-    r"<(script|style|iframe|object|embed|noscript|template|svg|math|head)\b[^>]*>.*?</\1\s*>"
-    r"|<!--.*?-->|<!\[CDATA\[|\]\]>",
+    rf"<({'|'.join(_DROP_TAGS)})\b[^>]*>.*?</\1\s*>|<!--.*?-->|<!\[CDATA\[|\]\]>",
     re.IGNORECASE | re.DOTALL,
 )
+_DROP_MARKERS = (*(f"<{tag}" for tag in _DROP_TAGS), "<!--", "<![cdata[", "]]>")
 _INLINE = re.compile(
     r"</?(?:a|abbr|b|bdi|bdo|cite|code|em|font|i|ins|del|kbd|mark|q|s|samp|small|span|strong|sub|sup|"
     r"time|tt|u|var)\b[^>]*>",
@@ -67,11 +70,42 @@ def html_to_text(raw: str | None) -> str:
     if not raw:
         return ""
     if "<" in raw or "]]>" in raw:
-        raw = _DROP_ELEMENTS.sub(" ", raw)
+        lowered = raw.lower()
+        if any(marker in lowered for marker in _DROP_MARKERS):
+            raw = _DROP_ELEMENTS.sub(" ", raw)
         raw = _BLOCK_BREAK.sub("\n", raw)
         raw = _INLINE.sub("", raw)  # inline tags join their text: <i>The Pitt</i>'s
-    text = clean_text(raw)
+    text = fast_clean_text(raw)
     return text.translate(_C1) if _HAS_C1.search(text) else text
+
+
+_TAG = re.compile(r"<[^>]{0,2000}>")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")  # str.splitlines' breaks
+_BREAK_CHARS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+# Runs of spaces that need rewriting to one " ": two or more, or any that is not a plain space.
+_SPACE = re.compile("[ ][ \t\u00a0\u2009\u202f]+|[\t\u00a0\u2009\u202f][ \t\u00a0\u2009\u202f]*")
+_SPACE_MARKERS = ("  ", "\t", "\u00a0", "\u2009", "\u202f")
+
+
+def fast_clean_text(raw: str) -> str:
+    """`bot.core.text.clean_text`, same output (a test holds it to that), in a third of the time.
+
+    The hot path of parsing: whole-string regexes instead of a per-character translate table and
+    a per-line loop.
+    """
+    text = _TAG.sub(" ", raw) if "<" in raw else raw
+    if "&" in text:
+        text = html.unescape(text)
+    if not text.isascii():
+        if _INVISIBLE.search(text):
+            text = _INVISIBLE.sub("", text)
+        text = unicodedata.normalize("NFC", text)
+    if any(char in text for char in _BREAK_CHARS):
+        text = _LINE_BREAKS.sub("\n", text)
+    if any(marker in text for marker in _SPACE_MARKERS):
+        text = _SPACE.sub(" ", text)
+    return "\n".join(line for line in (part.strip() for part in text.split("\n")) if line)
 
 
 def _one_line(raw: str | None) -> str:

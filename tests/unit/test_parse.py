@@ -18,6 +18,7 @@ from bot.core.text import clean_text
 from bot.errors import ParseError
 from bot.ingest.parse import (
     broken_reason,
+    fast_clean_text,
     html_to_text,
     normalize_link,
     parse_careful,
@@ -360,3 +361,29 @@ def test_parse_in_a_process_pool_off_the_event_loop() -> None:
             return await parse_in_pool(pool, body, URL)
 
     assert asyncio.run(scenario()) == parse_feed(body, URL)
+
+
+def test_fast_clean_text_is_clean_text() -> None:
+    """The parser's fast cleaner must give exactly what bot.core.text.clean_text gives."""
+    import fastfeedparser
+
+    samples = [
+        "a\r\nb\rc\x0bd\x0ce\x1cf\x85g\u2028h\u2029i",
+        "&#13;x&shy;y\u200b z\ufeff",
+        " \u3000 x \u3000 ",
+        "e\u0301 cafe\u0301",
+        "&lt;b&gt; <b>x</b>  y\t\tz\u00a0\u2009w \u202f v",
+        "  lead\n\n\n  trail  \n",
+        "",
+    ]
+    for path in [*FEEDS.rglob("*.xml"), *MALFORMED.rglob("*.xml")]:
+        try:
+            parsed = fastfeedparser.parse(path.read_bytes())
+        except Exception:
+            continue
+        for entry in parsed.entries:
+            samples += [v for v in (entry.get("title"), entry.get("description")) if isinstance(v, str)]
+            samples += [c.get("value") or "" for c in entry.get("content") or ()]
+    assert len(samples) > 4000
+    for sample in samples:
+        assert fast_clean_text(sample) == clean_text(sample), sample[:200]
