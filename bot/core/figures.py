@@ -16,108 +16,28 @@ from dataclasses import dataclass
 from bot.core.text import fold
 from bot.model import Figure
 
+
+def _set(words: str) -> frozenset[str]:
+    """A set of words written as one space-separated string."""
+    return frozenset(words.split())
+
+
 # A number token: digits with inner separators, always ending in a digit. Parsed in Python, not by regex.
 _NUMBER = re.compile(r"\d(?:[\d.,\u00a0\u202f]*\d)?")
 _WORD_AT = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*\.?")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _SPACE_AT = re.compile(r"[ \u00a0\u202f]*")
 
-_MONTHS = frozenset(
-    [
-        "januar",
-        "jaenner",
-        "februar",
-        "maerz",
-        "april",
-        "mai",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "dezember",
-        "jan",
-        "feb",
-        "maer",
-        "mrz",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "okt",
-        "nov",
-        "dez",
-        "january",
-        "february",
-        "march",
-        "may",
-        "june",
-        "july",
-        "october",
-        "december",
-        "mar",
-        "oct",
-        "dec",
-    ]
+_MONTHS = _set(
+    "januar jaenner februar maerz april mai juni juli august september oktober november dezember jan "
+    "feb maer mrz apr jun jul aug sep sept okt nov dez january february march may june july october "
+    "december mar oct dec"
 )
-_DETERMINERS = frozenset(
-    ["der", "die", "das", "dem", "den", "des", "am", "im", "zum", "zur", "vom", "beim", "the"]
-)
-_YEAR_CONTEXT = frozenset(
-    [
-        "in",
-        "im",
-        "seit",
-        "bis",
-        "von",
-        "vom",
-        "ab",
-        "jahr",
-        "jahre",
-        "jahres",
-        "jahren",
-        "since",
-        "until",
-        "till",
-        "by",
-        "from",
-        "of",
-        "year",
-        "years",
-        "mid",
-        "early",
-        "late",
-        "spring",
-        "summer",
-        "autumn",
-        "fall",
-        "winter",
-        "fruehjahr",
-        "fruehling",
-        "sommer",
-        "herbst",
-        "anfang",
-        "ende",
-        "mitte",
-        "before",
-        "after",
-        "vor",
-        "nach",
-        "zwischen",
-        "between",
-        "und",
-        "and",
-        "or",
-        "oder",
-        "to",
-        "circa",
-        "ca",
-        "um",
-        "around",
-    ]
+_DETERMINERS = _set("der die das dem den des am im zum zur vom beim the")
+_YEAR_CONTEXT = _set(
+    "in im seit bis von vom ab jahr jahre jahres jahren since until till by from of year years mid "
+    "early late spring summer autumn fall winter fruehjahr fruehling sommer herbst anfang ende mitte "
+    "before after vor nach zwischen between und and or oder to circa ca um around"
 )
 _AGE_AFTER = re.compile(r"(?:-|\s)(?:year-old|years?\s+old|jaehrig|jaehrige|jahre\s+alt|jahren)", re.I)
 _SCALES: dict[str, float] = {
@@ -168,109 +88,17 @@ _CURRENCY_WORDS: dict[str, str] = {
     "rubles": "RUB",
     "rupees": "INR",
 }
-_PERCENT_WORDS = frozenset(["prozent", "percent", "prozentpunkte", "prozentpunkt"])
-_MEASURES = frozenset(
-    [
-        "km",
-        "kilometer",
-        "kilometern",
-        "kilometres",
-        "kilometers",
-        "meter",
-        "metern",
-        "metres",
-        "meters",
-        "m",
-        "cm",
-        "mm",
-        "miles",
-        "mile",
-        "meilen",
-        "kg",
-        "kilogramm",
-        "kilo",
-        "gramm",
-        "tonnen",
-        "tonne",
-        "tonnes",
-        "tons",
-        "t",
-        "liter",
-        "litres",
-        "liters",
-        "l",
-        "barrel",
-        "barrels",
-        "hektar",
-        "ha",
-        "acres",
-        "quadratkilometer",
-        "grad",
-        "degrees",
-        "°c",
-        "mw",
-        "gw",
-        "kw",
-        "kwh",
-        "mwh",
-        "gwh",
-        "twh",
-        "terabit",
-        "gigabit",
-        "megabit",
-        "tb",
-        "gb",
-        "mb",
-        "mbit",
-        "gbit",
-        "tbit",
-        "mph",
-        "km/h",
-        "knoten",
-        "knots",
-        "feet",
-        "ft",
-        "fuss",
-        "zoll",
-        "inches",
-    ]
+_PERCENT_WORDS = _set("prozent percent prozentpunkte prozentpunkt")
+_MEASURES = _set(
+    "km kilometer kilometern kilometres kilometers meter metern metres meters m cm mm miles mile "
+    "meilen kg kilogramm kilo gramm tonnen tonne tonnes tons t liter litres liters l barrel barrels "
+    "hektar ha acres quadratkilometer grad degrees °c mw gw kw kwh mwh gwh twh terabit gigabit "
+    "megabit tb gb mb mbit gbit tbit mph km/h knoten knots feet ft fuss zoll inches"
 )
-_DURATIONS = frozenset(
-    [
-        "jahre",
-        "jahren",
-        "jahr",
-        "monate",
-        "monaten",
-        "monat",
-        "wochen",
-        "woche",
-        "tage",
-        "tagen",
-        "tag",
-        "stunden",
-        "stunde",
-        "minuten",
-        "minute",
-        "sekunden",
-        "sekunde",
-        "years",
-        "year",
-        "months",
-        "month",
-        "weeks",
-        "week",
-        "days",
-        "day",
-        "hours",
-        "hour",
-        "minutes",
-        "minute",
-        "seconds",
-        "second",
-        "jahrzehnte",
-        "decades",
-    ]
+_DURATIONS = _set(
+    "jahre jahren jahr monate monaten monat wochen woche tage tagen tag stunden stunde minuten minute "
+    "sekunden sekunde years year months month weeks week days day hours hour minutes minute seconds "
+    "second jahrzehnte decades"
 )
 _APPROX_WORDS = (
     "mehr als",
@@ -311,7 +139,7 @@ _APPROX_WORDS = (
     "some",
     "close to",
 )
-_RANGE_WORDS = frozenset(["bis", "und", "to", "and", "-", "–", "—"])
+_RANGE_WORDS = _set("bis und to and - – —")
 _VAGUE: dict[str, float] = {
     "dutzende": 12,
     "hunderte": 100,
@@ -380,165 +208,21 @@ _WORD_FIGURE = re.compile(
     r"|(?P<vague>Dutzende|Hunderte|Tausende|Zehntausende|Hunderttausende|Millionen|Milliarden"
     r"|dozens|hundreds|thousands|millions|billions))\b"
 )
-_EN_STOP = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "this",
-        "that",
-        "these",
-        "those",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "from",
-        "by",
-        "with",
-        "and",
-        "or",
-        "but",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "have",
-        "has",
-        "had",
-        "will",
-        "would",
-        "could",
-        "should",
-        "may",
-        "might",
-        "can",
-        "do",
-        "does",
-        "did",
-        "it",
-        "its",
-        "their",
-        "his",
-        "her",
-        "they",
-        "he",
-        "she",
-        "we",
-        "i",
-        "you",
-        "our",
-        "who",
-        "which",
-        "than",
-        "then",
-        "per",
-        "over",
-        "under",
-        "into",
-        "after",
-        "before",
-        "since",
-        "during",
-        "last",
-        "next",
-        "this",
-        "each",
-        "year",
-        "years",
-        "ago",
-        "more",
-        "less",
-        "about",
-        "around",
-        "while",
-        "when",
-        "where",
-        "if",
-        "so",
-        "not",
-        "no",
-        "also",
-        "only",
-        "just",
-        "up",
-        "down",
-        "out",
-        "said",
-        "says",
-        "told",
-    ]
+_EN_STOP = _set(
+    "the a an this that these those of in on at to for from by with and or but as is are was were be "
+    "been have has had will would could should may might can do does did it its their his her they he "
+    "she we i you our who which than then per over under into after before since during last next "
+    "this each year years ago more less about around while when where if so not no also only just up "
+    "down out said says told"
 )
-_DE_STOP_CAPS = frozenset(["der", "die", "das", "ein", "eine", "uhr", "euro"])
-_PEOPLE = frozenset(
-    [
-        "menschen",
-        "personen",
-        "tote",
-        "toten",
-        "todesopfer",
-        "verletzte",
-        "verletzten",
-        "opfer",
-        "soldaten",
-        "soldatinnen",
-        "fluechtlinge",
-        "einwohner",
-        "mitarbeiter",
-        "mitarbeitende",
-        "beschaeftigte",
-        "arbeitsplaetze",
-        "stellen",
-        "kinder",
-        "frauen",
-        "maenner",
-        "zivilisten",
-        "gefangene",
-        "geiseln",
-        "patienten",
-        "infizierte",
-        "faelle",
-        "besucher",
-        "zuschauer",
-        "fans",
-        "mitglieder",
-        "people",
-        "persons",
-        "dead",
-        "killed",
-        "injured",
-        "wounded",
-        "soldiers",
-        "troops",
-        "refugees",
-        "residents",
-        "workers",
-        "employees",
-        "jobs",
-        "children",
-        "women",
-        "men",
-        "civilians",
-        "prisoners",
-        "hostages",
-        "patients",
-        "cases",
-        "visitors",
-        "fans",
-        "members",
-        "deaths",
-        "casualties",
-        "victims",
-        "migrants",
-        "voters",
-        "users",
-        "customers",
-    ]
+_DE_STOP_CAPS = _set("der die das ein eine uhr euro")
+_PEOPLE = _set(
+    "menschen personen tote toten todesopfer verletzte verletzten opfer soldaten soldatinnen "
+    "fluechtlinge einwohner mitarbeiter mitarbeitende beschaeftigte arbeitsplaetze stellen kinder "
+    "frauen maenner zivilisten gefangene geiseln patienten infizierte faelle besucher zuschauer fans "
+    "mitglieder people persons dead killed injured wounded soldiers troops refugees residents workers "
+    "employees jobs children women men civilians prisoners hostages patients cases visitors fans "
+    "members deaths casualties victims migrants voters users customers"
 )
 
 
@@ -893,60 +577,11 @@ def _noun_after(text: str, pos: int, lang: str, kind: str) -> tuple[int, str | N
     return end, head
 
 
-_DE_LOWER_STOP = frozenset(
-    [
-        "die",
-        "eine",
-        "keine",
-        "seine",
-        "ihre",
-        "unsere",
-        "diese",
-        "jene",
-        "welche",
-        "alle",
-        "beide",
-        "meine",
-        "deine",
-        "euer",
-        "eure",
-        "ihre",
-        "andere",
-        "werden",
-        "wurde",
-        "wurden",
-        "haben",
-        "hatte",
-        "hatten",
-        "sind",
-        "seien",
-        "waere",
-        "waeren",
-        "koennte",
-        "koennen",
-        "muessen",
-        "sollen",
-        "sollte",
-        "wollen",
-        "wollte",
-        "ohne",
-        "gegen",
-        "gegenueber",
-        "neben",
-        "sowie",
-        "aber",
-        "oder",
-        "wie",
-        "wenn",
-        "weil",
-        "dass",
-        "damit",
-        "bereits",
-        "ueber",
-        "unter",
-        "hinter",
-        "zwischen",
-    ]
+_DE_LOWER_STOP = _set(
+    "die eine keine seine ihre unsere diese jene welche alle beide meine deine euer eure ihre andere "
+    "werden wurde wurden haben hatte hatten sind seien waere waeren koennte koennen muessen sollen "
+    "sollte wollen wollte ohne gegen gegenueber neben sowie aber oder wie wenn weil dass damit "
+    "bereits ueber unter hinter zwischen"
 )
 
 

@@ -15,77 +15,16 @@ from bot.core.quotes import find_quotes
 from bot.core.text import article_language, fold, split_sentences, words
 from bot.model import Article, Figure, KeyPoints, Quote, TopicQuery
 
-_STOPWORDS = frozenset(
-    [
-        "der",
-        "die",
-        "das",
-        "und",
-        "oder",
-        "ein",
-        "eine",
-        "einer",
-        "eines",
-        "dem",
-        "den",
-        "des",
-        "in",
-        "im",
-        "auf",
-        "aus",
-        "mit",
-        "von",
-        "vom",
-        "zu",
-        "zum",
-        "zur",
-        "für",
-        "fuer",
-        "über",
-        "ueber",
-        "nach",
-        "bei",
-        "als",
-        "wie",
-        "ist",
-        "sind",
-        "war",
-        "hat",
-        "haben",
-        "wird",
-        "werden",
-        "sich",
-        "nicht",
-        "auch",
-        "noch",
-        "the",
-        "a",
-        "an",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "with",
-        "from",
-        "by",
-        "at",
-        "and",
-        "or",
-        "is",
-        "are",
-        "was",
-        "were",
-        "has",
-        "have",
-        "had",
-        "be",
-        "it",
-        "its",
-        "as",
-        "this",
-        "that",
-    ]
+
+def _set(words: str) -> frozenset[str]:
+    """A set of words written as one space-separated string."""
+    return frozenset(words.split())
+
+
+_STOPWORDS = _set(
+    "der die das und oder ein eine einer eines dem den des in im auf aus mit von vom zu zum zur für "
+    "fuer über ueber nach bei als wie ist sind war hat haben wird werden sich nicht auch noch the a "
+    "an of to in on for with from by at and or is are was were has have had be it its as this that"
 )
 _KIND_BONUS = {
     "people": 1.5,
@@ -240,22 +179,8 @@ def _lead_end(text: str, text_at: int) -> int:
     return match.start() if match else len(text)
 
 
-_UNIT_WORDS = frozenset(
-    [
-        "euro",
-        "euros",
-        "dollar",
-        "dollars",
-        "pfund",
-        "pounds",
-        "yen",
-        "franken",
-        "prozent",
-        "percent",
-        "per",
-        "cent",
-        "prozentpunkte",
-    ]
+_UNIT_WORDS = _set(
+    "euro euros dollar dollars pfund pounds yen franken prozent percent per cent prozentpunkte"
 )
 
 

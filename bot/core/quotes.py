@@ -17,381 +17,66 @@ from dataclasses import dataclass, field
 from bot.core.text import fold
 from bot.model import Quote
 
+
+def _set(words: str) -> frozenset[str]:
+    """A set of words written as one space-separated string."""
+    return frozenset(words.split())
+
+
 _MARKS = re.compile(r"[„“”\"»«‚‘’\n]")
 _MAX_QUOTE = 3000  # longer "quotes" are unbalanced marks, not quotations
 _CONTEXT = 300  # characters of attribution context looked at on either side
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|[,:;.!?()–—]")
 
-_SPEECH_VERBS_DE = frozenset(
-    [
-        "sagte",
-        "sagten",
-        "sagt",
-        "sagen",
-        "gesagt",
-        "sagte's",
-        "erklaerte",
-        "erklaerten",
-        "erklaert",
-        "betonte",
-        "betont",
-        "warnte",
-        "warnt",
-        "meinte",
-        "meint",
-        "so",
-        "schrieb",
-        "schreibt",
-        "schrieben",
-        "teilte",
-        "fuegte",
-        "ergaenzte",
-        "ergaenzt",
-        "sprach",
-        "spricht",
-        "kritisierte",
-        "kritisiert",
-        "forderte",
-        "fordert",
-        "bekraeftigte",
-        "konstatierte",
-        "unterstrich",
-        "versicherte",
-        "raeumte",
-        "erlaeuterte",
-        "berichtete",
-        "bestaetigte",
-        "kuendigte",
-        "mahnte",
-        "aeusserte",
-        "heisst",
-        "hiess",
-        "zitiert",
-        "zitierte",
-        "twitterte",
-        "verkuendete",
-        "behauptete",
-        "beklagte",
-        "bilanzierte",
-        "resuemierte",
-        "stellte",
-        "erwiderte",
-        "antwortete",
-        "entgegnete",
-        "sagte_",
-        "ergaenzte",
-        "appellierte",
-        "drohte",
-        "lobte",
-        "klagte",
-        "fragte",
-        "rief",
-        "beteuerte",
-        "bekannte",
-        "gab",
-        "ließ",
-        "liess",
-        "verwies",
-    ]
+_SPEECH_VERBS_DE = _set(
+    "sagte sagten sagt sagen gesagt erklaerte erklaerten erklaert betonte betont warnte warnt "
+    "meinte meint so schrieb schreibt schrieben teilte fuegte ergaenzte ergaenzt sprach spricht "
+    "kritisierte kritisiert forderte fordert bekraeftigte konstatierte unterstrich versicherte "
+    "raeumte erlaeuterte berichtete bestaetigte kuendigte mahnte aeusserte heisst hiess zitiert "
+    "zitierte twitterte verkuendete behauptete beklagte bilanzierte resuemierte stellte erwiderte "
+    "antwortete entgegnete ergaenzte appellierte drohte lobte klagte fragte rief beteuerte "
+    "bekannte gab ließ liess verwies"
 )
-_SPEECH_VERBS_EN = frozenset(
-    [
-        "said",
-        "says",
-        "say",
-        "told",
-        "tells",
-        "added",
-        "adds",
-        "explained",
-        "explains",
-        "warned",
-        "warns",
-        "stressed",
-        "stresses",
-        "noted",
-        "notes",
-        "wrote",
-        "writes",
-        "insisted",
-        "insists",
-        "argued",
-        "argues",
-        "claimed",
-        "claims",
-        "asked",
-        "asks",
-        "replied",
-        "replies",
-        "announced",
-        "stated",
-        "states",
-        "declared",
-        "declares",
-        "commented",
-        "continued",
-        "concluded",
-        "acknowledged",
-        "admitted",
-        "tweeted",
-        "posted",
-        "urged",
-        "cautioned",
-        "predicted",
-        "suggested",
-        "emphasised",
-        "emphasized",
-        "confirmed",
-        "maintained",
-        "recalled",
-        "observed",
-        "remarked",
-        "according",
-        "testified",
-        "conceded",
-        "vowed",
-        "pledged",
-        "boasted",
-        "complained",
-    ]
+_SPEECH_VERBS_EN = _set(
+    "said says say told tells added adds explained explains warned warns stressed stresses noted "
+    "notes wrote writes insisted insists argued argues claimed claims asked asks replied replies "
+    "announced stated states declared declares commented continued concluded acknowledged admitted "
+    "tweeted posted urged cautioned predicted suggested emphasised emphasized confirmed maintained "
+    "recalled observed remarked according testified conceded vowed pledged boasted complained"
 )
 _SPEECH_VERBS = _SPEECH_VERBS_DE | _SPEECH_VERBS_EN
-_DETERMINERS = frozenset(
-    [
-        "der",
-        "die",
-        "das",
-        "des",
-        "dem",
-        "den",
-        "ein",
-        "eine",
-        "einer",
-        "eines",
-        "einem",
-        "the",
-        "a",
-        "an",
-        "its",
-        "his",
-        "her",
-        "their",
-    ]
+_DETERMINERS = _set("der die das des dem den ein eine einer eines einem the a an its his her their")
+_INDEFINITE = _set("ein eine einer eines einem a an")
+_PRONOUNS = _set("er sie he she")
+_PARTICLES = _set("von van de der den da di du la le al bin ibn ben dos del zu")
+_HONORIFICS = _set("mr mrs ms dr prof herr frau sir dame lord")
+_ROLE_STEMS_DE = sorted(
+    _set(
+        "sprecher präsident praesident minister kanzler chef sekretär sekretaer direktor leiter "
+        "vorsitzend botschafter general kommandeur bürgermeister buergermeister abgeordnet experte "
+        "expertin analyst ökonom oekonom forscher professor vorstand gründer gruender manager berater "
+        "beauftragt richter anwalt kommissar premier könig koenig papst trainer kapitän kapitaen senator "
+        "gouverneur offizier polizist ärzt aerzt arzt diplomat vize regierungssprecher staatschef "
+        "sprecherin journalist reporter autor chefin leiterin direktorin ministerin kanzlerin präsidentin"
+    )
 )
-_INDEFINITE = frozenset(["ein", "eine", "einer", "eines", "einem", "a", "an"])
-_PRONOUNS = frozenset(["er", "sie", "he", "she"])
-_PARTICLES = frozenset(
-    [
-        "von",
-        "van",
-        "de",
-        "der",
-        "den",
-        "da",
-        "di",
-        "du",
-        "la",
-        "le",
-        "al",
-        "bin",
-        "ibn",
-        "ben",
-        "dos",
-        "del",
-        "zu",
-    ]
+_ROLE_WORDS_EN = _set(
+    "spokesman spokeswoman spokesperson president secretary chief director head leader chairman "
+    "chairwoman chair ceo cfo coo executive analyst economist professor ambassador official mayor "
+    "governor senator minister commander founder officer lawyer attorney judge researcher scientist "
+    "expert adviser advisor representative manager editor correspondent premier chancellor spokesmen "
+    "officials boss coach envoy diplomat negotiator prosecutor commissioner"
 )
-_HONORIFICS = frozenset(["mr", "mrs", "ms", "dr", "prof", "herr", "frau", "sir", "dame", "lord"])
-_ROLE_STEMS_DE = [
-    "sprecher",
-    "präsident",
-    "praesident",
-    "minister",
-    "kanzler",
-    "chef",
-    "sekretär",
-    "sekretaer",
-    "direktor",
-    "leiter",
-    "vorsitzend",
-    "botschafter",
-    "general",
-    "kommandeur",
-    "bürgermeister",
-    "buergermeister",
-    "abgeordnet",
-    "experte",
-    "expertin",
-    "analyst",
-    "ökonom",
-    "oekonom",
-    "forscher",
-    "professor",
-    "vorstand",
-    "gründer",
-    "gruender",
-    "manager",
-    "berater",
-    "beauftragt",
-    "richter",
-    "anwalt",
-    "kommissar",
-    "premier",
-    "könig",
-    "koenig",
-    "papst",
-    "trainer",
-    "kapitän",
-    "kapitaen",
-    "senator",
-    "gouverneur",
-    "offizier",
-    "polizist",
-    "ärzt",
-    "aerzt",
-    "arzt",
-    "diplomat",
-    "vize",
-    "regierungssprecher",
-    "staatschef",
-    "sprecherin",
-    "journalist",
-    "reporter",
-    "autor",
-    "chefin",
-    "leiterin",
-    "direktorin",
-    "ministerin",
-    "kanzlerin",
-    "präsidentin",
-]
-_ROLE_WORDS_EN = frozenset(
-    [
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "president",
-        "secretary",
-        "chief",
-        "director",
-        "head",
-        "leader",
-        "chairman",
-        "chairwoman",
-        "chair",
-        "ceo",
-        "cfo",
-        "coo",
-        "executive",
-        "analyst",
-        "economist",
-        "professor",
-        "ambassador",
-        "official",
-        "mayor",
-        "governor",
-        "senator",
-        "minister",
-        "commander",
-        "founder",
-        "officer",
-        "lawyer",
-        "attorney",
-        "judge",
-        "researcher",
-        "scientist",
-        "expert",
-        "adviser",
-        "advisor",
-        "representative",
-        "manager",
-        "editor",
-        "correspondent",
-        "premier",
-        "chancellor",
-        "spokesmen",
-        "officials",
-        "boss",
-        "coach",
-        "envoy",
-        "diplomat",
-        "negotiator",
-        "prosecutor",
-        "commissioner",
-    ]
-)
-_ROLE_MODIFIERS_EN = frozenset(
-    [
-        "deputy",
-        "senior",
-        "press",
-        "vice",
-        "corporate",
-        "former",
-        "foreign",
-        "prime",
-        "defence",
-        "defense",
-        "interior",
-        "finance",
-        "state",
-        "general",
-        "executive",
-        "chief",
-        "assistant",
-        "acting",
-        "principal",
-        "managing",
-        "national",
-        "security",
-        "top",
-        "lead",
-    ]
+_ROLE_MODIFIERS_EN = _set(
+    "deputy senior press vice corporate former foreign prime defence defense interior finance state "
+    "general executive chief assistant acting principal managing national security top lead"
 )
 _ROLE_RE = re.compile("|".join(re.escape(s) for s in _ROLE_STEMS_DE))
-_NOT_NAMES = frozenset(
-    [
-        "montag",
-        "dienstag",
-        "mittwoch",
-        "donnerstag",
-        "freitag",
-        "samstag",
-        "sonntag",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "januar",
-        "februar",
-        "märz",
-        "april",
-        "mai",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "dezember",
-        "january",
-        "february",
-        "march",
-        "june",
-        "july",
-        "october",
-        "december",
-        "bbc",
-        "reuters",
-        "ap",
-        "afp",
-        "dpa",
-        "cnn",
-    ]
+_NOT_NAMES = _set(
+    "montag dienstag mittwoch donnerstag freitag samstag sonntag monday tuesday wednesday thursday "
+    "friday saturday sunday januar februar märz april mai juni juli august september oktober november "
+    "dezember january february march june july october december bbc reuters ap afp dpa cnn"
 )
 _DE_ADJECTIVE = re.compile(r"[a-zäöüß]+(?:e|en|er|es|em)")
 
@@ -746,38 +431,14 @@ def _resolve(
 
 
 _ROLE_GROUPS = (
-    frozenset(
-        [
-            "präsident",
-            "praesident",
-            "staatschef",
-            "regierungschef",
-            "kanzler",
-            "premier",
-            "staatsoberhaupt",
-            "president",
-            "chancellor",
-            "premier",
-            "leader",
-        ]
+    _set(
+        "präsident praesident staatschef regierungschef kanzler premier staatsoberhaupt president "
+        "chancellor premier leader"
     ),
-    frozenset(["sprecher", "sprecherin", "spokesman", "spokeswoman", "spokesperson"]),
-    frozenset(
-        [
-            "chef",
-            "chefin",
-            "leiter",
-            "leiterin",
-            "vorsitzend",
-            "direktor",
-            "generalsekretär",
-            "ceo",
-            "chief",
-            "head",
-            "director",
-            "chairman",
-            "secretary",
-        ]
+    _set("sprecher sprecherin spokesman spokeswoman spokesperson"),
+    _set(
+        "chef chefin leiter leiterin vorsitzend direktor generalsekretär ceo chief head director chairman "
+        "secretary"
     ),
 )
 
