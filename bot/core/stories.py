@@ -34,6 +34,7 @@ The same input in the same order always gives the same decisions.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -51,6 +52,7 @@ from bot.model import Relation, StoryDecision, StoryItem
 IDF_PRIOR_STORIES = 20.0  # pseudo-stories added to the window when estimating rarity
 MERGE_SCORE = 0.42  # join on this similarity alone
 SUPPORTED_SCORE = 0.16  # join on this similarity with >1 shared distinctive token, one an entity
+PROFILE_DISCOUNT = 0.85  # the accumulated profile counts a little less than one member
 SAME_MEMBER_SCORE = 0.60  # a near-duplicate of one member is the same report
 SAME_TITLE_RATIO = 85.0  # same source, title edited this little: the same report
 NEW_ENTITY_SHARE = 0.30  # this share of the entry's names/places/figures new to the story: a follow-up
@@ -97,6 +99,24 @@ _STOP_WORDS = """
     newsblog liveticker live-blog bericht berichte berichten berichtet offenbar
 """
 _STOP = frozenset(_STOP_WORDS.split())
+
+# Capitalised in English but not names: roles, institutions in general, compass points. A capital on
+# them says nothing about which story an entry belongs to.
+_ROLE_WORDS = """
+    president vice prime minister ministers chancellor secretary general foreign defence defense interior
+    state states government party court supreme police army military king queen prince princess crown
+    governor mayor spokesman spokeswoman spokesperson chief leader leaders senator congress parliament
+    ministry department national international republic democratic republican union league federal council
+    committee commission agency office university north south east west northern southern eastern western
+    central city street minister-elect pm-elect president-elect mr mrs ms dr sir lord
+"""
+_ROLES = frozenset(_ROLE_WORDS.split())
+_CALENDAR_WORDS = """
+    monday tuesday wednesday thursday friday saturday sunday january february march april june july august
+    september october november december montag dienstag mittwoch donnerstag freitag samstag sonntag
+    januar februar maerz juni juli oktober dezember
+"""
+_CALENDAR = frozenset(_CALENDAR_WORDS.split())
 
 _TOKENS = re.compile(
     r"(?P<num>\d[\d.,\u00a0\u202f\u2009]*\d|\d)(?P<suffix>bn|mn|m|k)?(?![^\W\d_])"
@@ -164,19 +184,22 @@ class _Features:
     kinds: dict[str, str]
     title: frozenset[str]
     body: frozenset[str]
+    runs: dict[str, int]  # entity token -> entity number; "Donald" and "Trump" side by side share one
 
 
 def _features(item: StoryItem, aliases: AliasTable) -> _Features:
     lang = item.lang if item.lang in ("de", "en") else detect_language(f"{item.title}\n{item.summary}")
-    fields = (
-        ("title", item.title[:400]),
+    fields = (  # the lead first: its capitals tell names, so its runs of names are the ones kept
         ("summary", item.summary[:_SUMMARY_CHARS]),
         ("text", item.text[:_TEXT_CHARS]),
+        ("title", item.title[:400]),
     )
     totals: dict[str, float] = {}
     kinds: dict[str, str] = {}
     title_tokens: set[str] = set()
     body_tokens: set[str] = set()
+    runs: dict[str, int] = {}  # entity token -> which entity (names written side by side are one)
+    counter = itertools.count()
     rank = {"word": 0, "year": 1, "name": 2, "num": 3, "alias": 4}
     for name, text in fields:
         if not text:
@@ -184,6 +207,7 @@ def _features(item: StoryItem, aliases: AliasTable) -> _Features:
         raw = _raw_tokens(text, lang)
         caps_mean_names = name != "title" or not _title_case(raw)
         found: list[tuple[str, str]] = []
+        last_name, last_stem = -2, ""  # the last name: adjacent names ("Donald Trump") are one entity
         i = 0
         while i < len(raw):
             token = raw[i]
@@ -211,20 +235,33 @@ def _features(item: StoryItem, aliases: AliasTable) -> _Features:
                 continue
             i += 1
             word = token.folded
-            if len(word) < 2 or word in _STOP or (len(word) == 2 and not token.surface.isupper()):
+            surface_upper = token.surface.isupper()
+            if len(word) < 2 or word in _STOP or word in _CALENDAR or (len(word) == 2 and not surface_upper):
                 continue
             surface = token.surface
             acronym = len(surface) >= 2 and surface.isupper()
-            capital = surface[0].isupper() and caps_mean_names and not token.initial
-            found.append((_stem(word), "name" if acronym or capital else "word"))
+            capital = surface[0].isupper() and caps_mean_names and not token.initial and word not in _ROLES
+            stem = _stem(word)
+            if acronym or capital:
+                found.append((stem, "name"))
+                if stem not in runs:
+                    if last_name == i - 2 and last_stem in runs:
+                        runs[stem] = runs[last_stem]
+                    else:
+                        runs[stem] = next(counter)
+                last_name, last_stem = i - 1, stem
+            else:
+                found.append((stem, "word"))
         weight = _FIELD_WEIGHT[name]
         for tok, kind in found:
+            if kind != "word" and tok not in runs:
+                runs[tok] = next(counter)
             totals[tok] = totals.get(tok, 0.0) + weight
             if rank[kind] > rank[kinds.get(tok, "word")]:
                 kinds[tok] = kind
             (title_tokens if name == "title" else body_tokens).add(tok)
     weights = {tok: min(total, 4.0) * _KIND_BOOST[kinds.get(tok, "word")] for tok, total in totals.items()}
-    return _Features(weights, kinds, frozenset(title_tokens), frozenset(body_tokens))
+    return _Features(weights, kinds, frozenset(title_tokens), frozenset(body_tokens), runs)
 
 
 @dataclass(slots=True)
@@ -247,6 +284,7 @@ class _Story:
     members: list[_Member] = field(default_factory=list)
     entities: set[str] = field(default_factory=set)
     body: set[str] = field(default_factory=set)
+    titles: set[str] = field(default_factory=set)  # headline words of its members
     item_ids: list[str] = field(default_factory=list)
 
 
@@ -439,7 +477,9 @@ class StoryGrouper:
             score = _dot(vector, member.vector)
             if score > member_score:
                 member_score, best_member = score, member
-        score = max(profile_score, member_score)
+        # the profile of a story with many members covers much; discounting it keeps a story from
+        # swallowing its neighbours one loosely related entry at a time
+        score = max(PROFILE_DISCOUNT * profile_score, member_score)
         if score < SUPPORTED_SCORE:
             return None
         shared = [token for token in vector if token in story.profile]
@@ -451,8 +491,11 @@ class StoryGrouper:
         ]
         # below the merge score, more than one shared entity must back the similarity; a common place or
         # organisation counts half, so that two reports sharing only "Geneva" and "US" stay apart
-        if score < MERGE_SCORE and sum(0.5 if t in self._common else 1.0 for t in entities) < 2:
+        points = self._entity_points(features, entities, story)
+        if score < MERGE_SCORE and points < 2.0:
             return None
+        if len(distinctive) < 2 or points < 1.5:
+            return None  # one shared word or two common places, however similar the rest, is not a story
         # a generic headline is no reason to merge: when both leads say something, a shared word must
         # come from one of the leads, not only from both headlines
         if (
@@ -462,6 +505,24 @@ class StoryGrouper:
         ):
             return None
         return _Candidate(story, score, member_score, best_member)
+
+    def _entity_points(self, features: _Features, tokens: Iterable[str], story: _Story) -> float:
+        """How much the shared entities say: names written side by side are one entity; a common place
+        or organisation counts half; a full name (two shared words of one name) and an entity in both
+        headlines count half more."""
+        runs: dict[object, list[str]] = {}
+        for token in tokens:
+            runs.setdefault(features.runs.get(token, token), []).append(token)
+        total = 0.0
+        for members in runs.values():
+            common = all(token in self._common for token in members)
+            points = 0.5 if common else 1.0
+            if len(members) >= 2 and not common:
+                points += 0.5
+            if any(token in features.title and token in story.titles for token in members):
+                points += 0.5
+            total += points
+        return total
 
     def _relation(
         self, item: StoryItem, features: _Features, vector: dict[str, float], best: _Candidate
@@ -537,4 +598,5 @@ class StoryGrouper:
         story.norm = math.sqrt(sum(value * value for value in profile.values()))
         story.entities.update(t for t in vector if features.kinds.get(t) in _ENTITY_KINDS)
         story.body.update(t for t in features.body if t in vector)
+        story.titles.update(t for t in features.title if t in vector)
         self._touch(story, when)
