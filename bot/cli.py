@@ -364,7 +364,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store = _open_store(settings)
     now = SystemClock().now()
-    out = Console(soft_wrap=True)
+    out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 240)
     if args.action == "list":
         if not store.list_feeds():
             print("no feeds yet; add one with: newsbot feeds add URL")

@@ -1,0 +1,96 @@
+"""The one command grammar, against a real store: what a user types, what they are told, what is kept."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.chat.commands import CommandContext, CommandHandler, changes_settings
+from bot.store.db import Store
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def handler(sqlite_store: Store) -> CommandHandler:
+    return CommandHandler(sqlite_store)
+
+
+def ctx(channel: str = "console", user: str | None = "ann") -> CommandContext:
+    return CommandContext(channel=channel, user=user, now=NOW)
+
+
+def test_subscribe_list_unsubscribe_round_trip(handler: CommandHandler, sqlite_store: Store) -> None:
+    reply = handler.handle("/news subscribe Nordkorea | North Korea -Südkorea", ctx())
+    assert reply.ok and "Nordkorea" in reply.text
+    assert reply.announce and "ann" in reply.announce  # colleagues in the channel learn of it
+    assert "Nordkorea | North Korea -Südkorea" in handler.handle("!news list", ctx()).text
+    assert "tracks no topics" in handler.handle("list", ctx("slack:C1")).text  # per channel
+
+    gone = handler.handle("/news unsubscribe Nordkorea", ctx())
+    assert gone.ok and gone.announce
+    assert sqlite_store.list_subscriptions() == []
+
+
+def test_subscribing_twice_updates_instead_of_doubling(handler: CommandHandler, sqlite_store: Store) -> None:
+    handler.handle("subscribe NATO", ctx())
+    again = handler.handle("subscribe NATO --threshold 90", ctx())
+    assert again.ok and again.announce is None and "already" in again.text
+    subs = sqlite_store.list_subscriptions("console")
+    assert len(subs) == 1 and subs[0].threshold == 90
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("", "subscribe <topic>"),
+        ("/news", "subscribe <topic>"),
+        ("/news frobnicate", "don't know the command"),
+        ("subscribe", "a topic reads"),
+        ("subscribe " + "x" * 5000, "long"),
+        ("subscribe Nordkorea --threshold", "--threshold"),
+        ("subscribe Nordkorea --threshold lots", "number from 0 to 100"),
+        ("subscribe Nordkorea --threshold 250", "number from 0 to 100"),
+        ("unsubscribe", "Which topic"),
+        ("unsubscribe Atlantis", "does not track"),
+        ("feeds add ftp://example.org/feed", "not an http or https URL"),
+        ("feeds add file:///etc/passwd", "not an http or https URL"),
+        ("feeds add", "Which feed"),
+        ("feeds remove https://nowhere.example/feed", "don't poll"),
+    ],
+)
+def test_bad_commands_get_a_clear_answer_and_store_nothing(
+    handler: CommandHandler, sqlite_store: Store, command: str, expected: str
+) -> None:
+    reply = handler.handle(command, ctx())
+    assert expected.lower() in reply.text.lower()
+    assert reply.announce is None
+    assert sqlite_store.list_subscriptions() == []
+    assert sqlite_store.list_feeds() == []
+
+
+@pytest.mark.parametrize("topic", ["🙂🙂", "\u200b\u200b", '"unbalanced', "der die das"])
+def test_topics_without_words_are_refused_with_the_grammar(
+    handler: CommandHandler, sqlite_store: Store, topic: str
+) -> None:
+    reply = handler.handle(f"subscribe {topic}", ctx())
+    assert not reply.ok
+    assert "|" in reply.text  # the answer shows the grammar
+    assert sqlite_store.list_subscriptions() == []
+
+
+def test_feeds_add_and_list(handler: CommandHandler) -> None:
+    assert handler.handle("feeds add https://www.tagesschau.de/index~rss2.xml", ctx()).ok
+    assert "already" in handler.handle("feeds add https://www.tagesschau.de/index~rss2.xml", ctx()).text
+    listing = handler.handle("feeds", ctx()).text
+    assert "https://www.tagesschau.de/index~rss2.xml" in listing and "[new]" in listing
+
+
+def test_only_changing_commands_need_permission() -> None:
+    assert changes_settings("/news subscribe NATO")
+    assert changes_settings("!news unsubscribe NATO")
+    assert changes_settings("feeds add https://example.org/feed")
+    assert not changes_settings("/news list")
+    assert not changes_settings("feeds")
+    assert not changes_settings("help")
