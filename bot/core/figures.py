@@ -149,6 +149,8 @@ _VAGUE: dict[str, float] = {
     "millionen": 1e6,
     "milliarden": 1e9,
     "dozens": 12,
+    "hundreds of thousands": 1e5,
+    "tens of thousands": 1e4,
     "hundreds": 100,
     "thousands": 1e3,
     "millions": 1e6,
@@ -205,7 +207,8 @@ _WORD_FIGURE = re.compile(
     r"(?P<frac>Drittel|Viertel|Fünftel|Zehntel|thirds?|quarters?|fifths?)"
     rf"|(?P<card2>{_CARDINAL_WORDS})[ \u00a0]+"
     r"(?P<scale>Millionen|Milliarden|million|billion|Million|Milliarde)"
-    r"|(?P<vague>Dutzende|Hunderte|Tausende|Zehntausende|Hunderttausende|Millionen|Milliarden"
+    r"|(?P<vague>hundreds of thousands|tens of thousands"
+    r"|Dutzende|Hunderte|Tausende|Zehntausende|Hunderttausende|Millionen|Milliarden"
     r"|dozens|hundreds|thousands|millions|billions))\b"
 )
 _EN_STOP = _set(
@@ -567,6 +570,8 @@ def _noun_after(text: str, pos: int, lang: str, kind: str) -> tuple[int, str | N
         else:
             if fw in _EN_STOP or (not word.isalpha() and "-" not in word):
                 break
+            if fw.endswith("ed") and fw not in _PEOPLE:
+                break  # a verb: "tens of thousands fled"
             head, end = word, word_end
             if fw in _PEOPLE or (fw.endswith("s") and not fw.endswith("ss")):
                 break  # a plural noun ends the phrase: "running costs", "voters"

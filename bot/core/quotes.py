@@ -243,6 +243,8 @@ def _np(tokens: list[tuple[str, int, int]], k: int, lang: str, text: str) -> tup
     role_tokens = taken[: last_role + 1]
     name = " ".join(t[0] for t in name_tokens[:4]) or None
     role = text[role_tokens[0][1] : role_tokens[-1][2]] if role_tokens else None
+    if name and (name.endswith("'s") or name.endswith("’s")):
+        name = None  # "Narendra Modi's government said": the speaker is not Modi
     if determiner and not role_tokens:
         return None, j  # "die Polizei", "the suit", "the BBC": not a person
     if name_tokens and len(name_tokens) != len(taken) - len(role_tokens):

@@ -112,6 +112,8 @@ def test_ranges_take_the_lower_bound_and_share_scale_and_unit() -> None:
         ("Nordkorea lieferte Millionen Schuss Munition.", "de", 1e6, "Millionen Schuss Munition"),
         ("two thirds of voters agreed", "en", 2 / 3, "two thirds of voters"),
         ("hundreds of people gathered", "en", 100, "hundreds of people"),
+        ("hundreds of thousands of people marched", "en", 1e5, "hundreds of thousands of people"),
+        ("tens of thousands fled the city", "en", 1e4, "tens of thousands"),
         ("Es geht um zwei Millionen Euro.", "de", 2e6, "zwei Millionen Euro"),
     ],
 )

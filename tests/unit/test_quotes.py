@@ -129,6 +129,7 @@ def test_german_name_then_appositive_role() -> None:
         ),
         ('Lindner sagte: "Die Wirtschaft erholt sich schneller als erwartet."', "Lindner"),
         ('"Die Lage ist unter Kontrolle", sagte ein Polizeisprecher.', None),
+        ('"The project will be a disaster for the island," Narendra Modi\'s critics said.', None),
         ('"Die Lage ist unter Kontrolle", teilte die Polizei mit.', None),
         ('"The chip is engineered to register ink depletion early," the suit said.', None),
     ],
