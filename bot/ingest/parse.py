@@ -109,6 +109,8 @@ def fast_clean_text(raw: str) -> str:
 
 
 def _one_line(raw: str | None) -> str:
+    if raw and raw.isascii() and "<" not in raw and "&" not in raw and "]]>" not in raw:
+        return " ".join(raw.split())  # what html_to_text would give, without its work
     return " ".join(html_to_text(raw).split())
 
 
@@ -180,10 +182,15 @@ def normalize_link(link: str) -> str:
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
 
+_PLAIN_ABSOLUTE = re.compile(r"https?://[^\s/?#]+(?:[/?#][^\s]*)?", re.ASCII)
+
+
 def _absolute_link(link: str | None, base: str) -> str | None:
     if not link:
         return None
     text = link.strip()
+    if _PLAIN_ABSOLUTE.fullmatch(text):
+        return text  # already absolute http(s): nothing to resolve
     try:
         absolute = urljoin(base, text) if base else text
         scheme = urlsplit(absolute).scheme.lower()
