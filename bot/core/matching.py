@@ -32,9 +32,11 @@ did not decide go to rapidfuzz, as one vectorised search per topic word over the
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -83,6 +85,10 @@ _ALLOWED_PUNCTUATION = frozenset("-'’.&/")
 _HYPHENS = frozenset({"-", "‐", "‑", "‒", "–", "—"})
 # Between the words of a phrase: spaces, a compound's hyphen, or `&`, `/`, `.`, `'` without spaces
 # (`AT&T`, `E.ON`, `O'Brien`). A comma, a spaced dash or a line break ends a phrase.
+_HYPHEN_SEARCH = re.compile("|".join(map(re.escape, sorted(_HYPHENS)))).search
+_HYPHEN_CLASS = "|".join(map(re.escape, sorted(_HYPHENS)))
+_CHAIN = re.compile(rf"[^\W_]+(?:(?:{_HYPHEN_CLASS})[^\W_]+)+")
+_HYPHEN_SPLIT = re.compile(_HYPHEN_CLASS).split
 _PHRASE_GLUE = _HYPHENS | {"&", " & ", "/", ".", "'", "’"}
 
 
@@ -241,12 +247,6 @@ class _Term:
     words: tuple[int, ...]  # word ids, in order
 
 
-@dataclass(frozen=True, slots=True)
-class _Hit:
-    word: int
-    quality: float
-
-
 def _has_vowel(part: str) -> bool:
     return not _VOWELS.isdisjoint(part)
 
@@ -327,7 +327,7 @@ class _Lexicon:
                 self.fuzzy[lang].append((stem(folded, lang), word))
         return word
 
-    def analyse(self, token: str, lang: str) -> tuple[_Hit, ...]:
+    def analyse(self, token: str, lang: str) -> tuple[tuple[int, float], ...]:
         """Every topic word this article word meets, with the best quality of meeting it."""
         folded = fold(token)
         lower = token.islower()
@@ -355,7 +355,7 @@ class _Lexicon:
                             add(word, Q_DERIVED)
             if lang == "de" and len(folded) >= 8:
                 self._compounds(folded, stemmed, add)
-        return tuple(_Hit(word, quality) for word, quality in best.items())
+        return tuple(best.items())
 
     def _compounds(self, folded: str, stemmed: str, add: Callable[[int, float], None]) -> None:
         size = len(folded)
@@ -394,7 +394,10 @@ class _Field:
     tokens: list[str]
     gaps: list[str]
     unique: set[str]
-    joined: list[tuple[int, str, str]]  # (position, joined token, as written) for hyphen chains
+    # hyphenated chains, whole and pairwise: (chain's offset in `text`, word index in the chain,
+    # joined token, as written): `Nordkorea-Politik` also reads as `NordkoreaPolitik`
+    joined: list[tuple[int, int, str, str]]
+    text: str
 
 
 @dataclass(slots=True)
@@ -415,26 +418,25 @@ def _prepare(article: Article) -> _Prepared:
         value: str = getattr(article, name)
         if not value:
             continue
-        toks, gaps = tokens_and_gaps(strip_invisible(value))
-        joined: list[tuple[int, str, str]] = []
-        if any(h in value for h in _HYPHENS):
-            start = 0
-            for i in range(len(toks)):
-                if i < len(gaps) and gaps[i] in _HYPHENS:
-                    continue
-                if i > start:  # toks[start..i] are one hyphenated chain
-                    chain = toks[start : i + 1]
-                    joined.append((start, "".join(chain), "-".join(chain)))
-                    for j in range(start, i):
-                        joined.append((j, toks[j] + toks[j + 1], toks[j] + "-" + toks[j + 1]))
-                start = i + 1
+        value = strip_invisible(value)
+        toks, gaps = tokens_and_gaps(value)
+        joined: list[tuple[int, int, str, str]] = []
+        if _HYPHEN_SEARCH(value):
+            for chain in _CHAIN.finditer(value):
+                parts = _HYPHEN_SPLIT(chain.group())
+                joined.append((chain.start(), 0, "".join(parts), chain.group()))
+                if len(parts) > 2:
+                    for j in range(len(parts) - 1):
+                        joined.append(
+                            (chain.start(), j, parts[j] + parts[j + 1], f"{parts[j]}-{parts[j + 1]}")
+                        )
         unique = set(toks)
-        unique.update(j[1] for j in joined)
-        fields.append(_Field(name, weight, toks, gaps, unique, joined))
+        unique.update(j[2] for j in joined)
+        fields.append(_Field(name, weight, toks, gaps, unique, joined, value))
     return _Prepared(_language(article), fields)
 
 
-def _fuzzy_search(lexicon: _Lexicon, vocab: dict[str, dict[str, tuple[_Hit, ...]]]) -> None:
+def _fuzzy_search(lexicon: _Lexicon, vocab: dict[str, dict[str, tuple[tuple[int, float], ...]]]) -> None:
     """Fuzzy hits for long words the index left undecided, added to `vocab` in place.
 
     One rapidfuzz search per long topic word over the batch's long words of the same language,
@@ -469,144 +471,150 @@ def _fuzzy_search(lexicon: _Lexicon, vocab: dict[str, dict[str, tuple[_Hit, ...]
                     if lexicon.acronym[word]:
                         continue
                     old = vocab[lang][token]
-                    vocab[lang][token] = (*old, _Hit(word, quality))
+                    vocab[lang][token] = (*old, (word, quality))
 
 
 def _field_hits(
-    field: _Field, hits_of: dict[str, tuple[_Hit, ...]], hit_tokens: set[str]
+    field: _Field, hits_of: dict[str, tuple[tuple[int, float], ...]], hit_tokens: set[str]
 ) -> dict[int, dict[int, tuple[float, str]]]:
     """position -> word -> (quality, the article's word) for the field's words that hit."""
     at: dict[int, dict[int, tuple[float, str]]] = defaultdict(dict)
     for position, token in enumerate(field.tokens):
         if token in hit_tokens:
-            for hit in hits_of[token]:
-                at[position][hit.word] = (hit.quality, token)
-    for position, token, written in field.joined:
+            for word, quality in hits_of[token]:
+                at[position][word] = (quality, token)
+    starts: list[int] | None = None
+    for offset, index, token, written in field.joined:
         if token in hit_tokens:
-            for hit in hits_of[token]:
-                old = at[position].get(hit.word)
-                if old is None or old[0] < hit.quality:
-                    at[position][hit.word] = (hit.quality, written)
+            if starts is None:  # each token's offset in the text, once per field
+                starts = []
+                cursor = field.text.find(field.tokens[0])  # the text before it holds no word
+                for tok, gap in zip(field.tokens, field.gaps, strict=True):
+                    starts.append(cursor)
+                    cursor += len(tok) + len(gap)
+            position = bisect_left(starts, offset) + index
+            for word, quality in hits_of[token]:
+                old = at[position].get(word)
+                if old is None or old[0] < quality:
+                    at[position][word] = (quality, written)
     return at
 
 
-def _term_hits(
-    term: _Term, field: _Field, at: dict[int, dict[int, tuple[float, str]]], starts: Iterable[int]
-) -> list[tuple[int, float, str]]:
-    """(position, quality, words as written) for each place the term occurs in the field."""
-    found = []
-    size = len(term.words)
-    for start in starts:
-        first = at[start].get(term.words[0])
-        if first is None:
-            continue
-        quality, written = first
-        parts = [written]
-        for k in range(1, size):
-            pos = start + k
-            glue = field.gaps[pos - 1] if pos - 1 < len(field.gaps) else "\n"
-            if glue.isspace() and "\n" not in glue:
-                glue = " "
-            elif glue not in _PHRASE_GLUE:
-                break
-            if pos not in at:
-                break
-            hit = at[pos].get(term.words[k])
-            if hit is None:
-                break
-            quality = min(quality, hit[0])
-            parts.append(glue + hit[1])
-        else:
-            found.append((start, quality, "".join(parts)))
-    return found
+def _phrase_at(
+    term: _Term, field: _Field, at: dict[int, dict[int, tuple[float, str]]], start: int
+) -> tuple[float, str] | None:
+    """(quality, words as written) when the several-word term occurs at `start`, else None."""
+    quality, written = at[start][term.words[0]]
+    parts = [written]
+    for k in range(1, len(term.words)):
+        pos = start + k
+        glue = field.gaps[pos - 1] if pos - 1 < len(field.gaps) else "\n"
+        if glue.isspace() and "\n" not in glue:
+            glue = " "
+        elif glue not in _PHRASE_GLUE:
+            return None
+        hit = at[pos].get(term.words[k]) if pos in at else None
+        if hit is None:
+            return None
+        quality = min(quality, hit[0])
+        parts.append(glue + hit[1])
+    return quality, "".join(parts)
+
+
+_Place = tuple[float, str, str, str]  # (score, alias, word as written, field)
 
 
 class _Tally:
     """The places a term (or a topic's aliases together) occurs in one article, best hit per place."""
 
-    __slots__ = ("places",)
+    __slots__ = ("best", "places")
 
     def __init__(self) -> None:
-        self.places: dict[tuple[str, int], Evidence] = {}  # (field, position) -> best evidence there
+        self.places: dict[tuple[int, int], _Place] = {}  # (field, position) -> best hit there
+        self.best = 0.0
 
-    def add(self, position: int, evidence: Evidence) -> None:
-        key = (evidence.field, position)
-        old = self.places.get(key)
-        if old is None or old.score < evidence.score:
-            self.places[key] = evidence
-
-    def merge(self, other: _Tally) -> None:
-        for (_, position), evidence in other.places.items():
-            self.add(position, evidence)
+    def add(self, where: tuple[int, int], place: _Place) -> None:
+        old = self.places.get(where)
+        if old is None or old[0] < place[0]:
+            self.places[where] = place
+            if place[0] > self.best:
+                self.best = place[0]
 
     @property
     def score(self) -> float:
-        if not self.places:
-            return 0.0
-        best = max(e.score for e in self.places.values())
         bonus = min(REPEAT_BONUS_CAP, REPEAT_BONUS * (len(self.places) - 1))
-        return min(100.0, best + bonus)
+        return min(100.0, self.best + bonus) if self.places else 0.0
 
-    def top_evidence(self, limit: int = MAX_EVIDENCE) -> tuple[Evidence, ...]:
-        chosen: dict[tuple[str, str, str], Evidence] = {}
-        for item in sorted(self.places.values(), key=lambda e: -e.score):
-            chosen.setdefault((item.alias, fold(item.word), item.field), item)
-        return tuple(list(chosen.values())[:limit])
+    def evidence(self, limit: int = MAX_EVIDENCE) -> tuple[Evidence, ...]:
+        places = self.places.values()
+        if len(places) == 1:
+            return tuple(Evidence(alias=a, word=w, field=f, score=s) for s, a, w, f in places)
+        chosen: dict[tuple[str, str, str], _Place] = {}
+        for place in sorted(places, key=lambda p: -p[0]):
+            chosen.setdefault((place[1], place[2].lower(), place[3]), place)
+            if len(chosen) == limit:
+                break
+        return tuple(Evidence(alias=a, word=w, field=f, score=s) for s, a, w, f in chosen.values())
 
 
 def _score_article(
     prepared: _Prepared,
     lexicon: _Lexicon,
     topics: Sequence[TopicQuery],
-    hits_of: dict[str, tuple[_Hit, ...]],
+    hits_of: dict[str, tuple[tuple[int, float], ...]],
     hit_vocab: set[str],
     row: list[MatchResult],
 ) -> None:
-    # Tallies per (topic, role, display): the joined twin of an alias (`Ukrainekrieg` for
-    # `Ukraine-Krieg`) shares its alias's display and so its tally.
-    tallies: dict[tuple[int, int, str], _Tally] = defaultdict(_Tally)
-    for field in prepared.fields:
+    """Fill `row` for the topics that share a word with the article; the rest keep their blank."""
+    alias_tallies: dict[int, _Tally] = {}  # topic -> all its aliases' places
+    term_tallies: dict[tuple[int, int, str], _Tally] = {}  # required and excluded terms
+    terms, terms_of_word = lexicon.terms, lexicon.terms_of_word
+    for number, field in enumerate(prepared.fields):
         hit_tokens = field.unique & hit_vocab
         if not hit_tokens:
             continue
         at = _field_hits(field, hits_of, hit_tokens)
-        starts_of_term: dict[int, set[int]] = defaultdict(set)
         for position, words in at.items():
-            for word in words:
-                for term_id, index in lexicon.terms_of_word[word]:
-                    if index == 0:
-                        starts_of_term[term_id].add(position)
-        for term_id, starts in starts_of_term.items():
-            term = lexicon.terms[term_id]
-            for position, quality, written in _term_hits(term, field, at, sorted(starts)):
-                evidence = Evidence(
-                    alias=term.display, word=written, field=field.name, score=round(quality * field.weight, 1)
-                )
-                tallies[(term.topic, term.role, term.display)].add(position, evidence)
-    if not tallies:
-        return
-    alias_tallies: dict[int, _Tally] = defaultdict(_Tally)
-    for (number, role, _), tally in tallies.items():
-        if role == ALIAS:
-            alias_tallies[number].merge(tally)
+            for word, (quality, written) in words.items():
+                for term_id, index in terms_of_word[word]:
+                    if index:
+                        continue
+                    term = terms[term_id]
+                    if len(term.words) > 1:
+                        phrase = _phrase_at(term, field, at, position)
+                        if phrase is None:
+                            continue
+                        quality, written = phrase
+                    place = (round(quality * field.weight, 1), term.display, written, field.name)
+                    if term.role == ALIAS:
+                        tally = alias_tallies.get(term.topic)
+                        if tally is None:
+                            tally = alias_tallies[term.topic] = _Tally()
+                    else:
+                        key = (term.topic, term.role, term.display)
+                        tally = term_tallies.get(key)
+                        if tally is None:
+                            tally = term_tallies[key] = _Tally()
+                    tally.add((number, position), place)
     for number, alias_tally in alias_tallies.items():
         topic = topics[number]
         threshold = DEFAULT_THRESHOLD if topic.threshold is None else topic.threshold
         score = alias_tally.score
-        shown = alias_tally.top_evidence()
+        shown = alias_tally.evidence()
         for wanted in topic.required:
-            found = tallies.get((number, REQUIRED, "+" + wanted))
+            found = term_tallies.get((number, REQUIRED, "+" + wanted))
             score = min(score, found.score if found else 0.0)
             if found:
-                shown += found.top_evidence(1)
+                shown += found.evidence(1)
         blocking = [
             excluded
             for unwanted in topic.excluded
-            if (excluded := tallies.get((number, EXCLUDED, "-" + unwanted))) and excluded.score >= threshold
+            if (excluded := term_tallies.get((number, EXCLUDED, "-" + unwanted)))
+            and excluded.score >= threshold
         ]
         if blocking:
             score = 0.0
-            shown = tuple(e for excluded in blocking for e in excluded.top_evidence(1))
+            shown = tuple(e for excluded in blocking for e in excluded.evidence(1))
         row[number] = MatchResult(
             topic=topic.name, score=round(score, 1), matched=score >= threshold, evidence=shown
         )
@@ -624,11 +632,11 @@ def match_batch(
     del workers  # see the docstring
     lexicon = _Lexicon(topics)
     prepared = [_prepare(article) for article in articles]
-    vocab: dict[str, dict[str, tuple[_Hit, ...]]] = {"de": {}, "en": {}}
+    vocab: dict[str, dict[str, tuple[tuple[int, float], ...]]] = {"de": {}, "en": {}}
     for item in prepared:
         known = vocab[item.lang]
         for field in item.fields:
-            for token in field.unique - known.keys():
+            for token in field.unique.difference(known):
                 known[token] = lexicon.analyse(token, item.lang)
     _fuzzy_search(lexicon, vocab)
     hit_vocab = {lang: {t for t, hits in known.items() if hits} for lang, known in vocab.items()}

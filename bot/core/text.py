@@ -27,6 +27,7 @@ _ENGLISH_MARKERS = _word_set(
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u2009\u202f]+")
 
@@ -76,7 +77,10 @@ def fold(text: str) -> str:
     are dropped (`Señor` -> `senor`); typographic dashes become a plain hyphen, typographic
     apostrophes a plain one; invisible characters (zero-width space, soft hyphen) vanish.
     """
-    text = text.translate(_INVISIBLE).casefold().translate(_UMLAUT_FOLD)
+    text = text.casefold()
+    if text.isascii():
+        return text
+    text = _INVISIBLE_RE.sub("", text).translate(_UMLAUT_FOLD)
     if not text.isascii():
         decomposed = unicodedata.normalize("NFKD", text)
         text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -85,7 +89,7 @@ def fold(text: str) -> str:
 
 def strip_invisible(text: str) -> str:
     """The text without zero-width characters, word joiners, BOMs and soft hyphens."""
-    return text.translate(_INVISIBLE)
+    return _INVISIBLE_RE.sub("", text) if _INVISIBLE_RE.search(text) else text
 
 
 # Tokens for matching: letters and digits (`G7`, `5G` are words here), split at everything else.
