@@ -169,6 +169,8 @@ class AliasTable:
 
     def __init__(self, groups: Iterable[Sequence[str]] = _EXONYMS) -> None:
         self._phrases: dict[tuple[str, ...], str] = {}
+        self._starts: set[str] = set()  # first words of phrases longer than one word
+        self._cache: dict[tuple[str, bool], str | None] = {}  # single words already looked up
         self.longest = 1
         for group in groups:
             self.add(group)
@@ -187,16 +189,36 @@ class AliasTable:
         canonical = next((self._phrases[key] for key in keys if key in self._phrases), None)
         if canonical is None:
             canonical = "@" + "_".join(keys[0]).replace(".", "")
+        self._cache.clear()
         for key in keys:
             self._phrases.setdefault(key, canonical)
             self._phrases.setdefault(tuple(word.replace(".", "") for word in key), canonical)
             self.longest = max(self.longest, len(key))
+            if len(key) > 1:
+                self._starts.add(key[0])
+                self._starts.add(key[0].replace(".", ""))
+
+    def starts_phrase(self, word: str) -> bool:
+        """Whether some phrase of more than one word begins with `word`."""
+        return word in self._starts
 
     def lookup(self, words: Sequence[str], capitals: bool) -> str | None:
         """The canonical token of a folded phrase, trying German/English endings on its last word.
 
         `capitals` says whether the source wrote the (single) word all in capitals."""
         key = tuple(words)
+        if len(key) > 1:
+            return self._lookup(key, capitals) if key[0] in self._starts else None
+        cache_key = (key[0], capitals)
+        if cache_key in self._cache:
+            return self._cache[cache_key]
+        found = self._lookup(key, capitals)
+        if len(self._cache) > 200_000:
+            self._cache.clear()
+        self._cache[cache_key] = found
+        return found
+
+    def _lookup(self, key: tuple[str, ...], capitals: bool) -> str | None:
         if len(key) == 1 and key[0] in _CAPITALS_ONLY and not capitals:
             return None
         found = self._phrases.get(key)

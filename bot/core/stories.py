@@ -33,6 +33,7 @@ The same input in the same order always gives the same decisions.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
@@ -128,6 +129,7 @@ _OPENERS = frozenset(".!?:;\"'“”„»«‘’‚(–—-|…")
 _SUFFIXES = ("ungen", "innen", "ern", "ies", "ing", "en", "er", "es", "em", "ed", "e", "s", "n")
 
 
+@functools.lru_cache(maxsize=65_536)
 def _stem(word: str) -> str:
     """A light German/English stem: one common ending off, at least four letters left."""
     for suffix in _SUFFIXES:
@@ -148,8 +150,10 @@ class _Raw:
 def _raw_tokens(text: str, lang: str) -> list[_Raw]:
     tokens: list[_Raw] = []
     for match in _TOKENS.finditer(text):
-        before = text[: match.start()].rstrip()
-        initial = not before or before[-1] in _OPENERS
+        at = match.start() - 1
+        while at >= 0 and text[at].isspace():
+            at -= 1
+        initial = at < 0 or text[at] in _OPENERS
         if match.group("num"):
             value = parse_number(match.group("num"))
             if value is None:
@@ -170,6 +174,18 @@ def _raw_tokens(text: str, lang: str) -> list[_Raw]:
                 continue
         tokens.append(_Raw(surface, folded, "word", initial))
     return tokens
+
+
+def _alias_at(raw: Sequence[_Raw], i: int, aliases: AliasTable) -> tuple[int, str | None]:
+    """The longest alias phrase starting at raw[i]: (its length in words, its canonical token)."""
+    if aliases.starts_phrase(raw[i].folded):
+        for size in range(min(aliases.longest, len(raw) - i), 1, -1):
+            span = raw[i : i + size]
+            if all(t.kind == "word" for t in span):
+                canonical = aliases.lookup([t.folded for t in span], capitals=False)
+                if canonical is not None:
+                    return size, canonical
+    return 1, aliases.lookup([raw[i].folded], capitals=raw[i].surface.isupper())
 
 
 def _title_case(tokens: Sequence[_Raw]) -> bool:
@@ -218,20 +234,10 @@ def _features(item: StoryItem, aliases: AliasTable) -> _Features:
                     found.append((figure_token(value), "year" if is_year else "num"))
                 i += 1
                 continue
-            matched = False
-            for size in range(min(aliases.longest, len(raw) - i), 0, -1):
-                span = raw[i : i + size]
-                if any(t.kind != "word" for t in span):
-                    continue
-                canonical = aliases.lookup(
-                    [t.folded for t in span], capitals=size == 1 and span[0].surface.isupper()
-                )
-                if canonical is not None:
-                    found.append((canonical, "alias"))
-                    i += size
-                    matched = True
-                    break
-            if matched:
+            size, canonical = _alias_at(raw, i, aliases)
+            if canonical is not None:
+                found.append((canonical, "alias"))
+                i += size
                 continue
             i += 1
             word = token.folded
@@ -297,9 +303,7 @@ class _Candidate:
 
 
 def _dot(vector: dict[str, float], other: dict[str, float]) -> float:
-    if len(other) < len(vector):
-        vector, other = other, vector
-    return sum(value * other.get(token, 0.0) for token, value in vector.items())
+    return sum(vector[token] * other[token] for token in vector.keys() & other.keys())
 
 
 class StoryGrouper:
