@@ -34,7 +34,7 @@ from typing import Protocol
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 import aiohttp
-import brotli  # type: ignore[import-untyped]  # no stubs; pyproject lists no override for it
+import brotli
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
