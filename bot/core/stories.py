@@ -26,7 +26,7 @@ How an entry is compared:
   place alone ("Geneva") never merges; nor does a shared generic title when the leads share nothing.
 
 Time comes from the entries, never from the clock: an entry without a date takes the newest time seen;
-a date far beyond the newest one is not trusted until a second entry confirms the jump; stories whose
+a date far beyond the newest one is not trusted until an entry from another source confirms it; stories whose
 last entry is older than the window (relative to the newest time) are forgotten, so memory stays bounded.
 The same input in the same order always gives the same decisions.
 """
@@ -38,6 +38,7 @@ import heapq
 import itertools
 import math
 import re
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -57,7 +58,7 @@ PROFILE_DISCOUNT = 0.85  # the accumulated profile counts a little less than one
 SAME_MEMBER_SCORE = 0.60  # a near-duplicate of one member is the same report
 SAME_TITLE_RATIO = 85.0  # same source, title edited this little: the same report
 NEW_ENTITY_SHARE = 0.30  # this share of the entry's names/places/figures new to the story: a follow-up
-FUTURE_JUMP = timedelta(hours=24)  # a date this far beyond the newest needs a second entry to confirm it
+FUTURE_JUMP = timedelta(hours=24)  # a date this far beyond the newest needs another source to confirm it
 
 _FIELD_WEIGHT = {"title": 2.0, "summary": 1.0, "text": 0.5}
 _KIND_BOOST = {"alias": 2.0, "name": 1.5, "num": 1.5, "year": 1.0, "word": 1.0}
@@ -324,7 +325,7 @@ class StoryGrouper:
         self._undated: list[int] = []  # stories made before any dated entry
         self._seq = 0
         self._newest: datetime | None = None
-        self._pending_jump: datetime | None = None
+        self._recent: deque[tuple[datetime, str]] = deque(maxlen=8)  # (date, source) of recent entries
 
     # -- public ---------------------------------------------------------------------------------------
 
@@ -339,7 +340,7 @@ class StoryGrouper:
 
     def assign(self, item: StoryItem) -> StoryDecision:
         """The story of `item` and how it relates to it; the item joins that story."""
-        when = self._effective_time(item.published)
+        when = self._effective_time(item.published, item.source)
         known = self._by_item.get(item.id)
         if known is not None and known in self._stories:
             story = self._stories[known]
@@ -362,28 +363,38 @@ class StoryGrouper:
 
     # -- time -----------------------------------------------------------------------------------------
 
-    def _effective_time(self, published: datetime | None) -> datetime | None:
+    def _effective_time(self, published: datetime | None, source: str) -> datetime | None:
+        """The time an entry counts at, and the window's clock (the newest trusted time).
+
+        A date far beyond what the stream has shown so far counts as the newest time until an entry
+        from another source confirms the jump, so that one feed with a broken clock cannot expire every
+        story; the very first date starts the clock only once a second one agrees with it."""
         newest = self._newest
         if published is None:
             return newest
+        reference = newest
+        if reference is None and self._recent:
+            reference = max(other for other, _ in self._recent)
+        confirmed = any(
+            abs(published - other) <= FUTURE_JUMP and other_source != source
+            for other, other_source in self._recent
+        )
+        self._recent.append((published, source))
+        if reference is not None and published > reference + FUTURE_JUMP and not confirmed:
+            return reference
         if newest is None:
-            self._newest = published
+            if reference is None:
+                return published  # the first date: nothing to judge it by yet
+            # the clock starts; a first date far ahead of this one was the odd one out
+            start = published if published < reference - FUTURE_JUMP else max(published, reference)
+            self._newest = start
             for seq in self._undated:
                 story = self._stories.get(seq)
                 if story is not None:
-                    story.first = story.last = published
-                    heapq.heappush(self._expiry, (published, seq))
+                    story.first = story.last = start
+                    heapq.heappush(self._expiry, (start, seq))
             self._undated.clear()
             return published
-        if published > newest + FUTURE_JUMP:
-            pending = self._pending_jump
-            if pending is None or abs(published - pending) > FUTURE_JUMP:
-                self._pending_jump = published  # not trusted yet: a second entry must confirm it
-                return newest
-            self._pending_jump = None
-            self._newest = published
-            return published
-        self._pending_jump = None
         if published > newest:
             self._newest = published
         return published
@@ -498,8 +509,10 @@ class StoryGrouper:
         points = self._entity_points(features, entities, story)
         if score < MERGE_SCORE and points < 2.0:
             return None
-        if len(distinctive) < 2 or points < 1.5:
-            return None  # one shared word or two common places, however similar the rest, is not a story
+        if len(distinctive) < 2 or (
+            points < 1.5 and (member_score < SAME_MEMBER_SCORE or len(distinctive) < 4)
+        ):
+            return None  # one shared word or two common places is not a story, unless the rest is alike
         # a generic headline is no reason to merge: when both leads say something, a shared word must
         # come from one of the leads, not only from both headlines
         if (
@@ -512,8 +525,8 @@ class StoryGrouper:
 
     def _entity_points(self, features: _Features, tokens: Iterable[str], story: _Story) -> float:
         """How much the shared entities say: names written side by side are one entity; a common place
-        or organisation counts half; a full name (two shared words of one name) and an entity in both
-        headlines count half more."""
+        or organisation counts half; a full name (two shared words of one name) and a (not common)
+        entity in both headlines count half more."""
         runs: dict[object, list[str]] = {}
         for token in tokens:
             runs.setdefault(features.runs.get(token, token), []).append(token)
@@ -523,7 +536,7 @@ class StoryGrouper:
             points = 0.5 if common else 1.0
             if len(members) >= 2 and not common:
                 points += 0.5
-            if any(token in features.title and token in story.titles for token in members):
+            if not common and any(token in features.title and token in story.titles for token in members):
                 points += 0.5
             total += points
         return total

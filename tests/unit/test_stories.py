@@ -272,3 +272,35 @@ def test_empty_entries_do_not_crash() -> None:
     first, second = run(grouper, item("e1", "", "", None), item("e2", "", "", None))
     assert first.relation == "new"
     assert second.relation == "new"
+
+
+def test_one_feed_with_a_broken_clock_does_not_expire_every_story() -> None:
+    grouper = StoryGrouper()
+    grouper.assign(
+        item(
+            "b1",
+            "Central bank raises rates",
+            "The central bank raised rates by half a point.",
+            24 * 365 * 70,
+            "broken.example",
+        )
+    )
+    first = grouper.assign(
+        item(
+            "s1",
+            "Snow closes Munich airport",
+            "Heavy snow closed Munich airport; hundreds of flights were cancelled.",
+            0,
+            "a.example",
+        )
+    )
+    later = grouper.assign(
+        item(
+            "s2",
+            "Munich airport closed by snow",
+            "Snow closes Munich airport, hundreds of flights cancelled.",
+            2,
+            "b.example",
+        )
+    )
+    assert later.story == first.story == "s1"
