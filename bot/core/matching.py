@@ -36,7 +36,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -307,7 +307,11 @@ class _Lexicon:
             self.exact[folded + "s"].append((word, Q_INFLECTED))  # Natos, Irans, HPs
         if len(folded) >= 4:
             self.heads[folded].append(word)
-        if acronym or len(folded) <= 4:
+        if acronym or len(folded) < 4:
+            return word
+        if len(folded) == 4:  # only derivations of the whole word: Iran -> iranian, iranische
+            if folded.isalpha():
+                self.bases[folded].append(word)
             return word
         stems = {stem(folded, "de"), stem(folded, "en")}
         for lang in ("de", "en"):
@@ -373,7 +377,7 @@ class _Lexicon:
                     for word in words:
                         add(word, Q_COMPOUND)
                     break
-        for source in (folded, stemmed):
+        for source in (folded, stemmed) if stemmed != folded else (folded,):
             for length in self.tail_lengths:
                 if length > len(source) - COMPOUND_MIN_PREFIX_LONG_TOPIC:
                     break
@@ -545,16 +549,24 @@ class _Tally:
         bonus = min(REPEAT_BONUS_CAP, REPEAT_BONUS * (len(self.places) - 1))
         return min(100.0, self.best + bonus) if self.places else 0.0
 
-    def evidence(self, limit: int = MAX_EVIDENCE) -> tuple[Evidence, ...]:
-        places = self.places.values()
-        if len(places) == 1:
-            return tuple(Evidence(alias=a, word=w, field=f, score=s) for s, a, w, f in places)
-        chosen: dict[tuple[str, str, str], _Place] = {}
-        for place in sorted(places, key=lambda p: -p[0]):
-            chosen.setdefault((place[1], place[2].lower(), place[3]), place)
-            if len(chosen) == limit:
-                break
-        return tuple(Evidence(alias=a, word=w, field=f, score=s) for s, a, w, f in chosen.values())
+    def evidence(self, made: dict[_Place, Evidence], limit: int = MAX_EVIDENCE) -> tuple[Evidence, ...]:
+        """The best places, one per (alias, word, field); `made` shares equal Evidence objects."""
+        places: Collection[_Place] = self.places.values()
+        if len(places) > 1:
+            chosen: dict[tuple[str, str, str], _Place] = {}
+            for place in sorted(places, key=lambda p: -p[0]):
+                chosen.setdefault((place[1], place[2].lower(), place[3]), place)
+                if len(chosen) == limit:
+                    break
+            places = chosen.values()
+        shown = []
+        for place in places:
+            evidence = made.get(place)
+            if evidence is None:
+                score, alias, word, field = place
+                evidence = made[place] = Evidence(alias=alias, word=word, field=field, score=score)
+            shown.append(evidence)
+        return tuple(shown)
 
 
 def _score_article(
@@ -564,6 +576,7 @@ def _score_article(
     hits_of: dict[str, tuple[tuple[int, float], ...]],
     hit_vocab: set[str],
     row: list[MatchResult],
+    made: dict[_Place, Evidence],
 ) -> None:
     """Fill `row` for the topics that share a word with the article; the rest keep their blank."""
     alias_tallies: dict[int, _Tally] = {}  # topic -> all its aliases' places
@@ -600,12 +613,12 @@ def _score_article(
         topic = topics[number]
         threshold = DEFAULT_THRESHOLD if topic.threshold is None else topic.threshold
         score = alias_tally.score
-        shown = alias_tally.evidence()
+        shown = alias_tally.evidence(made)
         for wanted in topic.required:
             found = term_tallies.get((number, REQUIRED, "+" + wanted))
             score = min(score, found.score if found else 0.0)
             if found:
-                shown += found.evidence(1)
+                shown += found.evidence(made, 1)
         blocking = [
             excluded
             for unwanted in topic.excluded
@@ -614,7 +627,7 @@ def _score_article(
         ]
         if blocking:
             score = 0.0
-            shown = tuple(e for excluded in blocking for e in excluded.evidence(1))
+            shown = tuple(e for excluded in blocking for e in excluded.evidence(made, 1))
         row[number] = MatchResult(
             topic=topic.name, score=round(score, 1), matched=score >= threshold, evidence=shown
         )
@@ -633,18 +646,21 @@ def match_batch(
     lexicon = _Lexicon(topics)
     prepared = [_prepare(article) for article in articles]
     vocab: dict[str, dict[str, tuple[tuple[int, float], ...]]] = {"de": {}, "en": {}}
+    seen: dict[str, set[str]] = {"de": set(), "en": set()}
     for item in prepared:
-        known = vocab[item.lang]
         for field in item.fields:
-            for token in field.unique.difference(known):
-                known[token] = lexicon.analyse(token, item.lang)
+            seen[item.lang].update(field.unique)
+    for lang, known in vocab.items():
+        for token in seen[lang]:
+            known[token] = lexicon.analyse(token, lang)
     _fuzzy_search(lexicon, vocab)
     hit_vocab = {lang: {t for t, hits in known.items() if hits} for lang, known in vocab.items()}
     empty_row = [MatchResult(topic=topic.name, score=0.0, matched=False) for topic in topics]
     rows = []
+    made: dict[_Place, Evidence] = {}
     for item in prepared:
         row = list(empty_row)
-        _score_article(item, lexicon, topics, vocab[item.lang], hit_vocab[item.lang], row)
+        _score_article(item, lexicon, topics, vocab[item.lang], hit_vocab[item.lang], row, made)
         rows.append(row)
     return rows
 

@@ -165,6 +165,8 @@ def test_inflection(topic: str, text: str, lang: str) -> None:
         ("Japan", "Japanese brewers sell more beer-like drinks.", "en"),
         ("China", "Chinese exports grew again.", "en"),
         ("Korea", "A Korean delegation arrived.", "en"),
+        ("Iran", "The Iranian delegation left early.", "en"),
+        ("Iran", "Die iranische Regierung dementiert.", "de"),
     ],
 )
 def test_derivation(topic: str, text: str, lang: str) -> None:
@@ -200,6 +202,9 @@ def test_german_compounds_with_topic_as_head_or_tail(topic: str, text: str) -> N
         ("Canon", "The canonical version was released.", "en"),
         ("Japan", "Jamaica won the match.", "en"),
         ("Rente", "Sie zahlen viel Miete.", "de"),
+        ("Rente", "They rented a flat in Berlin.", "en"),
+        ("Trump", "He played the trumpet.", "en"),
+        ("Iran", "The tiran of the story.", "en"),
     ],
 )
 def test_substring_and_near_miss_traps_do_not_match(topic: str, text: str, lang: str) -> None:
