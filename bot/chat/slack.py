@@ -1,0 +1,480 @@
+"""The Slack app: `/news` commands, Block Kit alerts, threads and edits, over HTTP or Socket Mode.
+
+Commands go through the one grammar in bot.chat.commands; this module only acknowledges (always at
+once, before any work), shows the answer ephemerally and announces subscription changes in the
+channel. Alerts are rendered by bot.chat.slack_blocks. Message ids are `<channel id>:<ts>` so that
+follow-ups can name their thread and edits can call chat.update.
+
+Errors from the Web API become exceptions the deliverer understands: a 429 carries `retry_after`
+(seconds), a 5xx is retried with backoff, and a channel the bot cannot post to raises a message
+that says what to do. Tokens and the signing secret are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.chat.commands import CommandContext, CommandHandler, strip_prefix
+from bot.chat.slack_blocks import (
+    ACTION_MUTE,
+    ACTION_NOT_RELEVANT,
+    ACTION_OPEN,
+    alert_blocks,
+    alert_message,
+    escape,
+    fallback_text,
+    notice_message,
+)
+from bot.core.render import render
+from bot.errors import ConfigError, NewsbotError
+from bot.model import AlertContent
+from bot.ports import Clock
+from bot.settings import Settings
+from bot.store.db import Store
+
+log = logging.getLogger(__name__)
+
+PREFIX = "slack:"
+EVENTS_PATH = "/slack/events"
+API_TIMEOUT = 15  # seconds for one Web API call
+
+# Errors after which posting to the channel cannot work until someone acts, with what to do.
+CHANNEL_PROBLEMS = {
+    "not_in_channel": "the bot is not a member of the channel; invite it with /invite @newsbot",
+    "channel_not_found": "the channel does not exist or is private and the bot was not invited",
+    "is_archived": "the channel is archived",
+    "account_inactive": "the bot's account is inactive (the app was removed or the token revoked)",
+    "invalid_auth": "the bot token is not valid (check SLACK_BOT_TOKEN)",
+    "not_authed": "no bot token was sent (check SLACK_BOT_TOKEN)",
+    "token_revoked": "the bot token was revoked; reinstall the app",
+    "missing_scope": "the app lacks a scope it needs; reinstall it from config/slack-manifest.yml",
+    "restricted_action": "a workspace admin restricted posting in this channel",
+}
+CHANNEL_RETRY_SECONDS = 900.0  # a channel problem needs a person; don't ask Slack again too soon
+SERVER_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
+DM_ANSWER = (
+    "I post alerts to channels, not to direct messages. Run `/news subscribe <topic>` in the channel "
+    "that should get them (invite me there first with `/invite @newsbot`). `/news help` works anywhere."
+)
+SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
+
+
+class SlackError(NewsbotError):
+    """A Slack Web API call failed; `error` is Slack's code, `retry_after` when to try again."""
+
+    def __init__(self, message: str, *, error: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.error = error
+        self.retry_after = retry_after
+
+
+class SlackRateLimited(SlackError):
+    """Slack answered 429: nothing was posted; try again after `retry_after` seconds."""
+
+
+class SlackUnavailable(SlackError):
+    """Slack answered 5xx or could not be reached; the call may or may not have taken effect."""
+
+
+class SlackChannelError(SlackError):
+    """The bot cannot post to this channel until someone acts (invite, unarchive, reinstall)."""
+
+
+def channel_id(channel: str) -> str:
+    """`slack:C0123` -> `C0123`."""
+    if not channel.startswith(PREFIX) or len(channel) == len(PREFIX):
+        raise SlackError(f"{channel!r} is not a Slack channel (expected slack:C0123456789)")
+    return channel[len(PREFIX) :]
+
+
+def split_message_id(message_id: str) -> tuple[str, str]:
+    """`C0123:1712345678.000100` -> (`C0123`, `1712345678.000100`)."""
+    channel, sep, ts = message_id.partition(":")
+    if not sep or not channel or not ts:
+        raise SlackError(f"{message_id!r} is not a Slack message id (expected <channel>:<ts>)")
+    return channel, ts
+
+
+def unescape(text: str) -> str:
+    """Slack sends command text with `&`, `<`, `>` as entities; the grammar reads the characters."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if headers is None:
+        return None
+    for key, value in dict(headers).items():
+        if str(key).lower() == name.lower():
+            return str(value[0] if isinstance(value, list | tuple) else value)
+    return None
+
+
+def translate_error(exc: SlackApiError, method: str, channel: str | None) -> SlackError:
+    """Slack's answer as an exception the deliverer and a reader of the log understand."""
+    response = exc.response
+    status = int(getattr(response, "status_code", 0) or 0)
+    data = getattr(response, "data", None)
+    error = str(data.get("error")) if isinstance(data, dict) and data.get("error") else None
+    where = f" in {channel}" if channel else ""
+    if status == 429 or error == "ratelimited":
+        raw = _header(getattr(response, "headers", None), "Retry-After")
+        try:
+            retry_after = max(1.0, float(raw)) if raw is not None else 30.0
+        except ValueError:
+            retry_after = 30.0
+        return SlackRateLimited(
+            f"Slack rate-limited {method}{where}; retrying after {retry_after:g}s",
+            error="ratelimited",
+            retry_after=retry_after,
+        )
+    if status >= 500 or error in SERVER_ERRORS:
+        return SlackUnavailable(f"Slack failed {method}{where} (HTTP {status}, {error or 'no error code'})")
+    if error in CHANNEL_PROBLEMS:
+        return SlackChannelError(
+            f"Slack refused {method}{where}: {error}: {CHANNEL_PROBLEMS[error]}",
+            error=error,
+            retry_after=CHANNEL_RETRY_SECONDS,
+        )
+    return SlackError(f"Slack refused {method}{where}: {error or f'HTTP {status}'}", error=error)
+
+
+@contextlib.contextmanager
+def _without_oauth_env() -> Iterator[None]:
+    """Bolt switches to OAuth when SLACK_CLIENT_ID/SECRET are in the environment; we pass settings."""
+    saved = {
+        name: os.environ.pop(name)
+        for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+        if name in os.environ
+    }
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+class SlackChat:
+    """bot.ports.ChatService for Slack: channels named `slack:<channel id>`."""
+
+    def __init__(self, settings: Settings, store: Store, clock: Clock, *, min_interval: float = 1.0) -> None:
+        if settings.slack_bot_token is None:
+            raise ConfigError(
+                "Slack needs SLACK_BOT_TOKEN (xoxb-…); installing into several workspaces "
+                "through OAuth is not available yet"
+            )
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.commands = CommandHandler(store)
+        self.min_interval = min_interval
+        base_url = settings.slack_api_url.rstrip("/") + "/"
+        self.client = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(), base_url=base_url, timeout=API_TIMEOUT
+        )
+        secret = settings.slack_signing_secret
+        self.http_enabled = secret is not None
+        with _without_oauth_env():
+            self.app = AsyncApp(
+                client=self.client,
+                signing_secret=secret.get_secret_value() if secret else "",
+                request_verification_enabled=self.http_enabled,
+                process_before_response=False,
+                logger=logging.getLogger("bot.chat.slack.bolt"),
+                name="newsbot",
+            )
+        self._register(self.app)
+        self._socket: Any = None
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._last_post: dict[str, float] = {}
+        self._checked: set[str] = set()  # channels whose history was searched for resends
+        self._uncertain: set[str] = set()  # keys whose last send may have posted after all
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- ChatService -------------------------------------------------------------------------------
+
+    def handles(self, channel: str) -> bool:
+        return channel.startswith(PREFIX)
+
+    async def start(self) -> None:
+        """Socket Mode when SLACK_APP_TOKEN is set; HTTP mode needs nothing here (see web_routes)."""
+        token = self.settings.slack_app_token
+        if token is None:
+            if not self.http_enabled:
+                log.warning(
+                    "Slack: neither SLACK_SIGNING_SECRET nor SLACK_APP_TOKEN is set, so /news commands "
+                    "cannot reach the bot; alerts are still posted"
+                )
+            return
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        self._socket = AsyncSocketModeHandler(self.app, token.get_secret_value(), web_client=self.client)
+        await self._socket.connect_async()
+        log.info("Slack: connected in Socket Mode")
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            with contextlib.suppress(Exception):
+                await self._socket.close_async()
+            self._socket = None
+        for task in list(self._tasks):
+            task.cancel()
+
+    def web_routes(self) -> list[web.RouteDef]:
+        """POST /slack/events: slash commands, interactivity and events, signature checked by Bolt."""
+        if not self.http_enabled:
+            return []
+        return [web.post(EVENTS_PATH, self.handle_http)]
+
+    async def send_alert(self, channel: str, alert: AlertContent, *, key: str, thread: str | None) -> str:
+        target = channel_id(channel)
+        thread_ts = split_message_id(thread)[1] if thread else None
+        found = await self._already_sent(target, key, thread_ts)
+        if found is not None:
+            log.info("Slack: %s is already in %s (ts %s); not posting it again", key, target, found)
+            return f"{target}:{found}"
+        args = alert_message(render(alert), key)
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        ts = await self._post(target, key, args)
+        return f"{target}:{ts}"
+
+    async def edit_alert(self, channel: str, message_id: str, alert: AlertContent) -> None:
+        target, ts = split_message_id(message_id)
+        message = render(alert)
+        await self._call(
+            "chat.update",
+            target,
+            channel=target,
+            ts=ts,
+            text=fallback_text(message),
+            blocks=alert_blocks(message, message_id),
+        )
+
+    async def send_notice(self, channel: str, text: str, *, key: str) -> str:
+        target = channel_id(channel)
+        found = await self._already_sent(target, key, None)
+        if found is not None:
+            return f"{target}:{found}"
+        ts = await self._post(target, key, notice_message(text, key))
+        return f"{target}:{ts}"
+
+    # -- Web API -------------------------------------------------------------------------------------
+
+    async def _call(self, method: str, where: str | None, /, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = await self.client.api_call(method, json=kwargs)
+        except SlackApiError as exc:
+            raise translate_error(exc, method, where) from None
+        except (TimeoutError, OSError) as exc:  # aiohttp.ClientError is an OSError
+            raise SlackUnavailable(
+                f"Slack could not be reached for {method}: {exc or type(exc).__name__}"
+            ) from None
+        data = response.data
+        return data if isinstance(data, dict) else {}
+
+    async def _post(self, target: str, key: str, args: dict[str, Any]) -> str:
+        """chat.postMessage, at most one per `min_interval` seconds per channel."""
+        lock = self._locks.setdefault(target, asyncio.Lock())
+        async with lock:
+            loop = asyncio.get_running_loop()
+            wait = self._last_post.get(target, -1e9) + self.min_interval - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                data = await self._call("chat.postMessage", target, channel=target, **args)
+            except SlackUnavailable:
+                self._uncertain.add(key)  # it may have been posted: look before the next try
+                raise
+            finally:
+                self._last_post[target] = loop.time()
+        self._uncertain.discard(key)
+        ts = data.get("ts")
+        if not isinstance(ts, str) or not ts:
+            raise SlackUnavailable(f"Slack accepted a message in {target} but returned no ts")
+        return ts
+
+    async def _already_sent(self, target: str, key: str, thread_ts: str | None) -> str | None:
+        """The ts of a message carrying `key`, when a resend might double it; else None.
+
+        Looked up for the first send to a channel after start (a crash may have cut off the
+        confirmation) and after a send whose outcome was unknown (timeout, 5xx).
+        """
+        if target in self._checked and key not in self._uncertain:
+            return None
+        method = "conversations.replies" if thread_ts else "conversations.history"
+        args: dict[str, Any] = {"channel": target, "limit": 50, "include_all_metadata": True}
+        if thread_ts:
+            args["ts"] = thread_ts
+        try:
+            response = await self.client.api_call(method, http_verb="GET", params=args)
+        except SlackApiError as exc:
+            error = translate_error(exc, method, target)
+            if isinstance(error, SlackRateLimited | SlackUnavailable):
+                raise error from None
+            log.debug("Slack: cannot look for earlier sends in %s: %s", target, error)
+            self._checked.add(target)
+            return None
+        except (TimeoutError, OSError) as exc:
+            raise SlackUnavailable(f"Slack could not be reached for {method}: {exc}") from None
+        self._checked.add(target)
+        messages = response.data.get("messages") if isinstance(response.data, dict) else None
+        for item in messages or []:
+            metadata = item.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if payload.get("key") == key and isinstance(item.get("ts"), str):
+                self._uncertain.discard(key)
+                return str(item["ts"])
+        return None
+
+    # -- HTTP ----------------------------------------------------------------------------------------
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        """One request from Slack; Bolt checks its signature and age before any listener runs."""
+        try:
+            bolt_request = await to_bolt_request(request)
+            bolt_response = await self.app.async_dispatch(bolt_request)
+        except Exception:
+            log.exception("Slack: a request failed")
+            return web.json_response({"response_type": "ephemeral", "text": SORRY})
+        if bolt_response.status >= 500:
+            log.error(
+                "Slack: answered %d to a request; sending a friendly answer instead", bolt_response.status
+            )
+            bolt_response = BoltResponse(
+                status=200, body=json.dumps({"response_type": "ephemeral", "text": SORRY})
+            )
+        elif bolt_response.status == 404:
+            bolt_response = BoltResponse(status=200, body="")  # a signed request nobody listens for
+        return await to_aiohttp_response(bolt_response)
+
+    # -- listeners -----------------------------------------------------------------------------------
+
+    def _register(self, app: AsyncApp) -> None:
+        app.command(re.compile(r"^/news"))(self._on_command)
+        app.action(ACTION_OPEN)(self._on_open)
+        app.action(ACTION_MUTE)(self._on_mute)
+        app.action(ACTION_NOT_RELEVANT)(self._on_not_relevant)
+        app.event("app_uninstalled")(self._on_uninstalled)
+        app.event("tokens_revoked")(self._on_uninstalled)
+
+    async def _on_command(
+        self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
+        await ack()  # first, always: Slack gives up after 3 seconds
+        try:
+            await self._run_command(command, respond, context)
+        except Exception:
+            log.exception("Slack: /news failed")
+            await self._answer(respond, command, SORRY)
+
+    async def _run_command(
+        self, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
+        text = unescape(str(command.get("text") or ""))
+        target = str(command.get("channel_id") or "")
+        user = str(command.get("user_id") or "") or None
+        verb = strip_prefix(text).partition(" ")[0].lower()
+        if self._is_direct(command) and verb not in ("", "help"):
+            await self._answer(respond, command, escape(DM_ANSWER))
+            return
+        if not target:
+            await self._answer(respond, command, "I could not tell which channel this came from.")
+            return
+        reply = self.commands.handle(
+            text, CommandContext(channel=PREFIX + target, user=user, now=self.clock.now())
+        )
+        answer = escape(reply.text)
+        if reply.announce:
+            announce = escape(reply.announce)
+            if user and announce.startswith(user + " "):
+                announce = f"<@{user}>" + announce[len(user) :]
+            try:
+                await self._post(
+                    target,
+                    f"announce-{command.get('trigger_id', '')}",
+                    {"text": announce, "unfurl_links": False, "unfurl_media": False},
+                )
+            except SlackChannelError as exc:
+                answer += "\n\n" + self._invite_hint(exc, context)
+            except SlackError as exc:
+                log.warning("Slack: could not announce a subscription change in %s: %s", target, exc)
+        await self._answer(respond, command, answer)
+
+    @staticmethod
+    def _is_direct(command: dict[str, Any]) -> bool:
+        name = str(command.get("channel_name") or "")
+        target = str(command.get("channel_id") or "")
+        return target.startswith("D") or name == "directmessage" or name.startswith("mpdm-")
+
+    @staticmethod
+    def _invite_hint(exc: SlackChannelError, context: AsyncBoltContext) -> str:
+        bot = f"<@{context.bot_user_id}>" if context.bot_user_id else "@newsbot"
+        if exc.error in ("not_in_channel", "channel_not_found"):
+            return (
+                f":warning: I'm not a member of this channel, so I can't post alerts here yet. "
+                f"Invite me with `/invite {bot}`."
+            )
+        return f":warning: I can't post in this channel: {escape(str(exc))}"
+
+    async def _answer(self, respond: AsyncRespond, payload: dict[str, Any], text: str) -> None:
+        """An ephemeral answer: through response_url, else chat.postEphemeral."""
+        try:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+            return
+        except Exception as exc:
+            log.warning("Slack: response_url failed (%s); trying chat.postEphemeral", type(exc).__name__)
+        target = payload.get("channel_id") or (payload.get("channel") or {}).get("id")
+        user = payload.get("user_id") or (payload.get("user") or {}).get("id")
+        if target and user:
+            with contextlib.suppress(SlackError):
+                await self._call("chat.postEphemeral", str(target), channel=target, user=user, text=text)
+
+    async def _on_open(self, ack: AsyncAck) -> None:
+        await ack()  # the button opens the link in the browser; Slack still wants an answer
+
+    @staticmethod
+    def _button(body: dict[str, Any]) -> tuple[str, str]:
+        actions = body.get("actions") or [{}]
+        try:
+            value = json.loads(actions[0].get("value") or "{}")
+        except ValueError:
+            value = {}
+        return str(value.get("topic") or "this topic"), str(value.get("key") or "")
+
+    async def _on_mute(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        topic, _ = self._button(body)
+        shown = escape(topic[:200])
+        await self._answer(
+            respond,
+            body,
+            f"Muting a topic for a while is not available yet. To stop alerts about “{shown}” in this "
+            f"channel: `/news unsubscribe {shown}`",
+        )
+
+    async def _on_not_relevant(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        topic, key = self._button(body)
+        user = (body.get("user") or {}).get("id")
+        log.info("Slack: %s marked alert %s (topic %r) as not relevant", user, key, topic)
+        await self._answer(
+            respond, body, f"Thanks, noted: this alert was not relevant to “{escape(topic[:200])}”."
+        )
+
+    async def _on_uninstalled(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        log.warning("Slack: the app was uninstalled or its tokens revoked (team %s)", body.get("team_id"))

@@ -1,0 +1,162 @@
+"""Slack rendering as pure functions: a neutral Message -> Block Kit blocks and a plain fallback.
+
+Every piece of feed text passes through `escape` (`&`, `<`, `>`), so a headline can never become
+`<!channel>`, a fake `<https://evil|link>` or a `<@U123>` mention. Lengths are checked after
+escaping, because Slack counts what it receives: a header stays within 150 characters.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.core.render import Message, plain_text, shorten
+
+HEADER_LIMIT = 150  # Slack's limit for a header block's text
+SECTION_LIMIT = 3000  # a section's text
+CONTEXT_LIMIT = 2000  # one context element's text
+FALLBACK_LIMIT = 3000  # the notification text; Slack truncates beyond 40,000, we stay short
+TOPIC_IN_HEADER = 50  # the topic never crowds out the headline
+URL_LIMIT = 3000  # a button's url
+VALUE_LIMIT = 2000  # a button's value
+
+ACTION_OPEN = "newsbot_open_article"
+ACTION_MUTE = "newsbot_mute_topic"
+ACTION_NOT_RELEVANT = "newsbot_not_relevant"
+ALERT_EVENT = "newsbot_alert"
+NOTICE_EVENT = "newsbot_notice"
+
+Block = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters as entities; nothing else is touched."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fit(text: str, limit: int) -> str:
+    """`text` shortened on a word boundary and escaped, at most `limit` characters once escaped."""
+    budget = limit
+    while True:
+        escaped = escape(shorten(text, budget))
+        if len(escaped) <= limit or budget <= 1:
+            return escaped[:limit] if len(escaped) > limit else escaped
+        budget -= max(1, len(escaped) - limit)
+
+
+def header_text(message: Message) -> str:
+    """`[topic] headline` (with `↳ ` for a follow-up), escaped, within Slack's header limit."""
+    prefix = ("↳ " if message.followup else "") + "[" + fit(message.topic, TOPIC_IN_HEADER) + "] "
+    room = HEADER_LIMIT - len(prefix)
+    return prefix + fit(message.headline, room)
+
+
+def safe_url(url: str | None) -> str | None:
+    """A link we are willing to put on a button: http(s), with a host, no spaces or angle brackets."""
+    if not url or len(url) > URL_LIMIT or any(c in url for c in " <>|\n\r\t"):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+def _bold(text: str) -> str:
+    """Emphasis in mrkdwn; asterisks inside would end it early, so they become a lookalike."""
+    return "*" + text.replace("*", "∗") + "*"
+
+
+def button_value(topic: str, key: str) -> str:
+    """What a feedback button carries back to us: the alert key and its topic."""
+    value = json.dumps({"key": key, "topic": topic}, ensure_ascii=False)
+    if len(value) <= VALUE_LIMIT:
+        return value
+    return json.dumps({"key": key, "topic": topic[:500]}, ensure_ascii=False)
+
+
+def alert_blocks(message: Message, key: str) -> list[Block]:
+    """The alert as Block Kit: header, lead, key figure, key quote, context, article link, feedback."""
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": header_text(message), "emoji": False}}
+    ]
+    lines: list[str] = []
+    if message.lead:
+        lines.append("_" + fit(message.lead, 300).replace("_", " ") + "_")
+    if message.figure:
+        lines.append("Key figure: " + _bold(fit(message.figure, 300)))
+    if lines:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}})
+    if message.quote:
+        quote = "> “" + fit(message.quote, 1500) + "”"
+        if message.speaker:
+            quote += "\n> — " + fit(message.speaker, 300)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": quote}})
+    context = [{"type": "mrkdwn", "text": fit(message.context, CONTEXT_LIMIT)}]
+    if message.sources:
+        context.append({"type": "mrkdwn", "text": fit(message.sources, CONTEXT_LIMIT)})
+    blocks.append({"type": "context", "elements": context})
+    elements: list[Block] = []
+    link = safe_url(message.link)
+    if link:
+        elements.append(
+            {
+                "type": "button",
+                "action_id": ACTION_OPEN,
+                "text": {"type": "plain_text", "text": "Read article"},
+                "url": link,
+                "style": "primary",
+            }
+        )
+    value = button_value(message.topic, key)
+    elements.append(
+        {
+            "type": "button",
+            "action_id": ACTION_MUTE,
+            "text": {"type": "plain_text", "text": "Mute topic"},
+            "value": value,
+        }
+    )
+    elements.append(
+        {
+            "type": "button",
+            "action_id": ACTION_NOT_RELEVANT,
+            "text": {"type": "plain_text", "text": "Not relevant"},
+            "value": value,
+        }
+    )
+    blocks.append({"type": "actions", "block_id": "newsbot_feedback", "elements": elements})
+    return blocks
+
+
+def fallback_text(message: Message) -> str:
+    """The notification text: the whole alert as plain lines, escaped."""
+    lines = [fit(line, 600) for line in plain_text(message).splitlines()]
+    text = "\n".join(line for line in lines if line)
+    return text if len(text) <= FALLBACK_LIMIT else fit(text, FALLBACK_LIMIT)
+
+
+def alert_metadata(key: str, event_type: str = ALERT_EVENT) -> dict[str, Any]:
+    """Message metadata that lets a resend find the message it would double."""
+    return {"event_type": event_type, "event_payload": {"key": key}}
+
+
+def alert_message(message: Message, key: str) -> dict[str, Any]:
+    """The arguments of chat.postMessage for an alert (without channel and thread_ts)."""
+    return {
+        "text": fallback_text(message),
+        "blocks": alert_blocks(message, key),
+        "metadata": alert_metadata(key),
+        "unfurl_links": False,
+        "unfurl_media": False,
+    }
+
+
+def notice_message(text: str, key: str) -> dict[str, Any]:
+    """The arguments of chat.postMessage for a notice from the bot (feed paused, subscriptions)."""
+    return {
+        "text": fit(text, FALLBACK_LIMIT),
+        "metadata": alert_metadata(key, NOTICE_EVENT),
+        "unfurl_links": False,
+        "unfurl_media": False,
+    }

@@ -1,0 +1,437 @@
+"""A stand-in for Slack on loopback: the Web API, response_url and the request signing Slack does.
+
+It behaves like Slack where the bot can tell: it checks the bearer token and each method's required
+arguments, knows which channels exist and whether the bot is a member, keeps messages (with
+threads and metadata) so chat.update and conversations.history work, and can be told to answer a
+method with a 429 (and Retry-After), a 5xx or an error code. Every call is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from aiohttp import web
+
+BOT_TOKEN = "xoxb-standin-bot-token"
+APP_TOKEN = "xapp-standin-app-token"
+SIGNING_SECRET = "standin-signing-secret"
+BOT_USER = "U0NEWSBOT"
+TEAM = "T0STANDIN"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    status: int
+    error: str | None
+    at: float
+
+
+@dataclass
+class Channel:
+    member: bool = True
+    archived: bool = False
+    public: bool = True
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Failure:
+    method: str
+    status: int
+    error: str
+    retry_after: int | None
+    times: int
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in ("1", "true")
+
+
+class SlackStandin:
+    def __init__(self, *, public_write: bool = False) -> None:
+        self.public_write = public_write  # chat:write.public granted: post to public channels unjoined
+        self.channels: dict[str, Channel] = {}
+        self.calls: list[Call] = []
+        self.responses: list[dict[str, Any]] = []  # bodies posted to response_url
+        self.failures: list[Failure] = []
+        self._ts = itertools.count(1)
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- set-up ---------------------------------------------------------------------------------
+
+    def add_channel(self, channel_id: str, **state: Any) -> Channel:
+        channel = Channel(**state)
+        self.channels[channel_id] = channel
+        return channel
+
+    def fail(
+        self, method: str, status: int, error: str, *, retry_after: int | None = None, times: int = 1
+    ) -> None:
+        """Answer the next `times` calls of `method` like this instead of doing them."""
+        with self._lock:
+            self.failures.append(Failure(method, status, error, retry_after, times))
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    # -- reading what happened --------------------------------------------------------------------
+
+    def calls_to(self, method: str, *, ok: bool | None = None) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method and (ok is None or (c.error is None) == ok)]
+
+    def posted(self, channel_id: str) -> list[dict[str, Any]]:
+        """Messages the bot posted in a channel (thread replies included), oldest first."""
+        with self._lock:
+            return list(self.channels[channel_id].messages)
+
+    def wait_for(self, check: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = check()
+            if result:
+                return result
+            time.sleep(0.05)
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}; calls: {self.summary()}")
+
+    def summary(self) -> list[str]:
+        with self._lock:
+            return [f"{c.method} {c.status} {c.error or 'ok'}" for c in self.calls]
+
+    # -- the server -------------------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{name}", self._respond)
+        self._runner = web.AppRunner(app, access_log=None)
+        self._loop.run_until_complete(self._runner.setup())
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        self._loop.run_until_complete(web.SockSite(self._runner, sock).start())
+        self._ready.set()
+        self._loop.run_forever()
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait(10)
+
+    def stop(self) -> None:
+        async def cleanup() -> None:
+            if self._runner is not None:
+                await self._runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        with self._lock:
+            self.responses.append({"name": request.match_info["name"], **body})
+        return web.Response(text="ok")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            raw = await request.read()
+            if request.content_type == "application/json":
+                try:
+                    args.update(json.loads(raw or b"{}"))
+                except ValueError:
+                    return self._answer(method, args, 200, {"ok": False, "error": "invalid_json"})
+            else:
+                args.update(parse_qsl(raw.decode()))
+        token = args.pop("token", None)
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            token = auth[len("Bearer ") :]
+        with self._lock:
+            failure = next((f for f in self.failures if f.method == method and f.times > 0), None)
+            if failure is not None:
+                failure.times -= 1
+        if failure is not None:
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            if failure.status >= 500:
+                return self._answer(
+                    method,
+                    args,
+                    failure.status,
+                    None,
+                    headers,
+                    text="<html>upstream error</html>",
+                    error=failure.error,
+                )
+            return self._answer(method, args, failure.status, {"ok": False, "error": failure.error}, headers)
+        expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
+        if not token:
+            return self._answer(method, args, 200, {"ok": False, "error": "not_authed"})
+        if token != expected:
+            return self._answer(method, args, 200, {"ok": False, "error": "invalid_auth"})
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return self._answer(method, args, 200, {"ok": False, "error": "unknown_method"})
+        with self._lock:
+            data = handler(args)
+        return self._answer(method, args, 200, data)
+
+    def _answer(
+        self,
+        method: str,
+        args: dict[str, Any],
+        status: int,
+        data: dict[str, Any] | None,
+        headers: dict[str, str] | None = None,
+        *,
+        text: str | None = None,
+        error: str | None = None,
+    ) -> web.Response:
+        if data is not None and not data.get("ok"):
+            error = str(data.get("error"))
+        with self._lock:
+            self.calls.append(Call(method, args, status, error, time.monotonic()))
+        if data is None:
+            return web.Response(status=status, text=text or "", content_type="text/html", headers=headers)
+        return web.json_response(data, status=status, headers=headers)
+
+    # -- methods ------------------------------------------------------------------------------------
+
+    def _new_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def _channel(self, args: dict[str, Any], *, write: bool) -> tuple[Channel | None, str | None]:
+        channel_id = args.get("channel")
+        if not channel_id:
+            return None, "channel_not_found"
+        channel = self.channels.get(str(channel_id))
+        if channel is None or (not channel.public and not channel.member):
+            return None, "channel_not_found"
+        if channel.archived:
+            return None, "is_archived"
+        if not channel.member and not (write and self.public_write and channel.public):
+            return None, "not_in_channel"
+        return channel, None
+
+    @staticmethod
+    def _check_blocks(blocks: Any) -> str | None:
+        if blocks is None:
+            return None
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        if not isinstance(blocks, list) or len(blocks) > 50:
+            return "invalid_blocks"
+        for block in blocks:
+            if block.get("type") == "header" and len(block["text"]["text"]) > 150:
+                return "invalid_blocks"
+            if block.get("type") == "section" and len(block["text"]["text"]) > 3000:
+                return "invalid_blocks"
+        return None
+
+    def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://standin.slack.example/",
+            "team": "Stand-in",
+            "user": "newsbot",
+            "team_id": TEAM,
+            "user_id": BOT_USER,
+            "bot_id": "B0NEWSBOT",
+        }
+
+    def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, error = self._channel(args, write=True)
+        if channel is None:
+            return {"ok": False, "error": error}
+        if not args.get("text") and not args.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        if (problem := self._check_blocks(args.get("blocks"))) is not None:
+            return {"ok": False, "error": problem}
+        metadata = args.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        if metadata is not None and not (isinstance(metadata, dict) and metadata.get("event_type")):
+            return {"ok": False, "error": "invalid_metadata_format"}
+        thread_ts = args.get("thread_ts")
+        if thread_ts and not any(m["ts"] == thread_ts for m in channel.messages):
+            return {"ok": False, "error": "thread_not_found"}  # the stand-in is stricter than Slack here
+        message = {
+            "ts": self._new_ts(),
+            "user": BOT_USER,
+            "text": args.get("text", ""),
+            "blocks": args.get("blocks"),
+            "metadata": metadata,
+            "thread_ts": thread_ts,
+            "unfurl_links": args.get("unfurl_links"),
+            "unfurl_media": args.get("unfurl_media"),
+            "edits": 0,
+        }
+        channel.messages.append(message)
+        return {"ok": True, "channel": args["channel"], "ts": message["ts"], "message": message}
+
+    def _m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, error = self._channel(args, write=True)
+        if channel is None:
+            return {"ok": False, "error": error}
+        if not args.get("ts"):
+            return {"ok": False, "error": "message_not_found"}
+        message = next((m for m in channel.messages if m["ts"] == args["ts"]), None)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        if message["user"] != BOT_USER:
+            return {"ok": False, "error": "cant_update_message"}
+        if not args.get("text") and not args.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        if (problem := self._check_blocks(args.get("blocks"))) is not None:
+            return {"ok": False, "error": problem}
+        message["text"] = args.get("text", message["text"])
+        message["blocks"] = args.get("blocks", message["blocks"])
+        message["edits"] += 1
+        return {"ok": True, "channel": args["channel"], "ts": message["ts"]}
+
+    def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, error = self._channel(args, write=True)
+        if channel is None:
+            return {"ok": False, "error": error}
+        if not args.get("user"):
+            return {"ok": False, "error": "user_not_found"}
+        if not args.get("text") and not args.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        self.responses.append({"name": "ephemeral", "response_type": "ephemeral", **args})
+        return {"ok": True, "message_ts": self._new_ts()}
+
+    def _visible(self, message: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+        shown = {
+            k: v for k, v in message.items() if k not in ("metadata", "edits", "unfurl_links", "unfurl_media")
+        }
+        if _truthy(args.get("include_all_metadata")) and message.get("metadata"):
+            shown["metadata"] = message["metadata"]
+        return shown
+
+    def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, error = self._channel(args, write=False)
+        if channel is None:
+            return {"ok": False, "error": error}
+        top = [m for m in channel.messages if not m["thread_ts"]]
+        limit = int(args.get("limit", 100))
+        return {
+            "ok": True,
+            "messages": [self._visible(m, args) for m in reversed(top)][:limit],
+            "has_more": False,
+        }
+
+    def _m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, error = self._channel(args, write=False)
+        if channel is None:
+            return {"ok": False, "error": error}
+        ts = args.get("ts")
+        thread = [m for m in channel.messages if m["ts"] == ts or m["thread_ts"] == ts]
+        if not thread:
+            return {"ok": False, "error": "thread_not_found"}
+        return {"ok": True, "messages": [self._visible(m, args) for m in thread], "has_more": False}
+
+
+@contextmanager
+def slack_standin(**options: Any) -> Iterator[SlackStandin]:
+    standin = SlackStandin(**options)
+    standin.start()
+    try:
+        yield standin
+    finally:
+        standin.stop()
+
+
+# -- requests as Slack signs them ----------------------------------------------------------------
+
+
+def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """The headers Slack sends: X-Slack-Signature = v0=HMAC-SHA256(secret, "v0:<ts>:<body>")."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+def slash_command(
+    text: str,
+    *,
+    response_url: str,
+    channel_id: str = "C0NEWS",
+    channel_name: str = "news",
+    user_id: str = "U0ANN",
+    user_name: str = "ann",
+    command: str = "/news",
+) -> str:
+    """The form body of a slash command, with text escaped as Slack escapes it."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return urlencode(
+        {
+            "token": "deprecated-verification-token",
+            "team_id": TEAM,
+            "team_domain": "standin",
+            "channel_id": channel_id,
+            "channel_name": channel_name,
+            "user_id": user_id,
+            "user_name": user_name,
+            "command": command,
+            "text": escaped,
+            "api_app_id": "A0NEWSBOT",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": f"trigger-{time.monotonic_ns()}",
+        }
+    )
+
+
+def block_action(action_id: str, value: str, *, response_url: str, channel_id: str = "C0NEWS") -> str:
+    """The form body of a button click (interactivity): payload=<json>."""
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "standin"},
+        "user": {"id": "U0ANN", "username": "ann", "team_id": TEAM},
+        "api_app_id": "A0NEWSBOT",
+        "token": "deprecated-verification-token",
+        "container": {"type": "message", "message_ts": "1.000001", "channel_id": channel_id},
+        "trigger_id": f"trigger-{time.monotonic_ns()}",
+        "channel": {"id": channel_id, "name": "news"},
+        "message": {"type": "message", "ts": "1.000001", "text": "alert"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "newsbot_feedback",
+                "type": "button",
+                "value": value,
+                "action_ts": str(time.time()),
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
