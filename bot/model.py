@@ -148,3 +148,5 @@ class AlertContent:
     evidence: tuple[Evidence, ...] = ()
     relation: Relation = "new"
     sources: tuple[str, ...] = field(default_factory=tuple)  # every outlet that reported the story so far
+    updated: datetime | None = None  # when a later report last changed the story (parent edits)
+    broadcast: bool = False  # a major follow-up that should also show in the channel (thread+broadcast)

@@ -22,8 +22,9 @@ from bot.core.matching import QueryError, match_batch, parse_topic
 from bot.core.payload import alert_from_dict, alert_to_dict
 from bot.core.stories import StoryGrouper
 from bot.errors import FetchError, NewsbotError, ParseError
+from bot.ingest.article import fetch_full_text
 from bot.ingest.fetch import Fetcher, FetchResult
-from bot.ingest.parse import parse_feed
+from bot.ingest.parse import parse_feed, parse_in_pool
 from bot.ingest.schedule import backoff_delay, next_poll_delay, should_pause
 from bot.model import AlertContent, Entry, MatchResult, ParsedFeed, StoryDecision, StoryItem, TopicQuery
 from bot.settings import Settings
@@ -48,6 +49,20 @@ class CycleReport:
 class _Subscription:
     row: SubscriptionRow
     query: TopicQuery
+
+
+@dataclass(frozen=True, slots=True)
+class _Parent:
+    """A story's first alert in a channel: stored (alert_id) or written in this same poll (entry_key)."""
+
+    alert_id: int | None
+    entry_key: str | None
+    content: AlertContent
+
+
+def _grown(parent: AlertContent, source: str, now: datetime) -> AlertContent:
+    """The parent alert once another outlet (or the same one again) reported its story."""
+    return replace(parent, sources=(*(parent.sources or (parent.source,)), source), updated=now)
 
 
 def _feed_source(feed: FeedRow, parsed: ParsedFeed | None = None) -> str:
@@ -133,7 +148,7 @@ class Pipeline:
                 except ParseError as exc:
                     self._record_failure(feed, exc, now, report)
                     continue
-                self._ingest(feed, result, parsed, subscriptions, now, report)
+                await self._ingest(feed, result, parsed, subscriptions, now, report)
             except NewsbotError as exc:
                 report.errors.append(f"{feed.url}: {exc}")
                 log.error("%s: %s", feed.url, exc)
@@ -149,10 +164,23 @@ class Pipeline:
         assert result.body is not None
         if self.executor is None:
             return parse_feed(result.body, result.url, result.content_type)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self.executor, parse_feed, result.body, result.url, result.content_type
-        )
+        return await parse_in_pool(self.executor, result.body, result.url, result.content_type)
+
+    async def _with_full_text(self, entries: list[Entry]) -> list[Entry]:
+        """Entries that carry only a teaser get the article page's main text, fetched with the same guards."""
+        limit = self.settings.fetch.full_text_below_chars
+        if limit <= 0:
+            return entries
+
+        async def complete(entry: Entry) -> Entry:
+            if entry.link is None or len(entry.text or entry.summary) >= limit:
+                return entry
+            full = await fetch_full_text(self.fetcher, entry.link)
+            if not full or len(full) <= len(entry.text):
+                return entry
+            return replace(entry, text=full)
+
+        return list(await asyncio.gather(*(complete(entry) for entry in entries)))
 
     # -- feed state -----------------------------------------------------------------------------
 
@@ -214,7 +242,7 @@ class Pipeline:
 
     # -- entries, stories, alerts ---------------------------------------------------------------
 
-    def _ingest(
+    async def _ingest(
         self,
         feed: FeedRow,
         result: FetchResult,
@@ -232,13 +260,17 @@ class Pipeline:
         known = self.store.known_entries(feed.id, list(unique))
         source = _feed_source(feed, parsed)
         first_poll = feed.last_success_at is None
+        unseen = [e for e in unique.values() if e.key not in known]
+        alertable = {e.key for e in unseen if self._alertable(e, first_poll, now)}
+        completed = {e.key: e for e in await self._with_full_text([e for e in unseen if e.key in alertable])}
         new: list[NewEntry] = []
         changed: list[tuple[int, NewEntry]] = []
         fresh: list[tuple[Entry, StoryDecision]] = []
-        for entry in unique.values():
-            stored = known.get(entry.key)
-            if stored is not None and stored.content_hash == entry.content_hash:
+        for original in unique.values():
+            stored = known.get(original.key)
+            if stored is not None and stored.content_hash == original.content_hash:
                 continue
+            entry = completed.get(original.key, original)
             decision = self.grouper.assign(
                 StoryItem(
                     id=story_item_id(feed.id, entry.key),
@@ -258,14 +290,14 @@ class Pipeline:
                 text=entry.text,
                 lang=entry.lang,
                 published=entry.published,
-                content_hash=entry.content_hash,
+                content_hash=original.content_hash,  # the feed's text decides what counts as changed
                 story=decision.story,
             )
             if stored is not None:
                 changed.append((stored.id, row))  # an edited entry is an update, never a new alert
                 continue
             new.append(row)
-            if self._alertable(entry, first_poll, now):
+            if entry.key in alertable:
                 fresh.append((entry, decision))
         outbox = self._alerts_for(fresh, subscriptions, source, now)
         delay = next_poll_delay(
@@ -293,7 +325,8 @@ class Pipeline:
             state["url"] = result.permanent_url
             log.info("%s moved permanently to %s; stored the new URL", feed.url, result.permanent_url)
         report.new_entries += len(new)
-        report.alerts += self.store.record_poll(feed.id, new, changed, outbox, state, now)
+        edit_interval = timedelta(seconds=self.settings.alerts.edit_interval_seconds)
+        report.alerts += self.store.record_poll(feed.id, new, changed, outbox, state, now, edit_interval)
 
     def _alertable(self, entry: Entry, first_poll: bool, now: datetime) -> bool:
         """New to us is not enough: no backlog flood on a first poll, no resurfaced archives."""
@@ -312,6 +345,7 @@ class Pipeline:
         source: str,
         now: datetime,
     ) -> list[PendingAlert]:
+        """Outbox rows for new entries: a parent alert per channel and story, then replies and edits."""
         if not fresh:
             return []
         matches = (
@@ -320,7 +354,13 @@ class Pipeline:
             else [[] for _ in fresh]
         )
         channels = sorted({s.row.channel for s in subscriptions})
-        parents = self.store.story_parents((c, d.story) for c in channels for _, d in fresh)
+        modes = self.store.thread_modes()
+        parents: dict[tuple[str, str], _Parent] = {
+            key: _Parent(alert_id, None, alert_from_dict(payload))
+            for key, (alert_id, payload) in self.store.story_parents(
+                (c, d.story) for c in channels for _, d in fresh
+            ).items()
+        }
         outbox: list[PendingAlert] = []
         for (entry, decision), results in zip(fresh, matches, strict=True):
             best = self._best_per_channel(subscriptions, results)
@@ -331,6 +371,7 @@ class Pipeline:
                     if match is None:
                         continue
                     content = self._content(entry, match[0], match[1], source, "new")
+                    parents[(channel, decision.story)] = _Parent(None, entry.key, content)
                     outbox.append(
                         PendingAlert(
                             channel=channel,
@@ -342,39 +383,65 @@ class Pipeline:
                         )
                     )
                     continue
-                parent_id, parent_payload = parent
-                parent_content = alert_from_dict(parent_payload)
-                topic = match[0] if match else parse_topic(parent_content.topic)
-                result = match[1] if match else None
-                if decision.relation == "followup":
-                    content = self._content(entry, topic, result, source, "followup")
-                    outbox.append(
-                        PendingAlert(
-                            channel=channel,
-                            kind="followup",
-                            payload=alert_to_dict(content),
-                            entry_key=entry.key,
-                            story=decision.story,
-                            topic=parent_content.topic,
-                            parent_id=parent_id,
-                        )
+                outbox.extend(
+                    self._story_grows(
+                        channel, entry, decision, parent, match, source, modes.get(channel), now
                     )
-                updated = replace(
-                    parent_content, sources=(*(parent_content.sources or (parent_content.source,)), source)
                 )
-                parents[(channel, decision.story)] = (parent_id, alert_to_dict(updated))
-                outbox.append(
-                    PendingAlert(
-                        channel=channel,
-                        kind="edit",
-                        payload=alert_to_dict(updated),
-                        entry_key=entry.key,
-                        story=decision.story,
-                        topic=parent_content.topic,
-                        parent_id=parent_id,
-                    )
+                parents[(channel, decision.story)] = replace(
+                    parent, content=_grown(parent.content, source, now)
                 )
         return outbox
+
+    def _story_grows(
+        self,
+        channel: str,
+        entry: Entry,
+        decision: StoryDecision,
+        parent: _Parent,
+        match: tuple[TopicQuery, MatchResult] | None,
+        source: str,
+        thread_mode: str | None,
+        now: datetime,
+    ) -> list[PendingAlert]:
+        """Another report of a story the channel knows: a reply for a follow-up, and a parent edit."""
+        rows = []
+        grown = _grown(parent.content, source, now)
+        if decision.relation == "followup":
+            topic = match[0] if match else parse_topic(parent.content.topic)
+            content = self._content(entry, topic, match[1] if match else None, source, "followup")
+            new_figure = content.figure is not None and (
+                parent.content.figure is None or content.figure.value != parent.content.figure.value
+            )
+            if new_figure:
+                grown = replace(grown, figure=content.figure)
+            content = replace(content, broadcast=thread_mode == "thread+broadcast" and new_figure)
+            flat = thread_mode == "flat"
+            rows.append(
+                PendingAlert(
+                    channel=channel,
+                    kind="followup",
+                    payload=alert_to_dict(content),
+                    entry_key=entry.key,
+                    story=decision.story,
+                    topic=parent.content.topic,
+                    parent_id=None if flat else parent.alert_id,
+                    parent_entry_key=None if flat else parent.entry_key,
+                )
+            )
+        rows.append(
+            PendingAlert(
+                channel=channel,
+                kind="edit",
+                payload=alert_to_dict(grown),
+                entry_key=entry.key,
+                story=decision.story,
+                topic=parent.content.topic,
+                parent_id=parent.alert_id,
+                parent_entry_key=parent.entry_key,
+            )
+        )
+        return rows
 
     @staticmethod
     def _best_per_channel(

@@ -28,6 +28,7 @@ class FetchSettings(BaseModel):
     allow_private_hosts: list[str] = Field(default_factory=list)
     concurrency: int = Field(64, gt=0)
     per_host: int = Field(8, gt=0)
+    full_text_below_chars: int = Field(400, ge=0)
 
 
 class ScheduleSettings(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bot.core.dates import parse_datetime
@@ -32,7 +33,13 @@ def alert_to_dict(alert: AlertContent) -> dict[str, Any]:
         ],
         "relation": alert.relation,
         "sources": list(alert.sources),
+        "broadcast": alert.broadcast,
+        "updated": alert.updated.isoformat() if alert.updated else None,
     }
+
+
+def _time(value: Any) -> datetime | None:
+    return parse_datetime(value) if isinstance(value, str) else None
 
 
 def alert_from_dict(data: dict[str, Any]) -> AlertContent:
@@ -44,7 +51,7 @@ def alert_from_dict(data: dict[str, Any]) -> AlertContent:
         title=str(data.get("title") or ""),
         link=data.get("link"),
         source=str(data.get("source") or ""),
-        published=parse_datetime(published) if isinstance(published, str) else None,
+        published=_time(published),
         score=float(data.get("score") or 0.0),
         figure=None
         if not figure
@@ -65,4 +72,6 @@ def alert_from_dict(data: dict[str, Any]) -> AlertContent:
         ),
         relation=data.get("relation") or "new",
         sources=tuple(str(s) for s in data.get("sources") or ()),
+        broadcast=bool(data.get("broadcast", False)),
+        updated=_time(data.get("updated")),
     )

@@ -78,7 +78,8 @@ def _lead(alert: AlertContent) -> str | None:
 def render(alert: AlertContent) -> Message:
     matched_words = sorted({e.word for e in alert.evidence})[:3]
     match = f"match {alert.score:.0f}" + (f" ({', '.join(matched_words)})" if matched_words else "")
-    context = " · ".join(part for part in (alert.source, _when(alert.published), match) if part)
+    updated = f"updated {alert.updated.strftime('%H:%M UTC')}" if alert.updated else None
+    context = " · ".join(part for part in (alert.source, _when(alert.published), match, updated) if part)
     return Message(
         topic=alert.topic,
         headline=shorten(alert.title, HEADLINE_LIMIT),

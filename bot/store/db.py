@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.errors import StoreError
-from bot.store.schema import alerts, entries, feeds, subscriptions
+from bot.store.schema import alerts, channel_settings, entries, feeds, subscriptions
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -122,6 +122,7 @@ class PendingAlert:
     story: str | None = None
     topic: str | None = None
     parent_id: int | None = None
+    parent_entry_key: str | None = None  # the parent is the alert written for this entry in the same call
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -370,6 +371,7 @@ class Store:
         outbox: Sequence[PendingAlert],
         feed_state: dict[str, Any],
         now: datetime,
+        edit_interval: timedelta = timedelta(0),
     ) -> int:
         """One transaction: new and changed entries, the alerts they cause, the feed's new state.
 
@@ -413,15 +415,24 @@ class Store:
                         updated_at=now,
                     )
                 )
+            batch_parents: dict[tuple[str, str], int] = {}
             for alert in outbox:
+                if alert.parent_entry_key is not None:
+                    parent_id = batch_parents.get((alert.channel, alert.parent_entry_key))
+                    if parent_id is None:
+                        continue  # the parent was not written (already existed): neither is this
+                    alert = replace(alert, parent_id=parent_id)
                 entry_id = ids.get(alert.entry_key) if alert.entry_key else None
                 if alert.entry_key and entry_id is None:
                     continue  # its entry was stored by someone else: so was the alert
-                if alert.kind == "edit" and alert.parent_id is not None and self._merge_edit(conn, alert):
-                    continue
+                not_before = None
+                if alert.kind == "edit" and alert.parent_id is not None:
+                    if self._merge_edit(conn, alert):
+                        continue
+                    not_before = self._next_edit_time(conn, alert.parent_id, now, edit_interval)
                 try:
                     with conn.begin_nested():
-                        conn.execute(
+                        inserted_alert = conn.execute(
                             insert(alerts).values(
                                 channel=alert.channel,
                                 kind=alert.kind,
@@ -433,14 +444,32 @@ class Store:
                                 status="pending",
                                 attempts=0,
                                 created_at=now,
+                                not_before=not_before,
                             )
-                        )
+                        ).inserted_primary_key
                         written += 1
+                        if alert.kind == "alert" and alert.entry_key and inserted_alert is not None:
+                            batch_parents[(alert.channel, alert.entry_key)] = int(inserted_alert[0])
                 except IntegrityError:
                     continue
             if feed_state:
                 conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**feed_state))
         return written
+
+    @staticmethod
+    def _next_edit_time(
+        conn: Connection, parent_id: int, now: datetime, interval: timedelta
+    ) -> datetime | None:
+        """Edits of one parent are spaced by `interval`, so a busy story cannot hit rate limits."""
+        last = conn.execute(
+            select(func.max(alerts.c.sent_at)).where(
+                or_(alerts.c.id == parent_id, and_(alerts.c.parent_id == parent_id, alerts.c.kind == "edit"))
+            )
+        ).scalar()
+        last = _aware(last)
+        if last is None or last + interval <= now:
+            return None
+        return last + interval
 
     @staticmethod
     def _merge_edit(conn: Connection, alert: PendingAlert) -> bool:
@@ -483,6 +512,19 @@ class Store:
             )
             latest = {r.parent_id: r.payload for r in edits}
         return {key: (pid, latest.get(pid, payload)) for key, (pid, payload) in found.items()}
+
+    def thread_modes(self) -> dict[str, str]:
+        """Channels whose thread mode is not the default `thread`."""
+        with self._tx() as conn:
+            return {r.channel: r.thread_mode for r in conn.execute(select(channel_settings))}
+
+    def set_thread_mode(self, channel: str, mode: str) -> None:
+        with self._tx() as conn:
+            updated = conn.execute(
+                update(channel_settings).where(channel_settings.c.channel == channel).values(thread_mode=mode)
+            )
+            if updated.rowcount == 0:
+                conn.execute(insert(channel_settings).values(channel=channel, thread_mode=mode))
 
     def add_notice(self, channel: str, text: str, now: datetime) -> None:
         with self._tx() as conn:

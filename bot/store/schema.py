@@ -79,6 +79,14 @@ subscriptions = Table(
     UniqueConstraint("channel", "name", name="uq_subscriptions_channel_name"),
 )
 
+# Per-channel preferences; a channel without a row uses the defaults.
+channel_settings = Table(
+    "channel_settings",
+    metadata,
+    Column("channel", String(255), primary_key=True),
+    Column("thread_mode", String(20), nullable=False, default="thread"),  # thread, thread+broadcast, flat
+)
+
 # The outbox: every message the bot owes a channel, written in the same transaction as its cause.
 alerts = Table(
     "alerts",
