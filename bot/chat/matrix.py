@@ -1,0 +1,784 @@
+"""The Matrix bot: `!news …` commands in rooms, alerts as HTML messages, follow-ups in threads.
+
+One `nio.AsyncClient`, driven by our own sync loop (not nio's callbacks) so that every step is
+visible and every failure is handled here:
+
+* Login with an access token (checked with /whoami) or a password. A password login stores the
+  access token and device id in `data_dir/matrix-session.json` (mode 0600) and reuses them, so the
+  bot keeps one device: Synapse drops a repeated transaction id per device, which is what makes a
+  resend after a crash post nothing twice.
+* The sync token is kept in `data_dir/matrix-sync.json` (mode 0600). The very first sync (no token)
+  only reads state: old messages are history, not commands. Later starts continue from the token,
+  so commands sent while the bot was down are answered once and old ones never again.
+* Invites are accepted (optionally only from `matrix_allowed_inviters`), commands go through the one
+  grammar of bot.chat.commands, answers are m.notice replies (bots never answer notices).
+* Alerts are m.text with HTML (bot.chat.matrix_html) and `"m.mentions": {}`; follow-ups are
+  m.thread replies to the parent alert; source updates are m.replace edits of the parent.
+* Every send carries a transaction id derived from the outbox key (and the content), so the
+  homeserver turns a resend into the original event instead of a second message.
+
+Tokens and passwords are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from aiohttp import ClientError
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    ErrorResponse,
+    InviteInfo,
+    InviteMemberEvent,
+    JoinResponse,
+    LoginResponse,
+    MegolmEvent,
+    RoomEncryptionEvent,
+    RoomGetStateEventResponse,
+    RoomGetStateResponse,
+    RoomInfo,
+    RoomMemberEvent,
+    RoomMessageText,
+    RoomSendResponse,
+    SyncError,
+    SyncResponse,
+    WhoamiResponse,
+)
+
+from bot.chat.commands import CommandContext, CommandHandler, changes_settings, strip_prefix
+from bot.chat.matrix_html import alert_html, notice_html
+from bot.core.render import render
+from bot.errors import ConfigError, NewsbotError
+from bot.model import AlertContent
+from bot.ports import Clock
+from bot.settings import Settings
+from bot.store.db import Store
+
+log = logging.getLogger(__name__)
+
+PREFIX = "matrix:"
+COMMAND = "!news"
+SESSION_FILE = "matrix-session.json"
+SYNC_FILE = "matrix-sync.json"
+DEVICE_NAME = "newsbot"
+HTML = "org.matrix.custom.html"
+# Only what the bot reads: room timelines and state; no presence, no account data.
+SYNC_FILTER: dict[str, Any] = {
+    "presence": {"not_types": ["*"]},
+    "account_data": {"not_types": ["*"]},
+    "room": {
+        "timeline": {"limit": 50},
+        "state": {"lazy_load_members": True},
+        "account_data": {"not_types": ["*"]},
+        "ephemeral": {"not_types": ["*"]},
+    },
+}
+AUTH_ERRORS = frozenset({"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"})
+ENCRYPTION_NOTICE = (
+    "This room is end-to-end encrypted. newsbot does not support encryption yet, so it can neither "
+    "read commands nor post alerts here. Please use an unencrypted room for news alerts."
+)
+GREETING = "Hello! I post news alerts in this room. Try: !news subscribe Nordkorea — or !news help."
+LEAVE_HELP = "  leave                               (Matrix) the bot leaves this room and drops its topics"
+INFINITE_POWER = 2**53
+
+
+class MatrixError(NewsbotError):
+    """A Matrix request failed; the message says which and why."""
+
+
+class MatrixRateLimited(MatrixError):
+    """The homeserver said M_LIMIT_EXCEEDED; `retry_after` is its delay in seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class MatrixRoomError(MatrixError):
+    """The bot cannot post in a room: not a member (kicked, left, never invited) or encrypted."""
+
+
+class _Unreachable(Exception):
+    """The homeserver did not answer usefully (network, 5xx, rate limit at login); try again later."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+def room_of(channel: str) -> str:
+    """`matrix:!abc:example.org` -> `!abc:example.org` (room version 12 ids have no `:server`)."""
+    room_id = channel[len(PREFIX) :] if channel.startswith(PREFIX) else ""
+    if not re.fullmatch(r"![^\s/]+", room_id):
+        raise MatrixRoomError(
+            f"{channel!r} does not name a Matrix room; write it as matrix:!roomid (or matrix:!roomid:server "
+            "in older rooms): the room id from the room's advanced settings, not its #alias"
+        )
+    return room_id
+
+
+def is_command(body: str) -> bool:
+    text = body.strip()
+    return text == COMMAND or (text.startswith(COMMAND) and text[len(COMMAND)].isspace())
+
+
+def without_reply_fallback(body: str) -> str:
+    """A reply's body without the quoted lines older clients put in front (`> <@a:b> …`)."""
+    if not body.startswith("> "):
+        return body
+    lines = body.split("\n")
+    while lines and lines[0].startswith(">"):
+        lines.pop(0)
+    if lines and not lines[0].strip():
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def inviter_allowed(inviter: str, allowed: list[str]) -> bool:
+    """Every inviter when the list is empty; else user ids listed or on a listed `:server`."""
+    if not allowed:
+        return True
+    server = inviter.partition(":")[2]
+    for entry in allowed:
+        entry = entry.strip()
+        if entry.startswith(":") and server and server == entry[1:]:
+            return True
+        if entry == inviter:
+            return True
+    return False
+
+
+def _digest(*parts: Any) -> str:
+    raw = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+def _write_private(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON readable by the owner only (0600), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, json.dumps(data).encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring %s: %s", path, exc)
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _as_int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def power_level(state: list[dict[str, Any]], user_id: str) -> int:
+    """A user's power level from a room's full state (room versions 1–12, creators included)."""
+    create = next((e for e in state if e.get("type") == "m.room.create"), None)
+    levels = next((e for e in state if e.get("type") == "m.room.power_levels"), None)
+    create_content = create.get("content", {}) if create else {}
+    creator = create_content.get("creator") or (create.get("sender") if create else None)
+    version = str(create_content.get("room_version", "1"))
+    if version.isdigit() and int(version) >= 12 and create is not None:
+        extra = create_content.get("additional_creators")
+        creators = {create.get("sender"), *(extra if isinstance(extra, list) else [])}
+        if user_id in creators:
+            return INFINITE_POWER
+    if levels is None:
+        return 100 if user_id == creator else 0
+    content = levels.get("content", {})
+    users = content.get("users") if isinstance(content.get("users"), dict) else {}
+    return _as_int(users.get(user_id, content.get("users_default", 0)))
+
+
+class MatrixChat:
+    """The Matrix platform: a ChatService for `matrix:!room:server` channels."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        *,
+        retry_base_seconds: float = 1.0,
+        retry_max_seconds: float = 60.0,
+        sync_timeout_ms: int = 30_000,
+        request_timeout_seconds: float = 30.0,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.handler = CommandHandler(store)
+        self.retry_base = retry_base_seconds
+        self.retry_max = retry_max_seconds
+        self.sync_timeout_ms = sync_timeout_ms
+        self.request_timeout = request_timeout_seconds
+        self.client: AsyncClient | None = None
+        self.user_id = settings.matrix_user or ""
+        self.homeserver = (settings.matrix_homeserver or "").rstrip("/")
+        self.next_batch: str | None = None
+        self._sync_task: asyncio.Task[None] | None = None
+        self._told_encrypted: set[str] = set()
+        self._stopping = False
+
+    # -- files in data_dir ------------------------------------------------------------------------
+
+    @property
+    def session_path(self) -> Path:
+        return self.settings.data_dir / SESSION_FILE
+
+    @property
+    def sync_path(self) -> Path:
+        return self.settings.data_dir / SYNC_FILE
+
+    def _mine(self, data: dict[str, Any] | None) -> bool:
+        if not data:
+            return False
+        return data.get("homeserver") == self.homeserver and data.get("user_id") == self.user_id
+
+    def _load_sync_token(self) -> str | None:
+        data = _read_json(self.sync_path)
+        if data is None or not self._mine(data):
+            return None
+        token = data.get("next_batch")
+        return token if isinstance(token, str) and token else None
+
+    def _save_sync_token(self, token: str) -> None:
+        self.next_batch = token
+        _write_private(
+            self.sync_path, {"homeserver": self.homeserver, "user_id": self.user_id, "next_batch": token}
+        )
+
+    # -- ChatService: lifecycle -------------------------------------------------------------------
+
+    def handles(self, channel: str) -> bool:
+        return channel.startswith(PREFIX)
+
+    async def start(self) -> None:
+        """Log in and sync once (retrying while the homeserver is unreachable), then keep syncing.
+
+        Raises ConfigError when the settings are incomplete or the homeserver rejects the credentials.
+        """
+        self._check_settings()
+        attempt = 0
+        while True:
+            try:
+                await self._login()
+                await self._first_sync()
+                break
+            except _Unreachable as exc:
+                attempt += 1
+                delay = min(self.retry_max, self.retry_base * 2 ** (attempt - 1))
+                if exc.retry_after is not None:
+                    delay = max(delay, exc.retry_after)
+                log.warning(
+                    "Matrix homeserver %s is not reachable (%s); attempt %d failed, retrying in %.0f s",
+                    self.homeserver,
+                    exc,
+                    attempt,
+                    delay,
+                )
+                await self._close_client()
+                await asyncio.sleep(delay)
+            except BaseException:
+                await self._close_client()
+                raise
+        log.info("Matrix: logged in as %s on %s; listening for !news commands", self.user_id, self.homeserver)
+        self._stopping = False
+        self._sync_task = asyncio.create_task(self._sync_loop(), name="matrix-sync")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        task, self._sync_task = self._sync_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self._close_client()
+
+    async def _close_client(self) -> None:
+        client, self.client = self.client, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.close()
+
+    def _check_settings(self) -> None:
+        s = self.settings
+        if not self.homeserver or not self.user_id:
+            raise ConfigError("Matrix needs NEWSBOT_MATRIX_HOMESERVER and NEWSBOT_MATRIX_USER")
+        if not re.match(r"https?://[^/\s]+", self.homeserver):
+            raise ConfigError(
+                f"NEWSBOT_MATRIX_HOMESERVER must be an http(s) URL such as https://matrix.example.org, "
+                f"not {self.homeserver!r}"
+            )
+        if not re.fullmatch(r"@[^\s:]+:\S+", self.user_id):
+            raise ConfigError(
+                "NEWSBOT_MATRIX_USER must be a full user id such as @newsbot:example.org, "
+                f"not {self.user_id!r}"
+            )
+        if s.matrix_access_token is None and s.matrix_password is None:
+            raise ConfigError(
+                f"Matrix needs NEWSBOT_MATRIX_ACCESS_TOKEN or NEWSBOT_MATRIX_PASSWORD for {self.user_id}"
+            )
+
+    def _new_client(self, device_id: str | None) -> AsyncClient:
+        config = AsyncClientConfig(
+            max_limit_exceeded=0,  # a 429 comes back to us (delivery reschedules on retry_after)
+            max_timeouts=0,  # a network failure comes back to us (we back off and log)
+            request_timeout=self.request_timeout,
+            encryption_enabled=False,
+            store_sync_tokens=False,
+        )
+        client = AsyncClient(self.homeserver, self.user_id, device_id=device_id, config=config)
+        return client
+
+    # -- login ------------------------------------------------------------------------------------
+
+    async def _login(self) -> None:
+        await self._close_client()
+        token = self.settings.matrix_access_token
+        if token is not None:
+            self.client = self._new_client(None)
+            who = await self._whoami(self.client, token.get_secret_value())
+            if who is None:
+                raise ConfigError(
+                    f"the homeserver {self.homeserver} rejected the Matrix access token for {self.user_id} "
+                    "(M_UNKNOWN_TOKEN): it was revoked, expired or mistyped. Create a new one and set "
+                    "NEWSBOT_MATRIX_ACCESS_TOKEN"
+                )
+            self.client.device_id = who.device_id
+            return
+        password = self.settings.matrix_password
+        assert password is not None
+        session = _read_json(self.session_path)
+        device_id: str | None = None
+        if session is not None and self._mine(session):
+            device_id = session.get("device_id") if isinstance(session.get("device_id"), str) else None
+            stored = session.get("access_token")
+            if isinstance(stored, str) and stored:
+                self.client = self._new_client(device_id)
+                who = await self._whoami(self.client, stored)
+                if who is not None:
+                    self.client.device_id = who.device_id or device_id
+                    return
+                log.info("Matrix: the stored session of %s has ended; logging in again", self.user_id)
+                await self._close_client()
+        self.client = self._new_client(device_id)
+        try:
+            response = await self.client.login(password.get_secret_value(), device_name=DEVICE_NAME)
+        except (ClientError, TimeoutError, OSError) as exc:
+            raise _Unreachable(_describe(exc)) from None
+        if isinstance(response, LoginResponse):
+            _write_private(
+                self.session_path,
+                {
+                    "homeserver": self.homeserver,
+                    "user_id": response.user_id,
+                    "device_id": response.device_id,
+                    "access_token": response.access_token,
+                },
+            )
+            return
+        self._raise_transient(response)
+        if response.status_code == "M_LIMIT_EXCEEDED":
+            raise _Unreachable("login rate-limited", (response.retry_after_ms or 5000) / 1000)
+        raise ConfigError(
+            f"Matrix login as {self.user_id} on {self.homeserver} failed: {response.status_code or 'error'} "
+            f"{response.message}. Check NEWSBOT_MATRIX_USER and NEWSBOT_MATRIX_PASSWORD"
+        )
+
+    async def _whoami(self, client: AsyncClient, token: str) -> WhoamiResponse | None:
+        """The token's owner; None when the homeserver rejects the token."""
+        client.access_token = token
+        client.user_id = self.user_id
+        try:
+            who = await client.whoami()
+        except (ClientError, TimeoutError, OSError) as exc:
+            raise _Unreachable(_describe(exc)) from None
+        if isinstance(who, WhoamiResponse):
+            if who.user_id != self.user_id:
+                raise ConfigError(
+                    f"the Matrix access token belongs to {who.user_id}, "
+                    f"not to NEWSBOT_MATRIX_USER={self.user_id}"
+                )
+            return who
+        self._raise_transient(who)
+        if who.status_code in AUTH_ERRORS:
+            client.access_token = ""
+            return None
+        raise ConfigError(f"Matrix: checking the access token of {self.user_id} failed: {who}")
+
+    @staticmethod
+    def _raise_transient(response: ErrorResponse) -> None:
+        transport = getattr(response, "transport_response", None)
+        status = getattr(transport, "status", None)
+        if isinstance(status, int) and status >= 500:
+            raise _Unreachable(f"HTTP {status}")
+        if not (response.status_code or "").startswith("M_"):
+            raise _Unreachable(f"not a Matrix answer: {response.message}")
+
+    # -- sync -------------------------------------------------------------------------------------
+
+    async def _sync(self, *, since: str | None, timeout_ms: int, full_state: bool = False) -> SyncResponse:
+        assert self.client is not None
+        try:
+            response = await self.client.sync(
+                timeout=timeout_ms, sync_filter=SYNC_FILTER, since=since, full_state=full_state or None
+            )
+        except (ClientError, TimeoutError, OSError) as exc:
+            raise _Unreachable(_describe(exc)) from None
+        if isinstance(response, SyncResponse):
+            return response
+        assert isinstance(response, SyncError)
+        if response.status_code in AUTH_ERRORS:
+            raise ConfigError(
+                f"the homeserver {self.homeserver} no longer accepts the Matrix session of {self.user_id} "
+                f"({response.status_code}): the access token was revoked. Set a new "
+                "NEWSBOT_MATRIX_ACCESS_TOKEN, or restart with NEWSBOT_MATRIX_PASSWORD to log in again"
+            )
+        if response.status_code == "M_LIMIT_EXCEEDED":
+            raise _Unreachable("sync rate-limited", (response.retry_after_ms or 5000) / 1000)
+        self._raise_transient(response)
+        raise _Unreachable(str(response))
+
+    async def _first_sync(self) -> None:
+        stored = self._load_sync_token()
+        response = await self._sync(since=stored, timeout_ms=0, full_state=True)
+        # Without a token, the timeline is history: take state and invites, answer no old command.
+        await self._process(response, history=stored is None)
+        self._save_sync_token(response.next_batch)
+
+    async def _sync_loop(self) -> None:
+        failures = 0
+        while not self._stopping:
+            try:
+                response = await self._sync(since=self.next_batch, timeout_ms=self.sync_timeout_ms)
+            except _Unreachable as exc:
+                failures += 1
+                delay = min(self.retry_max, self.retry_base * 2 ** (failures - 1))
+                if exc.retry_after is not None:
+                    delay = max(delay, exc.retry_after)
+                log.warning(
+                    "Matrix sync with %s failed (%s); retrying in %.0f s", self.homeserver, exc, delay
+                )
+                await asyncio.sleep(delay)
+                continue
+            except ConfigError as exc:
+                log.error("Matrix: %s. Commands and alerts in Matrix stop until then.", exc)
+                return
+            failures = 0
+            try:
+                await self._process(response, history=False)
+            except Exception:  # one bad sync must never end the bot
+                log.exception("Matrix: handling a sync response failed")
+            self._save_sync_token(response.next_batch)
+
+    async def _process(self, response: SyncResponse, *, history: bool) -> None:
+        for room_id, invite in response.rooms.invite.items():
+            await self._guard(self._on_invite(room_id, invite), f"invite to {room_id}")
+        for room_id, info in response.rooms.join.items():
+            await self._guard(self._on_joined_room(room_id, info, history=history), f"events in {room_id}")
+        for room_id, info in response.rooms.leave.items():
+            for event in info.timeline.events:
+                if (
+                    isinstance(event, RoomMemberEvent)
+                    and event.state_key == self.user_id
+                    and event.sender != self.user_id
+                    and event.membership in ("leave", "ban")
+                ):
+                    reason = (event.content or {}).get("reason")
+                    log.warning(
+                        "Matrix: %s removed the bot from room %s (%s%s); alerts for matrix:%s fail "
+                        "until it is invited again",
+                        event.sender,
+                        room_id,
+                        "banned" if event.membership == "ban" else "kicked",
+                        f": {reason}" if isinstance(reason, str) and reason else "",
+                        room_id,
+                    )
+
+    @staticmethod
+    async def _guard(work: Any, what: str) -> None:
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("Matrix: handling %s failed", what)
+
+    # -- invites ----------------------------------------------------------------------------------
+
+    async def _on_invite(self, room_id: str, invite: InviteInfo) -> None:
+        assert self.client is not None
+        inviter = next(
+            (
+                e.sender
+                for e in invite.invite_state
+                if isinstance(e, InviteMemberEvent)
+                and e.state_key == self.user_id
+                and e.membership == "invite"
+            ),
+            None,
+        )
+        if inviter is None:
+            log.info("Matrix: ignoring an invite to %s that names no inviter", room_id)
+            return
+        if not inviter_allowed(inviter, self.settings.matrix_allowed_inviters):
+            log.warning(
+                "Matrix: declined the invite to %s from %s: not in matrix_allowed_inviters", room_id, inviter
+            )
+            await self.client.room_leave(room_id)
+            return
+        joined = await self.client.join(room_id)
+        if not isinstance(joined, JoinResponse):
+            log.warning("Matrix: could not join %s on the invite of %s: %s", room_id, inviter, joined)
+            return
+        log.info("Matrix: joined %s on the invite of %s", room_id, inviter)
+        encryption = await self.client.room_get_state_event(room_id, "m.room.encryption")
+        if isinstance(encryption, RoomGetStateEventResponse):
+            await self._tell_encrypted(room_id)
+        else:
+            await self._notice(room_id, GREETING, tx_id=f"newsbot-hello-{_digest(room_id, inviter)}")
+
+    # -- room events ------------------------------------------------------------------------------
+
+    async def _on_joined_room(self, room_id: str, info: RoomInfo, *, history: bool) -> None:
+        for event in info.timeline.events:
+            if history:
+                continue
+            try:
+                if isinstance(event, RoomEncryptionEvent | MegolmEvent):
+                    await self._tell_encrypted(room_id)
+                elif (
+                    isinstance(event, RoomMessageText)
+                    and event.sender != self.user_id
+                    and isinstance(event.body, str)
+                ):
+                    text = without_reply_fallback(event.body)
+                    if is_command(text):
+                        await self._on_command(room_id, event.event_id, event.sender, text.strip())
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception(
+                    "Matrix: handling event %s in %s failed", getattr(event, "event_id", "?"), room_id
+                )
+
+    async def _tell_encrypted(self, room_id: str) -> None:
+        if room_id in self._told_encrypted:
+            return
+        self._told_encrypted.add(room_id)
+        log.warning("Matrix: room %s is encrypted; newsbot does not support encryption yet", room_id)
+        await self._notice(room_id, ENCRYPTION_NOTICE, tx_id=f"newsbot-e2ee-{_digest(room_id)}")
+
+    async def _on_command(self, room_id: str, event_id: str, sender: str, text: str) -> None:
+        channel = PREFIX + room_id
+        verb = strip_prefix(text).split(maxsplit=1)[0].lower() if strip_prefix(text).split() else ""
+        if verb == "leave" or changes_settings(text):
+            needed = self.settings.matrix_command_power_level
+            level = await self._power_level(room_id, sender)
+            if level is None:
+                await self._reply(
+                    room_id, event_id, "I could not read this room's power levels; please try again shortly."
+                )
+                return
+            if level < needed:
+                log.info(
+                    "Matrix: refused %r from %s in %s (power level %d < %d)",
+                    verb,
+                    sender,
+                    room_id,
+                    level,
+                    needed,
+                )
+                await self._reply(
+                    room_id,
+                    event_id,
+                    f"Sorry, changing what this room receives needs power level {needed} (a moderator); "
+                    f"yours is {level}. Ask a moderator, or see the room's topics with: !news list",
+                )
+                return
+        if verb == "leave":
+            await self._leave(room_id, event_id, sender)
+            return
+        reply = self.handler.handle(text, CommandContext(channel=channel, user=sender, now=self.clock.now()))
+        answer = reply.text
+        if verb in ("", "help"):
+            answer = f"{answer}\n{LEAVE_HELP}"
+        # The answer is a notice everyone in the room sees, as a reply to the command; it already
+        # tells the room what changed, so Reply.announce is folded into it rather than sent twice.
+        await self._reply(room_id, event_id, answer)
+
+    async def _power_level(self, room_id: str, user_id: str) -> int | None:
+        assert self.client is not None
+        state = await self.client.room_get_state(room_id)
+        if not isinstance(state, RoomGetStateResponse):
+            log.warning("Matrix: cannot read the state of %s: %s", room_id, state)
+            return None
+        return power_level([e for e in state.events if isinstance(e, dict)], user_id)
+
+    async def _leave(self, room_id: str, event_id: str, sender: str) -> None:
+        assert self.client is not None
+        channel = PREFIX + room_id
+        topics = self.store.list_subscriptions(channel)
+        for sub in topics:
+            self.store.remove_subscription(channel, sub.name)
+        count = len(topics)
+        if count:
+            dropped = f"its {count} topic{'s are' if count != 1 else ' is'} dropped"
+        else:
+            dropped = "it tracked no topics"
+        await self._reply(
+            room_id,
+            event_id,
+            f"Goodbye: leaving this room as {sender} asked; {dropped}. Invite me again any time.",
+        )
+        left = await self.client.room_leave(room_id)
+        log.info("Matrix: left %s at the request of %s (%s)", room_id, sender, type(left).__name__)
+
+    async def _reply(self, room_id: str, event_id: str, text: str) -> None:
+        content = self._notice_content(text)
+        content["m.relates_to"] = {"m.in_reply_to": {"event_id": event_id}}
+        # Keyed on the command's event: answering a command again (a crash before the sync token
+        # was saved) is dropped by the homeserver instead of answered twice.
+        try:
+            await self._send(room_id, content, tx_id=f"newsbot-reply-{_digest(room_id, event_id)}")
+        except MatrixError as exc:
+            log.warning("Matrix: could not answer in %s: %s", room_id, exc)
+
+    async def _notice(self, room_id: str, text: str, *, tx_id: str) -> None:
+        try:
+            await self._send(room_id, self._notice_content(text), tx_id=tx_id)
+        except MatrixError as exc:
+            log.warning("Matrix: could not post a notice in %s: %s", room_id, exc)
+
+    @staticmethod
+    def _notice_content(text: str) -> dict[str, Any]:
+        return {
+            "msgtype": "m.notice",
+            "body": text,
+            "format": HTML,
+            "formatted_body": notice_html(text),
+            "m.mentions": {},
+        }
+
+    # -- ChatService: sending ---------------------------------------------------------------------
+
+    async def send_alert(self, channel: str, alert: AlertContent, *, key: str, thread: str | None) -> str:
+        room_id = room_of(channel)
+        body, formatted = alert_html(render(alert))
+        content: dict[str, Any] = {
+            "msgtype": "m.text",
+            "body": body,
+            "format": HTML,
+            "formatted_body": formatted,
+            "m.mentions": {},  # a feed's "@room" pings nobody
+        }
+        if thread:
+            content["m.relates_to"] = {
+                "rel_type": "m.thread",
+                "event_id": thread,
+                "is_falling_back": True,
+                "m.in_reply_to": {"event_id": thread},
+            }
+        return await self._send(room_id, content, tx_id=self._tx_id(key, room_id, content))
+
+    async def edit_alert(self, channel: str, message_id: str, alert: AlertContent) -> None:
+        room_id = room_of(channel)
+        body, formatted = alert_html(render(alert))
+        new_content = {
+            "msgtype": "m.text",
+            "body": body,
+            "format": HTML,
+            "formatted_body": formatted,
+            "m.mentions": {},
+        }
+        content: dict[str, Any] = {
+            "msgtype": "m.text",
+            "body": "* " + body,
+            "format": HTML,
+            "formatted_body": "* " + formatted,
+            "m.new_content": new_content,
+            "m.relates_to": {"rel_type": "m.replace", "event_id": message_id},
+            "m.mentions": {},
+        }
+        await self._send(room_id, content, tx_id=self._tx_id("newsbot-edit", room_id, content))
+
+    async def send_notice(self, channel: str, text: str, *, key: str) -> str:
+        room_id = room_of(channel)
+        content = self._notice_content(text)
+        return await self._send(room_id, content, tx_id=self._tx_id(key, room_id, content))
+
+    @staticmethod
+    def _tx_id(key: str, room_id: str, content: dict[str, Any]) -> str:
+        """The outbox key plus a digest of what is sent: a resend of the same alert is the same
+        transaction (dropped by the homeserver), while a different message that happens to reuse a
+        key (a wiped database, a second bot on one device) is never mistaken for it."""
+        safe_key = re.sub(r"[^A-Za-z0-9._-]", "_", key)[:100]
+        return f"{safe_key}-{_digest(room_id, content)}"
+
+    async def _send(self, room_id: str, content: dict[str, Any], *, tx_id: str) -> str:
+        client = self.client
+        if client is None:
+            raise MatrixError(f"not connected to the Matrix homeserver {self.homeserver or '(not set)'} yet")
+        room = client.rooms.get(room_id)
+        if room is not None and room.encrypted:
+            raise MatrixRoomError(
+                f"room {room_id} is end-to-end encrypted; newsbot does not support encryption yet and "
+                "posts nothing there"
+            )
+        try:
+            response = await client.room_send(room_id, "m.room.message", content, tx_id=tx_id)
+        except (ClientError, TimeoutError, OSError) as exc:
+            raise MatrixError(
+                f"cannot reach the Matrix homeserver {self.homeserver}: {_describe(exc)}"
+            ) from None
+        if isinstance(response, RoomSendResponse):
+            return str(response.event_id)
+        code = response.status_code or "error"
+        if code == "M_LIMIT_EXCEEDED":
+            delay = (response.retry_after_ms or 5000) / 1000
+            raise MatrixRateLimited(
+                f"the homeserver rate-limits the bot in {room_id} (M_LIMIT_EXCEEDED); retry in {delay:.1f} s",
+                delay,
+            )
+        if code == "M_FORBIDDEN":
+            raise MatrixRoomError(
+                f"the bot may not post in room {room_id}: it is not a member (kicked, left or never "
+                f"invited) or lacks the power level to post ({response.message}). Invite it again, or "
+                f"unsubscribe matrix:{room_id}"
+            )
+        if code in AUTH_ERRORS:
+            raise MatrixError(
+                f"the homeserver {self.homeserver} rejected the bot's access token ({code}); it was revoked. "
+                "Restart with a valid NEWSBOT_MATRIX_ACCESS_TOKEN or NEWSBOT_MATRIX_PASSWORD"
+            )
+        raise MatrixError(f"sending to {room_id} failed: {code} {response.message}")
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text
