@@ -44,9 +44,12 @@ class Deliverer:
             chat = self._chat_for(channel)
             if chat is None:
                 continue  # that platform is not configured in this process; its alerts wait
-            while (row := self.store.claim_next(channel, self.clock.now())) is not None:
-                if not await self._send(chat, row, report):
-                    break
+            with self.store.channel_lock(channel) as mine:
+                if not mine:
+                    continue  # another deliverer is sending to this channel; order stays intact
+                while (row := self.store.claim_next(channel, self.clock.now())) is not None:
+                    if not await self._send(chat, row, report):
+                        break
         return report
 
     async def _send(self, chat: Chat, row: OutboxRow, report: DeliveryReport) -> bool:

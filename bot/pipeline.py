@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
+import socket
+import uuid
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
@@ -88,15 +91,19 @@ class Pipeline:
         self.rng = rng or random.Random()
         self.window = timedelta(hours=settings.alerts.story_window_hours)
         self.grouper = StoryGrouper(window=self.window)
-        self._grouper_ready = False
+        self._last_entry_id = 0  # the newest stored entry story grouping has seen
+        self._own_items: set[str] = set()  # items this process grouped since the last catch-up
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     # -- story grouping state -----------------------------------------------------------------
 
-    def _prepare_grouper(self, now: datetime) -> None:
-        """Rebuild story grouping from the entries of the last window, once per process."""
-        if self._grouper_ready:
-            return
-        for recent in self.store.recent_entries(now - self.window):
+    def _catch_up_grouper(self, now: datetime) -> None:
+        """Story grouping sees every stored entry of the window: at start-up all of them, later
+        those other processes stored (this process grouped its own already)."""
+        for recent in self.store.recent_entries(now - self.window, self._last_entry_id):
+            self._last_entry_id = max(self._last_entry_id, recent.entry_id)
+            if recent.story_item_id in self._own_items:
+                continue
             self.grouper.assign(
                 StoryItem(
                     id=recent.story_item_id,
@@ -108,7 +115,7 @@ class Pipeline:
                     lang=recent.lang,
                 )
             )
-        self._grouper_ready = True
+        self._own_items.clear()
 
     def _subscriptions(self) -> list[_Subscription]:
         active = []
@@ -125,11 +132,22 @@ class Pipeline:
 
     # -- the cycle ------------------------------------------------------------------------------
 
-    async def run_cycle(self, now: datetime, *, every_feed: bool = False) -> CycleReport:
-        """Poll the feeds that are due (all enabled ones with `every_feed`) and write their alerts."""
+    async def run_cycle(
+        self,
+        now: datetime,
+        *,
+        every_feed: bool = False,
+        feed_ids: Sequence[int] | None = None,
+        limit: int | None = None,
+    ) -> CycleReport:
+        """Poll the feeds that are due (all enabled ones with `every_feed`; only `feed_ids` when
+        given) and no other poller holds, and write their alerts."""
         report = CycleReport()
-        self._prepare_grouper(now)
-        feeds = self.store.due_feeds(now, every=every_feed)
+        self._catch_up_grouper(now)
+        lease = timedelta(seconds=2 * self.settings.fetch.timeout_seconds + 60)
+        feeds = self.store.lease_due_feeds(
+            now, self.owner, lease, every=every_feed, ids=feed_ids, limit=limit
+        )
         if not feeds:
             return report
         subscriptions = self._subscriptions()
@@ -202,6 +220,7 @@ class Pipeline:
         self.store.set_feed_state(
             feed.id,
             status="paused" if paused else "failing",
+            lease_until=None,
             failures=failures,
             last_error=message,
             last_polled_at=now,
@@ -233,6 +252,7 @@ class Pipeline:
         self.store.set_feed_state(
             feed.id,
             status="ok",
+            lease_until=None,
             failures=0,
             last_error=None,
             last_polled_at=now,
@@ -271,9 +291,11 @@ class Pipeline:
             if stored is not None and stored.content_hash == original.content_hash:
                 continue
             entry = completed.get(original.key, original)
+            item_id = story_item_id(feed.id, entry.key)
+            self._own_items.add(item_id)
             decision = self.grouper.assign(
                 StoryItem(
-                    id=story_item_id(feed.id, entry.key),
+                    id=item_id,
                     title=entry.title,
                     summary=entry.summary,
                     text=entry.text,
@@ -311,6 +333,7 @@ class Pipeline:
         )
         state: dict[str, Any] = {
             "status": "ok",
+            "lease_until": None,
             "failures": 0,
             "last_error": None,
             "etag": result.etag,

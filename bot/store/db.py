@@ -73,6 +73,7 @@ class StoredEntry:
 class RecentEntry:
     """What story grouping needs to rebuild its index at start-up."""
 
+    entry_id: int
     story_item_id: str
     title: str
     summary: str
@@ -224,13 +225,74 @@ class Store:
             row = conn.execute(select(feeds).where(feeds.c.id == feed_id)).mappings().first()
             return self._feed(row) if row else None
 
-    def due_feeds(self, now: datetime, *, every: bool = False) -> list[FeedRow]:
-        """Enabled, unpaused feeds whose next poll time has come (all of them with `every`)."""
-        query = select(feeds).where(feeds.c.enabled.is_(True), feeds.c.status != "paused")
+    def lease_due_feeds(
+        self,
+        now: datetime,
+        owner: str,
+        ttl: timedelta,
+        *,
+        every: bool = False,
+        ids: Sequence[int] | None = None,
+        limit: int | None = None,
+    ) -> list[FeedRow]:
+        """Take the due feeds no one else holds, for `ttl`; what another poller holds is left out.
+
+        One UPDATE takes the lease, so two processes can never both get a feed; the lease ends when
+        the poll's result is recorded, or by itself when the poller died.
+        """
+        candidates = select(feeds.c.id).where(
+            feeds.c.enabled.is_(True),
+            feeds.c.status != "paused",
+            or_(feeds.c.lease_until.is_(None), feeds.c.lease_until < now),
+        )
         if not every:
-            query = query.where(or_(feeds.c.next_poll_at.is_(None), feeds.c.next_poll_at <= now))
+            candidates = candidates.where(or_(feeds.c.next_poll_at.is_(None), feeds.c.next_poll_at <= now))
+        if ids is not None:
+            candidates = candidates.where(feeds.c.id.in_(list(ids)))
+        candidates = candidates.order_by(feeds.c.next_poll_at, feeds.c.id)
+        if limit is not None:
+            candidates = candidates.limit(limit)
+        until = now + ttl
         with self._tx() as conn:
-            return [self._feed(r) for r in conn.execute(query.order_by(feeds.c.id)).mappings()]
+            chosen = [r.id for r in conn.execute(candidates)]
+            if not chosen:
+                return []
+            conn.execute(
+                update(feeds)
+                .where(
+                    feeds.c.id.in_(chosen),
+                    or_(feeds.c.lease_until.is_(None), feeds.c.lease_until < now),
+                )
+                .values(lease_owner=owner, lease_until=until)
+            )
+            rows = conn.execute(
+                select(feeds)
+                .where(feeds.c.id.in_(chosen), feeds.c.lease_owner == owner, feeds.c.lease_until == until)
+                .order_by(feeds.c.id)
+            ).mappings()
+            return [self._feed(r) for r in rows]
+
+    @contextmanager
+    def channel_lock(self, channel: str) -> Iterator[bool]:
+        """Whether this process may deliver to `channel` now: one deliverer per channel at a time.
+
+        PostgreSQL: a session advisory lock held for the block. SQLite: one process claims (its
+        writes are serialised anyway), so the lock is always granted.
+        """
+        if self.is_sqlite:
+            yield True
+            return
+        with self.engine.connect() as conn:
+            got = bool(
+                conn.execute(select(func.pg_try_advisory_lock(func.hashtextextended(channel, 0)))).scalar()
+            )
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(select(func.pg_advisory_unlock(func.hashtextextended(channel, 0))))
+                    conn.commit()
 
     def set_feed_state(self, feed_id: int, **values: Any) -> None:
         with self._tx() as conn:
@@ -340,17 +402,22 @@ class Store:
                     found[r.key] = StoredEntry(r.id, feed_id, r.key, r.content_hash, r.story)
         return found
 
-    def recent_entries(self, since: datetime) -> list[RecentEntry]:
-        """Entries first seen since `since`, oldest first, to rebuild story grouping."""
+    def recent_entries(self, since: datetime, after_id: int = 0) -> list[RecentEntry]:
+        """Entries first seen since `since` and stored after entry `after_id`, oldest first.
+
+        Story grouping rebuilds itself from these at start-up and catches up with what other
+        processes stored since.
+        """
         query = (
             select(entries, feeds.c.url, feeds.c.title.label("feed_title"))
             .join(feeds, feeds.c.id == entries.c.feed_id)
-            .where(entries.c.first_seen_at >= since)
-            .order_by(entries.c.first_seen_at, entries.c.id)
+            .where(entries.c.first_seen_at >= since, entries.c.id > after_id)
+            .order_by(entries.c.id)
         )
         with self._tx() as conn:
             return [
                 RecentEntry(
+                    entry_id=r["id"],
                     story_item_id=story_item_id(r["feed_id"], r["key"]),
                     title=r["title"],
                     summary=r["summary"],

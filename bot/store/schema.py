@@ -44,6 +44,10 @@ feeds = Table(
     Column("failures", Integer, nullable=False, default=0),
     Column("last_error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # a poller holds a feed until lease_until, so no feed is polled twice at once; a dead poller's
+    # lease simply expires
+    Column("lease_owner", String(100)),
+    Column("lease_until", DateTime(timezone=True)),
 )
 
 entries = Table(

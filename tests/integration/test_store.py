@@ -156,3 +156,38 @@ def test_an_unreachable_database_is_one_clear_error() -> None:
         store.upgrade()
     assert "unavailable" in str(caught.value)
     assert "secret" not in str(caught.value)
+
+
+def test_a_leased_feed_is_not_handed_to_a_second_poller_until_the_lease_ends(store: Store) -> None:
+    for n in range(3):
+        store.add_feed(f"https://news.example/{n}.xml", None, NOW)
+    ttl = timedelta(minutes=2)
+    first = store.lease_due_feeds(NOW, "worker-a", ttl, limit=2)
+    second = store.lease_due_feeds(NOW, "worker-b", ttl)
+    assert len(first) == 2 and len(second) == 1
+    assert {f.id for f in first}.isdisjoint({f.id for f in second})
+    assert store.lease_due_feeds(NOW, "worker-c", ttl) == []
+    # worker-a died: its feeds come back once the lease expires
+    later = store.lease_due_feeds(NOW + ttl + timedelta(seconds=1), "worker-c", ttl)
+    assert {f.id for f in later} == {f.id for f in first} | {f.id for f in second}
+
+
+def test_recording_a_poll_ends_the_lease(store: Store) -> None:
+    feed, _ = store.add_feed("https://news.example/feed.xml", None, NOW)
+    ttl = timedelta(minutes=2)
+    assert store.lease_due_feeds(NOW, "worker-a", ttl, every=True)
+    store.set_feed_state(feed.id, lease_until=None, next_poll_at=NOW)
+    assert [f.id for f in store.lease_due_feeds(NOW, "worker-b", ttl)] == [feed.id]
+
+
+def test_one_deliverer_per_channel_on_postgres(postgres_store: Store) -> None:
+    other = Store(postgres_store.url)
+    try:
+        with postgres_store.channel_lock("slack:C1") as first:
+            assert first
+            with other.channel_lock("slack:C1") as second, other.channel_lock("slack:C2") as elsewhere:
+                assert not second and elsewhere
+        with other.channel_lock("slack:C1") as after:
+            assert after
+    finally:
+        other.close()
