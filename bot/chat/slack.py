@@ -249,6 +249,8 @@ class SlackChat:
         args = alert_message(render(alert), key)
         if thread_ts:
             args["thread_ts"] = thread_ts
+            if getattr(alert, "broadcast", False):  # a major development also shows in the channel
+                args["reply_broadcast"] = True
         ts = await self._post(target, key, args)
         return f"{target}:{ts}"
 
