@@ -17,9 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import ConfigError, NewsbotError
+from bot.errors import NewsbotError
 from bot.model import Article, Figure, Quote
 from bot.ports import SystemClock
+from bot.runtime import apply_declared, chat_services, configure_logging, fetch_policy, open_store
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -161,113 +162,25 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def configure_logging(level: str, fmt: str) -> None:
-    """Readable lines on stderr by default, JSON lines when configured; stdout stays for alerts."""
-    handler = logging.StreamHandler(sys.stderr)
-    if fmt == "json":
-        handler.setFormatter(JsonLogFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    for noisy in ("apscheduler", "alembic", "aiohttp.access"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
-
-
-class JsonLogFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        payload = {
-            "time": datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
-        return json.dumps(payload, ensure_ascii=False)
-
-
-def _open_store(settings: Settings) -> Store:
-    from bot.store.db import Store
-
-    store = Store(settings.resolved_database_url())
-    store.upgrade()
-    return store
-
-
-def _apply_declared(settings: Settings, store: Store) -> None:
-    """Feeds and subscriptions declared in the config join the store (idempotently)."""
-    from bot.chat.commands import check_feed_url
-    from bot.core.matching import QueryError, parse_topic
-
-    now = SystemClock().now()
-    for feed in settings.feeds:
-        problem = check_feed_url(feed.url)
-        if problem:
-            raise ConfigError(f"[[feeds]] {feed.url!r}: {problem}")
-        store.add_feed(feed.url, feed.title, now)
-    if settings.feeds_opml:
-        from bot.ingest.opml import parse_opml
-
-        for path in settings.feeds_opml:
-            try:
-                outlines = parse_opml(path.read_bytes())
-            except OSError as exc:
-                raise ConfigError(f"feeds_opml: cannot read {path}: {exc.strerror or exc}") from exc
-            for outline in outlines:
-                if check_feed_url(outline.url) is None:
-                    store.add_feed(outline.url, outline.title, now)
-    for sub in settings.subscriptions:
-        try:
-            query = parse_topic(sub.topic, sub.threshold)
-        except QueryError as exc:
-            raise ConfigError(f"[[subscriptions]] topic {sub.topic!r}: {exc}") from exc
-        store.add_subscription(sub.channel, query.name, sub.topic, sub.threshold, "config", now)
-
-
-def _chat_services(settings: Settings, store: Store, clock: SystemClock) -> list[ChatService]:
-    """The configured platforms; the console is the chat only when no other platform is."""
-    services: list[ChatService] = []
-    if settings.slack_enabled():
-        from bot.chat.slack import SlackChat
-
-        services.append(SlackChat(settings, store, clock))
-    if settings.matrix_enabled():
-        from bot.chat.matrix import MatrixChat
-
-        services.append(MatrixChat(settings, store, clock))
-    return services
-
-
 async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = None) -> int:
     """Poll, analyse and deliver: once, or until SIGINT/SIGTERM; with `listen`, also serve HTTP."""
     from bot.chat.console import ConsoleChat, run_console_commands
     from bot.delivery import Deliverer
-    from bot.ingest.fetch import Fetcher, FetchPolicy
+    from bot.ingest.fetch import Fetcher
     from bot.pipeline import Pipeline
     from bot.scheduler import Ticker
 
     log = logging.getLogger(__name__)
-    store = _open_store(settings)
-    _apply_declared(settings, store)
+    store = open_store(settings)
+    apply_declared(settings, store)
     released = store.release_claims()
     if released:
         log.info("resending %d alerts whose delivery was not confirmed", released)
     clock = SystemClock()
-    services = _chat_services(settings, store, clock)
+    services = chat_services(settings, store, clock)
     console = ConsoleChat() if not services else None
     chats: list[Chat] = [*services, *([console] if console else [])]
-    policy = FetchPolicy(
-        user_agent=settings.fetch.user_agent,
-        timeout_seconds=settings.fetch.timeout_seconds,
-        max_bytes=settings.fetch.max_bytes,
-        max_redirects=settings.fetch.max_redirects,
-        allow_private_hosts=tuple(settings.fetch.allow_private_hosts),
-        concurrency=settings.fetch.concurrency,
-        per_host=settings.fetch.per_host,
-    )
-    async with Fetcher(policy) as fetcher:
+    async with Fetcher(fetch_policy(settings)) as fetcher:
         pipeline = Pipeline(settings, store, fetcher)
         deliverer = Deliverer(store, chats, clock)
         if once and not services:
@@ -331,7 +244,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_db(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    store = _open_store(settings)
+    store = open_store(settings)
     store.close()
     print(f"database is up to date ({settings.resolved_database_url().split('://')[0]})")
     return 0
@@ -362,7 +275,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     from bot.chat.commands import check_feed_url
 
     settings = _settings(args)
-    store = _open_store(settings)
+    store = open_store(settings)
     now = SystemClock().now()
     out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 240)
     if args.action == "list":

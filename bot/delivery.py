@@ -37,10 +37,12 @@ class Deliverer:
     def _chat_for(self, channel: str) -> Chat | None:
         return next((chat for chat in self.chats if chat.handles(channel)), None)
 
-    async def deliver(self) -> DeliveryReport:
-        """Send everything that is due, channel by channel."""
+    async def deliver(self, channels: Sequence[str] | None = None) -> DeliveryReport:
+        """Send everything that is due, channel by channel (only `channels` when given)."""
         report = DeliveryReport()
         for channel in self.store.pending_channels(self.clock.now()):
+            if channels is not None and channel not in channels:
+                continue
             chat = self._chat_for(channel)
             if chat is None:
                 continue  # that platform is not configured in this process; its alerts wait

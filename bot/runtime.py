@@ -1,0 +1,108 @@
+"""Building the real parts from settings: shared by the CLI (`newsbot …`) and the Celery tasks.
+
+Together with cli.py and tasks.py this is the composition root; nothing below it knows how the
+parts are chosen.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime
+
+from bot.chat.commands import check_feed_url
+from bot.core.matching import QueryError, parse_topic
+from bot.errors import ConfigError
+from bot.ingest.fetch import FetchPolicy
+from bot.ingest.opml import parse_opml
+from bot.ports import ChatService, SystemClock
+from bot.settings import Settings
+from bot.store.db import Store
+
+
+def open_store(settings: Settings) -> Store:
+
+    store = Store(settings.resolved_database_url())
+    store.upgrade()
+    return store
+
+
+def apply_declared(settings: Settings, store: Store) -> None:
+    """Feeds and subscriptions declared in the config join the store (idempotently)."""
+
+    now = SystemClock().now()
+    for feed in settings.feeds:
+        problem = check_feed_url(feed.url)
+        if problem:
+            raise ConfigError(f"[[feeds]] {feed.url!r}: {problem}")
+        store.add_feed(feed.url, feed.title, now)
+    if settings.feeds_opml:
+        for path in settings.feeds_opml:
+            try:
+                outlines = parse_opml(path.read_bytes())
+            except OSError as exc:
+                raise ConfigError(f"feeds_opml: cannot read {path}: {exc.strerror or exc}") from exc
+            for outline in outlines:
+                if check_feed_url(outline.url) is None:
+                    store.add_feed(outline.url, outline.title, now)
+    for sub in settings.subscriptions:
+        try:
+            query = parse_topic(sub.topic, sub.threshold)
+        except QueryError as exc:
+            raise ConfigError(f"[[subscriptions]] topic {sub.topic!r}: {exc}") from exc
+        store.add_subscription(sub.channel, query.name, sub.topic, sub.threshold, "config", now)
+
+
+def chat_services(settings: Settings, store: Store, clock: SystemClock) -> list[ChatService]:
+    """The configured platforms; the console is the chat only when no other platform is."""
+    services: list[ChatService] = []
+    if settings.slack_enabled():
+        from bot.chat.slack import SlackChat
+
+        services.append(SlackChat(settings, store, clock))
+    if settings.matrix_enabled():
+        from bot.chat.matrix import MatrixChat
+
+        services.append(MatrixChat(settings, store, clock))
+    return services
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    fetch = settings.fetch
+    return FetchPolicy(
+        user_agent=fetch.user_agent,
+        timeout_seconds=fetch.timeout_seconds,
+        max_bytes=fetch.max_bytes,
+        max_redirects=fetch.max_redirects,
+        allow_private_hosts=tuple(fetch.allow_private_hosts),
+        concurrency=fetch.concurrency,
+        per_host=fetch.per_host,
+    )
+
+
+def configure_logging(level: str, fmt: str) -> None:
+    """Readable lines on stderr by default, JSON lines when configured; stdout stays for alerts."""
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("apscheduler", "alembic", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+class JsonLogFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {
+            "time": datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            payload["exception"] = self.formatException(record.exc_info)
+        return json.dumps(payload, ensure_ascii=False)
