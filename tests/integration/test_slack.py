@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -388,3 +389,22 @@ def test_a_failing_store_is_a_friendly_answer_not_a_500(
     assert status == 200
     [answer] = standin.responses
     assert "Sorry" in answer["text"]
+
+
+def test_the_manifest_points_slack_at_the_routes_and_scopes_the_bot_uses(
+    standin: SlackStandin, sqlite_store: Store
+) -> None:
+    yaml = pytest.importorskip("yaml")  # PyYAML arrives with the test tools; the bot does not need it
+    manifest = yaml.safe_load((Path(__file__).parents[2] / "config" / "slack-manifest.yml").read_text())
+    [command] = manifest["features"]["slash_commands"]
+    assert command["command"] == "/news"
+    routes = {route.path for route in make_chat(standin, sqlite_store).web_routes()}
+    settings = manifest["settings"]
+    for url in (
+        command["url"],
+        settings["event_subscriptions"]["request_url"],
+        settings["interactivity"]["request_url"],
+    ):
+        assert url.startswith("https://") and urlsplit(url).path in routes
+    assert settings["interactivity"]["is_enabled"] is True
+    assert {"commands", "chat:write", "channels:history"} <= set(manifest["oauth_config"]["scopes"]["bot"])
