@@ -63,6 +63,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: str | None = None
+    broker_url: str | None = None  # Celery broker for scale-out: redis://… or amqp://…
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     fetch: FetchSettings = Field(default_factory=FetchSettings)
