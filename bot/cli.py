@@ -122,6 +122,77 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _fetch_article(settings: Settings, url: str) -> Article:
+    """An article page fetched with the bot's guards, its main text extracted."""
+    from bot.ingest.article import fetch_full_text
+    from bot.ingest.fetch import Fetcher
+
+    async with Fetcher(fetch_policy(settings)) as fetcher:
+        text = await fetch_full_text(fetcher, url)
+    if not text:
+        raise NewsbotError(f"{url}: no article text found (see the log for why)")
+    title, _, body = text.partition("\n")
+    return Article(title=title, text=body)
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    """The alert for an article as the console, Slack and Matrix would show it."""
+    from bot.chat.matrix_html import alert_html
+    from bot.chat.slack_blocks import alert_message
+    from bot.core.keypoints import extract_keypoints
+    from bot.core.matching import QueryError, match_article, parse_topic
+    from bot.core.render import plain_text, render
+    from bot.model import AlertContent
+
+    settings = _settings(args)
+    try:
+        topic = parse_topic(args.topic)
+    except QueryError as exc:
+        raise NewsbotError(str(exc)) from exc
+    if args.source.startswith(("http://", "https://")):
+        article = asyncio.run(_fetch_article(settings, args.source))
+        link: str | None = args.source
+    else:
+        article = _load_article(args.source, None)
+        link = None
+    match = match_article(article, [topic])[0]
+    points = extract_keypoints(article, topic)
+    alert = AlertContent(
+        topic=topic.name,
+        title=article.title,
+        link=link,
+        source="preview",
+        published=None,
+        score=match.score,
+        figure=points.figure,
+        quote=points.quote,
+        evidence=match.evidence,
+    )
+    message = render(alert)
+    if not match.matched:
+        print(f"(this article would not alert for “{topic.name}”: score {match.score:.0f})\n")
+    print("── console " + "─" * 40)
+    print(plain_text(message))
+    print("── Slack chat.postMessage " + "─" * 25)
+    print(json.dumps(alert_message(message, "preview"), ensure_ascii=False, indent=2))
+    body, formatted = alert_html(message)
+    print("── Matrix m.room.message " + "─" * 26)
+    print(
+        json.dumps(
+            {
+                "msgtype": "m.text",
+                "body": body,
+                "format": "org.matrix.custom.html",
+                "formatted_body": formatted,
+                "m.mentions": {},
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
+    return 0
+
+
 def _parse_time(value: Any) -> datetime | None:
     from bot.core.dates import parse_datetime
 
@@ -367,6 +438,11 @@ def build_parser() -> argparse.ArgumentParser:
     stories.add_argument("--json", action="store_true", help="print JSON lines (the only format)")
     stories.add_argument("file", help="JSON lines file; - for stdin")
     stories.set_defaults(handler=cmd_stories)
+
+    preview = sub.add_parser("preview", help="show an article's alert as each platform would")
+    preview.add_argument("--topic", required=True, help="the topic the alert is for")
+    preview.add_argument("source", help="article file (headline, then text), - for stdin, or an http(s) URL")
+    preview.set_defaults(handler=cmd_preview)
 
     run = sub.add_parser("run", help="poll feeds and post alerts (SQLite and the console by default)")
     run.add_argument("--once", action="store_true", help="poll every enabled feed once, deliver, exit")
