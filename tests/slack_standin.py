@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 BOT_TOKEN = "xoxb-standin-bot-token"
 APP_TOKEN = "xapp-standin-app-token"
@@ -75,6 +75,9 @@ class SlackStandin:
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.sockets: list[web.WebSocketResponse] = []  # Socket Mode connections from the bot
+        self.socket_messages: list[dict[str, Any]] = []  # what the bot sent back over them (acks)
+        self._envelopes = itertools.count(1)
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -128,6 +131,7 @@ class SlackStandin:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._respond)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(self._runner.setup())
         sock = socket.socket()
@@ -143,12 +147,50 @@ class SlackStandin:
 
     def stop(self) -> None:
         async def cleanup() -> None:
+            for ws in self.sockets:
+                await ws.close()
             if self._runner is not None:
                 await self._runner.cleanup()
 
         asyncio.run_coroutine_threadsafe(cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then record every message the app sends (its acks)."""
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        with self._lock:
+            self.sockets.append(ws)
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "connection_info": {"app_id": "A0NEWSBOT"},
+                "debug_info": {},
+            }
+        )
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                with self._lock:
+                    self.socket_messages.append(json.loads(message.data))
+        return ws
+
+    def send_envelope(self, kind: str, payload: dict[str, Any]) -> str:
+        """Deliver a request to the app over its Socket Mode connection, as Slack does."""
+        envelope_id = f"envelope-{next(self._envelopes)}"
+        body = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+            "retry_attempt": 0,
+            "retry_reason": "",
+        }
+        with self._lock:
+            ws = self.sockets[-1]
+        asyncio.run_coroutine_threadsafe(ws.send_json(body), self._loop).result(5)
+        return envelope_id
 
     async def _respond(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -263,6 +305,9 @@ class SlackStandin:
             "user_id": BOT_USER,
             "bot_id": "B0NEWSBOT",
         }
+
+    def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel, error = self._channel(args, write=True)
@@ -380,7 +425,12 @@ def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = Non
     }
 
 
-def slash_command(
+def slash_command(text: str, **options: Any) -> str:
+    """The form body of a slash command, as Slack POSTs it to /slack/events."""
+    return urlencode(slash_payload(text, **options))
+
+
+def slash_payload(
     text: str,
     *,
     response_url: str,
@@ -389,26 +439,24 @@ def slash_command(
     user_id: str = "U0ANN",
     user_name: str = "ann",
     command: str = "/news",
-) -> str:
-    """The form body of a slash command, with text escaped as Slack escapes it."""
+) -> dict[str, str]:
+    """A slash command's fields, with the text escaped as Slack escapes it."""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return urlencode(
-        {
-            "token": "deprecated-verification-token",
-            "team_id": TEAM,
-            "team_domain": "standin",
-            "channel_id": channel_id,
-            "channel_name": channel_name,
-            "user_id": user_id,
-            "user_name": user_name,
-            "command": command,
-            "text": escaped,
-            "api_app_id": "A0NEWSBOT",
-            "is_enterprise_install": "false",
-            "response_url": response_url,
-            "trigger_id": f"trigger-{time.monotonic_ns()}",
-        }
-    )
+    return {
+        "token": "deprecated-verification-token",
+        "team_id": TEAM,
+        "team_domain": "standin",
+        "channel_id": channel_id,
+        "channel_name": channel_name,
+        "user_id": user_id,
+        "user_name": user_name,
+        "command": command,
+        "text": escaped,
+        "api_app_id": "A0NEWSBOT",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": f"trigger-{time.monotonic_ns()}",
+    }
 
 
 def block_action(action_id: str, value: str, *, response_url: str, channel_id: str = "C0NEWS") -> str:

@@ -408,3 +408,14 @@ def test_the_manifest_points_slack_at_the_routes_and_scopes_the_bot_uses(
         assert url.startswith("https://") and urlsplit(url).path in routes
     assert settings["interactivity"]["is_enabled"] is True
     assert {"commands", "chat:write", "channels:history"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_oauth_variables_in_the_environment_do_not_switch_off_the_bot_token(
+    standin: SlackStandin, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1234.5678")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret")
+    run_commands(standin, sqlite_store, ("subscribe NATO", {}))
+    [answer] = standin.responses
+    assert "Subscribed this channel" in answer["text"]
+    assert standin.calls_to("auth.test", ok=True)  # authorised with SLACK_BOT_TOKEN, not an OAuth install
