@@ -283,6 +283,9 @@ class MatrixChat:
         Raises ConfigError when the settings are incomplete or the homeserver rejects the credentials.
         """
         self._check_settings()
+        nio_log = logging.getLogger("nio")
+        if nio_log.level == logging.NOTSET:  # nio logs every event it sees at INFO: noise in our logs
+            nio_log.setLevel(logging.WARNING)
         attempt = 0
         while True:
             try:
@@ -697,14 +700,26 @@ class MatrixChat:
             "formatted_body": formatted,
             "m.mentions": {},  # a feed's "@room" pings nobody
         }
-        if thread:
-            content["m.relates_to"] = {
-                "rel_type": "m.thread",
-                "event_id": thread,
-                "is_falling_back": True,
-                "m.in_reply_to": {"event_id": thread},
-            }
-        return await self._send(room_id, content, tx_id=self._tx_id(key, room_id, content))
+        if not thread:
+            return await self._send(room_id, content, tx_id=self._tx_id(key, room_id, content))
+        content["m.relates_to"] = {
+            "rel_type": "m.thread",
+            "event_id": thread,
+            "is_falling_back": True,
+            "m.in_reply_to": {"event_id": thread},
+        }
+        event_id = await self._send(room_id, content, tx_id=self._tx_id(key, room_id, content))
+        if getattr(alert, "broadcast", False):
+            # Matrix has no "also send to room" for thread replies: a major follow-up also gets a
+            # short reply in the main timeline that points at it. Both sends are idempotent, so a
+            # retry after the second one failed posts neither twice.
+            message = render(alert)
+            text = f"↳ {message.lead or 'Update'} — [{message.topic}] {message.headline} (in the thread)"
+            pointer = self._notice_content(text)
+            pointer["msgtype"] = "m.text"
+            pointer["m.relates_to"] = {"m.in_reply_to": {"event_id": event_id}}
+            await self._send(room_id, pointer, tx_id=self._tx_id(key + "-broadcast", room_id, pointer))
+        return event_id
 
     async def edit_alert(self, channel: str, message_id: str, alert: AlertContent) -> None:
         room_id = room_of(channel)

@@ -179,6 +179,20 @@ def test_alerts_are_html_with_threads_for_followups_and_edits_for_sources(
     assert reply["m.relates_to"]["is_falling_back"] is True
     assert reply["m.relates_to"]["m.in_reply_to"] == {"event_id": parent}
 
+    major = running.run(
+        running.chat.send_alert(
+            channel,
+            alert("Pentagon: 12.000 Soldaten", relation="followup", broadcast=True),
+            key="newsbot-alert-4",
+            thread=parent,
+        )
+    )
+    pointer = alice.wait_for(
+        room, lambda e: e["content"].get("m.relates_to", {}).get("m.in_reply_to", {}).get("event_id") == major
+    )["content"]
+    assert "rel_type" not in pointer["m.relates_to"]  # in the main timeline, pointing into the thread
+    assert "Pentagon: 12.000 Soldaten" in pointer["body"] and pointer["m.mentions"] == {}
+
     updated = alert(sources=("tagesschau", "ZDF", "AP"))
     running.run(running.chat.edit_alert(channel, parent, updated))
     edit = alice.wait_for(room, lambda e: e["content"].get("m.relates_to", {}).get("rel_type") == "m.replace")
