@@ -298,7 +298,7 @@ class MatrixChat:
                 if exc.retry_after is not None:
                     delay = max(delay, exc.retry_after)
                 log.warning(
-                    "Matrix homeserver %s is not reachable (%s); attempt %d failed, retrying in %.0f s",
+                    "Matrix homeserver %s is not reachable (%s); attempt %d failed, retrying in %.1f s",
                     self.homeserver,
                     exc,
                     attempt,

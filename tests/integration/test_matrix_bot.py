@@ -19,7 +19,16 @@ from typing import Any, TypeVar
 import pytest
 from pydantic import SecretStr
 
-from bot.chat.matrix import MatrixChat, MatrixRateLimited, MatrixRoomError
+from bot.chat.matrix import (
+    MatrixChat,
+    MatrixRateLimited,
+    MatrixRoomError,
+    inviter_allowed,
+    is_command,
+    power_level,
+    room_of,
+    without_reply_fallback,
+)
 from bot.errors import ConfigError
 from bot.model import AlertContent, Figure, Quote
 from bot.ports import SystemClock
@@ -488,7 +497,50 @@ def test_a_homeserver_that_is_down_at_start_is_retried_with_backoff(
         messages = asyncio.run(scenario())
     retries = [m for m in messages if "is not reachable" in m]
     assert len(retries) >= 2, messages
-    assert "attempt 1 failed, retrying in 0 s" in retries[0] or "attempt 1 failed" in retries[0]
+    assert "attempt 1 failed" in retries[0] and "attempt 2 failed" in retries[1]
+    delays = [float(m.rsplit("retrying in ", 1)[1].split()[0]) for m in retries]
+    assert delays == sorted(delays) and delays[1] > delays[0]  # backing off, not hammering
     assert any("logged in as" in m for m in messages)
     assert all(botuser.password not in m for m in messages)
     store.close()
+
+
+# -- the rules behind the behaviour above, without a homeserver ------------------------------------
+
+
+def test_who_may_invite_the_bot() -> None:
+    allowed = [":trusted.example", "@ann:other.example"]
+    assert inviter_allowed("@bob:trusted.example", allowed)
+    assert inviter_allowed("@ann:other.example", allowed)
+    assert not inviter_allowed("@eve:other.example", allowed)
+    assert not inviter_allowed("@eve:untrusted.example", allowed)
+    assert not inviter_allowed("@eve:evil-trusted.example", allowed)
+    assert inviter_allowed("@anyone:anywhere.example", [])
+
+
+def test_power_levels_from_room_state_of_old_and_new_room_versions() -> None:
+    create_v10 = {
+        "type": "m.room.create",
+        "sender": "@ann:x",
+        "content": {"room_version": "10", "creator": "@ann:x"},
+    }
+    levels = {
+        "type": "m.room.power_levels",
+        "content": {"users": {"@ann:x": 100, "@mod:x": "50", "@odd:x": ["x"]}, "users_default": 0},
+    }
+    assert power_level([create_v10, levels], "@mod:x") == 50  # old rooms may store levels as strings
+    assert power_level([create_v10, levels], "@odd:x") == 0  # nonsense counts as nothing
+    assert power_level([create_v10, levels], "@new:x") == 0
+    assert power_level([create_v10], "@ann:x") == 100  # no power levels yet: the creator rules
+    create_v12 = {"type": "m.room.create", "sender": "@ann:x", "content": {"room_version": "12"}}
+    assert power_level([create_v12, {"type": "m.room.power_levels", "content": {}}], "@ann:x") > 100
+
+
+def test_commands_are_recognised_also_in_replies_from_older_clients() -> None:
+    assert is_command("!news") and is_command("  !news list") and is_command("!news\tlist")
+    assert not is_command("!newsletter") and not is_command("news list") and not is_command("")
+    reply = "> <@newsbot:x> [Nordkorea] Offenbar 10.000 Soldaten\n> more\n\n!news list"
+    assert without_reply_fallback(reply) == "!news list"
+    assert room_of("matrix:!abc:example.org") == "!abc:example.org"
+    with pytest.raises(MatrixRoomError):
+        room_of("matrix:#alias:example.org")
