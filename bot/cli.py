@@ -237,6 +237,7 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
     """Poll, analyse and deliver: once, or until SIGINT/SIGTERM; with `listen`, also serve HTTP."""
     from bot.chat.console import ConsoleChat, run_console_commands
     from bot.delivery import Deliverer
+    from bot.health import health_routes
     from bot.ingest.fetch import Fetcher
     from bot.pipeline import Pipeline
     from bot.scheduler import Ticker
@@ -269,8 +270,8 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
             return 0
         for service in services:
             await service.start()
-        web = await _start_web(services, listen) if listen else None
         ticker = Ticker(pipeline, deliverer, clock, settings.schedule.tick_seconds)
+        web = await _start_web(services, listen, health_routes(store, ticker, clock)) if listen else None
         try:
             if once:
                 await pipeline.run_cycle(clock.now(), every_feed=True)
@@ -279,7 +280,7 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
             ticker.start()
             await run_console_commands(store, console, clock)
         finally:
-            ticker.stop()
+            await ticker.stop()
             if web is not None:
                 await web.cleanup()
             for service in services:
@@ -287,15 +288,18 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
     return 0
 
 
-async def _start_web(services: Sequence[ChatService], listen: tuple[str, int]) -> web.AppRunner:
-    """One aiohttp server for every platform's HTTP routes (Slack's /slack/events and others)."""
+async def _start_web(
+    services: Sequence[ChatService], listen: tuple[str, int], routes: list[web.RouteDef]
+) -> web.AppRunner:
+    """One aiohttp server for /healthz, /metrics and every platform's routes (Slack's /slack/events)."""
     from aiohttp import web
 
     app = web.Application(client_max_size=1_000_000)
+    app.add_routes(routes)
     for service in services:
-        routes = getattr(service, "web_routes", None)
-        if routes is not None:
-            app.add_routes(routes())
+        service_routes = getattr(service, "web_routes", None)
+        if service_routes is not None:
+            app.add_routes(service_routes())
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, listen[0], listen[1]).start()
@@ -311,6 +315,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     return asyncio.run(_run(settings, False, (args.host, args.port)))
+
+
+def cmd_clock(args: argparse.Namespace) -> int:
+    from bot.clock import run_clock
+
+    return run_clock(_settings(args))
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -452,6 +462,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=3000)
     serve.set_defaults(handler=cmd_serve)
+
+    clock = sub.add_parser(
+        "clock", help="scale-out: the one scheduler, sending due work to Celery workers (PostgreSQL)"
+    )
+    clock.set_defaults(handler=cmd_clock)
 
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply pending migrations")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.core.payload import alert_from_dict
@@ -26,6 +26,7 @@ MAX_ATTEMPTS = 8
 class DeliveryReport:
     sent: int = 0
     failed: int = 0
+    latencies: list[float] = field(default_factory=list)  # seconds from outbox write to chat
 
 
 class Deliverer:
@@ -91,6 +92,8 @@ class Deliverer:
                 "; giving up" if give_up else f"; retrying in {delay:.0f}s",
             )
             return False
-        self.store.mark_sent(row.id, message_id, self.clock.now())
+        sent_at = self.clock.now()
+        self.store.mark_sent(row.id, message_id, sent_at)
         report.sent += 1
+        report.latencies.append((sent_at - row.created_at).total_seconds())
         return True

@@ -241,7 +241,7 @@ class Pipeline:
 
     def _record_not_modified(self, feed: FeedRow, result: FetchResult, now: datetime) -> None:
         delay = next_poll_delay(
-            entry_times=(),
+            entry_times=self.store.entry_times(feed.id, now - timedelta(days=8)),
             now=now,
             min_interval=self.settings.schedule.min_interval_seconds,
             max_interval=self.settings.schedule.max_interval_seconds,

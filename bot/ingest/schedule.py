@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -27,6 +28,24 @@ def publishing_interval(entry_times: Sequence[datetime], now: datetime) -> float
     if recent == 0:
         return None
     return WEEK / recent
+
+
+def _paced_interval(entry_times: Sequence[datetime], now: datetime, low: float, high: float) -> float:
+    """The feed's own pace, clamped to [low, high].
+
+    A feed that shows no dated entry at all (empty, or undated) has an unknown pace: it is polled
+    at the floor until it shows one, so a new feed's first stories are not an hour late. One entry
+    in a week says little: the geometric middle of the bounds. Dated entries but none this week:
+    a quiet feed, polled at the ceiling.
+    """
+    if not entry_times:
+        return low
+    interval = publishing_interval(entry_times, now)
+    if interval is None:
+        return high
+    if interval >= WEEK:
+        return min(max(math.sqrt(low * high), low), high)
+    return min(max(interval, low), high)
 
 
 def _ceiling(max_interval: float) -> float:
@@ -51,8 +70,7 @@ def next_poll_delay(
     """
     if min_interval <= 0 or max_interval < min_interval:
         raise ValueError(f"need 0 < min_interval <= max_interval, got {min_interval} and {max_interval}")
-    interval = publishing_interval(entry_times, now)
-    base = max_interval if interval is None else min(max(interval, min_interval), max_interval)
+    base = _paced_interval(entry_times, now, min_interval, max_interval)
     delay = max(base * rng.uniform(1.0 - JITTER, 1.0), min_interval)
     hint = min(max(ttl_seconds or 0.0, cache_seconds or 0.0), _ceiling(max_interval))
     if hint > delay:

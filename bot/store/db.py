@@ -95,6 +95,7 @@ class OutboxRow:
     parent_message_id: str | None
     payload: dict[str, Any]
     attempts: int
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +191,11 @@ class Store:
         with self._tx() as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
+
+    def ping(self) -> None:
+        """Raise StoreError unless the database answers."""
+        with self._tx() as conn:
+            conn.execute(select(1))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -401,6 +407,14 @@ class Store:
                 for r in rows:
                     found[r.key] = StoredEntry(r.id, feed_id, r.key, r.content_hash, r.story)
         return found
+
+    def entry_times(self, feed_id: int, since: datetime) -> list[datetime]:
+        """Publication times of a feed's stored entries since `since`: its pace, when a poll says 304."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(entries.c.published).where(entries.c.feed_id == feed_id, entries.c.published >= since)
+            )
+            return [t for (value,) in rows if (t := _aware(value)) is not None]
 
     def recent_entries(self, since: datetime, after_id: int = 0) -> list[RecentEntry]:
         """Entries first seen since `since` and stored after entry `after_id`, oldest first.
@@ -665,6 +679,7 @@ class Store:
                     parent_message_id=r["parent_message_id"],
                     payload=r["payload"],
                     attempts=r["attempts"] + 1,
+                    created_at=_aware(r["created_at"]) or now,
                 )
         return None
 

@@ -46,7 +46,12 @@ def test_interval_is_clamped_between_min_and_max() -> None:
     assert flood == MIN  # never faster than the minimum, jitter included
     silent = delay([NOW - timedelta(days=30)])
     assert 0.9 * MAX <= silent <= MAX
-    assert 0.9 * MAX <= delay([]) <= MAX
+
+
+def test_a_feed_of_unknown_pace_is_polled_at_the_floor_until_it_shows_one() -> None:
+    assert delay([]) == MIN  # empty or undated: a new feed's first story must not wait for MAX
+    one = delay([NOW - timedelta(hours=1)])  # a single entry this week: between the bounds
+    assert MIN < one < MAX
 
 
 def test_old_entries_do_not_count_as_activity() -> None:

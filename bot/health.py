@@ -1,0 +1,51 @@
+"""/healthz and /metrics on the `serve` port: is the bot alive, and what has it done."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bot.errors import StoreError
+from bot.metrics import REGISTRY, refresh_gauges
+from bot.ports import Clock
+from bot.scheduler import Ticker
+from bot.store.db import Store
+
+
+def health_routes(store: Store, ticker: Ticker, clock: Clock) -> list[web.RouteDef]:
+    async def healthz(_request: web.Request) -> web.Response:
+        now = clock.now()
+        problems = []
+        try:
+            store.ping()
+            store_ok = True
+        except StoreError as exc:
+            store_ok = False
+            problems.append(str(exc))
+        alive = ticker.alive(now)
+        if not alive:
+            problems.append("the scheduler has not ticked for three tick intervals")
+        body: dict[str, Any] = {
+            "status": "ok" if store_ok and alive else "unhealthy",
+            "store": store_ok,
+            "scheduler": alive,
+            "last_tick": _iso(ticker.last_tick_at),
+            "last_successful_poll": _iso(ticker.last_poll_at),
+            "last_delivery": _iso(ticker.last_delivery_at),
+            "problems": problems,
+        }
+        return web.json_response(body, status=200 if not problems else 503)
+
+    async def metrics(_request: web.Request) -> web.Response:
+        with contextlib.suppress(StoreError):  # counters still tell something; /healthz tells the rest
+            refresh_gauges(store)
+        return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    return [web.get("/healthz", healthz), web.get("/metrics", metrics)]
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment is not None else None
