@@ -394,6 +394,29 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     raise NewsbotError(f"unknown action {args.action}")
 
 
+def cmd_channels(args: argparse.Namespace) -> int:
+    """Channels with subscriptions: their topics, thread mode and whether delivery is paused."""
+    store = open_store(_settings(args))
+    if args.action == "resume":
+        if not store.resume_channel(args.channel):
+            raise NewsbotError(f"{args.channel} is not paused")
+        print(f"resumed {args.channel}; its waiting alerts go out at the next tick")
+        return 0
+    topics: dict[str, list[str]] = {}
+    for sub in store.list_subscriptions():
+        topics.setdefault(sub.channel, []).append(sub.name)
+    paused = store.paused_channels()
+    modes = store.thread_modes()
+    if not topics and not paused:
+        print("no channel tracks a topic yet")
+        return 0
+    for channel in sorted(set(topics) | set(paused)):
+        status = f"paused: {paused[channel]}" if channel in paused else "ok"
+        names = ", ".join(topics.get(channel, [])) or "—"
+        print(f"{channel}\t{status}\tthreads={modes.get(channel, 'thread')}\ttopics: {names}")
+    return 0
+
+
 def _import_opml(store: Store, path: str, now: datetime) -> int:
     from rich.progress import Progress
 
@@ -483,6 +506,12 @@ def build_parser() -> argparse.ArgumentParser:
     feeds_sub.add_parser("import", help="add the feeds of an OPML file").add_argument("file")
     feeds_sub.add_parser("export", help="print every feed as OPML")
     feeds.set_defaults(handler=cmd_feeds)
+
+    channels = sub.add_parser("channels", help="channels with subscriptions, and paused ones")
+    channels_sub = channels.add_subparsers(dest="action", metavar="ACTION")
+    channels_sub.add_parser("list", help="every channel with its status and topics (the default)")
+    channels_sub.add_parser("resume", help="deliver to a paused channel again").add_argument("channel")
+    channels.set_defaults(handler=cmd_channels, action="list")
     return parser
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.core.payload import alert_from_dict
+from bot.errors import ChannelUnavailable
 from bot.ports import Chat, Clock
 from bot.store.db import OutboxRow, Store
 
@@ -69,6 +70,13 @@ class Deliverer:
                 message_id = await chat.send_alert(
                     row.channel, alert_from_dict(row.payload), key=key, thread=thread
                 )
+        except ChannelUnavailable as exc:
+            # the channel is gone for now (archived, bot removed or kicked): pause it, keep its alerts
+            report.failed += 1
+            self.store.mark_retry(row.id, f"{type(exc).__name__}: {exc}", self.clock.now())
+            self.store.pause_channel(row.channel, str(exc))
+            log.warning("paused channel %s: %s", row.channel, exc)
+            return False
         except Exception as exc:  # any adapter failure is retried, never lost
             report.failed += 1
             give_up = row.attempts >= MAX_ATTEMPTS

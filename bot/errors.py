@@ -33,3 +33,7 @@ class StoreError(NewsbotError):
 
 class CommandError(NewsbotError):
     """A chat or CLI command cannot be carried out as written."""
+
+
+class ChannelUnavailable(NewsbotError):
+    """A chat channel cannot take messages (archived, bot removed, kicked): its alerts wait, paused."""

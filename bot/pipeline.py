@@ -119,7 +119,10 @@ class Pipeline:
 
     def _subscriptions(self) -> list[_Subscription]:
         active = []
+        paused = self.store.paused_channels()
         for row in self.store.list_subscriptions():
+            if row.channel in paused:
+                continue  # no alerts pile up for a channel the bot cannot post in
             try:
                 query = parse_topic(row.query, row.threshold)
             except QueryError as exc:

@@ -28,6 +28,10 @@ newsbot commands (type them after /news on Slack, !news on Matrix, or on their o
   feeds                               the feeds the bot polls, with their status
   feeds add <url>                     poll another feed (http or https)
   feeds remove <url>                  stop polling a feed
+  settings                            this channel's settings
+  settings threads thread|thread+broadcast|flat
+                                      follow-ups in the first alert's thread (default), there and in
+                                      the channel when they bring a new figure, or as new messages
   help                                this text"""
 
 
@@ -56,7 +60,8 @@ def strip_prefix(text: str) -> str:
     return text
 
 
-MUTATING_VERBS = frozenset({"subscribe", "unsubscribe"})
+MUTATING_VERBS = frozenset({"subscribe", "unsubscribe", "settings"})
+THREAD_MODES = ("thread", "thread+broadcast", "flat")
 MUTATING_FEED_ACTIONS = frozenset({"add", "remove"})
 
 
@@ -69,6 +74,8 @@ def changes_settings(text: str) -> bool:
     verb = verb.lower()
     if verb == "feeds":
         return rest.strip().partition(" ")[0].lower() in MUTATING_FEED_ACTIONS
+    if verb == "settings":
+        return bool(rest.strip())  # showing the settings changes nothing
     return verb in MUTATING_VERBS
 
 
@@ -97,6 +104,12 @@ class CommandHandler:
         verb, _, rest = body.partition(" ")
         verb = verb.lower()
         try:
+            if self.store.resume_channel(ctx.channel):
+                reply = self.handle(text, ctx)
+                note = (
+                    "I can post in this channel again, so its alerts are back on (the waiting ones follow)."
+                )
+                return Reply(f"{note}\n\n{reply.text}", announce=reply.announce, ok=reply.ok)
             if verb in ("", "help"):
                 return Reply(HELP)
             if verb == "subscribe":
@@ -107,6 +120,8 @@ class CommandHandler:
                 return self.list(ctx)
             if verb == "feeds":
                 return self.feeds(rest, ctx)
+            if verb == "settings":
+                return self.settings(rest, ctx)
         except StoreError as exc:
             return Reply(f"Sorry, I could not do that: {exc}. Please try again shortly.", ok=False)
         shown = verb if len(verb) <= 40 else verb[:40] + "…"
@@ -166,6 +181,23 @@ class CommandHandler:
             threshold = f" (threshold {sub.threshold:g})" if sub.threshold is not None else ""
             lines.append(f"• {sub.query}{threshold}")
         return Reply("\n".join(lines))
+
+    def settings(self, rest: str, ctx: CommandContext) -> Reply:
+        words = rest.split()
+        if not words:
+            mode = self.store.thread_modes().get(ctx.channel, "thread")
+            return Reply(
+                f"Follow-ups in this channel: {mode}. Change with: settings threads {'|'.join(THREAD_MODES)}"
+            )
+        if len(words) == 2 and words[0].lower() == "threads" and words[1].lower() in THREAD_MODES:
+            mode = words[1].lower()
+            self.store.set_thread_mode(ctx.channel, mode)
+            who = f"{ctx.user} set" if ctx.user else "Set"
+            return Reply(
+                f"Follow-ups in this channel: {mode}.",
+                announce=f"{who} follow-ups in this channel to {mode}.",
+            )
+        return Reply(f"Usage: settings | settings threads {'|'.join(THREAD_MODES)}", ok=False)
 
     def feeds(self, rest: str, ctx: CommandContext) -> Reply:
         action, _, argument = rest.strip().partition(" ")

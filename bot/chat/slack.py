@@ -40,7 +40,7 @@ from bot.chat.slack_blocks import (
     notice_message,
 )
 from bot.core.render import render
-from bot.errors import ConfigError, NewsbotError
+from bot.errors import ChannelUnavailable, ConfigError, NewsbotError
 from bot.model import AlertContent
 from bot.ports import Clock
 from bot.settings import Settings
@@ -91,7 +91,7 @@ class SlackUnavailable(SlackError):
     """Slack answered 5xx or could not be reached; the call may or may not have taken effect."""
 
 
-class SlackChannelError(SlackError):
+class SlackChannelError(SlackError, ChannelUnavailable):
     """The bot cannot post to this channel until someone acts (invite, unarchive, reinstall)."""
 
 

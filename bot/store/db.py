@@ -599,13 +599,41 @@ class Store:
         with self._tx() as conn:
             return {r.channel: r.thread_mode for r in conn.execute(select(channel_settings))}
 
-    def set_thread_mode(self, channel: str, mode: str) -> None:
+    def _set_channel(self, channel: str, **values: Any) -> None:
         with self._tx() as conn:
             updated = conn.execute(
-                update(channel_settings).where(channel_settings.c.channel == channel).values(thread_mode=mode)
+                update(channel_settings).where(channel_settings.c.channel == channel).values(**values)
             )
             if updated.rowcount == 0:
-                conn.execute(insert(channel_settings).values(channel=channel, thread_mode=mode))
+                conn.execute(
+                    insert(channel_settings).values(channel=channel, **{"thread_mode": "thread", **values})
+                )
+
+    def set_thread_mode(self, channel: str, mode: str) -> None:
+        self._set_channel(channel, thread_mode=mode)
+
+    def pause_channel(self, channel: str, reason: str) -> None:
+        self._set_channel(channel, paused_reason=reason)
+
+    def resume_channel(self, channel: str) -> bool:
+        """True when the channel was paused."""
+        with self._tx() as conn:
+            result = conn.execute(
+                update(channel_settings)
+                .where(channel_settings.c.channel == channel, channel_settings.c.paused_reason.is_not(None))
+                .values(paused_reason=None)
+            )
+            return result.rowcount > 0
+
+    def paused_channels(self) -> dict[str, str]:
+        """Paused channels with the reason."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(channel_settings.c.channel, channel_settings.c.paused_reason).where(
+                    channel_settings.c.paused_reason.is_not(None)
+                )
+            )
+            return {r.channel: r.paused_reason for r in rows}
 
     def add_notice(self, channel: str, text: str, now: datetime) -> None:
         with self._tx() as conn:
@@ -627,12 +655,15 @@ class Store:
             return result.rowcount
 
     def pending_channels(self, now: datetime) -> list[str]:
+        """Channels with alerts due, except paused ones (their alerts wait for the resume)."""
+        paused = select(channel_settings.c.channel).where(channel_settings.c.paused_reason.is_not(None))
         with self._tx() as conn:
             rows = conn.execute(
                 select(alerts.c.channel)
                 .where(
                     alerts.c.status == "pending",
                     or_(alerts.c.not_before.is_(None), alerts.c.not_before <= now),
+                    alerts.c.channel.not_in(paused),
                 )
                 .distinct()
             )

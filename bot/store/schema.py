@@ -89,6 +89,7 @@ channel_settings = Table(
     metadata,
     Column("channel", String(255), primary_key=True),
     Column("thread_mode", String(20), nullable=False, default="thread"),  # thread, thread+broadcast, flat
+    Column("paused_reason", Text),  # set while the bot cannot post there; its alerts wait
 )
 
 # The outbox: every message the bot owes a channel, written in the same transaction as its cause.

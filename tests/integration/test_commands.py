@@ -94,3 +94,23 @@ def test_only_changing_commands_need_permission() -> None:
     assert not changes_settings("/news list")
     assert not changes_settings("feeds")
     assert not changes_settings("help")
+
+
+def test_thread_mode_is_a_channel_setting(handler: CommandHandler, sqlite_store: Store) -> None:
+    assert "thread" in handler.handle("settings", ctx()).text
+    changed = handler.handle("/news settings threads flat", ctx())
+    assert changed.ok and changed.announce
+    assert sqlite_store.thread_modes() == {"console": "flat"}
+    assert not handler.handle("settings threads sideways", ctx()).ok
+    assert sqlite_store.thread_modes() == {"console": "flat"}
+    assert changes_settings("settings threads flat") and not changes_settings("settings")
+
+
+def test_a_paused_channel_is_resumed_when_it_speaks_again(
+    handler: CommandHandler, sqlite_store: Store
+) -> None:
+    sqlite_store.pause_channel("slack:C1", "channel_not_found")
+    assert sqlite_store.paused_channels() == {"slack:C1": "channel_not_found"}
+    reply = handler.handle("/news list", ctx("slack:C1"))
+    assert "alerts are back on" in reply.text
+    assert sqlite_store.paused_channels() == {}
