@@ -268,11 +268,13 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
                 delivered.sent,
             )
             return 0
-        for service in services:
-            await service.start()
+        started: list[ChatService] = []
         ticker = Ticker(pipeline, deliverer, clock, settings.schedule.tick_seconds)
         web = await _start_web(services, listen, health_routes(store, ticker, clock)) if listen else None
         try:
+            for service in services:
+                await service.start()
+                started.append(service)
             if once:
                 await pipeline.run_cycle(clock.now(), every_feed=True)
                 await deliverer.deliver()
@@ -283,7 +285,7 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
             await ticker.stop()
             if web is not None:
                 await web.cleanup()
-            for service in services:
+            for service in started:
                 await service.stop()
     return 0
 

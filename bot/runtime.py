@@ -91,7 +91,7 @@ def configure_logging(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("apscheduler", "alembic", "aiohttp.access"):
+    for noisy in ("apscheduler", "alembic", "aiohttp.access", "nio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

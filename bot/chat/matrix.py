@@ -57,7 +57,7 @@ from nio import (
 from bot.chat.commands import CommandContext, CommandHandler, changes_settings, strip_prefix
 from bot.chat.matrix_html import alert_html, notice_html
 from bot.core.render import render
-from bot.errors import ConfigError, NewsbotError
+from bot.errors import ChannelUnavailable, ConfigError, NewsbotError
 from bot.model import AlertContent
 from bot.ports import Clock
 from bot.settings import Settings
@@ -104,7 +104,7 @@ class MatrixRateLimited(MatrixError):
         self.retry_after = retry_after
 
 
-class MatrixRoomError(MatrixError):
+class MatrixRoomError(MatrixError, ChannelUnavailable):
     """The bot cannot post in a room: not a member (kicked, left, never invited) or encrypted."""
 
 
@@ -513,13 +513,13 @@ class MatrixChat:
                     and event.membership in ("leave", "ban")
                 ):
                     reason = (event.content or {}).get("reason")
+                    why = f"{event.sender} {'banned' if event.membership == 'ban' else 'removed'} the bot" + (
+                        f": {reason}" if isinstance(reason, str) and reason else ""
+                    )
+                    self.store.pause_channel(f"matrix:{room_id}", why)
                     log.warning(
-                        "Matrix: %s removed the bot from room %s (%s%s); alerts for matrix:%s fail "
-                        "until it is invited again",
-                        event.sender,
-                        room_id,
-                        "banned" if event.membership == "ban" else "kicked",
-                        f": {reason}" if isinstance(reason, str) and reason else "",
+                        "Matrix: %s in room %s; its subscriptions are paused until the bot is invited again",
+                        why,
                         room_id,
                     )
 
@@ -560,6 +560,8 @@ class MatrixChat:
             log.warning("Matrix: could not join %s on the invite of %s: %s", room_id, inviter, joined)
             return
         log.info("Matrix: joined %s on the invite of %s", room_id, inviter)
+        if self.store.resume_channel(f"matrix:{room_id}"):
+            log.info("Matrix: invited back to %s; its subscriptions are active again", room_id)
         encryption = await self.client.room_get_state_event(room_id, "m.room.encryption")
         if isinstance(encryption, RoomGetStateEventResponse):
             await self._tell_encrypted(room_id)

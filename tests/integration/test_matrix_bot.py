@@ -366,6 +366,19 @@ def test_kicked_unknown_and_misnamed_rooms_are_clear_errors(
                 running.chat.send_alert(f"matrix:{room}", alert(), key="newsbot-alert-5", thread=None)
             )
             threading.Event().wait(0.3)
+    # the kick pauses the room's subscriptions (their alerts wait); an invite back resumes them
+    channel = f"matrix:{room}"
+    for _ in range(50):
+        if channel in running.chat.store.paused_channels():
+            break
+        threading.Event().wait(0.2)
+    assert "removed the bot" in running.chat.store.paused_channels()[channel]
+    alice.invite(room, botuser.user_id)
+    for _ in range(50):
+        if channel not in running.chat.store.paused_channels():
+            break
+        threading.Event().wait(0.2)
+    assert channel not in running.chat.store.paused_channels()
     with pytest.raises(MatrixRoomError, match="not a member"):
         running.run(
             running.chat.send_alert("matrix:!nowhere:localhost", alert(), key="newsbot-alert-6", thread=None)
