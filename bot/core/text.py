@@ -80,10 +80,12 @@ def fold(text: str) -> str:
     text = text.casefold()
     if text.isascii():
         return text
-    text = _INVISIBLE_RE.sub("", text).translate(_UMLAUT_FOLD)
+    # NFC first, so that a decomposed `u` + combining diaeresis (NFD text) is the `ü` it shows
+    text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text)).translate(_UMLAUT_FOLD)
     if not text.isascii():
         decomposed = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        # compatibility forms can decompose to capitals (`㎒` -> `MHz`): fold case once more
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     return _DASHES.sub("-", text)
 
 
@@ -193,9 +195,9 @@ def split_sentences(text: str) -> Iterator[tuple[int, str]]:
 
 def read_article(document: str, lang: str | None = None) -> Article:
     """An article in the seed format: the first non-empty line is the headline, the rest is the text."""
-    lines = document.replace("\r\n", "\n").lstrip("\ufeff").split("\n")
+    lines = document.lstrip("\ufeff").splitlines()  # \n, \r\n, \r and Unicode line separators
     while lines and not lines[0].strip():
         lines.pop(0)
-    title = clean_text(lines[0]) if lines else ""
+    title = " ".join(clean_text(lines[0]).split("\n")) if lines else ""  # `&#10;` is no line break here
     body = clean_text("\n".join(lines[1:]))
     return Article(title=title, summary="", text=body, lang=lang)

@@ -8,6 +8,7 @@ from bot.core.text import (
     detect_language,
     fold,
     is_stop_word,
+    read_article,
     stem,
     strip_invisible,
     tokens_and_gaps,
@@ -98,3 +99,21 @@ def test_detect_language() -> None:
 
 def test_words_drop_digits_and_punctuation() -> None:
     assert words("Am 3. Mai: Müller's Plan") == ["Am", "Mai", "Müller's", "Plan"]
+
+
+def test_fold_reads_decomposed_umlauts_as_umlauts() -> None:
+    # NFD text (u + combining diaeresis) used to fold to `muller`, NFC `Müller` to `mueller`
+    assert fold("Mu\u0308ller") == fold("Müller") == "mueller"
+    assert fold("A\u0308rger") == "aerger"
+
+
+def test_fold_of_a_folded_word_is_the_same_word() -> None:
+    assert fold("㎒") == fold(fold("㎒")) == "mhz"  # NFKD gives capitals: `MHz`
+    assert fold("ǅ") == "dz"
+
+
+def test_read_article_headline_is_one_line_whatever_the_line_ends() -> None:
+    old_mac = read_article("Titel\rErster Absatz.\rZweiter Absatz.")
+    assert old_mac.title == "Titel" and old_mac.text == "Erster Absatz.\nZweiter Absatz."
+    assert read_article("Titel&#10;weiter\nText").title == "Titel weiter"
+    assert read_article("Titel\u2028Text").title == "Titel"
