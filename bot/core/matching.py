@@ -423,6 +423,8 @@ def _prepare(article: Article) -> _Prepared:
         if not value:
             continue
         value = strip_invisible(value)
+        if not value.isascii():  # decomposed `u` + U+0308 is one letter `ü`, as topics are read
+            value = unicodedata.normalize("NFC", value)
         toks, gaps = tokens_and_gaps(value)
         joined: list[tuple[int, int, str, str]] = []
         if _HYPHEN_SEARCH(value):

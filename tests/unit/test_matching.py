@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -376,3 +377,14 @@ def test_matching_time_grows_linearly_with_text_length() -> None:
 
     small, large = seconds(200), seconds(3200)
     assert large < 16 * small * 3  # 16 times the text: well under the 256 times a quadratic path would take
+
+
+def test_decomposed_umlauts_in_the_text_match_and_exclude_like_composed_ones() -> None:
+    # NFD text (u + U+0308) used to split `Müller` into `Mu` + `ller`: no match, and `-Südkorea` let in
+    nfd = unicodedata.normalize("NFD", "Müller sagt: Südkorea meldet Raketen aus Nordkorea")
+    results = match_article(
+        Article(title=nfd, lang="de"),
+        [parse_topic("Müller"), parse_topic("Nordkorea +Raketen -Südkorea")],
+    )
+    assert results[0].matched and results[0].score == 100.0
+    assert not results[1].matched
