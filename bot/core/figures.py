@@ -10,6 +10,7 @@ length of the text and no pattern can backtrack catastrophically.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -64,7 +65,8 @@ _SCALES: dict[str, float] = {
     "tn": 1e12,
 }
 _CURRENCY_SYMBOLS: dict[str, str] = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "₽": "RUB"}
-_CURRENCY_PREFIXES = re.compile(r"(?:US\$|A\$|C\$|HK\$|USD|EUR|GBP|CHF|JPY|[€$£¥₹₽])\s?$")
+# right before the number, on its line: `$` would also match before a final "\n", `\s` across a line break
+_CURRENCY_PREFIXES = re.compile(r"(?:US\$|A\$|C\$|HK\$|USD|EUR|GBP|CHF|JPY|[€$£¥₹₽])[ \u00a0\u202f]?\Z")
 _CURRENCY_WORDS: dict[str, str] = {
     "euro": "EUR",
     "euros": "EUR",
@@ -237,7 +239,15 @@ class _Parsed:
 
 
 def parse_number(token: str, lang: str) -> float | None:
-    """A number token read by locale: `10.000`/`10,000` -> 10000, `3,5`/`3.5` -> 3.5; None when malformed."""
+    """A number token read by locale: `10.000`/`10,000` -> 10000, `3,5`/`3.5` -> 3.5; None when malformed.
+
+    Digits are decimal digits (`²` is a digit but no number); a value too large for a float is None.
+    """
+    value = _parse_number(token, lang)
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _parse_number(token: str, lang: str) -> float | None:
     token = token.replace("\u00a0", "").replace("\u202f", "")
     if not token:
         return None
@@ -246,14 +256,14 @@ def parse_number(token: str, lang: str) -> float | None:
         decimal = "." if token.rfind(".") > token.rfind(",") else ","
         group = "," if decimal == "." else "."
         head, _, frac = token.rpartition(decimal)
-        if decimal in head or not _grouped(head, group) or not frac.isdigit():
+        if decimal in head or not _grouped(head, group) or not frac.isdecimal():
             return None
         return float(head.replace(group, "") + "." + frac)
     sep = "." if has_dot else "," if has_comma else ""
     if not sep:
-        return float(token) if token.isdigit() else None
+        return float(token) if token.isdecimal() else None
     parts = token.split(sep)
-    if not all(p.isdigit() for p in parts):
+    if not all(p.isdecimal() for p in parts):
         return None
     if len(parts) > 2:  # several separators of one kind: only grouping makes sense
         return float("".join(parts)) if _grouped(token, sep) else None
@@ -268,7 +278,9 @@ def parse_number(token: str, lang: str) -> float | None:
 def _grouped(token: str, sep: str) -> bool:
     parts = token.split(sep)
     return (
-        1 <= len(parts[0]) <= 3 and parts[0].isdigit() and all(len(p) == 3 and p.isdigit() for p in parts[1:])
+        1 <= len(parts[0]) <= 3
+        and parts[0].isdecimal()
+        and all(len(p) == 3 and p.isdecimal() for p in parts[1:])
     )
 
 

@@ -182,3 +182,21 @@ def test_offsets_point_into_the_text() -> None:
 def test_bad_input_never_raises(text: str) -> None:
     for figure in find_figures(text, "de") + find_figures(text, "en"):
         assert figure.text
+
+
+def test_a_currency_sign_on_the_line_before_is_not_the_numbers_currency() -> None:
+    # `\s?$` let `£` + line break count as the number's currency: text `£\n0`, offset off by one
+    assert [(f.text, f.unit) for f in find_figures("Preis in €\r\n10 Soldaten", "de")] == [
+        ("10 Soldaten", "Soldaten")
+    ]
+    text = "£\n250 Soldaten"
+    for figure in find_figures(text, "en"):
+        assert text[figure.start : figure.start + len(figure.text)] == figure.text
+        assert figure.unit != "GBP"
+
+
+def test_parse_number_reads_decimal_digits_only_and_finite_values() -> None:
+    assert parse_number("¹", "de") is None  # a digit to str.isdigit, but float() refuses it
+    assert parse_number("3,5²", "de") is None
+    assert parse_number("9" * 400, "en") is None  # float() would give inf
+    assert parse_number("٣", "en") == 3.0  # other scripts' decimal digits still count
