@@ -1,7 +1,10 @@
 """An alert as a neutral message: the parts every platform shows, in the order they show them.
 
 No markup here: each chat adapter escapes these strings for its platform (Slack mrkdwn,
-Matrix HTML, the terminal) and lays them out. Text is shortened on word boundaries.
+Matrix HTML, the terminal) and lays them out. Every field is one line of plain text: line breaks,
+tabs and control characters from the feed (a terminal's ESC sequences, BEL, C1 codes) become spaces,
+so a feed can neither add lines of its own to an alert nor drive the terminal it is shown on.
+Text is shortened on word boundaries.
 """
 
 from __future__ import annotations
@@ -29,9 +32,18 @@ class Message:
     lead: str | None  # for a follow-up: what is new
 
 
+# C0 and C1 control characters and DEL; str.split() already treats \n, \t, \x1c-\x1f and \x85 as spaces
+_CONTROLS = dict.fromkeys((*range(0x20), *range(0x7F, 0xA0)), " ")
+
+
+def one_line(text: str) -> str:
+    """`text` as one line: control characters and line breaks become spaces, runs of spaces one."""
+    return " ".join(text.translate(_CONTROLS).split())
+
+
 def shorten(text: str, limit: int) -> str:
-    """`text` cut at a word boundary to at most `limit` characters, with an ellipsis when cut."""
-    text = " ".join(text.split())
+    """`text` as one line, cut at a word boundary to at most `limit` characters, with an ellipsis when cut."""
+    text = one_line(text)
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
@@ -48,15 +60,15 @@ def _when(published: datetime | None) -> str | None:
 
 
 def _speaker(alert: AlertContent) -> str | None:
-    if alert.quote is None:
-        return None
-    parts = [p for p in (alert.quote.speaker, alert.quote.role) if p]
-    return ", ".join(parts) or None
+    if alert.quote is None or not one_line(alert.quote.text):
+        return None  # a speaker is shown with the words they said, never alone
+    parts = [one_line(p) for p in (alert.quote.speaker, alert.quote.role) if p]
+    return ", ".join(p for p in parts if p) or None
 
 
 def sources_line(sources: tuple[str, ...]) -> str | None:
     """`+2 sources: DW, BBC` once other outlets reported the same story; None before that."""
-    others = list(dict.fromkeys(sources))[1:]
+    others = [s for s in list(dict.fromkeys(map(one_line, sources)))[1:] if s]
     if not others:
         return None
     label = "source" if len(others) == 1 else "sources"
@@ -68,26 +80,28 @@ def _lead(alert: AlertContent) -> str | None:
     if alert.relation != "followup":
         return None
     news = []
-    if alert.figure is not None:
-        news.append(f"new figure {alert.figure.text}")
-    if alert.quote is not None and alert.quote.speaker:
-        news.append(f"{alert.quote.speaker} quoted")
+    figure = shorten(alert.figure.text, 120) if alert.figure is not None else ""
+    if figure:
+        news.append(f"new figure {figure}")
+    if alert.quote is not None and alert.quote.speaker and one_line(alert.quote.speaker):
+        news.append(f"{shorten(alert.quote.speaker, 120)} quoted")
     return "Update: " + "; ".join(news) if news else "Update"
 
 
 def render(alert: AlertContent) -> Message:
-    matched_words = sorted({e.word for e in alert.evidence})[:3]
+    matched_words = sorted({w for w in (shorten(e.word, 60) for e in alert.evidence) if w})[:3]
     match = f"match {alert.score:.0f}" + (f" ({', '.join(matched_words)})" if matched_words else "")
     updated = f"updated {alert.updated.strftime('%H:%M UTC')}" if alert.updated else None
-    context = " · ".join(part for part in (alert.source, _when(alert.published), match, updated) if part)
+    source = one_line(alert.source)
+    context = " · ".join(part for part in (source, _when(alert.published), match, updated) if part)
     return Message(
-        topic=alert.topic,
+        topic=one_line(alert.topic),
         headline=shorten(alert.title, HEADLINE_LIMIT),
-        figure=shorten(alert.figure.text, 120) if alert.figure else None,
-        quote=shorten(alert.quote.text, QUOTE_LIMIT) if alert.quote else None,
+        figure=shorten(alert.figure.text, 120) or None if alert.figure else None,
+        quote=shorten(alert.quote.text, QUOTE_LIMIT) or None if alert.quote else None,
         speaker=_speaker(alert),
         context=context,
-        link=alert.link,
+        link=one_line(alert.link) or None if alert.link else None,
         sources=sources_line(alert.sources),
         followup=alert.relation == "followup",
         lead=_lead(alert),
