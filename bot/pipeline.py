@@ -117,12 +117,12 @@ class Pipeline:
             )
         self._own_items.clear()
 
-    def _subscriptions(self) -> list[_Subscription]:
+    def _subscriptions(self, now: datetime) -> list[_Subscription]:
         active = []
         paused = self.store.paused_channels()
         for row in self.store.list_subscriptions():
-            if row.channel in paused:
-                continue  # no alerts pile up for a channel the bot cannot post in
+            if row.channel in paused or row.muted(now):
+                continue  # no alerts pile up for a channel the bot cannot post in, or a muted topic
             try:
                 query = parse_topic(row.query, row.threshold)
             except QueryError as exc:
@@ -153,7 +153,7 @@ class Pipeline:
         )
         if not feeds:
             return report
-        subscriptions = self._subscriptions()
+        subscriptions = self._subscriptions(now)
         results = await asyncio.gather(*(self._fetch(feed) for feed in feeds))
         for feed, result in zip(feeds, results, strict=True):
             try:

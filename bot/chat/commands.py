@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from bot.core.matching import QueryError, parse_topic
+from bot.core.keypoints import extract_keypoints
+from bot.core.matching import QueryError, match_batch, parse_topic
+from bot.core.payload import alert_from_dict
+from bot.core.render import plain_text, render
 from bot.errors import StoreError
+from bot.model import AlertContent, Article
 from bot.store.db import Store
 
 MAX_COMMAND_LENGTH = 2000
@@ -25,6 +29,10 @@ newsbot commands (type them after /news on Slack, !news on Matrix, or on their o
                                       ( | separates aliases, +word is required, -word excludes)
   unsubscribe <topic>                 stop tracking a topic
   list                                the topics this channel tracks
+  mute <topic> [for 2h|30m|3d]        no alerts for a topic for a while (or until unmute)
+  unmute <topic>                      alerts for the topic again
+  preview <topic>                     the latest stored story that matches a topic, as an alert
+  why                                 why the alert (of this thread, else the latest one) matched
   feeds                               the feeds the bot polls, with their status
   feeds add <url>                     poll another feed (http or https)
   feeds remove <url>                  stop polling a feed
@@ -47,6 +55,7 @@ class CommandContext:
     channel: str
     user: str | None
     now: datetime
+    thread: str | None = None  # the platform message id of the alert whose thread the command is in
 
 
 def strip_prefix(text: str) -> str:
@@ -60,7 +69,10 @@ def strip_prefix(text: str) -> str:
     return text
 
 
-MUTATING_VERBS = frozenset({"subscribe", "unsubscribe", "settings"})
+MUTATING_VERBS = frozenset({"subscribe", "unsubscribe", "settings", "mute", "unmute"})
+PREVIEW_WINDOW = timedelta(hours=72)
+PREVIEW_MAX_ENTRIES = 5000
+_DURATION_UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400}
 THREAD_MODES = ("thread", "thread+broadcast", "flat")
 MUTATING_FEED_ACTIONS = frozenset({"add", "remove"})
 
@@ -122,6 +134,12 @@ class CommandHandler:
                 return self.feeds(rest, ctx)
             if verb == "settings":
                 return self.settings(rest, ctx)
+            if verb in ("mute", "unmute"):
+                return self.mute(rest, ctx, unmute=verb == "unmute")
+            if verb == "preview":
+                return self.preview(rest, ctx)
+            if verb == "why":
+                return self.why(ctx)
         except StoreError as exc:
             return Reply(f"Sorry, I could not do that: {exc}. Please try again shortly.", ok=False)
         shown = verb if len(verb) <= 40 else verb[:40] + "…"
@@ -182,6 +200,72 @@ class CommandHandler:
             lines.append(f"• {sub.query}{threshold}")
         return Reply("\n".join(lines))
 
+    def mute(self, rest: str, ctx: CommandContext, *, unmute: bool) -> Reply:
+        name, _, duration = rest.strip().partition(" for ")
+        name = name.strip()
+        if not name:
+            return Reply("Which topic? Usage: mute <topic> [for 2h] | unmute <topic>", ok=False)
+        until: datetime | None = None
+        if not unmute:
+            seconds = parse_duration(duration) if duration.strip() else MUTE_FOREVER
+            if seconds is None:
+                return Reply(
+                    f"“{duration.strip()[:40]}” is not a duration; try: mute {name} for 2h", ok=False
+                )
+            until = ctx.now + timedelta(seconds=seconds)
+        if not self.store.mute_subscription(ctx.channel, name, until):
+            return Reply(f"This channel does not track “{name}”. See `list` for its topics.", ok=False)
+        who = ctx.user or "Someone"
+        if unmute:
+            return Reply(f"Alerts for “{name}” are on again.", announce=f"{who} unmuted “{name}” here.")
+        when = "until unmuted" if not duration.strip() else f"until {until:%d.%m.%Y %H:%M} UTC"
+        return Reply(f"Muted “{name}” {when}.", announce=f"{who} muted “{name}” in this channel {when}.")
+
+    def preview(self, rest: str, ctx: CommandContext) -> Reply:
+        try:
+            topic = parse_topic(rest.strip())
+        except QueryError as exc:
+            return Reply(str(exc), ok=False)
+        recent = self.store.recent_entries(ctx.now - PREVIEW_WINDOW)[-PREVIEW_MAX_ENTRIES:]
+        articles = [Article(title=e.title, summary=e.summary, text=e.text, lang=e.lang) for e in recent]
+        results = [row[0] for row in match_batch(articles, [topic])] if articles else []
+        best = max(
+            (i for i, result in enumerate(results) if result.matched),
+            key=lambda i: (results[i].score, i),
+            default=None,
+        )
+        if best is None:
+            return Reply(f"No story of the last {PREVIEW_WINDOW.days} days matches “{topic.name}”.")
+        entry, result = recent[best], results[best]
+        points = extract_keypoints(articles[best], topic)
+        alert = AlertContent(
+            topic=topic.name,
+            title=entry.title,
+            link=entry.link,
+            source=entry.source,
+            published=entry.published,
+            score=result.score,
+            figure=points.figure,
+            quote=points.quote,
+            evidence=result.evidence,
+        )
+        return Reply(plain_text(render(alert)))
+
+    def why(self, ctx: CommandContext) -> Reply:
+        payload = self.store.last_alert(ctx.channel, ctx.thread)
+        if payload is None:
+            where = "this thread's alert" if ctx.thread else "an alert in this channel"
+            return Reply(f"I can't find {where} to explain yet.", ok=False)
+        alert = alert_from_dict(payload)
+        lines = [f"“{alert.title}” matched “{alert.topic}” with score {alert.score:.0f} of 100:"]
+        for evidence in alert.evidence:
+            lines.append(
+                f"• “{evidence.word}” in the {evidence.field} for “{evidence.alias}” ({evidence.score:.0f})"
+            )
+        if not alert.evidence:
+            lines.append("• it belongs to a story this channel was already following")
+        return Reply("\n".join(lines))
+
     def settings(self, rest: str, ctx: CommandContext) -> Reply:
         words = rest.split()
         if not words:
@@ -227,6 +311,20 @@ class CommandHandler:
                 return Reply(f"I don't poll {url}. See `feeds` for the list.", ok=False)
             return Reply(f"Removed feed {url}.")
         return Reply("Usage: feeds | feeds add <url> | feeds remove <url>", ok=False)
+
+
+MUTE_FOREVER = 100 * 365 * 86400
+
+
+def parse_duration(text: str) -> int | None:
+    """Seconds in `2h`, `30m`, `3d`, `90 min`; None when it is not such a duration (max a year)."""
+    value = text.strip().lower().replace(" ", "")
+    number = value.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = value[len(number) :]
+    if not number.isdigit() or len(number) > 6 or unit not in _DURATION_UNITS:
+        return None
+    seconds = int(number) * _DURATION_UNITS[unit]
+    return seconds if 0 < seconds <= 366 * 86400 else None
 
 
 def check_feed_url(url: str) -> str | None:

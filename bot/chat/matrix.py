@@ -584,7 +584,9 @@ class MatrixChat:
                 ):
                     text = without_reply_fallback(event.body)
                     if is_command(text):
-                        await self._on_command(room_id, event.event_id, event.sender, text.strip())
+                        await self._on_command(
+                            room_id, event.event_id, event.sender, text.strip(), thread_root(event.source)
+                        )
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -599,7 +601,9 @@ class MatrixChat:
         log.warning("Matrix: room %s is encrypted; newsbot does not support encryption yet", room_id)
         await self._notice(room_id, ENCRYPTION_NOTICE, tx_id=f"newsbot-e2ee-{_digest(room_id)}")
 
-    async def _on_command(self, room_id: str, event_id: str, sender: str, text: str) -> None:
+    async def _on_command(
+        self, room_id: str, event_id: str, sender: str, text: str, thread: str | None = None
+    ) -> None:
         channel = PREFIX + room_id
         verb = strip_prefix(text).split(maxsplit=1)[0].lower() if strip_prefix(text).split() else ""
         if verb == "leave" or changes_settings(text):
@@ -629,7 +633,8 @@ class MatrixChat:
         if verb == "leave":
             await self._leave(room_id, event_id, sender)
             return
-        reply = self.handler.handle(text, CommandContext(channel=channel, user=sender, now=self.clock.now()))
+        context = CommandContext(channel=channel, user=sender, now=self.clock.now(), thread=thread)
+        reply = self.handler.handle(text, context)
         answer = reply.text
         if verb in ("", "help"):
             answer = f"{answer}\n{LEAVE_HELP}"
@@ -799,3 +804,13 @@ class MatrixChat:
 def _describe(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text
+
+
+def thread_root(source: Any) -> str | None:
+    """The root event of the thread a message was sent in (an alert, for `!news why`), if any."""
+    content = source.get("content") if isinstance(source, dict) else None
+    relates = content.get("m.relates_to") if isinstance(content, dict) else None
+    if isinstance(relates, dict) and relates.get("rel_type") == "m.thread":
+        root = relates.get("event_id")
+        return root if isinstance(root, str) else None
+    return None

@@ -58,6 +58,10 @@ class SubscriptionRow:
     query: str
     threshold: float | None
     created_by: str | None
+    muted_until: datetime | None = None
+
+    def muted(self, now: datetime) -> bool:
+        return self.muted_until is not None and self.muted_until > now
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,7 @@ class RecentEntry:
 
     entry_id: int
     story_item_id: str
+    link: str | None
     title: str
     summary: str
     text: str
@@ -374,6 +379,27 @@ class Store:
             )
             return conn.execute(query).rowcount > 0
 
+    def mute_subscription(self, channel: str, name: str, until: datetime | None) -> bool:
+        """Mute a channel's topic until `until` (None unmutes); False when there is no such topic."""
+        with self._tx() as conn:
+            result = conn.execute(
+                update(subscriptions)
+                .where(subscriptions.c.channel == channel, func.lower(subscriptions.c.name) == name.lower())
+                .values(muted_until=until)
+            )
+            return result.rowcount > 0
+
+    def last_alert(self, channel: str, message_id: str | None = None) -> dict[str, Any] | None:
+        """The payload of the alert with that message id in the channel, else of its latest alert."""
+        query = select(alerts.c.payload).where(
+            alerts.c.channel == channel, alerts.c.kind.in_(("alert", "followup")), alerts.c.status == "sent"
+        )
+        if message_id is not None:
+            query = query.where(alerts.c.message_id == message_id)
+        with self._tx() as conn:
+            row = conn.execute(query.order_by(alerts.c.id.desc()).limit(1)).first()
+            return dict(row.payload) if row is not None else None
+
     def list_subscriptions(self, channel: str | None = None) -> list[SubscriptionRow]:
         query = select(subscriptions).order_by(subscriptions.c.channel, subscriptions.c.id)
         if channel is not None:
@@ -387,6 +413,7 @@ class Store:
                     query=r["query"],
                     threshold=r["threshold"],
                     created_by=r["created_by"],
+                    muted_until=_aware(r["muted_until"]),
                 )
                 for r in conn.execute(query).mappings()
             ]
@@ -432,6 +459,7 @@ class Store:
             return [
                 RecentEntry(
                     entry_id=r["id"],
+                    link=r["link"],
                     story_item_id=story_item_id(r["feed_id"], r["key"]),
                     title=r["title"],
                     summary=r["summary"],

@@ -80,6 +80,7 @@ subscriptions = Table(
     Column("threshold", Float),
     Column("created_by", String(255)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("muted_until", DateTime(timezone=True)),  # no alerts for this topic before then
     UniqueConstraint("channel", "name", name="uq_subscriptions_channel_name"),
 )
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.chat.commands import CommandContext, CommandHandler, changes_settings
-from bot.store.db import Store
+from bot.store.db import NewEntry, PendingAlert, Store
+from tests.conftest import FIXTURES
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -114,3 +115,46 @@ def test_a_paused_channel_is_resumed_when_it_speaks_again(
     reply = handler.handle("/news list", ctx("slack:C1"))
     assert "alerts are back on" in reply.text
     assert sqlite_store.paused_channels() == {}
+
+
+def test_mute_for_a_while_and_unmute(handler: CommandHandler, sqlite_store: Store) -> None:
+    handler.handle("subscribe NATO", ctx())
+    muted = handler.handle("/news mute NATO for 2h", ctx())
+    assert muted.ok and muted.announce and "14:00" in muted.text
+    (sub,) = sqlite_store.list_subscriptions("console")
+    assert sub.muted(NOW + timedelta(hours=1)) and not sub.muted(NOW + timedelta(hours=3))
+    assert "until unmuted" in handler.handle("mute NATO", ctx()).text
+    assert handler.handle("unmute NATO", ctx()).ok
+    assert not sqlite_store.list_subscriptions("console")[0].muted(NOW)
+    assert "not a duration" in handler.handle("mute NATO for ever", ctx()).text
+    assert "does not track" in handler.handle("mute Atlantis for 2h", ctx()).text
+
+
+def test_preview_shows_the_best_recent_story_and_why_explains_an_alert(
+    handler: CommandHandler, sqlite_store: Store
+) -> None:
+    feed, _ = sqlite_store.add_feed("https://news.example/feed.xml", "Beispiel", NOW)
+    seed = (FIXTURES / "seed-article-de.txt").read_text(encoding="utf-8").split("\n", 1)
+    entry = NewEntry("seed", seed[0], "https://news.example/seed", "", seed[1], "de", NOW, "h", "s1")
+    sqlite_store.record_poll(feed.id, [entry], [], [], {}, NOW)
+    preview = handler.handle("preview Nordkorea", ctx())
+    assert "Sabrina Singh" in preview.text and "10.000 Soldaten" in preview.text
+    assert "No story" in handler.handle("preview Klimawandel", ctx()).text
+    assert "can't find" in handler.handle("why", ctx()).text
+
+    payload = {
+        "topic": "Nordkorea",
+        "title": seed[0],
+        "score": 97.0,
+        "source": "Beispiel",
+        "evidence": [{"alias": "Nordkorea", "word": "Nordkorea", "field": "title", "score": 100.0}],
+    }
+    sqlite_store.record_poll(
+        feed.id, [], [], [PendingAlert(channel="console", kind="alert", payload=payload, story="s1")], {}, NOW
+    )
+    row = sqlite_store.claim_next("console", NOW)
+    assert row is not None
+    sqlite_store.mark_sent(row.id, "msg-7", NOW)
+    why = handler.handle("/news why", ctx())
+    assert "score 97" in why.text and "“Nordkorea” in the title" in why.text
+    assert why.text == handler.handle("why", CommandContext("console", "ann", NOW, thread="msg-7")).text

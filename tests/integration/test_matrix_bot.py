@@ -27,6 +27,7 @@ from bot.chat.matrix import (
     is_command,
     power_level,
     room_of,
+    thread_root,
     without_reply_fallback,
 )
 from bot.errors import ConfigError
@@ -557,3 +558,11 @@ def test_commands_are_recognised_also_in_replies_from_older_clients() -> None:
     assert room_of("matrix:!abc:example.org") == "!abc:example.org"
     with pytest.raises(MatrixRoomError):
         room_of("matrix:#alias:example.org")
+
+
+def test_a_command_in_an_alerts_thread_knows_the_alert() -> None:
+    in_thread = {"content": {"body": "!news why", "m.relates_to": {"rel_type": "m.thread", "event_id": "$a"}}}
+    assert thread_root(in_thread) == "$a"
+    reply_only = {"content": {"body": "!news why", "m.relates_to": {"m.in_reply_to": {"event_id": "$b"}}}}
+    assert thread_root(reply_only) is None
+    assert thread_root({"content": "garbage"}) is None
