@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = Field(
         None, validation_alias=AliasChoices("SLACK_CLIENT_SECRET", "slack_client_secret")
     )
+    # Who may change a channel's subscriptions and settings: empty lets every member; else Slack
+    # user ids, and "admins" for the workspace's admins and owners.
+    slack_managers: list[str] = Field(default_factory=list)
 
     # Matrix: NEWSBOT_MATRIX_HOMESERVER, NEWSBOT_MATRIX_USER and a password or an access token.
     matrix_homeserver: str | None = None

@@ -195,9 +195,16 @@ class CommandHandler:
         if not subs:
             return Reply("This channel tracks no topics yet. Try: subscribe Nordkorea | North Korea")
         lines = [f"This channel tracks {len(subs)} topic{'s' if len(subs) != 1 else ''}:"]
+        not_relevant = self.store.feedback_counts(ctx.channel)
         for sub in subs:
-            threshold = f" (threshold {sub.threshold:g})" if sub.threshold is not None else ""
-            lines.append(f"• {sub.query}{threshold}")
+            notes = []
+            if sub.threshold is not None:
+                notes.append(f"threshold {sub.threshold:g}")
+            if sub.muted(ctx.now):
+                notes.append("muted")
+            if not_relevant.get(sub.name):
+                notes.append(f"{not_relevant[sub.name]} alerts marked not relevant")
+            lines.append(f"• {sub.query}" + (f" ({', '.join(notes)})" if notes else ""))
         return Reply("\n".join(lines))
 
     def mute(self, rest: str, ctx: CommandContext, *, unmute: bool) -> Reply:

@@ -28,7 +28,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat.commands import CommandContext, CommandHandler, strip_prefix
+from bot.chat.commands import CommandContext, CommandHandler, changes_settings, strip_prefix
 from bot.chat.slack_blocks import (
     ACTION_MUTE,
     ACTION_NOT_RELEVANT,
@@ -72,6 +72,11 @@ DM_ANSWER = (
     "that should get them (invite me there first with `/invite @newsbot`). `/news help` works anywhere."
 )
 SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
+NOT_ALLOWED = (
+    "Sorry, only the people this workspace chose may change what channels receive "
+    "(ask a workspace admin). `/news list` and `/news help` work for everyone."
+)
+BUTTON_MUTE = "24h"
 
 
 class SlackError(NewsbotError):
@@ -396,6 +401,9 @@ class SlackChat:
         if not target:
             await self._answer(respond, command, "I could not tell which channel this came from.")
             return
+        if changes_settings(text) and not await self._may_change(user):
+            await self._answer(respond, command, escape(NOT_ALLOWED))
+            return
         reply = self.commands.handle(
             text, CommandContext(channel=PREFIX + target, user=user, now=self.clock.now())
         )
@@ -458,24 +466,57 @@ class SlackChat:
         return str(value.get("topic") or "this topic"), str(value.get("key") or "")
 
     async def _on_mute(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        """The *Mute topic* button: the `mute <topic> for 24h` command, with the same permission check."""
         await ack()
         topic, _ = self._button(body)
-        shown = escape(topic[:200])
-        await self._answer(
-            respond,
-            body,
-            f"Muting a topic for a while is not available yet. To stop alerts about “{shown}” in this "
-            f"channel: `/news unsubscribe {shown}`",
-        )
+        target = str((body.get("channel") or {}).get("id") or "")
+        user = str((body.get("user") or {}).get("id") or "") or None
+        command = f"mute {topic} for {BUTTON_MUTE}"
+        if not target:
+            await self._answer(respond, body, "I could not tell which channel this came from.")
+            return
+        if not await self._may_change(user):
+            await self._answer(respond, body, escape(NOT_ALLOWED))
+            return
+        reply = self.commands.handle(command, CommandContext(PREFIX + target, user, self.clock.now()))
+        await self._answer(respond, body, escape(reply.text))
 
     async def _on_not_relevant(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        """The *Not relevant* button: stored once per reader and alert, counted in `/news list`."""
         await ack()
         topic, key = self._button(body)
+        target = str((body.get("channel") or {}).get("id") or "")
         user = (body.get("user") or {}).get("id")
-        log.info("Slack: %s marked alert %s (topic %r) as not relevant", user, key, topic)
-        await self._answer(
-            respond, body, f"Thanks, noted: this alert was not relevant to “{escape(topic[:200])}”."
+        recorded = self.store.add_feedback(
+            PREFIX + target, topic[:200], key or "unknown", user, "not_relevant", self.clock.now()
         )
+        log.info("Slack: %s marked alert %s (topic %r) as not relevant", user, key, topic)
+        text = (
+            f"Thanks, noted: this alert was not relevant to “{escape(topic[:200])}”. "
+            "`/news list` shows how often that happened per topic."
+            if recorded
+            else "You already marked this alert as not relevant."
+        )
+        await self._answer(respond, body, text)
+
+    async def _may_change(self, user: str | None) -> bool:
+        """Whether `user` may change what a channel receives (settings.slack_managers)."""
+        managers = self.settings.slack_managers
+        if not managers:
+            return True
+        if user is None:
+            return False
+        if user in managers:
+            return True
+        if "admins" not in managers:
+            return False
+        try:
+            info = await self._call("users.info", None, user=user)
+        except SlackError as exc:
+            log.warning("Slack: cannot tell whether %s is a workspace admin: %s", user, exc)
+            return False
+        profile = info.get("user") or {}
+        return bool(profile.get("is_admin") or profile.get("is_owner"))
 
     async def _on_uninstalled(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.errors import StoreError
-from bot.store.schema import alerts, channel_settings, entries, feeds, subscriptions
+from bot.store.schema import alerts, channel_settings, entries, feedback, feeds, subscriptions
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -388,6 +388,36 @@ class Store:
                 .values(muted_until=until)
             )
             return result.rowcount > 0
+
+    def add_feedback(
+        self, channel: str, topic: str, alert_key: str, user: str | None, kind: str, now: datetime
+    ) -> bool:
+        """Record a reader's verdict on an alert; False when that reader already gave it."""
+        try:
+            with self._tx() as conn:
+                conn.execute(
+                    insert(feedback).values(
+                        channel=channel,
+                        topic=topic,
+                        alert_key=alert_key,
+                        user=user,
+                        kind=kind,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def feedback_counts(self, channel: str, kind: str = "not_relevant") -> dict[str, int]:
+        """Per topic of a channel, how many alerts readers marked so."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(feedback.c.topic, func.count())
+                .where(feedback.c.channel == channel, feedback.c.kind == kind)
+                .group_by(feedback.c.topic)
+            )
+            return {topic: count for topic, count in rows}
 
     def last_alert(self, channel: str, message_id: str | None = None) -> dict[str, Any] | None:
         """The payload of the alert with that message id in the channel, else of its latest alert."""

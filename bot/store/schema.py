@@ -93,6 +93,20 @@ channel_settings = Table(
     Column("paused_reason", Text),  # set while the bot cannot post there; its alerts wait
 )
 
+# What readers said about alerts ("not relevant"), one row per reader and alert.
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(255), nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("alert_key", String(255), nullable=False),
+    Column("user", String(255)),
+    Column("kind", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("channel", "alert_key", "user", "kind", name="uq_feedback_once"),
+)
+
 # The outbox: every message the bot owes a channel, written in the same transaction as its cause.
 alerts = Table(
     "alerts",

@@ -14,7 +14,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -252,10 +252,14 @@ async def _post(url: str, body: str, headers: dict[str, str]) -> tuple[int, str,
 
 
 def run_commands(
-    standin: SlackStandin, store: Store, *commands: tuple[str, dict[str, Any]], settle: int = 1
+    standin: SlackStandin,
+    store: Store,
+    *commands: tuple[str, dict[str, Any]],
+    settle: int = 1,
+    settings: dict[str, Any] | None = None,
 ) -> list[tuple[int, str, float]]:
     """Send signed slash commands to /slack/events; wait until every answer reached Slack."""
-    chat = make_chat(standin, store)
+    chat = make_chat(standin, store, **(settings or {}))
 
     async def go() -> list[tuple[int, str, float]]:
         async with serving(chat) as url:
@@ -354,27 +358,31 @@ def test_forged_and_stale_requests_are_refused_before_any_handler_runs(
     assert sqlite_store.list_subscriptions() == []
 
 
-def test_feedback_buttons_are_acknowledged_with_an_ephemeral_answer(
+def test_feedback_buttons_mute_the_topic_and_store_the_verdict(
     standin: SlackStandin, sqlite_store: Store
 ) -> None:
     chat = make_chat(standin, sqlite_store)
+    sqlite_store.add_subscription("slack:C0NEWS", "Nordkorea", "Nordkorea", None, "U0ANN", datetime.now(UTC))
     value = json.dumps({"key": "newsbot-alert-3", "topic": "Nordkorea"})
 
     async def go() -> list[int]:
         async with serving(chat) as url:
             statuses = []
-            for n, action in enumerate((ACTION_MUTE, ACTION_NOT_RELEVANT)):
+            for n, action in enumerate((ACTION_MUTE, ACTION_NOT_RELEVANT, ACTION_NOT_RELEVANT)):
                 body = block_action(action, value, response_url=standin.response_url(f"b{n}"))
                 statuses.append((await _post(url, body, sign(body)))[0])
             deadline = time.monotonic() + 5
-            while len(standin.responses) < 2 and time.monotonic() < deadline:
+            while len(standin.responses) < 3 and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
             return statuses
 
-    assert asyncio.run(go()) == [200, 200]
+    assert asyncio.run(go()) == [200, 200, 200]
     said = answers(standin)
-    assert "/news unsubscribe Nordkorea" in said["b0"]
-    assert "not relevant" in said["b1"]
+    assert "Muted “Nordkorea” until" in said["b0"]
+    [subscription] = sqlite_store.list_subscriptions("slack:C0NEWS")
+    assert subscription.muted(datetime.now(UTC) + timedelta(hours=23))
+    assert "not relevant" in said["b1"] and "already" in said["b2"]
+    assert sqlite_store.feedback_counts("slack:C0NEWS") == {"Nordkorea": 1}
     assert all(
         r["response_type"] == "ephemeral" and r["replace_original"] is False for r in standin.responses
     )
@@ -419,3 +427,18 @@ def test_oauth_variables_in_the_environment_do_not_switch_off_the_bot_token(
     [answer] = standin.responses
     assert "Subscribed this channel" in answer["text"]
     assert standin.calls_to("auth.test", ok=True)  # authorised with SLACK_BOT_TOKEN, not an OAuth install
+
+
+def test_only_the_named_managers_may_change_subscriptions(standin: SlackStandin, sqlite_store: Store) -> None:
+    run_commands(
+        standin,
+        sqlite_store,
+        ("subscribe NATO", {"user_id": "U0ANN"}),
+        ("list", {"user_id": "U0ANN"}),
+        ("subscribe Nordkorea", {"user_id": "U0BOSS"}),
+        settings={"slack_managers": ["U0BOSS"]},
+    )
+    said = answers(standin)
+    assert "only the people this workspace chose" in said["r0"]
+    assert "tracks no topics" in said["r1"]  # reading is for everyone
+    assert [s.name for s in sqlite_store.list_subscriptions()] == ["Nordkorea"]
