@@ -340,7 +340,11 @@ def check_feed_url(url: str) -> str | None:
         return "Which feed? Usage: feeds add <url>, e.g. feeds add https://www.tagesschau.de/index~rss2.xml"
     if len(url) > 2048:
         return "That URL is longer than 2048 characters."
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unbalanced [ in the host
+        usable = False
+    if not usable:
         return f"“{url[:100]}” is not an http or https URL; feeds must be fetched over the web."
     return None

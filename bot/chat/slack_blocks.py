@@ -86,15 +86,17 @@ def alert_blocks(message: Message, key: str) -> list[Block]:
     if message.figure:
         lines.append("Key figure: " + _bold(fit(message.figure, 300)))
     if lines:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}})
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines), "verbatim": True}}
+        )
     if message.quote:
         quote = "> “" + fit(message.quote, 1500) + "”"
         if message.speaker:
             quote += "\n> — " + fit(message.speaker, 300)
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": quote}})
-    context = [{"type": "mrkdwn", "text": fit(message.context, CONTEXT_LIMIT)}]
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": quote, "verbatim": True}})
+    context = [{"type": "mrkdwn", "text": fit(message.context, CONTEXT_LIMIT), "verbatim": True}]
     if message.sources:
-        context.append({"type": "mrkdwn", "text": fit(message.sources, CONTEXT_LIMIT)})
+        context.append({"type": "mrkdwn", "text": fit(message.sources, CONTEXT_LIMIT), "verbatim": True})
     blocks.append({"type": "context", "elements": context})
     elements: list[Block] = []
     link = safe_url(message.link)

@@ -59,6 +59,13 @@ SAME_MEMBER_SCORE = 0.60  # a near-duplicate of one member is the same report
 SAME_TITLE_RATIO = 85.0  # same source, title edited this little: the same report
 NEW_ENTITY_SHARE = 0.30  # this share of the entry's names/places/figures new to the story: a follow-up
 FUTURE_JUMP = timedelta(hours=24)  # a date this far beyond the newest needs another source to confirm it
+# Dates outside these years are placeholders (0001-01-01 is the "no date" of .NET and Go feeds),
+# not news: such an item counts as undated.
+PLAUSIBLE_YEARS = range(1900, 9000)
+
+
+def _plausible(published: datetime | None) -> datetime | None:
+    return published if published is not None and published.year in PLAUSIBLE_YEARS else None
 
 _FIELD_WEIGHT = {"title": 2.0, "summary": 1.0, "text": 0.5}
 _KIND_BOOST = {"alias": 2.0, "name": 1.5, "num": 1.5, "year": 1.0, "word": 1.0}
@@ -340,7 +347,7 @@ class StoryGrouper:
 
     def assign(self, item: StoryItem) -> StoryDecision:
         """The story of `item` and how it relates to it; the item joins that story."""
-        when = self._effective_time(item.published, item.source)
+        when = self._effective_time(_plausible(item.published), item.source)
         known = self._by_item.get(item.id)
         if known is not None and known in self._stories:
             story = self._stories[known]

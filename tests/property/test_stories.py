@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -80,13 +79,6 @@ def test_the_same_item_again_is_the_same_story(item: StoryItem) -> None:
 ZERO_DATE = datetime(1, 1, 1, tzinfo=UTC)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/core/stories.py: StoryGrouper.assign raises OverflowError for dates at the ends of "
-    "datetime's range: `reference + FUTURE_JUMP` (year 9999) and `reference - FUTURE_JUMP` (year 1) "
-    "in _effective_time, `self._newest - self.window` in _evict; two entries dated "
-    "0001-01-01T00:00:00Z (the .NET/Go zero date) suffice",
-)
 @given(st.lists(items(edge_date | near_date), min_size=2, max_size=6))
 @example(
     [

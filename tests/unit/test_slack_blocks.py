@@ -172,3 +172,15 @@ def test_the_message_carries_its_key_and_never_unfurls() -> None:
 def test_a_button_value_stays_within_slacks_limit_for_a_huge_topic() -> None:
     value = button_value("Nordkorea " * 400, "newsbot-alert-1")
     assert len(value) <= 2000 and json.loads(value)["key"] == "newsbot-alert-1"
+
+
+def test_feed_text_in_mrkdwn_is_never_auto_linked_or_parsed_for_mentions() -> None:
+    blocks = alert_blocks(with_(sources="+1 source: DW", quote="see example.org @here"), "newsbot-alert-2")
+    mrkdwn = [
+        node
+        for block in blocks
+        for node in ([block.get("text")] if block["type"] == "section" else block.get("elements", []))
+        if isinstance(node, dict) and node.get("type") == "mrkdwn"
+    ]
+    assert len(mrkdwn) == 4  # figure, quote, context, sources
+    assert all(node["verbatim"] is True for node in mrkdwn)
