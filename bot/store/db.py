@@ -707,9 +707,21 @@ class Store:
             )
 
     def release_claims(self) -> int:
-        """After a restart: claimed-but-unconfirmed alerts become pending again, to be resent."""
+        """After a restart of the one bot process: what the dead process held is free again.
+
+        Claimed-but-unconfirmed alerts become pending, to be resent (the chat adapters look
+        before they resend, so a message that did arrive is not doubled); returns their number.
+        Feed leases are released too: the dead process will never finish those polls, and
+        waiting for its leases to expire would stop all polling for minutes after a crash.
+        (A second poller of a feed doubles nothing; entries and alerts are unique.)
+        """
         with self._tx() as conn:
             result = conn.execute(update(alerts).where(alerts.c.status == "claimed").values(status="pending"))
+            conn.execute(
+                update(feeds)
+                .where(feeds.c.lease_until.is_not(None))
+                .values(lease_owner=None, lease_until=None)
+            )
             return result.rowcount
 
     def pending_channels(self, now: datetime) -> list[str]:
