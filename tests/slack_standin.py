@@ -9,6 +9,7 @@ method with a 429 (and Retry-After), a 5xx or an error code. Every call is recor
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import itertools
@@ -29,6 +30,8 @@ APP_TOKEN = "xapp-standin-app-token"
 SIGNING_SECRET = "standin-signing-secret"
 BOT_USER = "U0NEWSBOT"
 TEAM = "T0STANDIN"
+CLIENT_ID = "1111.2222"  # the app's OAuth credentials, for multi-workspace installs
+CLIENT_SECRET = "standin-client-secret"
 
 
 @dataclass
@@ -38,6 +41,7 @@ class Call:
     status: int
     error: str | None
     at: float
+    token: str | None = None  # the bearer token the call came with
 
 
 @dataclass
@@ -78,6 +82,8 @@ class SlackStandin:
         self.sockets: list[web.WebSocketResponse] = []  # Socket Mode connections from the bot
         self.socket_messages: list[dict[str, Any]] = []  # what the bot sent back over them (acks)
         self._envelopes = itertools.count(1)
+        self.workspace_tokens: dict[str, str] = {}  # bot token -> team, issued by oauth.v2.access
+        self._codes: dict[str, str] = {}  # OAuth code -> team, as Slack's authorize page hands out
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -92,6 +98,13 @@ class SlackStandin:
         """Answer the next `times` calls of `method` like this instead of doing them."""
         with self._lock:
             self.failures.append(Failure(method, status, error, retry_after, times))
+
+    def authorize(self, team: str) -> str:
+        """What Slack's authorize page does when a workspace admin approves the app: a one-time code."""
+        code = f"code-{team}-{next(self._ts)}"
+        with self._lock:
+            self._codes[code] = team
+        return code
 
     @property
     def api_url(self) -> str:
@@ -231,17 +244,49 @@ class SlackStandin:
                     error=failure.error,
                 )
             return self._answer(method, args, failure.status, {"ok": False, "error": failure.error}, headers)
+        if method == "oauth.v2.access":
+            return self._answer(method, args, 200, self._oauth_access(args, auth))
         expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
         if not token:
             return self._answer(method, args, 200, {"ok": False, "error": "not_authed"})
-        if token != expected:
-            return self._answer(method, args, 200, {"ok": False, "error": "invalid_auth"})
+        if token != expected and not (method != "apps.connections.open" and token in self.workspace_tokens):
+            return self._answer(method, args, 200, {"ok": False, "error": "invalid_auth"}, token=token)
+        if method == "auth.test" and token in self.workspace_tokens:
+            team = self.workspace_tokens[token]
+            return self._answer(method, args, 200, {**self._m_auth_test(args), "team_id": team}, token=token)
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return self._answer(method, args, 200, {"ok": False, "error": "unknown_method"})
         with self._lock:
             data = handler(args)
-        return self._answer(method, args, 200, data)
+        return self._answer(method, args, 200, data, token=token)
+
+    def _oauth_access(self, args: dict[str, Any], auth: str) -> dict[str, Any]:
+        """oauth.v2.access: the app's credentials (Basic auth or form) and a code -> a bot token."""
+        if auth.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(auth[len("Basic ") :]).decode().partition(":")
+        else:
+            client_id, secret = str(args.get("client_id", "")), str(args.get("client_secret", ""))
+        if client_id != CLIENT_ID or secret != CLIENT_SECRET:
+            return {"ok": False, "error": "invalid_client"}
+        with self._lock:
+            team = self._codes.pop(str(args.get("code", "")), None)
+            if team is None:
+                return {"ok": False, "error": "invalid_code"}
+            token = f"xoxb-{team.lower()}-token"
+            self.workspace_tokens[token] = team
+        return {
+            "ok": True,
+            "app_id": "A0NEWSBOT",
+            "authed_user": {"id": "U0ADMIN"},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": BOT_USER,
+            "team": {"id": team, "name": f"Workspace {team}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
 
     def _answer(
         self,
@@ -253,11 +298,12 @@ class SlackStandin:
         *,
         text: str | None = None,
         error: str | None = None,
+        token: str | None = None,
     ) -> web.Response:
         if data is not None and not data.get("ok"):
             error = str(data.get("error"))
         with self._lock:
-            self.calls.append(Call(method, args, status, error, time.monotonic()))
+            self.calls.append(Call(method, args, status, error, time.monotonic(), token))
         if data is None:
             return web.Response(status=status, text=text or "", content_type="text/html", headers=headers)
         return web.json_response(data, status=status, headers=headers)

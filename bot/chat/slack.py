@@ -39,6 +39,7 @@ from bot.chat.slack_blocks import (
     fallback_text,
     notice_message,
 )
+from bot.chat.slack_oauth import oauth_settings
 from bot.core.render import render
 from bot.errors import ChannelUnavailable, ConfigError, NewsbotError
 from bot.model import AlertContent
@@ -101,7 +102,7 @@ class SlackChannelError(SlackError, ChannelUnavailable):
 
 
 def channel_id(channel: str) -> str:
-    """`slack:C0123` -> `C0123`."""
+    """`slack:C0123` -> `C0123`; a channel of an OAuth-installed workspace keeps its team: `C0123@T0456`."""
     if not channel.startswith(PREFIX) or len(channel) == len(PREFIX):
         raise SlackError(f"{channel!r} is not a Slack channel (expected slack:C0123456789)")
     return channel[len(PREFIX) :]
@@ -172,24 +173,37 @@ def _without_oauth_env() -> Iterator[None]:
         os.environ.update(saved)
 
 
+def _target(target: str) -> tuple[str, str | None]:
+    """`C0123@T0456` -> (`C0123`, `T0456`); a plain channel id has no team."""
+    channel, _, team = target.partition("@")
+    return channel, team or None
+
+
 class SlackChat:
-    """bot.ports.ChatService for Slack: channels named `slack:<channel id>`."""
+    """bot.ports.ChatService for Slack: channels named `slack:<channel id>`.
+
+    With SLACK_BOT_TOKEN it serves one workspace. With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (and
+    no bot token) workspaces install it through OAuth (/slack/install); each one's token is kept in
+    the database and its channels are named `slack:<channel id>@<team id>`.
+    """
 
     def __init__(self, settings: Settings, store: Store, clock: Clock, *, min_interval: float = 1.0) -> None:
-        if settings.slack_bot_token is None:
+        oauth = oauth_settings(settings, store) if settings.slack_bot_token is None else None
+        if settings.slack_bot_token is None and oauth is None:
             raise ConfigError(
-                "Slack needs SLACK_BOT_TOKEN (xoxb-…); installing into several workspaces "
-                "through OAuth is not available yet"
+                "Slack needs SLACK_BOT_TOKEN (xoxb-…) for one workspace, or SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET (with SLACK_SIGNING_SECRET) to be installed through OAuth"
             )
+        self.oauth = oauth
         self.settings = settings
         self.store = store
         self.clock = clock
         self.commands = CommandHandler(store)
         self.min_interval = min_interval
-        base_url = settings.slack_api_url.rstrip("/") + "/"
-        self.client = AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value(), base_url=base_url, timeout=API_TIMEOUT
-        )
+        self.base_url = settings.slack_api_url.rstrip("/") + "/"
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        self.client = AsyncWebClient(token=token, base_url=self.base_url, timeout=API_TIMEOUT)
+        self._team_clients: dict[str, AsyncWebClient] = {}
         secret = settings.slack_signing_secret
         self.http_enabled = secret is not None
         with _without_oauth_env():
@@ -200,6 +214,7 @@ class SlackChat:
                 process_before_response=False,
                 logger=logging.getLogger("bot.chat.slack.bolt"),
                 name="newsbot",
+                oauth_settings=oauth,
             )
         self._register(self.app)
         self._socket: Any = None
@@ -242,7 +257,13 @@ class SlackChat:
         """POST /slack/events: slash commands, interactivity and events, signature checked by Bolt."""
         if not self.http_enabled:
             return []
-        return [web.post(EVENTS_PATH, self.handle_http)]
+        routes = [web.post(EVENTS_PATH, self.handle_http)]
+        if self.oauth is not None:
+            routes += [
+                web.get(self.oauth.install_path, self.handle_oauth),
+                web.get(self.oauth.redirect_uri_path, self.handle_oauth),
+            ]
+        return routes
 
     async def send_alert(self, channel: str, alert: AlertContent, *, key: str, thread: str | None) -> str:
         target = channel_id(channel)
@@ -281,9 +302,31 @@ class SlackChat:
 
     # -- Web API -------------------------------------------------------------------------------------
 
+    async def _client_for(self, team: str | None) -> AsyncWebClient:
+        """The single workspace's client, or the client with an installed workspace's own token."""
+        if team is None or self.oauth is None:
+            return self.client
+        client = self._team_clients.get(team)
+        if client is None:
+            bot = await self.oauth.installation_store.async_find_bot(enterprise_id=None, team_id=team)
+            if bot is None or not bot.bot_token:
+                raise SlackChannelError(
+                    f"the Slack workspace {team} has no installation of newsbot (uninstalled?); "
+                    "reinstall it through /slack/install",
+                    error="not_installed",
+                    retry_after=CHANNEL_RETRY_SECONDS,
+                )
+            client = AsyncWebClient(token=bot.bot_token, base_url=self.base_url, timeout=API_TIMEOUT)
+            self._team_clients[team] = client
+        return client
+
     async def _call(self, method: str, where: str | None, /, **kwargs: Any) -> dict[str, Any]:
+        team = None
+        if isinstance(kwargs.get("channel"), str):
+            kwargs["channel"], team = _target(kwargs["channel"])
+        client = await self._client_for(team)
         try:
-            response = await self.client.api_call(method, json=kwargs)
+            response = await client.api_call(method, json=kwargs)
         except SlackApiError as exc:
             raise translate_error(exc, method, where) from None
         except (TimeoutError, OSError) as exc:  # aiohttp.ClientError is an OSError
@@ -323,11 +366,13 @@ class SlackChat:
         if target in self._checked and key not in self._uncertain:
             return None
         method = "conversations.replies" if thread_ts else "conversations.history"
-        args: dict[str, Any] = {"channel": target, "limit": 50, "include_all_metadata": True}
+        channel, team = _target(target)
+        args: dict[str, Any] = {"channel": channel, "limit": 50, "include_all_metadata": True}
         if thread_ts:
             args["ts"] = thread_ts
+        client = await self._client_for(team)
         try:
-            response = await self.client.api_call(method, http_verb="GET", params=args)
+            response = await client.api_call(method, http_verb="GET", params=args)
         except SlackApiError as exc:
             error = translate_error(exc, method, target)
             if isinstance(error, SlackRateLimited | SlackUnavailable):
@@ -368,6 +413,18 @@ class SlackChat:
             bolt_response = BoltResponse(status=200, body="")  # a signed request nobody listens for
         return await to_aiohttp_response(bolt_response)
 
+    async def handle_oauth(self, request: web.Request) -> web.Response:
+        """GET /slack/install and /slack/oauth_redirect: Bolt's OAuth flow (state checked, token stored)."""
+        flow = self.app.oauth_flow
+        if flow is None:
+            return web.Response(status=404)
+        bolt_request = await to_bolt_request(request)
+        if request.path == flow.install_path:
+            bolt_response = await flow.handle_installation(bolt_request)
+        else:
+            bolt_response = await flow.handle_callback(bolt_request)
+        return await to_aiohttp_response(bolt_response)
+
     # -- listeners -----------------------------------------------------------------------------------
 
     def _register(self, app: AsyncApp) -> None:
@@ -392,7 +449,7 @@ class SlackChat:
         self, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
     ) -> None:
         text = unescape(str(command.get("text") or ""))
-        target = str(command.get("channel_id") or "")
+        target = self._qualified(command.get("channel_id"), command.get("team_id"))
         user = str(command.get("user_id") or "") or None
         verb = strip_prefix(text).partition(" ")[0].lower()
         if self._is_direct(command) and verb not in ("", "help"):
@@ -424,6 +481,14 @@ class SlackChat:
                 log.warning("Slack: could not announce a subscription change in %s: %s", target, exc)
         await self._answer(respond, command, answer)
 
+    def _qualified(self, channel: Any, team: Any) -> str:
+        """The channel as the store names it (without `slack:`): with its team when installed by OAuth."""
+        if not isinstance(channel, str) or not channel:
+            return ""
+        if self.oauth is not None and isinstance(team, str) and team:
+            return f"{channel}@{team}"
+        return channel
+
     @staticmethod
     def _is_direct(command: dict[str, Any]) -> bool:
         name = str(command.get("channel_name") or "")
@@ -447,7 +512,10 @@ class SlackChat:
             return
         except Exception as exc:
             log.warning("Slack: response_url failed (%s); trying chat.postEphemeral", type(exc).__name__)
-        target = payload.get("channel_id") or (payload.get("channel") or {}).get("id")
+        target = self._qualified(
+            payload.get("channel_id") or (payload.get("channel") or {}).get("id"),
+            payload.get("team_id") or (payload.get("team") or {}).get("id"),
+        )
         user = payload.get("user_id") or (payload.get("user") or {}).get("id")
         if target and user:
             with contextlib.suppress(SlackError):
@@ -469,7 +537,7 @@ class SlackChat:
         """The *Mute topic* button: the `mute <topic> for 24h` command, with the same permission check."""
         await ack()
         topic, _ = self._button(body)
-        target = str((body.get("channel") or {}).get("id") or "")
+        target = self._qualified((body.get("channel") or {}).get("id"), (body.get("team") or {}).get("id"))
         user = str((body.get("user") or {}).get("id") or "") or None
         command = f"mute {topic} for {BUTTON_MUTE}"
         if not target:
@@ -485,7 +553,7 @@ class SlackChat:
         """The *Not relevant* button: stored once per reader and alert, counted in `/news list`."""
         await ack()
         topic, key = self._button(body)
-        target = str((body.get("channel") or {}).get("id") or "")
+        target = self._qualified((body.get("channel") or {}).get("id"), (body.get("team") or {}).get("id"))
         user = (body.get("user") or {}).get("id")
         recorded = self.store.add_feedback(
             PREFIX + target, topic[:200], key or "unknown", user, "not_relevant", self.clock.now()
@@ -519,5 +587,10 @@ class SlackChat:
         return bool(profile.get("is_admin") or profile.get("is_owner"))
 
     async def _on_uninstalled(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """app_uninstalled / tokens_revoked: an OAuth workspace's installation is removed."""
         await ack()
-        log.warning("Slack: the app was uninstalled or its tokens revoked (team %s)", body.get("team_id"))
+        team = body.get("team_id")
+        log.warning("Slack: the app was uninstalled or its tokens revoked (team %s)", team)
+        if self.oauth is not None and isinstance(team, str):
+            await self.oauth.installation_store.async_delete_all(enterprise_id=None, team_id=team)
+            self._team_clients.pop(team, None)
