@@ -118,19 +118,23 @@ class Pipeline:
         self._own_items.clear()
 
     def _subscriptions(self, now: datetime) -> list[_Subscription]:
+        """The subscriptions that may alert now; every topic's aliases join story grouping first.
+
+        Aliases decide which reports are one story (Nordkorea = North Korea), so they are known
+        before grouping sees any entry, also when it is rebuilt after a restart, and whether or
+        not a topic is muted: the same entries must always make the same stories.
+        """
         active = []
         paused = self.store.paused_channels()
         for row in self.store.list_subscriptions():
-            if row.channel in paused or row.muted(now):
-                continue  # no alerts pile up for a channel the bot cannot post in, or a muted topic
             try:
                 query = parse_topic(row.query, row.threshold)
             except QueryError as exc:
                 log.warning("subscription %r in %s cannot be read: %s", row.query, row.channel, exc)
                 continue
-            active.append(_Subscription(row, query))
-        for query in {s.query for s in active}:
             self.grouper.add_aliases(query.aliases)
+            if row.channel not in paused and not row.muted(now):
+                active.append(_Subscription(row, query))
         return active
 
     # -- the cycle ------------------------------------------------------------------------------
@@ -146,6 +150,7 @@ class Pipeline:
         """Poll the feeds that are due (all enabled ones with `every_feed`; only `feed_ids` when
         given) and no other poller holds, and write their alerts."""
         report = CycleReport()
+        subscriptions = self._subscriptions(now)
         self._catch_up_grouper(now)
         lease = timedelta(seconds=2 * self.settings.fetch.timeout_seconds + 60)
         feeds = self.store.lease_due_feeds(
@@ -153,7 +158,6 @@ class Pipeline:
         )
         if not feeds:
             return report
-        subscriptions = self._subscriptions(now)
         results = await asyncio.gather(*(self._fetch(feed) for feed in feeds))
         for feed, result in zip(feeds, results, strict=True):
             try:
