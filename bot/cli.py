@@ -245,9 +245,13 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
     log = logging.getLogger(__name__)
     store = open_store(settings)
     apply_declared(settings, store)
-    released = store.release_claims()
-    if released:
-        log.info("resending %d alerts whose delivery was not confirmed", released)
+    # In scale-out (a broker is configured), `serve` is the web role only: the clock and the Celery
+    # workers poll and deliver, and only the clock may free what a dead process held.
+    web_role = listen is not None and settings.broker_url is not None
+    if not web_role:
+        released = store.release_claims()
+        if released:
+            log.info("resending %d alerts whose delivery was not confirmed", released)
     clock = SystemClock()
     services = chat_services(settings, store, clock)
     console = ConsoleChat() if not services else None
@@ -279,7 +283,10 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
                 await pipeline.run_cycle(clock.now(), every_feed=True)
                 await deliverer.deliver()
                 return 0
-            ticker.start()
+            if web_role:
+                log.info("scale-out: serving chat only; `newsbot clock` and the workers poll and deliver")
+            else:
+                ticker.start()
             await run_console_commands(store, console, clock)
         finally:
             await ticker.stop()
