@@ -274,7 +274,11 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
             return 0
         started: list[ChatService] = []
         ticker = Ticker(pipeline, deliverer, clock, settings.schedule.tick_seconds)
-        web = await _start_web(services, listen, health_routes(store, ticker, clock)) if listen else None
+        web = (
+            await _start_web(services, listen, health_routes(store, None if web_role else ticker, clock))
+            if listen
+            else None
+        )
         try:
             for service in services:
                 await service.start()

@@ -15,7 +15,9 @@ from bot.scheduler import Ticker
 from bot.store.db import Store
 
 
-def health_routes(store: Store, ticker: Ticker, clock: Clock) -> list[web.RouteDef]:
+def health_routes(store: Store, ticker: Ticker | None, clock: Clock) -> list[web.RouteDef]:
+    """`ticker` is None for the scale-out web role, which schedules nothing itself."""
+
     async def healthz(_request: web.Request) -> web.Response:
         now = clock.now()
         problems = []
@@ -25,16 +27,16 @@ def health_routes(store: Store, ticker: Ticker, clock: Clock) -> list[web.RouteD
         except StoreError as exc:
             store_ok = False
             problems.append(str(exc))
-        alive = ticker.alive(now)
+        alive = ticker is None or ticker.alive(now)
         if not alive:
             problems.append("the scheduler has not ticked for three tick intervals")
         body: dict[str, Any] = {
             "status": "ok" if store_ok and alive else "unhealthy",
             "store": store_ok,
             "scheduler": alive,
-            "last_tick": _iso(ticker.last_tick_at),
-            "last_successful_poll": _iso(ticker.last_poll_at),
-            "last_delivery": _iso(ticker.last_delivery_at),
+            "last_tick": _iso(ticker.last_tick_at) if ticker else None,
+            "last_successful_poll": _iso(ticker.last_poll_at) if ticker else None,
+            "last_delivery": _iso(ticker.last_delivery_at) if ticker else None,
             "problems": problems,
         }
         return web.json_response(body, status=200 if not problems else 503)
