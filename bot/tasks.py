@@ -1,0 +1,289 @@
+"""Celery tasks: the pipeline's existing stages, run by any number of worker processes.
+
+    celery -A bot.tasks worker --concurrency 2     # any number of these, on any machine
+    newsbot clock                                   # exactly one: enqueues the work that is due
+
+There is no second code path here: a poll task is `Pipeline.run_cycle(now, feed_ids=…)` and a
+delivery task is `Deliverer.deliver(channels=[channel])`, the same calls `newsbot run` makes.
+Correctness under concurrency comes from the store, not from this module:
+
+- a feed is leased by one poller at a time (`Store.lease_due_feeds`); a dead worker's lease expires;
+- a channel is delivered by one process at a time, in id order (`Store.channel_lock`, `claim_next`);
+- a repeated poll or delivery doubles nothing: entries are unique per feed + key, outbox rows per
+  channel + kind + entry, and sent rows are never claimed again.
+
+So Celery's at-least-once redelivery (acks_late, reject_on_worker_lost) is safe: a task that ran
+halfway runs again and only finishes what was left.
+
+Workers never run migrations (`newsbot db upgrade` or the clock's operator does); they refuse to
+start on a schema that is not at the newest revision, on SQLite, or without a broker URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from celery import Celery, signals
+
+from bot.errors import ConfigError, NewsbotError, StoreError
+from bot.settings import Settings, load_settings
+from bot.store.db import MIGRATIONS, Store
+
+log = logging.getLogger(__name__)
+
+POLL_TASK = "newsbot.poll_feeds"
+DELIVER_TASK = "newsbot.deliver_channel"
+DEFAULT_QUEUE = "newsbot"
+# The queue every task goes to. Deployments leave it alone; tests and benchmarks that share a broker
+# set NEWSBOT_CELERY_QUEUE to a name of their own so that parallel runs never take each other's tasks.
+QUEUE_ENV = "NEWSBOT_CELERY_QUEUE"
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def queue_name() -> str:
+    return os.environ.get(QUEUE_ENV) or DEFAULT_QUEUE
+
+
+def configure_app(app: Celery, settings: Settings) -> Celery:
+    """Broker, queue and the delivery guarantees every newsbot Celery app shares."""
+    queue = queue_name()
+    app.conf.update(
+        broker_url=settings.broker_url,
+        broker_connection_retry_on_startup=True,
+        task_default_queue=queue,
+        task_default_exchange=queue,
+        task_default_routing_key=queue,
+        task_ignore_result=True,  # results live in the store, not in a result backend
+        task_serializer="json",
+        accept_content=["json"],
+        # At-least-once: a task is acknowledged when it is done, so a worker killed mid-task (or its
+        # lost pool process) gets the message redelivered; the store makes the rerun harmless.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,  # a long poll never holds back tasks another worker could run
+        worker_redirect_stdouts=False,  # console alerts go to stdout as they are, not through logging
+        worker_send_task_events=False,
+    )
+    return app
+
+
+def celery_app(settings: Settings) -> Celery:
+    """A Celery app for sending tasks (the clock): tasks are sent by name, never imported."""
+    if not settings.broker_url:
+        raise ConfigError(
+            "scale-out needs a Celery broker: set NEWSBOT_BROKER_URL (or broker_url in the config), "
+            "e.g. redis://127.0.0.1:6379/0 or amqp://guest:guest@127.0.0.1:5672//"
+        )
+    return configure_app(Celery("newsbot", set_as_current=False), settings)
+
+
+# -- checks shared by the workers and the clock -------------------------------------------------
+
+
+def schema_problem(store: Store) -> str | None:
+    """Why the database cannot be used as it is (None when its schema is at the newest migration)."""
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import SQLAlchemyError
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    try:
+        with store.engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return f"cannot read the schema version of the database: {reason}"
+    if current == heads:
+        return None
+    have = ", ".join(sorted(current)) or "no schema"
+    return (
+        f"the database schema is not at the newest migration (it has {have}, this code needs "
+        f"{', '.join(sorted(heads))}); run `newsbot db upgrade` once, then start this process again"
+    )
+
+
+def open_scaleout_store(settings: Settings) -> Store:
+    """The store for a worker or the clock: PostgreSQL, schema at head, never migrated here."""
+    url = settings.resolved_database_url()
+    if url.startswith("sqlite"):
+        raise ConfigError(
+            "scale-out (newsbot clock and Celery workers) needs PostgreSQL: set NEWSBOT_DATABASE_URL, "
+            "e.g. postgresql+psycopg://user@host/newsbot; on SQLite run everything in one process "
+            "with `newsbot run`"
+        )
+    store = Store(url)
+    problem = schema_problem(store)
+    if problem is not None:
+        store.close()
+        raise StoreError(problem)
+    return store
+
+
+# -- the worker's parts, one set per worker process ----------------------------------------------
+
+
+@dataclass
+class WorkerParts:
+    """The store, pipeline and deliverer of one worker process, with the event loop they run on."""
+
+    settings: Settings
+    store: Store
+    loop: asyncio.AbstractEventLoop
+    pipeline: Any  # bot.pipeline.Pipeline (imported lazily: workers start fast)
+    deliverer: Any  # bot.delivery.Deliverer
+    closers: list[Any]
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self.loop.run_until_complete(coro)
+
+    def close(self) -> None:
+        for close in reversed(self.closers):
+            with contextlib.suppress(Exception):
+                self.run(close())
+        self.loop.close()
+        self.store.close()
+
+
+_parts: WorkerParts | None = None
+
+
+def build_parts(settings: Settings) -> WorkerParts:
+    """The same parts `newsbot run` builds (bot.runtime), minus migrations and command listeners."""
+    from bot.chat.console import ConsoleChat
+    from bot.delivery import Deliverer
+    from bot.ingest.fetch import Fetcher
+    from bot.pipeline import Pipeline
+    from bot.ports import Chat, SystemClock
+    from bot.runtime import chat_services, fetch_policy
+
+    store = open_scaleout_store(settings)
+    loop = asyncio.new_event_loop()
+    clock = SystemClock()
+    closers: list[Any] = []
+    services = chat_services(settings, store, clock)
+    for service in services:
+        # Workers only send. Commands are the `web` process's job: starting a service here would
+        # listen for them (Socket Mode, a Matrix sync loop) once per worker. A platform that must
+        # log in before it can send offers connect() for that.
+        connect = getattr(service, "connect", None)
+        if connect is not None:
+            loop.run_until_complete(connect())
+            closers.append(service.stop)
+    chats: list[Chat] = list(services) if services else [ConsoleChat(sys.stdout)]
+    fetcher = Fetcher(fetch_policy(settings))
+    loop.run_until_complete(fetcher.__aenter__())
+    closers.insert(0, lambda: fetcher.__aexit__(None, None, None))
+    pipeline = Pipeline(settings, store, fetcher)
+    deliverer = Deliverer(store, chats, clock)
+    return WorkerParts(settings, store, loop, pipeline, deliverer, closers)
+
+
+def parts() -> WorkerParts:
+    """This process's parts, built on its first task (after the fork: no shared connections)."""
+    global _parts
+    if _parts is None:
+        _parts = build_parts(load_settings())
+    return _parts
+
+
+# -- the Celery app and its tasks -----------------------------------------------------------------
+
+
+def _worker_settings() -> Settings:
+    try:
+        return load_settings()
+    except NewsbotError:
+        return Settings.model_construct()  # the worker_init check below reports the problem
+
+
+app = configure_app(Celery("newsbot"), _worker_settings())
+
+
+def _task(name: str) -> Callable[[F], F]:
+    """A Celery task acknowledged only once done, and redelivered when its worker process dies."""
+    return cast(Callable[[F], F], app.task(name=name, acks_late=True, reject_on_worker_lost=True))
+
+
+@_task(POLL_TASK)
+def poll_feeds(feed_ids: list[int]) -> dict[str, int]:
+    """Poll these feeds if they are (still) due and no one else holds them; write their alerts."""
+    p = parts()
+    now = p.deliverer.clock.now()
+    result = p.run(p.pipeline.run_cycle(now, feed_ids=feed_ids))
+    log.info(
+        "polled %d of %d feeds (%d unchanged, %d failed): %d new entries, %d alerts",
+        result.polled + result.not_modified + result.failed,
+        len(feed_ids),
+        result.not_modified,
+        result.failed,
+        result.new_entries,
+        result.alerts,
+    )
+    return {
+        "polled": result.polled,
+        "not_modified": result.not_modified,
+        "failed": result.failed,
+        "new_entries": result.new_entries,
+        "alerts": result.alerts,
+    }
+
+
+@_task(DELIVER_TASK)
+def deliver_channel(channel: str) -> dict[str, int]:
+    """Send the channel's pending alerts in order, unless another process is sending to it now."""
+    p = parts()
+    report = p.run(p.deliverer.deliver(channels=[channel]))
+    if report.sent or report.failed:
+        log.info("delivered %d alerts to %s (%d failed)", report.sent, channel, report.failed)
+    return {"sent": report.sent, "failed": report.failed}
+
+
+# -- worker lifecycle -----------------------------------------------------------------------------
+
+
+def _logging(**_: Any) -> None:
+    """The bot's own log format (text or JSON lines, on stderr) instead of Celery's."""
+    from bot.runtime import configure_logging
+
+    try:
+        settings = load_settings()
+    except NewsbotError:
+        return  # reported by _check_before_start
+    configure_logging(settings.log_level, settings.log_format)
+
+
+def _check_before_start(**_: Any) -> None:
+    """Refuse to start a worker that could not do its work, with one clear line."""
+    try:
+        settings = load_settings()
+        if not settings.broker_url:
+            raise ConfigError("a worker needs NEWSBOT_BROKER_URL (the same broker as the clock)")
+        open_scaleout_store(settings).close()
+    except NewsbotError as exc:
+        print(f"newsbot worker: {exc}", file=sys.stderr, flush=True)
+        os._exit(2)
+
+
+def _close_parts(**_: Any) -> None:
+    global _parts
+    if _parts is not None:
+        _parts.close()
+        _parts = None
+
+
+signals.setup_logging.connect(_logging, weak=False)
+signals.worker_init.connect(_check_before_start, weak=False)
+signals.worker_process_shutdown.connect(_close_parts, weak=False)
+signals.worker_shutdown.connect(_close_parts, weak=False)
