@@ -326,6 +326,9 @@ def _approx_by_words(window: str, pos: int) -> tuple[str | None, int]:
     return None, pos
 
 
+_DEATH_WORDS = (["dies"], ["died"], ["dead"])
+
+
 def _is_skipped_context(text: str, start: int, end: int, lang: str, value: float, raw: str) -> bool:
     """True for tokens that are not figures: ids, times, dates, ordinals, ages, phone numbers."""
     before = text[start - 1] if start else ""
@@ -347,6 +350,8 @@ def _is_skipped_context(text: str, start: int, end: int, lang: str, value: float
     prev = _words_before(text, start, 3)
     if prev and prev[-1] in ("aged", "alter", "tel", "telefon", "fax", "phone", "nr", "no", "id", "artikel"):
         return True
+    if prev[-2:] in (["age", "of"], ["alter", "von"]) or (prev[-2:-1] in _DEATH_WORDS and prev[-1] == "at"):
+        return True  # "at the age of 84", "im Alter von 91", "dies at 84": an age, not a figure
     if raw.isdigit() and len(raw) >= 6 and not _CURRENCY_PREFIXES.search(text[max(0, start - 5) : start]):
         return True  # ids and phone numbers; large counts are written with separators
     suffix = _LETTERS.match(text, end)

@@ -200,3 +200,16 @@ def test_parse_number_reads_decimal_digits_only_and_finite_values() -> None:
     assert parse_number("3,5²", "de") is None
     assert parse_number("9" * 400, "en") is None  # float() would give inf
     assert parse_number("٣", "en") == 3.0  # other scripts' decimal digits still count
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Jesse Jackson has died at the age of 84, his family said.",
+        "Civil rights leader Jesse Jackson dies at 84",
+        "Der frühere Kanzler ist im Alter von 91 gestorben.",
+    ],
+)
+def test_an_age_at_death_is_not_a_figure(sentence: str) -> None:
+    lang = "de" if "Kanzler" in sentence else "en"
+    assert find_figures(sentence, lang) == []
