@@ -45,7 +45,7 @@ class Fault(enum.StrEnum):
     NOT_A_FEED = "not_a_feed"  # an HTML page where the feed should be
     WRONG_ENCODING = "wrong_encoding"  # Latin-1 bytes declared as UTF-8
     GZIP_BOMB = "gzip_bomb"  # a small gzip body that inflates to hundreds of megabytes
-    REDIRECT_LOOP = "redirect_loop"  # /x -> /x?hop=1 -> /x?hop=2 … -> /x
+    REDIRECT_LOOP = "redirect_loop"  # /x -> /x?hop=0 -> /x?hop=1 -> /x?hop=2 -> /x?hop=0 …
     REDIRECT_PRIVATE = "redirect_private"  # a redirect to 127.0.0.2, not on the allow-list
 
 
@@ -194,10 +194,9 @@ class FaultServer:
 
     def _answer(self, handler: BaseHTTPRequestHandler) -> None:
         path, _, query = handler.path.partition("?")
-        if query.startswith("hop="):  # a later hop of a redirect loop: keep looping
+        if query.startswith("hop="):  # a later hop of a redirect loop: round and round
             hop = int(query[4:] or 0)
-            target = f"{path}?hop={(hop + 1) % 3}" if hop < 2 else path
-            self._send(handler, 302, b"", {"Location": target})
+            self._send(handler, 302, b"", {"Location": f"{path}?hop={(hop + 1) % 3}"})
             return
         fault, document, pause = self._draw(path)
         if pause:
