@@ -32,12 +32,20 @@ did not decide go to rapidfuzz, as one vectorised search per topic word over the
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import os
 import re
+import threading
 import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import compress, count
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -89,6 +97,8 @@ _HYPHEN_SEARCH = re.compile("|".join(map(re.escape, sorted(_HYPHENS)))).search
 _HYPHEN_CLASS = "|".join(map(re.escape, sorted(_HYPHENS)))
 _CHAIN = re.compile(rf"[^\W_]+(?:(?:{_HYPHEN_CLASS})[^\W_]+)+")
 _HYPHEN_SPLIT = re.compile(_HYPHEN_CLASS).split
+# In ASCII text, letters and digits ([^\W_] of tokens_and_gaps) are exactly these.
+_ASCII_TOKEN_SPLIT = re.compile(r"([A-Za-z0-9]+)").split
 _PHRASE_GLUE = _HYPHENS | {"&", " & ", "/", ".", "'", "’"}
 
 
@@ -279,6 +289,11 @@ class _Lexicon:
             for term in topic.excluded:
                 self._add_term(number, EXCLUDED, "-" + term, term)
         self.head_lengths = sorted({len(k) for k in self.heads})
+        # Every stem and derivation base an article word is looked up by is a prefix of (or equal
+        # to) its stem, so a stem whose first four letters begin none of them meets none of them.
+        self.stem_prefixes = {k[1][:4] for k in self.stems}
+        self.stem_prefixes.update(k[:4] for k in self.bases)
+        self.stem_prefixes.update(k[:4] for k in self.land_bases)
         self.tail_lengths = sorted({len(k) for k in self.tails})
 
     def _add_term(self, topic: int, role: int, display: str, text: str) -> None:
@@ -347,16 +362,17 @@ class _Lexicon:
             add(word, quality)
         if len(folded) >= 5:
             stemmed = stem(folded, lang)
-            for word in self.stems.get((lang, stemmed), ()):
-                add(word, Q_INFLECTED)
-            for ending in DERIVATION_ENDINGS:
-                if stemmed.endswith(ending) and len(stemmed) - len(ending) >= 4:
-                    base = stemmed[: -len(ending)]
-                    for word in self.bases.get(base, ()):
-                        add(word, Q_DERIVED)
-                    if ending == "isch":
-                        for word in self.land_bases.get(base, ()):
+            if stemmed[:4] in self.stem_prefixes:
+                for word in self.stems.get((lang, stemmed), ()):
+                    add(word, Q_INFLECTED)
+                for ending in DERIVATION_ENDINGS:
+                    if stemmed.endswith(ending) and len(stemmed) - len(ending) >= 4:
+                        base = stemmed[: -len(ending)]
+                        for word in self.bases.get(base, ()):
                             add(word, Q_DERIVED)
+                        if ending == "isch":
+                            for word in self.land_bases.get(base, ()):
+                                add(word, Q_DERIVED)
             if lang == "de" and len(folded) >= 8:
                 self._compounds(folded, stemmed, add)
         return tuple(best.items())
@@ -423,9 +439,12 @@ def _prepare(article: Article) -> _Prepared:
         if not value:
             continue
         value = strip_invisible(value)
-        if not value.isascii():  # decomposed `u` + U+0308 is one letter `ü`, as topics are read
+        if value.isascii():  # the same split as tokens_and_gaps, by a faster ASCII-only pattern
+            parts = _ASCII_TOKEN_SPLIT(value)
+            toks, gaps = parts[1::2], parts[2::2]
+        else:  # decomposed `u` + U+0308 is one letter `ü`, as topics are read
             value = unicodedata.normalize("NFC", value)
-        toks, gaps = tokens_and_gaps(value)
+            toks, gaps = tokens_and_gaps(value)
         joined: list[tuple[int, int, str, str]] = []
         if _HYPHEN_SEARCH(value):
             for chain in _CHAIN.finditer(value):
@@ -485,10 +504,13 @@ def _field_hits(
 ) -> dict[int, dict[int, tuple[float, str]]]:
     """position -> word -> (quality, the article's word) for the field's words that hit."""
     at: dict[int, dict[int, tuple[float, str]]] = defaultdict(dict)
-    for position, token in enumerate(field.tokens):
-        if token in hit_tokens:
-            for word, quality in hits_of[token]:
-                at[position][word] = (quality, token)
+    tokens = field.tokens
+    # the positions of the words that hit, found without a Python step per word of the field
+    for position in compress(count(), map(hit_tokens.__contains__, tokens)):
+        token = tokens[position]
+        words = at[position]
+        for word, quality in hits_of[token]:
+            words[word] = (quality, token)
     starts: list[int] | None = None
     for offset, index, token, written in field.joined:
         if token in hit_tokens:
@@ -577,7 +599,7 @@ def _score_article(
     topics: Sequence[TopicQuery],
     hits_of: dict[str, tuple[tuple[int, float], ...]],
     hit_vocab: set[str],
-    row: list[MatchResult],
+    row: list[MatchResult] | dict[int, MatchResult],
     made: dict[_Place, Evidence],
 ) -> None:
     """Fill `row` for the topics that share a word with the article; the rest keep their blank."""
@@ -635,36 +657,143 @@ def _score_article(
         )
 
 
-def match_batch(
-    articles: Sequence[Article], topics: Sequence[TopicQuery], workers: int = -1
-) -> list[list[MatchResult]]:
-    """Every article scored against every topic: one row per article, one result per topic, in order.
-
-    Work grows with the number of distinct words and the number of article-topic pairs that share
-    a word, not with articles × topics × text. `workers` is accepted for the vectorised fuzzy
-    stage's interface; rapidfuzz's `extract` used here runs on one core.
-    """
-    del workers  # see the docstring
-    lexicon = _Lexicon(topics)
-    prepared = [_prepare(article) for article in articles]
+def _vocabulary(
+    lexicon: _Lexicon, prepared: Sequence[_Prepared]
+) -> tuple[dict[str, dict[str, tuple[tuple[int, float], ...]]], dict[str, set[str]]]:
+    """Every distinct word of the batch analysed once: (language -> word -> hits, words that hit)."""
     vocab: dict[str, dict[str, tuple[tuple[int, float], ...]]] = {"de": {}, "en": {}}
     seen: dict[str, set[str]] = {"de": set(), "en": set()}
     for item in prepared:
         for field in item.fields:
             seen[item.lang].update(field.unique)
     for lang, known in vocab.items():
+        analyse = lexicon.analyse
         for token in seen[lang]:
-            known[token] = lexicon.analyse(token, lang)
+            known[token] = analyse(token, lang)
     _fuzzy_search(lexicon, vocab)
     hit_vocab = {lang: {t for t, hits in known.items() if hits} for lang, known in vocab.items()}
-    empty_row = [MatchResult(topic=topic.name, score=0.0, matched=False) for topic in topics]
-    rows = []
+    return vocab, hit_vocab
+
+
+def _score_rows(
+    articles: Sequence[Article],
+    topics: Sequence[TopicQuery],
+    lexicon: _Lexicon,
+    rows: Sequence[list[MatchResult] | dict[int, MatchResult]],
+) -> None:
+    """Fill one row per article with the results of the topics it shares a word with."""
+    prepared = [_prepare(article) for article in articles]
+    vocab, hit_vocab = _vocabulary(lexicon, prepared)
     made: dict[_Place, Evidence] = {}
-    for item in prepared:
-        row = list(empty_row)
+    for item, row in zip(prepared, rows, strict=True):
         _score_article(item, lexicon, topics, vocab[item.lang], hit_vocab[item.lang], row, made)
-        rows.append(row)
-    return rows
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a batch: it builds many small objects and no cycles.
+
+    A batch of 10,000 articles allocates millions of containers; the collector's generational
+    passes over them (and over the rows already built) cost a third of the batch's time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# Splitting a batch over processes pays only when the batch is large: a worker receives its
+# articles and sends back only the results that are not blank, but that still costs a few
+# milliseconds per thousand articles, and the first call starts the worker processes.
+PARALLEL_MIN_PAIRS = 2_000_000
+PARALLEL_MIN_ARTICLES = 1_000  # per process
+
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+_worker_lexicon: tuple[tuple[TopicQuery, ...], _Lexicon] | None = None
+
+
+def _worker_pool(size: int) -> ProcessPoolExecutor:
+    """The process pool for `size` workers, started once (spawned: safe in a threaded process)."""
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is None or _pool_size != size:
+            if _pool is not None:
+                _pool.shutdown(wait=False, cancel_futures=True)
+            _pool = ProcessPoolExecutor(size, mp_context=multiprocessing.get_context("spawn"))
+            _pool_size = size
+        return _pool
+
+
+def _match_chunk(articles: Sequence[Article], topics: tuple[TopicQuery, ...]) -> list[dict[int, MatchResult]]:
+    """In a worker process: the results of `articles` that are not blank, as topic -> result."""
+    global _worker_lexicon
+    with _gc_paused():
+        if _worker_lexicon is None or _worker_lexicon[0] != topics:
+            _worker_lexicon = (topics, _Lexicon(topics))
+        rows: list[dict[int, MatchResult]] = [{} for _ in articles]
+        _score_rows(articles, topics, _worker_lexicon[1], rows)
+        return rows
+
+
+def _processes(workers: int, articles: int, topics: int) -> int:
+    if workers == 0 or workers < -1:
+        raise ValueError(f"workers must be -1 (all cores) or a positive number, not {workers}")
+    if workers == -1:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if articles * topics < PARALLEL_MIN_PAIRS:
+        return 1
+    return max(1, min(workers, articles // PARALLEL_MIN_ARTICLES))
+
+
+def match_batch(
+    articles: Sequence[Article], topics: Sequence[TopicQuery], workers: int = 1
+) -> list[list[MatchResult]]:
+    """Every article scored against every topic: one row per article, one result per topic, in order.
+
+    Work grows with the number of distinct words and the number of article-topic pairs that share
+    a word, not with articles × topics × text. With `workers` above 1 (-1: every core) a large
+    batch (at least PARALLEL_MIN_PAIRS pairs and PARALLEL_MIN_ARTICLES articles per process) is
+    split: this process scores the first share while worker processes score the others. The
+    results are the same either way; a pool that cannot start (a daemonic process may not have
+    children) leaves the work to this process.
+    """
+    processes = _processes(workers, len(articles), len(topics))
+    empty_row = [MatchResult(topic=topic.name, score=0.0, matched=False) for topic in topics]
+    with _gc_paused():
+        rows = [list(empty_row) for _ in articles]
+        if not articles or not topics:
+            return rows
+        share = -(-len(articles) // processes)
+        futures: list[tuple[int, Future[list[dict[int, MatchResult]]]]] = []
+        if processes > 1:
+            frozen = tuple(topics)
+            try:
+                pool = _worker_pool(processes - 1)
+                for start in range(share, len(articles), share):
+                    futures.append(
+                        (start, pool.submit(_match_chunk, articles[start : start + share], frozen))
+                    )
+            except (OSError, RuntimeError, AssertionError, BrokenProcessPool):
+                for _, future in futures:
+                    future.cancel()
+                futures, share = [], len(articles)
+        lexicon = _Lexicon(topics)
+        _score_rows(articles[:share], topics, lexicon, rows[:share])
+        for start, future in futures:
+            try:
+                found = future.result()
+            except BrokenProcessPool:  # a worker died: score its share here
+                found = [{} for _ in range(min(share, len(articles) - start))]
+                _score_rows(articles[start : start + share], topics, lexicon, found)
+            for row, results in zip(rows[start : start + share], found, strict=True):
+                for number, result in results.items():
+                    row[number] = result
+        return rows
 
 
 def match_article(article: Article, topics: Sequence[TopicQuery]) -> list[MatchResult]:

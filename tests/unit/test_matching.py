@@ -388,3 +388,21 @@ def test_decomposed_umlauts_in_the_text_match_and_exclude_like_composed_ones() -
     )
     assert results[0].matched and results[0].score == 100.0
     assert not results[1].matched
+
+
+def test_a_batch_split_over_worker_processes_gives_the_same_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.core.matching as matching
+
+    monkeypatch.setattr(matching, "PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(matching, "PARALLEL_MIN_ARTICLES", 1)
+    articles = [
+        Article("Nordkorea schickt Soldaten", text="Die NATO bestätigt das.", lang="de"),
+        Article("Japan turns to beer alternatives", text="Asahi and Sapporo compete."),
+        Article("Rentenreform beschlossen", text="Die Altersrente steigt."),
+        Article("Nordkoreanische Raketen", summary="Nordkoreas Führung", lang="de"),
+        Article(""),
+    ]
+    topics = [parse_topic(t) for t in ("Nordkorea +Raketen", "NATO", "Japan", "Rente", "Asahi Shimbun")]
+    assert match_batch(articles, topics, workers=3) == [match_article(a, topics) for a in articles]
+    with pytest.raises(ValueError, match="workers"):
+        match_batch(articles, topics, workers=0)
