@@ -67,6 +67,7 @@ PLAUSIBLE_YEARS = range(1900, 9000)
 def _plausible(published: datetime | None) -> datetime | None:
     return published if published is not None and published.year in PLAUSIBLE_YEARS else None
 
+
 _FIELD_WEIGHT = {"title": 2.0, "summary": 1.0, "text": 0.5}
 _KIND_BOOST = {"alias": 2.0, "name": 1.5, "num": 1.5, "year": 1.0, "word": 1.0}
 _ENTITY_KINDS = frozenset({"alias", "name", "num"})
