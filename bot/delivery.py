@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.core.payload import alert_from_dict
-from bot.errors import ChannelUnavailable
+from bot.errors import ChannelUnavailable, ChatUnavailable
 from bot.ports import Chat, Clock
 from bot.store.db import OutboxRow, Store
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 8  # for failures that are not the platform being busy or away (ChatUnavailable)
+TRANSIENT_MAX_DELAY = 60.0
 
 
 @dataclass
@@ -77,13 +78,26 @@ class Deliverer:
             self.store.pause_channel(row.channel, str(exc))
             log.warning("paused channel %s: %s", row.channel, exc)
             return False
-        except Exception as exc:  # any adapter failure is retried, never lost
+        except ChatUnavailable as exc:
+            # The platform is busy or unreachable, the message itself is fine: wait exactly as long
+            # as a rate limit says, else a short capped backoff, and never give up.
+            report.failed += 1
+            delay = (
+                exc.retry_after
+                if exc.retry_after is not None
+                else min(TRANSIENT_MAX_DELAY, 2.0 * 2 ** min(row.attempts - 1, 10))
+            )
+            self.store.mark_retry(
+                row.id, f"{type(exc).__name__}: {exc}", self.clock.now() + timedelta(seconds=delay)
+            )
+            log.warning(
+                "sending %s %d to %s: %s; retrying in %.0fs", row.kind, row.id, row.channel, exc, delay
+            )
+            return False
+        except Exception as exc:  # anything else is retried with backoff, given up only after many tries
             report.failed += 1
             give_up = row.attempts >= MAX_ATTEMPTS
             delay = min(3600.0, 5.0 * 2 ** (row.attempts - 1))
-            retry_after = getattr(exc, "retry_after", None)
-            if isinstance(retry_after, int | float):
-                delay = max(delay, float(retry_after))
             self.store.mark_retry(
                 row.id,
                 f"{type(exc).__name__}: {exc}",

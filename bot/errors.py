@@ -37,3 +37,15 @@ class CommandError(NewsbotError):
 
 class ChannelUnavailable(NewsbotError):
     """A chat channel cannot take messages (archived, bot removed, kicked): its alerts wait, paused."""
+
+
+class ChatUnavailable(NewsbotError):
+    """The chat platform is busy or unreachable for now (rate limit, 5xx, network): nothing is wrong
+    with the message, so it is retried until the platform answers, never given up.
+
+    `retry_after` (seconds) is the platform's own wait, when it named one.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -57,7 +57,7 @@ from nio import (
 from bot.chat.commands import CommandContext, CommandHandler, changes_settings, strip_prefix
 from bot.chat.matrix_html import alert_html, notice_html
 from bot.core.render import render
-from bot.errors import ChannelUnavailable, ConfigError, NewsbotError
+from bot.errors import ChannelUnavailable, ChatUnavailable, ConfigError, NewsbotError
 from bot.model import AlertContent
 from bot.ports import Clock
 from bot.settings import Settings
@@ -96,12 +96,15 @@ class MatrixError(NewsbotError):
     """A Matrix request failed; the message says which and why."""
 
 
-class MatrixRateLimited(MatrixError):
+class MatrixRateLimited(MatrixError, ChatUnavailable):
     """The homeserver said M_LIMIT_EXCEEDED; `retry_after` is its delay in seconds."""
 
     def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+        ChatUnavailable.__init__(self, message, retry_after=retry_after)
+
+
+class MatrixUnreachable(MatrixError, ChatUnavailable):
+    """The homeserver did not answer (network, timeout, not connected yet); try again later."""
 
 
 class MatrixRoomError(MatrixError, ChannelUnavailable):
@@ -765,7 +768,9 @@ class MatrixChat:
     async def _send(self, room_id: str, content: dict[str, Any], *, tx_id: str) -> str:
         client = self.client
         if client is None:
-            raise MatrixError(f"not connected to the Matrix homeserver {self.homeserver or '(not set)'} yet")
+            raise MatrixUnreachable(
+                f"not connected to the Matrix homeserver {self.homeserver or '(not set)'} yet"
+            )
         room = client.rooms.get(room_id)
         if room is not None and room.encrypted:
             raise MatrixRoomError(
@@ -775,7 +780,7 @@ class MatrixChat:
         try:
             response = await client.room_send(room_id, "m.room.message", content, tx_id=tx_id)
         except (ClientError, TimeoutError, OSError) as exc:
-            raise MatrixError(
+            raise MatrixUnreachable(
                 f"cannot reach the Matrix homeserver {self.homeserver}: {_describe(exc)}"
             ) from None
         if isinstance(response, RoomSendResponse):

@@ -41,7 +41,7 @@ from bot.chat.slack_blocks import (
 )
 from bot.chat.slack_oauth import oauth_settings
 from bot.core.render import render
-from bot.errors import ChannelUnavailable, ConfigError, NewsbotError
+from bot.errors import ChannelUnavailable, ChatUnavailable, ConfigError, NewsbotError
 from bot.model import AlertContent
 from bot.ports import Clock
 from bot.settings import Settings
@@ -89,11 +89,11 @@ class SlackError(NewsbotError):
         self.retry_after = retry_after
 
 
-class SlackRateLimited(SlackError):
+class SlackRateLimited(SlackError, ChatUnavailable):
     """Slack answered 429: nothing was posted; try again after `retry_after` seconds."""
 
 
-class SlackUnavailable(SlackError):
+class SlackUnavailable(SlackError, ChatUnavailable):
     """Slack answered 5xx or could not be reached; the call may or may not have taken effect."""
 
 

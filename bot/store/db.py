@@ -743,12 +743,17 @@ class Store:
         """The oldest pending alert of a channel, marked claimed; None when there is nothing to send.
 
         Alerts and follow-ups go out strictly in order: one that waits (not_before) holds back
-        the later ones. Edits and notices never hold anything back.
+        the later ones. Edits and notices never hold anything back. When a parent was given up,
+        its follow-ups go out without a thread and its edits are given up too.
         """
         parent = alerts.alias("parent")
         with self._tx() as conn:
             query = (
-                select(alerts, parent.c.message_id.label("parent_message_id"))
+                select(
+                    alerts,
+                    parent.c.message_id.label("parent_message_id"),
+                    parent.c.status.label("parent_status"),
+                )
                 .outerjoin(parent, parent.c.id == alerts.c.parent_id)
                 .where(alerts.c.channel == channel, alerts.c.status == "pending")
                 .order_by(alerts.c.id)
@@ -757,8 +762,16 @@ class Store:
             if not self.is_sqlite:
                 query = query.with_for_update(skip_locked=True, of=alerts)
             for r in conn.execute(query).mappings():
+                orphan = r["parent_id"] is not None and r["parent_status"] == "failed"
+                if orphan and r["kind"] == "edit":
+                    conn.execute(
+                        update(alerts)
+                        .where(alerts.c.id == r["id"])
+                        .values(status="failed", last_error="its alert could not be sent")
+                    )
+                    continue
                 waiting = r["not_before"] is not None and _aware(r["not_before"]) > now  # type: ignore[operator]
-                needs_parent = r["kind"] in ("followup", "edit") and r["parent_id"] is not None
+                needs_parent = r["kind"] in ("followup", "edit") and r["parent_id"] is not None and not orphan
                 if waiting or (needs_parent and r["parent_message_id"] is None):
                     if r["kind"] in ("alert", "followup"):
                         return None
@@ -776,8 +789,8 @@ class Store:
                     kind=r["kind"],
                     story=r["story"],
                     topic=r["topic"],
-                    parent_id=r["parent_id"],
-                    parent_message_id=r["parent_message_id"],
+                    parent_id=None if orphan else r["parent_id"],
+                    parent_message_id=None if orphan else r["parent_message_id"],
                     payload=r["payload"],
                     attempts=r["attempts"] + 1,
                     created_at=_aware(r["created_at"]) or now,

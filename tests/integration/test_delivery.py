@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.payload import alert_to_dict
 from bot.delivery import Deliverer
-from bot.errors import ChannelUnavailable
+from bot.errors import ChannelUnavailable, ChatUnavailable
 from bot.model import AlertContent
 from bot.store.db import NewEntry, PendingAlert, Store
 
@@ -89,3 +89,59 @@ def test_a_lost_channel_is_paused_and_its_alerts_wait_for_it(sqlite_store: Store
     sqlite_store.resume_channel("test:gone")
     asyncio.run(deliverer.deliver())
     assert [title for _, title, _ in chat.sent] == ["one", "two"]
+
+
+def test_a_busy_platform_is_waited_for_exactly_and_never_given_up(sqlite_store: Store) -> None:
+    clock, chat = Clock(), RecordingChat()
+    _write(sqlite_store, "test:a", ["only"])
+    chat.failures = [ChatUnavailable("HTTP 429", retry_after=7), *[ChatUnavailable("HTTP 503")] * 20]
+    deliverer = Deliverer(sqlite_store, [chat], clock)
+    asyncio.run(deliverer.deliver())
+    clock.moment += timedelta(seconds=6)
+    asyncio.run(deliverer.deliver())
+    assert len(chat.failures) == 20  # not retried before the platform's own Retry-After
+    for _ in range(20):  # a long outage: many more tries than the give-up limit of other errors
+        clock.moment += timedelta(seconds=61)
+        asyncio.run(deliverer.deliver())
+    clock.moment += timedelta(seconds=61)
+    asyncio.run(deliverer.deliver())
+    assert [title for _, title, _ in chat.sent] == ["only"]
+    assert sqlite_store.alert_counts() == {"sent": 1}
+
+
+def test_followups_of_an_alert_that_could_not_be_sent_go_out_unthreaded(sqlite_store: Store) -> None:
+    clock, chat = Clock(), RecordingChat()
+    feed, _ = sqlite_store.add_feed("https://news.example/feed.xml", None, START)
+    content = AlertContent("T", "parent", None, "src", START, 90.0, None, None)
+    sqlite_store.record_poll(
+        feed.id,
+        [NewEntry("p", "parent", None, "", "", "en", START, "p", "s")],
+        [],
+        [PendingAlert("test:a", "alert", alert_to_dict(content), entry_key="p", story="s")],
+        {},
+        START,
+    )
+    parent_id = sqlite_store.story_parents([("test:a", "s")])[("test:a", "s")][0]
+    update = AlertContent("T", "update", None, "src", START, 90.0, None, None, relation="followup")
+    sqlite_store.record_poll(
+        feed.id,
+        [NewEntry("u", "update", None, "", "", "en", START, "u", "s")],
+        [],
+        [
+            PendingAlert(
+                "test:a", "followup", alert_to_dict(update), entry_key="u", story="s", parent_id=parent_id
+            ),
+            PendingAlert(
+                "test:a", "edit", alert_to_dict(content), entry_key="u", story="s", parent_id=parent_id
+            ),
+        ],
+        {},
+        START,
+    )
+    chat.failures = [ValueError("invalid_blocks")] * 8  # the parent can never be posted
+    deliverer = Deliverer(sqlite_store, [chat], clock)
+    for _ in range(9):
+        asyncio.run(deliverer.deliver())
+        clock.moment += timedelta(hours=1)
+    assert chat.sent == [("test:a", "update", None)]  # the follow-up, on its own, not in a thread
+    assert sqlite_store.alert_counts() == {"failed": 2, "sent": 1}
