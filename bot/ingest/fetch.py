@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Protocol
-from urllib.parse import SplitResult, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import brotli
@@ -49,6 +49,7 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
 _CHUNK = 64 * 1024
 _SKIP_HEADERS = frozenset({aiohttp.hdrs.ACCEPT_ENCODING})
+_LITERAL_CACHE = 4096
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -94,6 +95,7 @@ class AddressGuard:
     def __init__(self, allow: Iterable[str]) -> None:
         self._names: set[str] = set()
         self._networks: list[IPNetwork] = []
+        self._literals: dict[str, str | None] = {}  # host -> the refused address, None when allowed
         for item in allow:
             text = item.strip().lower()
             if not text:
@@ -114,13 +116,29 @@ class AddressGuard:
         return address.is_global and not address.is_multicast
 
     def check_literal(self, host: str) -> None:
-        """Raise _AddressRefused when `host` is an IP literal that may not be contacted."""
+        """Raise _AddressRefused when `host` is an IP literal that may not be contacted.
+
+        The answer depends only on the host and the allow-list, so it is remembered per host (a
+        poll of thousands of feeds asks it for the same few hosts on every request).
+        """
+        try:
+            refused = self._literals[host]
+        except KeyError:
+            refused = self._refused_literal(host)
+            if len(self._literals) >= _LITERAL_CACHE:
+                self._literals.clear()
+            self._literals[host] = refused
+        if refused is not None:
+            raise _AddressRefused(host, refused)
+
+    def _refused_literal(self, host: str) -> str | None:
         try:
             address = ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
         except ValueError:
-            return  # a name: the resolver checks what it resolves to
+            return None  # a name: the resolver checks what it resolves to
         if not self.host_allowed(host) and not self.address_allowed(address):
-            raise _AddressRefused(host, str(address))
+            return str(address)
+        return None
 
 
 class _Resolver(Protocol):
@@ -227,7 +245,8 @@ class _Decoder:
         return []
 
 
-def _parse_retry_after(value: str | None, server_now: float) -> float | None:
+def _parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After")
     if not value:
         return None
     text = value.strip()
@@ -237,10 +256,11 @@ def _parse_retry_after(value: str | None, server_now: float) -> float | None:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
-    return max(0.0, when.timestamp() - server_now)
+    return max(0.0, when.timestamp() - _server_now(headers))
 
 
 def _server_now(headers: Mapping[str, str]) -> float:
+    """The server's clock (its Date header), for the dates it sends; read only when one is used."""
     date = headers.get("Date")
     if date:
         try:
@@ -250,7 +270,7 @@ def _server_now(headers: Mapping[str, str]) -> float:
     return time.time()
 
 
-def _cache_seconds(headers: Mapping[str, str], server_now: float) -> float | None:
+def _cache_seconds(headers: Mapping[str, str]) -> float | None:
     """max-age from Cache-Control, else Expires minus the server's Date; None when neither is usable."""
     cache_control = headers.get("Cache-Control")
     if cache_control:
@@ -267,7 +287,7 @@ def _cache_seconds(headers: Mapping[str, str], server_now: float) -> float | Non
             when = parsedate_to_datetime(expires.strip())
         except (TypeError, ValueError, IndexError):
             return 0.0  # "Expires: 0" and other invalid dates mean "already expired"
-        return max(0.0, when.timestamp() - server_now)
+        return max(0.0, when.timestamp() - _server_now(headers))
     return None
 
 
@@ -353,8 +373,7 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         redirects = 0
         while True:
-            parts = self._check_url(current, url)
-            self._guard.check_literal(parts.hostname or "")
+            self._guard.check_literal(self._check_url(current, url))
             async with self._session.get(current, headers=headers, allow_redirects=False) as resp:
                 status = resp.status
                 if status in _REDIRECTS:
@@ -376,8 +395,8 @@ class Fetcher:
                         all_permanent = False
                     current = target
                     continue
-                server_now = _server_now(resp.headers)
-                retry_after = _parse_retry_after(resp.headers.get("Retry-After"), server_now)
+                headers_in = resp.headers
+                retry_after = _parse_retry_after(headers_in)
                 if status == 429:
                     wait = f", retry after {retry_after:g} s" if retry_after is not None else ""
                     raise FetchError(
@@ -391,7 +410,7 @@ class Fetcher:
                         kind=f"http_{status}",
                         retry_after=retry_after,
                     )
-                cache = _cache_seconds(resp.headers, server_now)
+                cache = _cache_seconds(headers_in)
                 if retry_after is not None:
                     cache = retry_after if cache is None else max(cache, retry_after)
                 body = None if status == 304 else await self._read_body(resp, current)
@@ -399,14 +418,15 @@ class Fetcher:
                     url=current,
                     status=304 if status == 304 else 200,
                     body=body,
-                    etag=resp.headers.get("ETag"),
-                    last_modified=resp.headers.get("Last-Modified"),
-                    content_type=resp.headers.get("Content-Type"),
+                    etag=headers_in.get("ETag"),
+                    last_modified=headers_in.get("Last-Modified"),
+                    content_type=headers_in.get("Content-Type"),
                     permanent_url=permanent_url if permanent_url != url else None,
                     cache_seconds=cache,
                 )
 
-    def _check_url(self, current: str, original: str) -> SplitResult:
+    def _check_url(self, current: str, original: str) -> str:
+        """The host of `current`, after checking that it is an http(s) URL with a host."""
         try:
             parts = urlsplit(current)
         except ValueError as exc:
@@ -414,9 +434,10 @@ class Fetcher:
         if parts.scheme.lower() not in ("http", "https"):
             via = "" if current == original else f" (redirected from {original})"
             raise FetchError(f"{current}: only http and https URLs are fetched{via}", kind="bad_scheme")
-        if not parts.hostname:
+        host = parts.hostname
+        if not host:
             raise FetchError(f"{current}: the URL names no host", kind="bad_url")
-        return parts
+        return host
 
     async def _read_body(self, resp: aiohttp.ClientResponse, url: str) -> bytes:
         limit = self.policy.max_bytes

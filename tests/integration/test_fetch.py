@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import brotli  # type: ignore[import-untyped]
+import brotli
 import pytest
 from aiohttp import web
 
@@ -41,7 +41,7 @@ async def serve(routes: dict[str, Handler]) -> AsyncIterator[str]:
 
 
 def run(coro: Awaitable[Any]) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, 15))  # type: ignore[arg-type]
+    return asyncio.run(asyncio.wait_for(coro, 15))
 
 
 async def fetch_once(routes: dict[str, Handler], path: str, policy: FetchPolicy = LOCAL, **kw: Any) -> Any:
@@ -376,3 +376,18 @@ def test_full_text_is_none_when_the_page_fails_or_is_refused() -> None:
     assert run(scenario(LOCAL, "/gone")) is None
     assert run(scenario(LOCAL, "/image")) is None
     assert run(scenario(FetchPolicy(), "/gone")) is None  # loopback refused by the same guard
+
+
+def test_an_ip_literal_is_refused_on_every_fetch_not_only_the_first() -> None:
+    # the guard remembers its answer per literal host: a refusal must stay a refusal
+    async def kinds() -> list[str]:
+        found = []
+        async with Fetcher(FetchPolicy(timeout_seconds=5)) as fetcher:
+            for url in ["http://127.0.0.1:9/feed"] * 3 + ["http://[::1]:9/feed"]:
+                try:
+                    await fetcher.fetch(url)
+                except FetchError as exc:
+                    found.append(exc.kind)
+        return found
+
+    assert run(kinds()) == ["private_address"] * 4
