@@ -1,13 +1,15 @@
-"""The long-running loop: one APScheduler job ticks, polls the feeds that are due, then delivers.
+"""The long-running loop: an APScheduler job polls the feeds that are due, another delivers.
 
 Due times are data in the store (each feed's next_poll_at), not one timer per feed, so ten
-thousand feeds cost one job. A tick that overruns is never started twice (max_instances=1).
+thousand feeds cost one job. A job that overruns is never started twice (max_instances=1).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -21,29 +23,40 @@ from bot.ports import Clock
 log = logging.getLogger(__name__)
 
 
+DELIVERY_SECONDS = 1.0  # how often the outbox is looked at, apart from polling
+
+
 class Ticker:
+    """Two jobs: the poll tick (due feeds, every `tick_seconds`) and delivery (every second).
+
+    They run side by side, so a slow chat platform never holds back polling and a slow feed never
+    holds back delivery; each job never overlaps itself.
+    """
+
     def __init__(self, pipeline: Pipeline, deliverer: Deliverer, clock: Clock, tick_seconds: float) -> None:
         self.pipeline = pipeline
         self.deliverer = deliverer
         self.clock = clock
         self.tick_seconds = tick_seconds
         self.scheduler = AsyncIOScheduler(timezone="UTC")
-        self._lock = asyncio.Lock()
+        self._poll_lock = asyncio.Lock()
+        self._delivery_lock = asyncio.Lock()
+        self._running: set[asyncio.Task[object]] = set()
         self.last_tick_at: datetime | None = None
         self.last_poll_at: datetime | None = None  # the last tick that polled a feed successfully
-        self.last_delivery_at: datetime | None = None  # the last tick that sent something
+        self.last_delivery_at: datetime | None = None  # the last time something was sent
 
     def alive(self, now: datetime) -> bool:
         """Whether the scheduler ticked recently (a tick in progress counts as alive)."""
-        if self._lock.locked():
+        if self._poll_lock.locked():
             return True
         return self.last_tick_at is not None and now - self.last_tick_at < timedelta(
             seconds=3 * self.tick_seconds
         )
 
     async def tick(self) -> None:
-        """One cycle; a failure is logged and the next tick tries again."""
-        async with self._lock:
+        """One poll cycle; a failure is logged and the next tick tries again."""
+        async with self._poll_lock, self._tracked():
             try:
                 report = await self.pipeline.run_cycle(self.clock.now())
                 record_cycle(report)
@@ -58,40 +71,69 @@ class Ticker:
                         report.new_entries,
                         report.alerts,
                     )
-                delivered = await self.deliverer.deliver()
-                record_delivery(delivered)
-                if delivered.sent:
-                    self.last_delivery_at = self.clock.now()
             except NewsbotError as exc:
                 log.error("cycle failed: %s", exc)
+            except asyncio.CancelledError:
+                log.info("poll cycle stopped by shutdown; its unfinished feeds are polled at the next start")
             except Exception:
                 log.exception("cycle failed unexpectedly; the next tick tries again")
             finally:
                 self.last_tick_at = self.clock.now()
 
+    async def deliver(self) -> None:
+        """Send what the outbox holds; a failure is logged and the next round tries again."""
+        async with self._delivery_lock, self._tracked():
+            try:
+                delivered = await self.deliverer.deliver()
+                record_delivery(delivered)
+                if delivered.sent:
+                    self.last_delivery_at = self.clock.now()
+            except NewsbotError as exc:
+                log.error("delivery failed: %s", exc)
+            except asyncio.CancelledError:
+                log.info("delivery stopped by shutdown; unconfirmed alerts are resent at the next start")
+            except Exception:
+                log.exception("delivery failed unexpectedly; the next round tries again")
+
+    @contextlib.asynccontextmanager
+    async def _tracked(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
     def start(self) -> None:
-        self.scheduler.add_job(
-            self.tick,
-            "interval",
-            seconds=self.tick_seconds,
-            id="tick",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=self.clock.now(),
-        )
+        now = self.clock.now()
+        for job, seconds in ((self.tick, self.tick_seconds), (self.deliver, DELIVERY_SECONDS)):
+            self.scheduler.add_job(
+                job,
+                "interval",
+                seconds=seconds,
+                id=job.__name__,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=now,
+            )
         self.scheduler.start()
 
     async def stop(self, timeout: float = 30.0) -> None:
-        """No new ticks; a tick in flight may finish its feeds within `timeout`.
+        """No new rounds; work in flight may finish within `timeout`, then it is cancelled.
 
-        Each feed's result is one transaction, so a tick cut off after the timeout loses nothing:
-        what it did not write is fetched again next time.
+        Each feed's result is one transaction and an alert is marked sent only once the platform
+        confirmed it, so work cut off loses nothing: it is redone at the next start.
         """
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        try:
-            await asyncio.wait_for(self._lock.acquire(), timeout)
-        except TimeoutError:
-            log.warning("shutting down with a poll cycle still running; it is redone at the next start")
-        else:
-            self._lock.release()
+        running = list(self._running)
+        if not running:
+            return
+        _done, pending = await asyncio.wait(running, timeout=timeout)
+        if pending:
+            log.warning("shutting down with work still running; it is redone at the next start")
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=5)
