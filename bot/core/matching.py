@@ -760,7 +760,8 @@ def match_batch(
     batch (at least PARALLEL_MIN_PAIRS pairs and PARALLEL_MIN_ARTICLES articles per process) is
     split: this process scores the first share while worker processes score the others. The
     results are the same either way; a pool that cannot start (a daemonic process may not have
-    children) leaves the work to this process.
+    children) leaves the work to this process. The workers are spawned, so a script that asks for
+    them needs the usual `if __name__ == "__main__":` guard (`python -m bot` needs none).
     """
     processes = _processes(workers, len(articles), len(topics))
     empty_row = [MatchResult(topic=topic.name, score=0.0, matched=False) for topic in topics]
