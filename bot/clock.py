@@ -78,11 +78,12 @@ class Dispatcher:
         self.batch_size = batch_size
         self.sent: dict[int, datetime] = {}  # feed id -> when it was last sent for polling
 
-    def due_feeds(self, now: datetime) -> list[tuple[int, datetime | None]]:
+    def due_feeds(self, now: datetime) -> list[tuple[int, datetime | None, datetime | None]]:
         """Enabled, unpaused feeds whose poll is due and that no live poller holds, most overdue
-        first, each with the end of its last lease (a lease in the past is a dead poller's)."""
+        first, each with the end of its last lease (one in the past is a dead poller's) and the
+        time of its last poll."""
         query = (
-            select(feeds.c.id, feeds.c.lease_until)
+            select(feeds.c.id, feeds.c.lease_until, feeds.c.last_polled_at)
             .where(
                 feeds.c.enabled.is_(True),
                 feeds.c.status != "paused",
@@ -93,7 +94,10 @@ class Dispatcher:
         )
         try:
             with self.store.engine.begin() as conn:
-                return [(row.id, _aware(row.lease_until)) for row in conn.execute(query)]
+                return [
+                    (row.id, _aware(row.lease_until), _aware(row.last_polled_at))
+                    for row in conn.execute(query)
+                ]
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise StoreError(f"cannot read the due feeds: {reason}") from exc
@@ -130,18 +134,23 @@ class Dispatcher:
     def tick(self) -> tuple[int, int]:
         """Send what is due; returns (feeds sent for polling, channels sent for delivery).
 
-        A due feed is sent unless it was sent less than `hold` ago — except when a lease taken
-        after that send has expired since: the worker that took it died, so it is sent again now.
+        A due feed is sent unless it was sent less than `hold` ago and that task has not run yet.
+        A task that ran shows in the feed: it was polled since, or its lease expired since (the
+        worker that took it died), and then the feed is sent again at once.
         """
         now = self.clock.now()
         due = self.due_feeds(now)
-        still_due = {fid for fid, _ in due}
+        still_due = {fid for fid, _, _ in due}
         self.sent = {fid: at for fid, at in self.sent.items() if fid in still_due}
         todo = []
-        for fid, lease_until in due:
+        for fid, lease_until, polled_at in due:
             sent_at = self.sent.get(fid)
-            dead_lease = lease_until is not None and sent_at is not None and sent_at < lease_until
-            if sent_at is None or sent_at + self.hold <= now or dead_lease:
+            if (
+                sent_at is None
+                or sent_at + self.hold <= now  # the task was lost before it took the feed
+                or (polled_at is not None and polled_at >= sent_at)  # done, and due again already
+                or (lease_until is not None and sent_at < lease_until)  # taken by a worker that died
+            ):
                 todo.append(fid)
         for batch in _batches(todo, self.batch_size):
             self.app.send_task(POLL_TASK, args=[batch])

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 import sys
@@ -55,13 +56,19 @@ def queue_name() -> str:
 
 def configure_app(app: Celery, settings: Settings) -> Celery:
     """Broker, queue and the delivery guarantees every newsbot Celery app shares."""
+    queue_type: Any = importlib.import_module("kombu").Queue  # kombu's type hints are partial
+
     queue = queue_name()
+    deliveries = f"{queue}.deliver"
     app.conf.update(
         broker_url=settings.broker_url,
         broker_connection_retry_on_startup=True,
+        # Two queues, both consumed by every worker unless it is started with -Q: deliveries never
+        # wait behind a backlog of polls. A worker started with `-Q newsbot.deliver` only delivers.
+        task_queues=[queue_type(queue, routing_key=queue), queue_type(deliveries, routing_key=deliveries)],
         task_default_queue=queue,
-        task_default_exchange=queue,
         task_default_routing_key=queue,
+        task_routes={DELIVER_TASK: {"queue": deliveries, "routing_key": deliveries}},
         task_ignore_result=True,  # results live in the store, not in a result backend
         task_serializer="json",
         accept_content=["json"],

@@ -278,7 +278,8 @@ class Cluster:
         for handle in self._files:
             handle.close()
         with contextlib.suppress(Exception), broker_connection(self.broker_url) as conn:
-            conn.default_channel.queue_delete(self.queue)
+            for queue in (self.queue, f"{self.queue}.deliver"):
+                conn.default_channel.queue_delete(queue)
 
 
 @contextlib.contextmanager
@@ -512,6 +513,12 @@ def test_clock_sends_due_feeds_once_and_again_when_a_lease_dies(postgres_store: 
     clock.moment = start + timedelta(seconds=101)
     assert dispatcher.tick() == (5, 0)
     assert sorted(app.take(POLL_TASK)[0]) == sorted(second)
+    # A feed polled since it was sent, and due again already, goes again at once.
+    clock.moment = start + timedelta(seconds=102)
+    postgres_store.set_feed_state(second[0], last_polled_at=clock.moment, next_poll_at=clock.moment)
+    clock.moment = start + timedelta(seconds=103)
+    assert dispatcher.tick() == (1, 0)
+    assert app.take(POLL_TASK) == [[second[0]]]
 
 
 def test_clock_resends_what_a_dead_deliverer_claimed(postgres_store: Store, postgres_url: str) -> None:
