@@ -25,6 +25,7 @@ from sqlalchemy import or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import NewsbotError, StoreError
+from bot.pipeline import feed_lease_seconds
 from bot.ports import Clock, SystemClock
 from bot.settings import Settings
 from bot.store.db import Store
@@ -35,11 +36,6 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 25  # feeds per poll task: enough to fetch concurrently, small enough to spread out
 _LOCK_SQL = "SELECT pg_try_advisory_lock(hashtextextended('newsbot clock ' || current_schema(), 0))"
-
-
-def lease_seconds(settings: Settings) -> float:
-    """How long a poller holds a feed (the pipeline's lease: two fetch timeouts and a minute)."""
-    return 2 * settings.fetch.timeout_seconds + 60
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -206,7 +202,7 @@ def run_clock(settings: Settings) -> int:
         store,
         app,
         clock,
-        hold=timedelta(seconds=lease_seconds(settings) + tick_seconds),
+        hold=timedelta(seconds=feed_lease_seconds(settings) + tick_seconds),
         deliver_expires=max(2 * tick_seconds, 30.0),
     )
     status = 0

@@ -54,6 +54,12 @@ class _Subscription:
     query: TopicQuery
 
 
+def feed_lease_seconds(settings: Settings) -> float:
+    """How long a poller holds a feed: the setting, else two fetch timeouts and a minute."""
+    configured = settings.schedule.feed_lease_seconds
+    return configured if configured is not None else 2 * settings.fetch.timeout_seconds + 60
+
+
 @dataclass(frozen=True, slots=True)
 class _Parent:
     """A story's first alert in a channel: stored (alert_id) or written in this same poll (entry_key)."""
@@ -152,7 +158,7 @@ class Pipeline:
         report = CycleReport()
         subscriptions = self._subscriptions(now)
         self._catch_up_grouper(now)
-        lease = timedelta(seconds=2 * self.settings.fetch.timeout_seconds + 60)
+        lease = timedelta(seconds=feed_lease_seconds(self.settings))
         feeds = self.store.lease_due_feeds(
             now, self.owner, lease, every=every_feed, ids=feed_ids, limit=limit
         )

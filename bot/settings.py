@@ -36,6 +36,7 @@ class ScheduleSettings(BaseModel):
     min_interval_seconds: float = Field(300.0, gt=0)
     max_interval_seconds: float = Field(3600.0, gt=0)
     max_failures: int = Field(5, gt=0)
+    feed_lease_seconds: float | None = Field(None, gt=0)
 
 
 class AlertSettings(BaseModel):
@@ -64,6 +65,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: str | None = None
     broker_url: str | None = None  # Celery broker for scale-out: redis://… or amqp://…
+    celery_queue: str = "newsbot"  # the queue of newsbot's tasks (deliveries go to "<queue>.deliver")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     fetch: FetchSettings = Field(default_factory=FetchSettings)

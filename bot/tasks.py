@@ -41,24 +41,16 @@ log = logging.getLogger(__name__)
 
 POLL_TASK = "newsbot.poll_feeds"
 DELIVER_TASK = "newsbot.deliver_channel"
-DEFAULT_QUEUE = "newsbot"
-# The queue every task goes to. Deployments leave it alone; tests and benchmarks that share a broker
-# set NEWSBOT_CELERY_QUEUE to a name of their own so that parallel runs never take each other's tasks.
-QUEUE_ENV = "NEWSBOT_CELERY_QUEUE"
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def queue_name() -> str:
-    return os.environ.get(QUEUE_ENV) or DEFAULT_QUEUE
 
 
 def configure_app(app: Celery, settings: Settings) -> Celery:
     """Broker, queue and the delivery guarantees every newsbot Celery app shares."""
     queue_type: Any = importlib.import_module("kombu").Queue  # kombu's type hints are partial
 
-    queue = queue_name()
+    queue = settings.celery_queue
     deliveries = f"{queue}.deliver"
     app.conf.update(
         broker_url=settings.broker_url,

@@ -285,6 +285,18 @@ class MatrixChat:
 
         Raises ConfigError when the settings are incomplete or the homeserver rejects the credentials.
         """
+        await self._connect(first_sync=True)
+        log.info("Matrix: logged in as %s on %s; listening for !news commands", self.user_id, self.homeserver)
+        self._stopping = False
+        self._sync_task = asyncio.create_task(self._sync_loop(), name="matrix-sync")
+
+    async def connect(self) -> None:
+        """Log in to send only, without listening for commands (a scale-out worker delivers alerts,
+        the `web` process answers commands)."""
+        await self._connect(first_sync=False)
+        log.info("Matrix: logged in as %s on %s to send alerts", self.user_id, self.homeserver)
+
+    async def _connect(self, *, first_sync: bool) -> None:
         self._check_settings()
         nio_log = logging.getLogger("nio")
         if nio_log.level == logging.NOTSET:  # nio logs every event it sees at INFO: noise in our logs
@@ -293,7 +305,8 @@ class MatrixChat:
         while True:
             try:
                 await self._login()
-                await self._first_sync()
+                if first_sync:
+                    await self._first_sync()
                 break
             except _Unreachable as exc:
                 attempt += 1
@@ -312,9 +325,6 @@ class MatrixChat:
             except BaseException:
                 await self._close_client()
                 raise
-        log.info("Matrix: logged in as %s on %s; listening for !news commands", self.user_id, self.homeserver)
-        self._stopping = False
-        self._sync_task = asyncio.create_task(self._sync_loop(), name="matrix-sync")
 
     async def stop(self) -> None:
         self._stopping = True

@@ -5,7 +5,7 @@ fails when NEWSBOT_REQUIRE_SERVICES is set). Every run uses a schema and a Celer
 so parallel runs never share work. The feeds come from one loopback server serving 200 paths: each
 feed is first empty (its first poll stores nothing), then carries one new story. Three channels
 subscribe, so 600 alerts are owed. One worker process is killed with SIGKILL while it holds a batch
-of feeds; its lease expires (fetch.timeout_seconds is small, so the lease is 64 s) and the clock
+of feeds; its lease expires (schedule.feed_lease_seconds is short) and the clock
 sends the batch again. The outbox then shows every alert sent exactly once, in id order per channel.
 """
 
@@ -46,7 +46,8 @@ TOPIC = "Meldung"
 REDIS_URL = os.environ.get("NEWSBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 AMQP_URL = os.environ.get("NEWSBOT_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 SLOW_SECONDS = 1.0  # every fifth feed answers this late, so a worker is surely mid-task when killed
-FETCH_TIMEOUT = 2.0  # the pipeline's lease is 2 x this + 60 s
+FETCH_TIMEOUT = 2.0
+FEED_LEASE = 15.0  # how long a dead worker's feeds stay taken
 
 
 # -- feeds ------------------------------------------------------------------------------------------
@@ -190,6 +191,7 @@ class Cluster:
                     f"tick_seconds = {self.tick_seconds}",
                     "min_interval_seconds = 600",
                     "max_interval_seconds = 600",
+                    f"feed_lease_seconds = {FEED_LEASE}",
                 ]
             )
             + "\n",

@@ -566,3 +566,22 @@ def test_a_command_in_an_alerts_thread_knows_the_alert() -> None:
     reply_only = {"content": {"body": "!news why", "m.relates_to": {"m.in_reply_to": {"event_id": "$b"}}}}
     assert thread_root(reply_only) is None
     assert thread_root({"content": "garbage"}) is None
+
+
+def test_a_send_only_connection_posts_alerts_without_answering_commands(
+    synapse: Synapse, bots: list[RunningBot], tmp_path: Path
+) -> None:
+    alice, botuser, room, running = joined_room(synapse, bots, tmp_path)
+    running.run(running.chat.stop())  # the listening bot is gone; a scale-out worker takes over
+    worker = MatrixChat(running.settings, running.store, SystemClock())
+    running.run(worker.connect())
+    try:
+        command = alice.say(room, "!news list")
+        sent = running.run(worker.send_alert(f"matrix:{room}", alert(), key="newsbot-alert-9", thread=None))
+        shown = alice.wait_for(room, lambda e: e["event_id"] == sent)["content"]
+        assert "<strong>etwa 10.000 Soldaten</strong>" in shown["formatted_body"]
+        threading.Event().wait(1.0)
+        answers = [e for e in alice.messages(room) if replies_to(botuser, command)(e)]
+        assert answers == []  # sending only: commands are the web process's to answer
+    finally:
+        running.run(worker.stop())
