@@ -139,10 +139,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
     """The alert for an article as the console, Slack and Matrix would show it."""
     from bot.chat.matrix_html import alert_html
     from bot.chat.slack_blocks import alert_message
-    from bot.core.keypoints import extract_keypoints
+    from bot.core.alerts import build_alert
     from bot.core.matching import QueryError, match_article, parse_topic
     from bot.core.render import plain_text, render
-    from bot.model import AlertContent
 
     settings = _settings(args)
     try:
@@ -156,18 +155,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         article = _load_article(args.source, None)
         link = None
     match = match_article(article, [topic])[0]
-    points = extract_keypoints(article, topic)
-    alert = AlertContent(
-        topic=topic.name,
-        title=article.title,
-        link=link,
-        source="preview",
-        published=None,
-        score=match.score,
-        figure=points.figure,
-        quote=points.quote,
-        evidence=match.evidence,
-    )
+    alert = build_alert(article, topic, match, link=link, source="preview", published=None)
     message = render(alert)
     if not match.matched:
         print(f"(this article would not alert for “{topic.name}”: score {match.score:.0f})\n")

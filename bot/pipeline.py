@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.keypoints import extract_keypoints
+from bot.core.alerts import build_alert
 from bot.core.matching import QueryError, match_batch, parse_topic
 from bot.core.payload import alert_from_dict, alert_to_dict
 from bot.core.stories import StoryGrouper
@@ -29,7 +29,16 @@ from bot.ingest.article import fetch_full_text
 from bot.ingest.fetch import Fetcher, FetchResult
 from bot.ingest.parse import parse_feed, parse_in_pool
 from bot.ingest.schedule import backoff_delay, next_poll_delay, should_pause
-from bot.model import AlertContent, Entry, MatchResult, ParsedFeed, StoryDecision, StoryItem, TopicQuery
+from bot.model import (
+    AlertContent,
+    Entry,
+    MatchResult,
+    ParsedFeed,
+    Relation,
+    StoryDecision,
+    StoryItem,
+    TopicQuery,
+)
 from bot.settings import Settings
 from bot.store.db import FeedRow, NewEntry, PendingAlert, Store, SubscriptionRow, story_item_id
 
@@ -495,19 +504,14 @@ class Pipeline:
 
     @staticmethod
     def _content(
-        entry: Entry, topic: TopicQuery, match: MatchResult | None, source: str, relation: str
+        entry: Entry, topic: TopicQuery, match: MatchResult | None, source: str, relation: Relation
     ) -> AlertContent:
-        points = extract_keypoints(entry.article(), topic)
-        return AlertContent(
-            topic=topic.name,
-            title=entry.title,
+        return build_alert(
+            entry.article(),
+            topic,
+            match,
             link=entry.link,
             source=source,
             published=entry.published,
-            score=match.score if match else 0.0,
-            figure=points.figure,
-            quote=points.quote,
-            evidence=match.evidence if match else (),
-            relation="followup" if relation == "followup" else "new",
-            sources=(source,),
+            relation=relation,
         )

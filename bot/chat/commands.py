@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from bot.core.keypoints import extract_keypoints
+from bot.core.alerts import build_alert
 from bot.core.matching import QueryError, match_batch, parse_topic
 from bot.core.payload import alert_from_dict
 from bot.core.render import plain_text, render
 from bot.errors import StoreError
-from bot.model import AlertContent, Article
+from bot.model import Article
 from bot.store.db import Store
 
 MAX_COMMAND_LENGTH = 2000
@@ -243,18 +243,14 @@ class CommandHandler:
         )
         if best is None:
             return Reply(f"No story of the last {PREVIEW_WINDOW.days} days matches “{topic.name}”.")
-        entry, result = recent[best], results[best]
-        points = extract_keypoints(articles[best], topic)
-        alert = AlertContent(
-            topic=topic.name,
-            title=entry.title,
+        entry = recent[best]
+        alert = build_alert(
+            articles[best],
+            topic,
+            results[best],
             link=entry.link,
             source=entry.source,
             published=entry.published,
-            score=result.score,
-            figure=points.figure,
-            quote=points.quote,
-            evidence=result.evidence,
         )
         return Reply(plain_text(render(alert)))
 
