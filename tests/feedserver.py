@@ -12,6 +12,7 @@ class FeedServer:
     def __init__(self) -> None:
         self.documents: dict[str, bytes] = {}
         self.status: dict[str, int] = {}
+        self.headers: dict[str, dict[str, str]] = {}  # extra response headers per path
         self.requests: list[str] = []
         server = self
 
@@ -23,6 +24,8 @@ class FeedServer:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
+                for name, value in server.headers.get(self.path, {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 

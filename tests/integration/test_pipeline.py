@@ -1,0 +1,87 @@
+"""The pipeline over a real store and a real HTTP feed server, with an injected clock."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.ingest.fetch import Fetcher
+from bot.pipeline import Pipeline
+from bot.runtime import fetch_policy
+from bot.settings import Settings
+from bot.store.db import Store
+from tests.feedserver import EMPTY_FEED, feed_server
+
+START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        fetch={"allow_private_hosts": ["127.0.0.1"], "timeout_seconds": 5},
+        schedule={"min_interval_seconds": 60, "max_interval_seconds": 3600, "max_failures": 5},
+    )
+
+
+def test_a_failing_feed_backs_off_then_pauses_and_each_channel_is_told_once(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    config = settings(tmp_path)
+    with feed_server() as server:
+        server.serve("/feed.xml", "oops", status=500)
+        url = server.url("/feed.xml")
+        sqlite_store.add_feed(url, None, START)
+        for channel in ("console", "slack:C1"):
+            sqlite_store.add_subscription(channel, "NATO", "NATO", None, None, START)
+
+        async def polls() -> list[tuple[str, int, timedelta]]:
+            seen = []
+            now = START
+            async with Fetcher(fetch_policy(config)) as fetcher:
+                pipeline = Pipeline(config, sqlite_store, fetcher, rng=random.Random(7))
+                for _ in range(6):
+                    await pipeline.run_cycle(now)
+                    (feed,) = sqlite_store.list_feeds()
+                    assert feed.next_poll_at is not None
+                    seen.append((feed.status, feed.failures, feed.next_poll_at - now))
+                    now = feed.next_poll_at + timedelta(seconds=1)
+            return seen
+
+        seen = asyncio.run(polls())
+        requests = len(server.requests)
+    statuses = [status for status, _, _ in seen]
+    assert statuses == ["failing"] * 4 + ["paused", "paused"]
+    assert [failures for _, failures, _ in seen[:5]] == [1, 2, 3, 4, 5]
+    delays = [delay for _, _, delay in seen[:4]]
+    assert delays == sorted(delays) and delays[-1] > delays[0]  # the backoff grows
+    assert requests == 5  # a paused feed is not polled again
+    (feed,) = sqlite_store.list_feeds()
+    assert feed.last_error is not None and "500" in feed.last_error and url in feed.last_error
+    notices = {channel: 0 for channel in ("console", "slack:C1")}
+    for channel in notices:
+        while (row := sqlite_store.claim_next(channel, START + timedelta(days=1))) is not None:
+            assert row.kind == "notice" and "newsbot feeds resume" in row.payload["text"]
+            notices[channel] += 1
+            sqlite_store.mark_sent(row.id, "m", START)
+    assert notices == {"console": 1, "slack:C1": 1}
+
+
+def test_retry_after_on_a_successful_answer_is_a_floor_for_the_next_poll(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    config = settings(tmp_path)
+    with feed_server() as server:
+        server.serve("/feed.xml", EMPTY_FEED)
+        server.headers["/feed.xml"] = {"Retry-After": "120"}
+        sqlite_store.add_feed(server.url("/feed.xml"), None, START)
+
+        async def poll() -> None:
+            async with Fetcher(fetch_policy(config)) as fetcher:
+                await Pipeline(config, sqlite_store, fetcher).run_cycle(START)
+
+        asyncio.run(poll())
+    (feed,) = sqlite_store.list_feeds()
+    assert feed.status == "ok" and feed.next_poll_at is not None
+    assert feed.next_poll_at - START >= timedelta(seconds=120)
