@@ -24,6 +24,8 @@ How an entry is compared:
   member, whichever is higher. An entry joins a story on a high score, or on a moderate one backed by
   more than one shared distinctive token of which at least one is a name, place or figure. A shared
   place alone ("Geneva") never merges; nor does a shared generic title when the leads share nothing.
+  Common places that are each in many stories but together in few ("Russia", "Ukraine" and "Geneva")
+  count as distinctive.
 
 Time comes from the entries, never from the clock: an entry without a date takes the newest time seen;
 a date far beyond the newest one is not trusted until an entry from another source confirms it; stories whose
@@ -449,6 +451,19 @@ class StoryGrouper:
         df = len(postings) if postings is not None else 0
         return df <= max(2.0, 0.04 * len(self._stories))
 
+    def _rare_together(self, tokens: Sequence[str]) -> bool:
+        """Few stories of the window hold all of `tokens`: common places that are each in many stories
+        ("Russia", "Ukraine", "Geneva") can still be rare together."""
+        limit = max(2.0, 0.04 * len(self._stories))
+        postings = sorted((self._index.get(token, set()) for token in tokens), key=len)
+        together = 0
+        for seq in postings[0]:
+            if all(seq in other for other in postings[1:]):
+                together += 1
+                if together > limit:
+                    return False
+        return True
+
     def _vector(self, features: _Features) -> dict[str, float]:
         scored = sorted(
             ((weight * self._idf(token), token) for token, weight in features.weights.items()),
@@ -512,6 +527,13 @@ class StoryGrouper:
             for token in distinctive
             if features.kinds.get(token) in _ENTITY_KINDS or token in story.entities
         ]
+        # common places and organisations that are rare together count as distinctive, and as one more
+        # distinctive token for the set: "Russia", "Ukraine" and "Geneva" in one story, "US" and "Geneva" in
+        # several
+        places = [token for token in shared if token in self._common]
+        if len(places) >= 2 and self._rare_together(places):
+            entities += [token for token in places if token not in entities]
+            distinctive = distinctive + [token for token in places if token not in distinctive]
         # below the merge score, more than one shared entity must back the similarity; a common place or
         # organisation counts half, so that two reports sharing only "Geneva" and "US" stay apart
         points = self._entity_points(features, entities, story)

@@ -304,3 +304,45 @@ def test_one_feed_with_a_broken_clock_does_not_expire_every_story() -> None:
         )
     )
     assert later.story == first.story == "s1"
+
+
+def _busy_window(grouper: StoryGrouper) -> None:
+    """A news day on which Russia, Ukraine, the US and Geneva each turn up in many unrelated stories."""
+    places = ["Russia", "Ukraine", "US", "Geneva"]
+    subjects = ["Fruit", "Grain", "Steel", "Water", "Cobalt", "Timber", "Salmon", "Cotton", "Coffee"]
+    verbs = ["shortage", "auction", "smuggling", "pricing", "levy", "quota", "boycott", "glut", "theft"]
+    for number, subject in enumerate(subjects):
+        for kind, place in enumerate(places):
+            verb = verbs[(number + kind) % len(verbs)]
+            grouper.assign(item(f"busy-{number}-{kind}", f"{subject} {verb} in {place}", hours=0.1))
+
+
+def test_common_places_that_are_rare_together_hold_a_story_together() -> None:
+    grouper = StoryGrouper()
+    _busy_window(grouper)
+    first, second, iran = run(
+        grouper,
+        item(
+            "u1",
+            "Expectations are low for the latest US-brokered talks between Russia and Ukraine",
+            "A Ukrainian delegation is heading to Geneva for another round of talks with Russian officials.",
+            2,
+            "a.example",
+        ),
+        item(
+            "u2",
+            "Russian and Ukrainian officials meet in Geneva for US-brokered talks",
+            "The two delegations sat down in Geneva on Tuesday, almost four years into the war.",
+            4,
+            "b.example",
+        ),
+        item(
+            "i1",
+            "US and Iran meet in Geneva for second round of nuclear talks",
+            "Iran's foreign minister sat down with US envoys in Geneva on Tuesday.",
+            5,
+            "c.example",
+        ),
+    )
+    assert second.story == first.story
+    assert iran.story not in (first.story, second.story)
