@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.core.digest import Queued, build_digests
 from bot.core.payload import alert_from_dict
+from bot.core.windows import DeliveryPrefs, digest_due, in_quiet_hours
 from bot.errors import ChannelUnavailable, ChatUnavailable
 from bot.ports import Chat, Clock
 from bot.store.db import OutboxRow, Store
@@ -43,19 +45,74 @@ class Deliverer:
     async def deliver(self, channels: Sequence[str] | None = None) -> DeliveryReport:
         """Send everything that is due, channel by channel (only `channels` when given)."""
         report = DeliveryReport()
-        for channel in self.store.pending_channels(self.clock.now()):
+        now = self.clock.now()
+        prefs = self.store.delivery_prefs()
+        for channel in self.store.pending_channels(now):
             if channels is not None and channel not in channels:
                 continue
             chat = self._chat_for(channel)
             if chat is None:
                 continue  # that platform is not configured in this process; its alerts wait
+            wanted = prefs.get(channel, DeliveryPrefs())
+            if in_quiet_hours(wanted, now):
+                continue  # they wait in the outbox, in order, until the quiet hours end
+            if wanted.digest != "off" and not digest_due(wanted, now):
+                continue  # collected for the channel's next digest
             with self.store.channel_lock(channel) as mine:
                 if not mine:
                     continue  # another deliverer is sending to this channel; order stays intact
+                if wanted.digest != "off":
+                    await self._send_digest(chat, channel, report)
+                    continue
                 while (row := self.store.claim_next(channel, self.clock.now())) is not None:
                     if not await self._send(chat, row, report):
                         break
         return report
+
+    async def _send_digest(self, chat: Chat, channel: str, report: DeliveryReport) -> None:
+        """Everything the channel collected since its last digest, as one message (or a few)."""
+        rows = self.store.claim_waiting(channel)
+        if not rows:
+            return
+        queued = [
+            Queued(
+                id=row.id,
+                kind=row.kind,
+                parent_id=row.parent_id,
+                alert=alert_from_dict(row.payload) if row.kind != "notice" else None,
+                notice=str(row.payload.get("text", "")) if row.kind == "notice" else None,
+            )
+            for row in rows
+        ]
+        message_id: str | None = None
+        try:
+            for number, digest in enumerate(build_digests(queued)):
+                key = f"newsbot-digest-{rows[0].id}-{number}"
+                message_id = await chat.send_digest(channel, digest, key=key)
+        except Exception as exc:
+            report.failed += 1
+            delay = self._retry_delay(exc, rows[0].attempts)
+            for row in rows:
+                self.store.mark_retry(
+                    row.id, f"{type(exc).__name__}: {exc}", self.clock.now() + timedelta(seconds=delay)
+                )
+            if isinstance(exc, ChannelUnavailable):
+                self.store.pause_channel(channel, str(exc))
+            log.warning("sending the digest of %s: %s; retrying in %.0fs", channel, exc, delay)
+            return
+        sent_at = self.clock.now()
+        self.store.mark_digest_sent(channel, [row.id for row in rows], message_id, sent_at)
+        report.sent += 1
+        report.latencies.extend((sent_at - row.created_at).total_seconds() for row in rows)
+
+    @staticmethod
+    def _retry_delay(exc: Exception, attempts: int) -> float:
+        """Seconds to wait before the next try: a rate limit's own delay, else a capped backoff."""
+        if isinstance(exc, ChatUnavailable):
+            if exc.retry_after is not None:
+                return exc.retry_after
+            return min(TRANSIENT_MAX_DELAY, 2.0 * 2.0 ** min(attempts - 1, 10))
+        return min(3600.0, 5.0 * 2.0 ** min(attempts - 1, 10))
 
     async def _send(self, chat: Chat, row: OutboxRow, report: DeliveryReport) -> bool:
         key = f"newsbot-alert-{row.id}"
@@ -82,11 +139,7 @@ class Deliverer:
             # The platform is busy or unreachable, the message itself is fine: wait exactly as long
             # as a rate limit says, else a short capped backoff, and never give up.
             report.failed += 1
-            delay = (
-                exc.retry_after
-                if exc.retry_after is not None
-                else min(TRANSIENT_MAX_DELAY, 2.0 * 2 ** min(row.attempts - 1, 10))
-            )
+            delay = self._retry_delay(exc, row.attempts)
             self.store.mark_retry(
                 row.id, f"{type(exc).__name__}: {exc}", self.clock.now() + timedelta(seconds=delay)
             )
@@ -97,7 +150,7 @@ class Deliverer:
         except Exception as exc:  # anything else is retried with backoff, given up only after many tries
             report.failed += 1
             give_up = row.attempts >= MAX_ATTEMPTS
-            delay = min(3600.0, 5.0 * 2 ** (row.attempts - 1))
+            delay = self._retry_delay(exc, row.attempts)
             self.store.mark_retry(
                 row.id,
                 f"{type(exc).__name__}: {exc}",

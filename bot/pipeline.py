@@ -408,7 +408,7 @@ class Pipeline:
         }
         outbox: list[PendingAlert] = []
         for (entry, decision), results in zip(fresh, matches, strict=True):
-            best = self._best_per_channel(subscriptions, results)
+            best = self._best_per_channel(subscriptions, results, entry.lang)
             for channel in channels:
                 parent = parents.get((channel, decision.story))
                 match = best.get(channel)
@@ -490,12 +490,15 @@ class Pipeline:
 
     @staticmethod
     def _best_per_channel(
-        subscriptions: Sequence[_Subscription], results: Sequence[MatchResult]
+        subscriptions: Sequence[_Subscription], results: Sequence[MatchResult], lang: str | None
     ) -> dict[str, tuple[TopicQuery, MatchResult]]:
-        """Per channel, the best-scoring matched topic: one entry is never two alerts in one channel."""
+        """Per channel, the best-scoring matched topic: one entry is never two alerts in one channel.
+
+        A subscription with a language (`--lang de`) takes only entries known to be in it.
+        """
         best: dict[str, tuple[TopicQuery, MatchResult]] = {}
         for sub, result in zip(subscriptions, results, strict=True):
-            if not result.matched:
+            if not result.matched or (sub.row.lang and lang != sub.row.lang):
                 continue
             current = best.get(sub.row.channel)
             if current is None or result.score > current[1].score:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Protocol
 
+from bot.core.digest import Digest
 from bot.model import AlertContent
 
 
@@ -35,6 +36,10 @@ class Chat(Protocol):
     async def edit_alert(self, channel: str, message_id: str, alert: AlertContent) -> None: ...
 
     async def send_notice(self, channel: str, text: str, *, key: str) -> str: ...
+
+    async def send_digest(self, channel: str, digest: Digest, *, key: str) -> str:
+        """Post a channel's digest (hourly or daily) as one message; returns its message id."""
+        ...
 
 
 class ChatService(Chat, Protocol):

@@ -51,7 +51,9 @@ def apply_declared(settings: Settings, store: Store) -> None:
             query = parse_topic(sub.topic, sub.threshold)
         except QueryError as exc:
             raise ConfigError(f"[[subscriptions]] topic {sub.topic!r}: {exc}") from exc
-        store.add_subscription(sub.channel, query.name, sub.topic, sub.threshold, "config", now)
+        store.add_subscription(
+            sub.channel, query.name, sub.topic, sub.threshold, "config", now, lang=sub.lang
+        )
 
 
 def chat_services(settings: Settings, store: Store, clock: SystemClock) -> list[ChatService]:

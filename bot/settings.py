@@ -55,6 +55,7 @@ class SubscriptionConfig(BaseModel):
     channel: str = "console"
     topic: str
     threshold: float | None = None
+    lang: Literal["de", "en"] | None = None  # only stories in this language
 
 
 class Settings(BaseSettings):

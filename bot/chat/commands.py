@@ -16,6 +16,15 @@ from bot.core.alerts import build_alert
 from bot.core.matching import QueryError, match_batch, parse_topic
 from bot.core.payload import alert_from_dict
 from bot.core.render import plain_text, render
+from bot.core.windows import (
+    DEFAULT_DIGEST_AT,
+    DIGEST_MODES,
+    DeliveryPrefs,
+    describe,
+    parse_clock,
+    parse_quiet_hours,
+    zone,
+)
 from bot.errors import StoreError
 from bot.model import Article
 from bot.store.db import Store
@@ -24,9 +33,11 @@ MAX_COMMAND_LENGTH = 2000
 
 HELP = """\
 newsbot commands (type them after /news on Slack, !news on Matrix, or on their own in the console):
-  subscribe <topic> [--threshold N]   track a topic in this channel, e.g.
+  subscribe <topic> [--threshold N] [--lang de|en]
+                                      track a topic in this channel, e.g.
                                       subscribe Nordkorea | North Korea +Raketen -Südkorea
-                                      ( | separates aliases, +word is required, -word excludes)
+                                      ( | separates aliases, +word is required, -word excludes;
+                                      --lang keeps only stories in that language)
   unsubscribe <topic>                 stop tracking a topic
   list                                the topics this channel tracks
   mute <topic> [for 2h|30m|3d]        no alerts for a topic for a while (or until unmute)
@@ -40,6 +51,10 @@ newsbot commands (type them after /news on Slack, !news on Matrix, or on their o
   settings threads thread|thread+broadcast|flat
                                       follow-ups in the first alert's thread (default), there and in
                                       the channel when they bring a new figure, or as new messages
+  settings quiet 22:00-07:00 | off    alerts wait during these hours and follow when they end
+  settings digest off|hourly|daily [08:00]
+                                      one message an hour or a day instead of one per alert
+  settings timezone Europe/Berlin     the time zone of quiet hours and the daily digest (UTC)
   help                                this text"""
 
 
@@ -74,6 +89,11 @@ PREVIEW_WINDOW = timedelta(hours=72)
 PREVIEW_MAX_ENTRIES = 5000
 _DURATION_UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400}
 THREAD_MODES = ("thread", "thread+broadcast", "flat")
+LANGUAGES = ("de", "en")
+SETTINGS_USAGE = (
+    "Usage: settings | settings threads thread|thread+broadcast|flat | settings quiet 22:00-07:00|off"
+    " | settings digest off|hourly|daily [08:00] | settings timezone Europe/Berlin"
+)
 MUTATING_FEED_ACTIONS = frozenset({"add", "remove"})
 
 
@@ -159,14 +179,19 @@ class CommandHandler:
                     ) from None
                 if not 0 <= threshold <= 100:
                     raise QueryError("--threshold takes a number from 0 to 100, e.g. --threshold 80")
+            lang = _take_option(tokens, "--lang")
+            if lang is not None:
+                lang = lang.lower()
+                if lang not in LANGUAGES:
+                    raise QueryError(f"--lang takes {' or '.join(LANGUAGES)}, e.g. --lang de")
             query_text = " ".join(tokens)
             query = parse_topic(query_text, threshold)
         except QueryError as exc:
             return Reply(str(exc), ok=False)
         created = self.store.add_subscription(
-            ctx.channel, query.name, query_text, threshold, ctx.user, ctx.now
+            ctx.channel, query.name, query_text, threshold, ctx.user, ctx.now, lang=lang
         )
-        described = " | ".join(query.aliases)
+        described = " | ".join(query.aliases) + (f"; stories in {lang} only" if lang else "")
         if not created:
             return Reply(f"This channel already tracks “{query.name}”; updated it to: {described}.")
         who = f"{ctx.user} subscribed" if ctx.user else "Subscribed"
@@ -200,6 +225,8 @@ class CommandHandler:
             notes = []
             if sub.threshold is not None:
                 notes.append(f"threshold {sub.threshold:g}")
+            if sub.lang:
+                notes.append(f"{sub.lang} only")
             if sub.muted(ctx.now):
                 notes.append("muted")
             if not_relevant.get(sub.name):
@@ -271,20 +298,56 @@ class CommandHandler:
 
     def settings(self, rest: str, ctx: CommandContext) -> Reply:
         words = rest.split()
+        prefs = self.store.delivery_prefs().get(ctx.channel, DeliveryPrefs())
         if not words:
             mode = self.store.thread_modes().get(ctx.channel, "thread")
-            return Reply(
-                f"Follow-ups in this channel: {mode}. Change with: settings threads {'|'.join(THREAD_MODES)}"
+            lines = [f"Follow-ups: {mode}", *describe(prefs)]
+            return Reply("Settings of this channel:\n• " + "\n• ".join(lines) + f"\n{SETTINGS_USAGE}")
+        what, values = words[0].lower(), [w.lower() for w in words[1:]]
+        if what == "threads" and len(values) == 1 and values[0] in THREAD_MODES:
+            self.store.set_thread_mode(ctx.channel, values[0])
+            return self._changed(ctx, f"follow-ups in this channel to {values[0]}")
+        if what == "quiet" and values == ["off"]:
+            self.store.set_delivery_prefs(ctx.channel, quiet_start=None, quiet_end=None)
+            return self._changed(ctx, "no quiet hours for this channel")
+        if what == "quiet" and values:
+            span = parse_quiet_hours(" ".join(values))
+            if span is None:
+                return Reply("Quiet hours are a span of two times, e.g. settings quiet 22:00-07:00", ok=False)
+            self.store.set_delivery_prefs(ctx.channel, quiet_start=span[0], quiet_end=span[1])
+            return self._changed(
+                ctx, f"quiet hours of this channel to {span[0]}–{span[1]} ({prefs.timezone}); alerts wait"
             )
-        if len(words) == 2 and words[0].lower() == "threads" and words[1].lower() in THREAD_MODES:
-            mode = words[1].lower()
-            self.store.set_thread_mode(ctx.channel, mode)
-            who = f"{ctx.user} set" if ctx.user else "Set"
-            return Reply(
-                f"Follow-ups in this channel: {mode}.",
-                announce=f"{who} follow-ups in this channel to {mode}.",
+        if what == "digest" and values and values[0] in DIGEST_MODES and len(values) <= 2:
+            at = parse_clock(values[1]) if len(values) == 2 else DEFAULT_DIGEST_AT
+            if at is None or (len(values) == 2 and values[0] != "daily"):
+                return Reply(
+                    "A time goes with a daily digest only, e.g. settings digest daily 08:00", ok=False
+                )
+            # the first digest comes at the next hour or day, with what arrives from now on
+            self.store.set_delivery_prefs(
+                ctx.channel,
+                digest=values[0],
+                digest_at=at,
+                last_digest_at=ctx.now if values[0] != "off" else None,
             )
-        return Reply(f"Usage: settings | settings threads {'|'.join(THREAD_MODES)}", ok=False)
+            shown = {"off": "off: every alert at once", "hourly": "hourly", "daily": f"daily at {at}"}
+            return self._changed(ctx, f"the digest of this channel to {shown[values[0]]}")
+        if what in ("timezone", "tz") and len(words) == 2:
+            name = words[1]
+            if zone(name) is None:
+                return Reply(
+                    f"“{name[:64]}” is not a time zone I know; use a name like Europe/Berlin or UTC.",
+                    ok=False,
+                )
+            self.store.set_delivery_prefs(ctx.channel, timezone=name)
+            return self._changed(ctx, f"the time zone of this channel to {name}")
+        return Reply(SETTINGS_USAGE, ok=False)
+
+    @staticmethod
+    def _changed(ctx: CommandContext, what: str) -> Reply:
+        who = f"{ctx.user} set" if ctx.user else "Set"
+        return Reply(f"Set {what}.", announce=f"{who} {what}.")
 
     def feeds(self, rest: str, ctx: CommandContext) -> Reply:
         action, _, argument = rest.strip().partition(" ")

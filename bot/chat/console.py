@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from bot.chat.commands import CommandContext, CommandHandler
+from bot.core.digest import Digest, plain_digest
 from bot.core.render import plain_text, render
 from bot.model import AlertContent
 from bot.ports import Clock
@@ -59,6 +60,13 @@ class ConsoleChat:
 
     async def send_notice(self, channel: str, text: str, *, key: str) -> str:
         self.console.print(f"[yellow]newsbot:[/] {escape(text)}")
+        return f"console:{key}"
+
+    async def send_digest(self, channel: str, digest: Digest, *, key: str) -> str:
+        self.console.rule(style="dim")
+        lines = plain_digest(digest).splitlines()
+        for line in lines:
+            self._print(line, style="bold" if line == digest.title else None)
         return f"console:{key}"
 
     def answer(self, text: str) -> None:

@@ -55,7 +55,8 @@ from nio import (
 )
 
 from bot.chat.commands import CommandContext, CommandHandler, changes_settings, strip_prefix
-from bot.chat.matrix_html import alert_html, notice_html
+from bot.chat.matrix_html import alert_html, digest_html, notice_html
+from bot.core.digest import Digest
 from bot.core.render import render
 from bot.errors import ChannelUnavailable, ChatUnavailable, ConfigError, NewsbotError
 from bot.model import AlertContent
@@ -765,6 +766,18 @@ class MatrixChat:
     async def send_notice(self, channel: str, text: str, *, key: str) -> str:
         room_id = room_of(channel)
         content = self._notice_content(text)
+        return await self._send(room_id, content, tx_id=self._tx_id(key, room_id, content))
+
+    async def send_digest(self, channel: str, digest: Digest, *, key: str) -> str:
+        room_id = room_of(channel)
+        body, formatted = digest_html(digest)
+        content = {
+            "msgtype": "m.text",
+            "body": body,
+            "format": HTML,
+            "formatted_body": formatted,
+            "m.mentions": {},
+        }
         return await self._send(room_id, content, tx_id=self._tx_id(key, room_id, content))
 
     @staticmethod

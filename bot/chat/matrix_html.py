@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from urllib.parse import urlsplit
 
+from bot.core.digest import Digest, item_text, plain_digest
 from bot.core.render import Message, plain_text
 
 
@@ -65,3 +66,17 @@ def alert_html(message: Message) -> tuple[str, str]:
 def notice_html(text: str) -> str:
     """A plain notice (a command's answer) as HTML: escaped, line breaks kept."""
     return "<br>".join(_e(line) for line in text.split("\n"))
+
+
+def digest_html(digest: Digest) -> tuple[str, str]:
+    """(body, formatted_body) for a digest: notices, a title, one list item per story."""
+    parts = [f"<p>{_e(notice)}</p>" for notice in digest.notices]
+    if digest.items:
+        parts.append(f"<p><b>{_e(digest.title)}</b></p>")
+        items = []
+        for item in digest.items:
+            link = safe_link(item.link)
+            anchor = f' <a href="{_e(link)}">Read</a>' if link else ""
+            items.append(f"<li>{_e(item_text(item))}{anchor}</li>")
+        parts.append(f"<ul>{''.join(items)}</ul>")
+    return plain_digest(digest), "".join(parts)

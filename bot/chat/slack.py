@@ -35,11 +35,13 @@ from bot.chat.slack_blocks import (
     ACTION_OPEN,
     alert_blocks,
     alert_message,
+    digest_message,
     escape,
     fallback_text,
     notice_message,
 )
 from bot.chat.slack_oauth import oauth_settings
+from bot.core.digest import Digest
 from bot.core.render import render
 from bot.errors import ChannelUnavailable, ChatUnavailable, ConfigError, NewsbotError
 from bot.model import AlertContent
@@ -298,6 +300,14 @@ class SlackChat:
         if found is not None:
             return f"{target}:{found}"
         ts = await self._post(target, key, notice_message(text, key))
+        return f"{target}:{ts}"
+
+    async def send_digest(self, channel: str, digest: Digest, *, key: str) -> str:
+        target = channel_id(channel)
+        found = await self._already_sent(target, key, None)
+        if found is not None:
+            return f"{target}:{found}"
+        ts = await self._post(target, key, digest_message(digest, key))
         return f"{target}:{ts}"
 
     # -- Web API -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.core.digest import Digest, item_text, plain_digest
 from bot.core.render import Message, plain_text, shorten
 
 HEADER_LIMIT = 150  # Slack's limit for a header block's text
@@ -26,6 +27,7 @@ ACTION_MUTE = "newsbot_mute_topic"
 ACTION_NOT_RELEVANT = "newsbot_not_relevant"
 ALERT_EVENT = "newsbot_alert"
 NOTICE_EVENT = "newsbot_notice"
+DIGEST_EVENT = "newsbot_digest"
 
 Block = dict[str, Any]
 
@@ -159,6 +161,42 @@ def notice_message(text: str, key: str) -> dict[str, Any]:
     return {
         "text": fit(text, FALLBACK_LIMIT),
         "metadata": alert_metadata(key, NOTICE_EVENT),
+        "unfurl_links": False,
+        "unfurl_media": False,
+    }
+
+
+def digest_blocks(digest: Digest) -> list[Block]:
+    """A digest as Block Kit: a header, then one section per story with its headline linked."""
+    blocks: list[Block] = []
+    for notice in digest.notices:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": fit(notice, 600), "verbatim": True}}
+        )
+    if digest.items:
+        blocks.append(
+            {
+                "type": "header",
+                "text": {"type": "plain_text", "text": fit(digest.title, HEADER_LIMIT), "emoji": False},
+            }
+        )
+    for item in digest.items:
+        link = safe_url(item.link)
+        line = fit(item_text(item), 1500)
+        if link:
+            line += f" <{link}|Read>"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": line, "verbatim": True}})
+    return blocks
+
+
+def digest_message(digest: Digest, key: str) -> dict[str, Any]:
+    """The arguments of chat.postMessage for a digest (without channel)."""
+    lines = [fit(line, 600) for line in plain_digest(digest).splitlines()]
+    text = "\n".join(line for line in lines if line)
+    return {
+        "text": text if len(text) <= FALLBACK_LIMIT else fit(text, FALLBACK_LIMIT),
+        "blocks": digest_blocks(digest),
+        "metadata": alert_metadata(key, DIGEST_EVENT),
         "unfurl_links": False,
         "unfurl_media": False,
     }

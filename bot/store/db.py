@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, and_, create_engine, event, func, ins
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from bot.core.windows import DEFAULT_DIGEST_AT, DeliveryPrefs
 from bot.errors import StoreError
 from bot.store.schema import alerts, channel_settings, entries, feedback, feeds, subscriptions
 
@@ -59,6 +60,7 @@ class SubscriptionRow:
     threshold: float | None
     created_by: str | None
     muted_until: datetime | None = None
+    lang: str | None = None  # only entries in this language; None: any
 
     def muted(self, now: datetime) -> bool:
         return self.muted_until is not None and self.muted_until > now
@@ -345,6 +347,7 @@ class Store:
         threshold: float | None,
         created_by: str | None,
         now: datetime,
+        lang: str | None = None,
     ) -> bool:
         """False when the channel already tracks a topic of that name (the stored one is updated)."""
         with self._tx() as conn:
@@ -357,7 +360,7 @@ class Store:
                 conn.execute(
                     update(subscriptions)
                     .where(subscriptions.c.id == existing.id)
-                    .values(query=query, threshold=threshold)
+                    .values(query=query, threshold=threshold, lang=lang)
                 )
                 return False
             conn.execute(
@@ -368,6 +371,7 @@ class Store:
                     threshold=threshold,
                     created_by=created_by,
                     created_at=now,
+                    lang=lang,
                 )
             )
             return True
@@ -444,6 +448,7 @@ class Store:
                     threshold=r["threshold"],
                     created_by=r["created_by"],
                     muted_until=_aware(r["muted_until"]),
+                    lang=r["lang"],
                 )
                 for r in conn.execute(query).mappings()
             ]
@@ -670,6 +675,25 @@ class Store:
     def set_thread_mode(self, channel: str, mode: str) -> None:
         self._set_channel(channel, thread_mode=mode)
 
+    def delivery_prefs(self) -> dict[str, DeliveryPrefs]:
+        """Every channel with settings, and when it wants its alerts (quiet hours, digest, zone)."""
+        with self._tx() as conn:
+            return {
+                r.channel: DeliveryPrefs(
+                    timezone=r.timezone or "UTC",
+                    quiet_start=r.quiet_start if r.quiet_end else None,
+                    quiet_end=r.quiet_end if r.quiet_start else None,
+                    digest=r.digest or "off",
+                    digest_at=r.digest_at or DEFAULT_DIGEST_AT,
+                    last_digest_at=_aware(r.last_digest_at),
+                )
+                for r in conn.execute(select(channel_settings))
+            }
+
+    def set_delivery_prefs(self, channel: str, **values: Any) -> None:
+        """Change some of a channel's delivery preferences (columns of channel_settings)."""
+        self._set_channel(channel, **values)
+
     def pause_channel(self, channel: str, reason: str) -> None:
         self._set_channel(channel, paused_reason=reason)
 
@@ -796,6 +820,59 @@ class Store:
                     created_at=_aware(r["created_at"]) or now,
                 )
         return None
+
+    def claim_waiting(self, channel: str) -> list[OutboxRow]:
+        """Every pending row of a channel, in order, marked claimed: the content of its digest."""
+        parent = alerts.alias("parent")
+        with self._tx() as conn:
+            query = (
+                select(alerts, parent.c.message_id.label("parent_message_id"))
+                .outerjoin(parent, parent.c.id == alerts.c.parent_id)
+                .where(alerts.c.channel == channel, alerts.c.status == "pending")
+                .order_by(alerts.c.id)
+            )
+            if not self.is_sqlite:
+                query = query.with_for_update(skip_locked=True, of=alerts)
+            rows = list(conn.execute(query).mappings())
+            ids = [r["id"] for r in rows]
+            for start in range(0, len(ids), 500):
+                conn.execute(
+                    update(alerts)
+                    .where(alerts.c.id.in_(ids[start : start + 500]))
+                    .values(status="claimed", attempts=alerts.c.attempts + 1)
+                )
+            return [
+                OutboxRow(
+                    id=r["id"],
+                    channel=r["channel"],
+                    kind=r["kind"],
+                    story=r["story"],
+                    topic=r["topic"],
+                    parent_id=r["parent_id"],
+                    parent_message_id=r["parent_message_id"],
+                    payload=r["payload"],
+                    attempts=r["attempts"] + 1,
+                    created_at=_aware(r["created_at"]) or datetime.now(UTC),
+                )
+                for r in rows
+            ]
+
+    def mark_digest_sent(
+        self, channel: str, alert_ids: Sequence[int], message_id: str | None, now: datetime
+    ) -> None:
+        """The rows went out in a digest: sent, with the digest's message id; the digest time moves."""
+        with self._tx() as conn:
+            for start in range(0, len(alert_ids), 500):
+                conn.execute(
+                    update(alerts)
+                    .where(alerts.c.id.in_(list(alert_ids[start : start + 500])))
+                    .values(status="sent", message_id=message_id, sent_at=now, last_error=None)
+                )
+            conn.execute(
+                update(channel_settings)
+                .where(channel_settings.c.channel == channel)
+                .values(last_digest_at=now)
+            )
 
     def mark_sent(self, alert_id: int, message_id: str, now: datetime) -> None:
         with self._tx() as conn:

@@ -83,6 +83,7 @@ subscriptions = Table(
     Column("created_by", String(255)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("muted_until", DateTime(timezone=True)),  # no alerts for this topic before then
+    Column("lang", String(10)),  # only entries in this language ("de", "en"); None: any
     UniqueConstraint("channel", "name", name="uq_subscriptions_channel_name"),
 )
 
@@ -93,6 +94,13 @@ channel_settings = Table(
     Column("channel", String(255), primary_key=True),
     Column("thread_mode", String(20), nullable=False, default="thread"),  # thread, thread+broadcast, flat
     Column("paused_reason", Text),  # set while the bot cannot post there; its alerts wait
+    # delivery preferences (bot/core/windows.py): times are "HH:MM" in the channel's time zone
+    Column("timezone", String(64)),  # IANA name; None: UTC
+    Column("quiet_start", String(5)),  # alerts wait from quiet_start to quiet_end
+    Column("quiet_end", String(5)),
+    Column("digest", String(10)),  # None/off: one message per alert; hourly or daily: one digest
+    Column("digest_at", String(5)),  # the daily digest's time
+    Column("last_digest_at", DateTime(timezone=True)),
 )
 
 # What readers said about alerts ("not relevant"), one row per reader and alert.

@@ -158,3 +158,48 @@ def test_preview_shows_the_best_recent_story_and_why_explains_an_alert(
     why = handler.handle("/news why", ctx())
     assert "score 97" in why.text and "“Nordkorea” in the title" in why.text
     assert why.text == handler.handle("why", CommandContext("console", "ann", NOW, thread="msg-7")).text
+
+
+def test_a_subscription_can_keep_only_one_language(handler: CommandHandler, sqlite_store: Store) -> None:
+    reply = handler.handle("subscribe Ukraine --lang de", ctx())
+    assert reply.ok and "de only" in reply.text
+    assert [s.lang for s in sqlite_store.list_subscriptions()] == ["de"]
+    assert "(de only)" in handler.handle("list", ctx()).text
+    refused = handler.handle("subscribe NATO --lang fr", ctx())
+    assert not refused.ok and "--lang takes de or en" in refused.text
+    assert not handler.handle("subscribe NATO --lang", ctx()).ok
+    assert [s.name for s in sqlite_store.list_subscriptions()] == ["Ukraine"]
+
+
+def test_quiet_hours_digest_and_time_zone_are_channel_settings(
+    handler: CommandHandler, sqlite_store: Store
+) -> None:
+    zone = handler.handle("settings timezone Europe/Berlin", ctx())
+    assert zone.ok and zone.announce and "Europe/Berlin" in zone.text
+    quiet = handler.handle("/news settings quiet 22:00-07:00", ctx())
+    assert quiet.ok and quiet.announce and "22:00–07:00" in quiet.text
+    digest = handler.handle("settings digest daily 7:30", ctx())
+    assert digest.ok and "daily at 07:30" in digest.text
+    prefs = sqlite_store.delivery_prefs()["console"]
+    assert (prefs.timezone, prefs.quiet_start, prefs.quiet_end) == ("Europe/Berlin", "22:00", "07:00")
+    assert (prefs.digest, prefs.digest_at, prefs.last_digest_at) == ("daily", "07:30", NOW)
+    shown = handler.handle("settings", ctx()).text
+    assert "Quiet hours: 22:00–07:00" in shown and "Digest: daily at 07:30" in shown
+    assert "Time zone: Europe/Berlin" in shown
+    assert changes_settings("settings quiet off") and changes_settings("settings digest off")
+
+    for bad in (
+        "settings quiet 22:00",
+        "settings quiet 25:00-07:00",
+        "settings digest weekly",
+        "settings digest hourly 08:00",
+        "settings timezone Mars/Olympus",
+        "settings timezone ../../etc/passwd",
+    ):
+        reply = handler.handle(bad, ctx())
+        assert not reply.ok and reply.announce is None, bad
+    assert sqlite_store.delivery_prefs()["console"] == prefs  # nothing changed by the bad ones
+
+    assert handler.handle("settings quiet off", ctx()).ok
+    assert handler.handle("settings digest off", ctx()).ok
+    assert sqlite_store.delivery_prefs()["console"].immediate

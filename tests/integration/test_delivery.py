@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from bot.core.digest import Digest
 from bot.core.payload import alert_to_dict
 from bot.delivery import Deliverer
 from bot.errors import ChannelUnavailable, ChatUnavailable
@@ -28,6 +29,7 @@ class RecordingChat:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, str | None]] = []
         self.failures: list[Exception] = []
+        self.digests: list[Digest] = []
 
     def handles(self, channel: str) -> bool:
         return channel.startswith("test:")
@@ -44,6 +46,13 @@ class RecordingChat:
     async def send_notice(self, channel: str, text: str, *, key: str) -> str:
         self.sent.append((channel, text, None))
         return "notice"
+
+    async def send_digest(self, channel: str, digest: Digest, *, key: str) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.digests.append(digest)
+        self.sent.append((channel, digest.title, None))
+        return f"d{len(self.digests)}"
 
 
 def _write(store: Store, channel: str, titles: list[str]) -> None:
@@ -145,3 +154,60 @@ def test_followups_of_an_alert_that_could_not_be_sent_go_out_unthreaded(sqlite_s
         clock.moment += timedelta(hours=1)
     assert chat.sent == [("test:a", "update", None)]  # the follow-up, on its own, not in a thread
     assert sqlite_store.alert_counts() == {"failed": 2, "sent": 1}
+
+
+def test_quiet_hours_hold_alerts_in_order_until_they_end(sqlite_store: Store) -> None:
+    clock, chat = Clock(), RecordingChat()
+    sqlite_store.set_delivery_prefs(
+        "test:night", timezone="Europe/Berlin", quiet_start="13:00", quiet_end="13:30"
+    )
+    _write(sqlite_store, "test:night", ["first", "second"])
+    _write(sqlite_store, "test:day", ["elsewhere"])
+    deliverer = Deliverer(sqlite_store, [chat], clock)
+    asyncio.run(deliverer.deliver())  # 12:00 UTC is 13:00 in Berlin in November: quiet there
+    assert chat.sent == [("test:day", "elsewhere", None)]
+    clock.moment += timedelta(minutes=29)
+    asyncio.run(deliverer.deliver())
+    assert len(chat.sent) == 1 and sqlite_store.alert_counts() == {"pending": 2, "sent": 1}
+    clock.moment += timedelta(minutes=1)  # 13:30 in Berlin: the quiet hours are over
+    asyncio.run(deliverer.deliver())
+    assert [title for channel, title, _ in chat.sent if channel == "test:night"] == ["first", "second"]
+
+
+def test_a_daily_digest_collects_alerts_and_sends_them_as_one_message(sqlite_store: Store) -> None:
+    clock, chat = Clock(), RecordingChat()
+    sqlite_store.set_delivery_prefs("test:d", digest="daily", digest_at="08:00", last_digest_at=START)
+    _write(sqlite_store, "test:d", ["one", "two", "three"])
+    deliverer = Deliverer(sqlite_store, [chat], clock)
+    asyncio.run(deliverer.deliver())
+    clock.moment = START.replace(hour=23)
+    asyncio.run(deliverer.deliver())
+    assert chat.sent == []  # nothing before the next 08:00
+    clock.moment = START.replace(hour=8) + timedelta(days=1)
+    chat.failures = [ChatUnavailable("HTTP 429", retry_after=30)]
+    asyncio.run(deliverer.deliver())
+    assert chat.sent == [] and sqlite_store.alert_counts() == {"pending": 3}  # kept for the retry
+    clock.moment += timedelta(seconds=30)
+    asyncio.run(deliverer.deliver())
+    assert chat.sent == [("test:d", "News digest: 3 stories", None)]
+    assert [item.headline for item in chat.digests[0].items] == ["one", "two", "three"]
+    assert sqlite_store.alert_counts() == {"sent": 3}
+    _write(sqlite_store, "test:d", ["four"])
+    clock.moment += timedelta(hours=2)
+    asyncio.run(deliverer.deliver())
+    assert len(chat.digests) == 1  # the next one comes the next morning
+    clock.moment += timedelta(days=1)
+    asyncio.run(deliverer.deliver())
+    assert [item.headline for item in chat.digests[1].items] == ["four"]
+
+
+def test_turning_the_digest_off_sends_what_waits_one_by_one(sqlite_store: Store) -> None:
+    clock, chat = Clock(), RecordingChat()
+    sqlite_store.set_delivery_prefs("test:h", digest="hourly", last_digest_at=START)
+    _write(sqlite_store, "test:h", ["a", "b"])
+    deliverer = Deliverer(sqlite_store, [chat], clock)
+    asyncio.run(deliverer.deliver())
+    assert chat.sent == []
+    sqlite_store.set_delivery_prefs("test:h", digest="off")
+    asyncio.run(deliverer.deliver())
+    assert [title for _, title, _ in chat.sent] == ["a", "b"]

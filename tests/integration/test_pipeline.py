@@ -85,3 +85,57 @@ def test_retry_after_on_a_successful_answer_is_a_floor_for_the_next_poll(
     (feed,) = sqlite_store.list_feeds()
     assert feed.status == "ok" and feed.next_poll_at is not None
     assert feed.next_poll_at - START >= timedelta(seconds=120)
+
+
+def _feed(lang: str, title: str, summary: str) -> str:
+    published = START.strftime("%a, %d %b %Y %H:%M:%S +0000")
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{lang}</title>'
+        f"<link>https://news.example/{lang}</link><language>{lang}</language>"
+        f"<item><title>{title}</title><link>https://news.example/{lang}/1</link>"
+        f"<guid>{lang}-1</guid><pubDate>{published}</pubDate><description>{summary}</description></item>"
+        "</channel></rss>"
+    )
+
+
+def test_a_subscription_with_a_language_alerts_only_for_stories_in_it(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    config = settings(tmp_path).model_copy(
+        update={"alerts": settings(tmp_path).alerts.model_copy(update={"first_poll_window_seconds": 3600})}
+    )
+    with feed_server() as server:
+        server.serve(
+            "/de.xml",
+            _feed(
+                "de",
+                "Ukraine: Neue Brücke über den Dnipro eröffnet",
+                "Die Ukraine hat in Kiew eine Brücke eröffnet.",
+            ),
+        )
+        server.serve(
+            "/en.xml",
+            _feed(
+                "en", "Ukraine wins the Eurovision Song Contest", "Ukraine's entry won the contest in Basel."
+            ),
+        )
+        for path in ("/de.xml", "/en.xml"):
+            sqlite_store.add_feed(server.url(path), None, START)
+        sqlite_store.add_subscription("console", "Ukraine", "Ukraine", None, None, START, lang="en")
+        sqlite_store.add_subscription("slack:C1", "Ukraine", "Ukraine", None, None, START)
+
+        async def poll() -> None:
+            async with Fetcher(fetch_policy(config)) as fetcher:
+                await Pipeline(config, sqlite_store, fetcher).run_cycle(START, every_feed=True)
+
+        asyncio.run(poll())
+    titles: dict[str, list[str]] = {"console": [], "slack:C1": []}
+    for channel, seen in titles.items():
+        while (row := sqlite_store.claim_next(channel, START)) is not None:
+            seen.append(row.payload["title"])
+            sqlite_store.mark_sent(row.id, f"m{row.id}", START)
+    assert titles["console"] == ["Ukraine wins the Eurovision Song Contest"]
+    assert sorted(titles["slack:C1"]) == [
+        "Ukraine wins the Eurovision Song Contest",
+        "Ukraine: Neue Brücke über den Dnipro eröffnet",
+    ]

@@ -14,6 +14,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from aiohttp import web
 
 from bot.chat.slack import SlackChannelError, SlackChat, SlackRateLimited, SlackUnavailable
 from bot.chat.slack_blocks import ACTION_MUTE, ACTION_NOT_RELEVANT
+from bot.core.digest import Queued, build_digests
 from bot.model import AlertContent, Evidence, Figure, Quote
 from bot.ports import SystemClock
 from bot.settings import Settings
@@ -101,6 +103,31 @@ def test_an_alert_arrives_as_block_kit_with_a_fallback_and_its_key(
     assert "Offenbar 10.000 Soldaten" in posted["text"]  # the notification
     assert posted["metadata"] == {"event_type": "newsbot_alert", "event_payload": {"key": "newsbot-alert-1"}}
     assert posted["unfurl_links"] is False and posted["unfurl_media"] is False
+
+
+def test_a_digest_is_one_message_with_a_line_per_story_and_is_never_posted_twice(
+    standin: SlackStandin, sqlite_store: Store
+) -> None:
+    chat = make_chat(standin, sqlite_store)
+    rows = [
+        Queued(1, "alert", None, ALERT),
+        Queued(2, "alert", None, replace(ALERT, title="NATO bestätigt Entsendung", link=None)),
+    ]
+    (digest,) = build_digests(rows)
+    first = asyncio.run(chat.send_digest("slack:C0NEWS", digest, key="newsbot-digest-1-0"))
+    restarted = make_chat(standin, sqlite_store)  # after a crash the digest is sent again
+    again = asyncio.run(restarted.send_digest("slack:C0NEWS", digest, key="newsbot-digest-1-0"))
+    [posted] = standin.posted("C0NEWS")  # the resend found the message instead of doubling it
+    assert first == again == f"C0NEWS:{posted['ts']}"
+    assert posted["blocks"][0]["text"]["text"] == "News digest: 2 stories"
+    lines = [b["text"]["text"] for b in posted["blocks"][1:]]
+    assert lines[0].startswith("[Nordkorea] Offenbar 10.000 Soldaten aus Nordkorea in Russland — etwa 10.000")
+    assert (
+        lines[0].endswith(f"<{ALERT.link}|Read>")
+        and lines[1] == "[Nordkorea] NATO bestätigt Entsendung — etwa 10.000 Soldaten"
+    )
+    assert "News digest: 2 stories" in posted["text"]
+    assert posted["metadata"]["event_payload"] == {"key": "newsbot-digest-1-0"}
 
 
 def test_a_followup_goes_into_the_thread_and_the_parent_is_edited(

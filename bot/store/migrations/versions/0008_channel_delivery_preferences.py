@@ -1,0 +1,35 @@
+"""channel delivery preferences and subscription language: quiet hours, digests, time zone, --lang
+
+Revision ID: 0008
+Revises: 0007
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("channel_settings") as batch:
+        batch.add_column(sa.Column("timezone", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("quiet_start", sa.String(5), nullable=True))
+        batch.add_column(sa.Column("quiet_end", sa.String(5), nullable=True))
+        batch.add_column(sa.Column("digest", sa.String(10), nullable=True))
+        batch.add_column(sa.Column("digest_at", sa.String(5), nullable=True))
+        batch.add_column(sa.Column("last_digest_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("subscriptions") as batch:
+        batch.add_column(sa.Column("lang", sa.String(10), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("subscriptions") as batch:
+        batch.drop_column("lang")
+    with op.batch_alter_table("channel_settings") as batch:
+        for column in ("last_digest_at", "digest_at", "digest", "quiet_end", "quiet_start", "timezone"):
+            batch.drop_column(column)
