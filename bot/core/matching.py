@@ -100,6 +100,19 @@ _HYPHEN_SPLIT = re.compile(_HYPHEN_CLASS).split
 # In ASCII text, letters and digits ([^\W_] of tokens_and_gaps) are exactly these.
 _ASCII_TOKEN_SPLIT = re.compile(r"([A-Za-z0-9]+)").split
 _PHRASE_GLUE = _HYPHENS | {"&", " & ", "/", ".", "'", "’"}
+# Function words of one language that are nouns or names in the other: a topic may be one of them
+# alone (`war`, `Hat`, `May`), and it then does not meet the function word in an article of the
+# language where it is one (`war` in `Er war da`), unless the topic and the article's word are
+# both capitalised (`May` in `Theresa May`, not `may`).
+FUNCTION_WORD_LANGUAGE = {
+    "war": "de",
+    "hat": "de",
+    "man": "de",
+    "die": "de",
+    "all": "en",
+    "may": "en",
+    "will": "en",
+}
 
 
 class QueryError(ValueError):
@@ -157,7 +170,10 @@ def _check_term(term: str, kind: str) -> str:
     folded = [fold(w) for w in tokens_and_gaps(term)[0]]
     if not folded:
         raise QueryError(f"the {kind} `{term}` has no letters or digits")
-    if all(w in STOP_WORDS for w in folded):
+    originals = tokens_and_gaps(term)[0]
+    lone_word = len(folded) == 1 and folded[0] in FUNCTION_WORD_LANGUAGE
+    acronyms = all(len(w) <= 5 and w.isupper() for w in originals)  # `IT`, `AN`
+    if all(w in STOP_WORDS for w in folded) and not (lone_word or acronyms):
         raise QueryError(f"the {kind} `{term}` has only stop words such as `der` or `the`")
     return term
 
@@ -268,6 +284,8 @@ class _Lexicon:
         self.terms: list[_Term] = []
         self.folded: list[str] = []
         self.acronym: list[bool] = []
+        # word -> (the language it is a function word in, written capitalised) for lone words
+        self.function_word: list[tuple[str, bool] | None] = []
         self.terms_of_word: list[list[tuple[int, int]]] = []  # word -> (term, index in term)
         self._ids: dict[tuple[str, bool], int] = {}
         self.exact: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -301,6 +319,8 @@ class _Lexicon:
         if not originals:
             return
         ids = tuple(self._word(w) for w in originals)
+        if len(ids) == 1 and (language := FUNCTION_WORD_LANGUAGE.get(self.folded[ids[0]])):
+            self.function_word[ids[0]] = (language, originals[0][:1].isupper())
         term_id = len(self.terms)
         self.terms.append(_Term(topic, role, display, ids))
         for index, word in enumerate(ids):
@@ -316,6 +336,7 @@ class _Lexicon:
         self._ids[key] = word
         self.folded.append(folded)
         self.acronym.append(acronym)
+        self.function_word.append(None)
         self.terms_of_word.append([])
         self.exact[folded].append((word, Q_EXACT))
         if len(folded) >= 3 and not folded[-1].isdigit():
@@ -350,10 +371,14 @@ class _Lexicon:
         """Every topic word this article word meets, with the best quality of meeting it."""
         folded = fold(token)
         lower = token.islower()
+        capitalised = token[:1].isupper()
         best: dict[int, float] = {}
 
         def add(word: int, quality: float) -> None:
             if self.acronym[word] and lower:
+                return
+            function_word = self.function_word[word]
+            if function_word and function_word[0] == lang and not (function_word[1] and capitalised):
                 return
             if quality > best.get(word, 0.0):
                 best[word] = quality

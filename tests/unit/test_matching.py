@@ -406,3 +406,14 @@ def test_a_batch_split_over_worker_processes_gives_the_same_results(monkeypatch:
     assert match_batch(articles, topics, workers=3) == [match_article(a, topics) for a in articles]
     with pytest.raises(ValueError, match="workers"):
         match_batch(articles, topics, workers=0)
+
+
+def test_a_function_word_of_one_language_that_is_a_noun_or_name_in_the_other_is_a_topic() -> None:
+    assert matches("war", "The war in the east goes on.", "en")
+    assert not matches("war", "Der Minister war gestern in Berlin.", "de")
+    assert matches("May", "Theresa May spoke in London.", "en")
+    assert not matches("May", "The talks may resume on Monday.", "en")
+    assert matches("IT", "Die IT der Stadt ist veraltet.", "de")
+    assert not matches("IT", "They said it would rain.", "en")
+    with pytest.raises(QueryError):
+        parse_topic("the")
