@@ -179,6 +179,10 @@ class Pipeline:
                 if isinstance(result, NewsbotError):
                     self._record_failure(feed, result, now, report)
                     continue
+                moved = result.permanent_url
+                if moved and moved != feed.url and self.store.feed_url_taken(moved, feed.id):
+                    self._record_duplicate(feed, moved, now, report)
+                    continue
                 if result.status == 304 or result.body is None:
                     report.not_modified += 1
                     self._record_not_modified(feed, result, now)
@@ -192,6 +196,13 @@ class Pipeline:
             except NewsbotError as exc:
                 report.errors.append(f"{feed.url}: {exc}")
                 log.error("%s: %s", feed.url, exc)
+            except Exception as exc:  # a bug with one feed must not stop the others' polls
+                log.exception("%s: unexpected error while ingesting", feed.url)
+                failure = NewsbotError(f"unexpected error while ingesting: {type(exc).__name__}: {exc}")
+                try:
+                    self._record_failure(feed, failure, now, report)
+                except NewsbotError as store_error:
+                    report.errors.append(f"{feed.url}: {store_error}")
         return report
 
     async def _fetch(self, feed: FeedRow) -> FetchResult | NewsbotError:
@@ -251,6 +262,24 @@ class Pipeline:
         log.warning("%s", message if feed.url in message else f"{feed.url}: {message}")
         if paused and feed.status != "paused":
             self._tell_channels_feed_paused(feed, message, failures, now)
+
+    def _record_duplicate(self, feed: FeedRow, moved_to: str, now: datetime, report: CycleReport) -> None:
+        """The feed moved permanently to a URL the bot already polls as another feed: pause this
+        one instead of polling the same feed twice (and storing the URL twice)."""
+        message = (
+            f"{feed.url} moved permanently to {moved_to}, which is already polled as another feed; "
+            f"paused this duplicate (remove it with: newsbot feeds remove {feed.url})"
+        )
+        report.errors.append(message)
+        self.store.set_feed_state(
+            feed.id,
+            status="paused",
+            lease_until=None,
+            last_error=message,
+            last_polled_at=now,
+            next_poll_at=now + timedelta(seconds=self.settings.schedule.max_interval_seconds),
+        )
+        log.warning("%s", message)
 
     def _tell_channels_feed_paused(self, feed: FeedRow, reason: str, failures: int, now: datetime) -> None:
         channels = sorted({sub.channel for sub in self.store.list_subscriptions()})

@@ -225,6 +225,12 @@ class Store:
             added = conn.execute(select(feeds).where(feeds.c.url == url)).mappings().one()
             return self._feed(added), True
 
+    def feed_url_taken(self, url: str, except_id: int) -> bool:
+        """Whether a feed other than `except_id` has this URL."""
+        with self._tx() as conn:
+            row = conn.execute(select(feeds.c.id).where(feeds.c.url == url, feeds.c.id != except_id)).first()
+            return row is not None
+
     def remove_feed(self, url: str) -> bool:
         with self._tx() as conn:
             return conn.execute(feeds.delete().where(feeds.c.url == url)).rowcount > 0

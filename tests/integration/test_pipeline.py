@@ -139,3 +139,28 @@ def test_a_subscription_with_a_language_alerts_only_for_stories_in_it(
         "Ukraine wins the Eurovision Song Contest",
         "Ukraine: Neue Brücke über den Dnipro eröffnet",
     ]
+
+
+def test_a_feed_that_moves_to_a_feed_already_polled_is_paused_and_the_others_go_on(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    config = settings(tmp_path)
+    with feed_server() as server:
+        server.serve("/old.xml", "", status=301)
+        server.headers["/old.xml"] = {"Location": server.url("/new.xml")}
+        server.serve("/new.xml", EMPTY_FEED)
+        server.serve("/other.xml", EMPTY_FEED)
+        for path in ("/old.xml", "/new.xml", "/other.xml"):
+            sqlite_store.add_feed(server.url(path), None, START)
+
+        async def poll() -> None:
+            async with Fetcher(fetch_policy(config)) as fetcher:
+                await Pipeline(config, sqlite_store, fetcher).run_cycle(START, every_feed=True)
+
+        asyncio.run(poll())
+        old, new, other = server.url("/old.xml"), server.url("/new.xml"), server.url("/other.xml")
+    feeds = {feed.url: feed for feed in sqlite_store.list_feeds()}
+    assert set(feeds) == {old, new, other}  # the URL was not moved onto the other feed's
+    assert feeds[old].status == "paused"
+    assert feeds[old].last_error is not None and new in feeds[old].last_error
+    assert feeds[new].status == "ok" and feeds[other].status == "ok"
