@@ -137,6 +137,37 @@ _TOKENS = re.compile(
     re.UNICODE,
 )
 _OPENERS = frozenset(".!?:;\"'“”„»«‘’‚(–—-|…")
+
+# What a lead opens with before the news: an agency or outlet credit ("[Capital FM]"), a byline ("By Jane
+# Doe and John Roe"), a dateline ("WASHINGTON/GENEVA, Feb 17 (Reuters) -", "ISLAMABAD:", "Nairobi --" after a
+# credit). An outlet puts the same ones on many unrelated entries, so they say nothing about the story.
+_CREDIT = re.compile(r"\[[^\]\n]{1,60}\]\s*")
+_BYLINE = re.compile(r"By\s+(?:[A-Z][\w'’.-]+(?:,|\s+and)?\s+){1,12}(?=[A-ZÄÖÜ]{2,}\b)")
+_CAPS_DATELINE = re.compile(
+    r"[A-ZÄÖÜ][A-ZÄÖÜ.'’-]{2,}(?:[ /,]+[A-ZÄÖÜ][A-ZÄÖÜ.'’-]+)*(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?"
+    r"\s*(?:\([^)\n]{1,40}\))?\s*(?:[:—–]|--?)\s+"
+)
+_PLACE_DATELINE = re.compile(r"[A-ZÄÖÜ][\w'’.-]*(?: [A-ZÄÖÜ][\w'’.-]*){0,2}\s+(?:--|—|–)\s+")
+
+
+def _without_credits(lead: str) -> str:
+    """The lead without its opening credit, byline and dateline."""
+    text = lead.lstrip()
+    credit = _CREDIT.match(text)
+    if credit:
+        text = text[credit.end() :]
+        place = _PLACE_DATELINE.match(text)
+        if place:
+            text = text[place.end() :]
+    byline = _BYLINE.match(text)
+    if byline:
+        text = text[byline.end() :]
+    dateline = _CAPS_DATELINE.match(text)
+    if dateline:
+        text = text[dateline.end() :]
+    return text
+
+
 _SUFFIXES = ("ungen", "innen", "ern", "ies", "ing", "en", "er", "es", "em", "ed", "e", "s", "n")
 
 
@@ -217,8 +248,8 @@ class _Features:
 def _features(item: StoryItem, aliases: AliasTable) -> _Features:
     lang = item.lang if item.lang in ("de", "en") else detect_language(f"{item.title}\n{item.summary}")
     fields = (  # the lead first: its capitals tell names, so its runs of names are the ones kept
-        ("summary", item.summary[:_SUMMARY_CHARS]),
-        ("text", item.text[:_TEXT_CHARS]),
+        ("summary", _without_credits(item.summary[:_SUMMARY_CHARS])),
+        ("text", _without_credits(item.text[:_TEXT_CHARS])),
         ("title", item.title[:400]),
     )
     totals: dict[str, float] = {}

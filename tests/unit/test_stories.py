@@ -346,3 +346,26 @@ def test_common_places_that_are_rare_together_hold_a_story_together() -> None:
     )
     assert second.story == first.story
     assert iran.story not in (first.story, second.story)
+
+
+def test_an_outlets_credit_and_dateline_in_the_lead_do_not_merge_its_entries() -> None:
+    grouper = StoryGrouper()
+    first, second = run(
+        grouper,
+        item(
+            "k1",
+            "Kenya: State House Spending Surpasses Full-Year Allocation",
+            "[Capital FM] Nairobi -- State House has spent more than its budget for the whole year.",
+            0,
+            "africa.example",
+        ),
+        item(
+            "k2",
+            "Kenya: Traders Warn Tobacco Bill May Fuel Illicit Trade",
+            "[Capital FM] Nairobi -- Traders have urged the Senate to reconsider the tobacco control bill.",
+            2,
+            "africa.example",
+        ),
+    )
+    assert second.relation == "new"
+    assert second.story != first.story
