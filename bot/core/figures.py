@@ -171,6 +171,7 @@ _CARDINALS: dict[str, float] = {
     "acht": 8,
     "neun": 9,
     "zehn": 10,
+    "elf": 11,
     "zwoelf": 12,
     "zwanzig": 20,
     "a": 1,
@@ -184,6 +185,7 @@ _CARDINALS: dict[str, float] = {
     "eight": 8,
     "nine": 9,
     "ten": 10,
+    "eleven": 11,
     "twelve": 12,
     "twenty": 20,
 }
@@ -204,6 +206,11 @@ _CARDINAL_WORDS = (
     r"|[Zz]wanzig|[Aa]|[Oo]ne|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even|[Ee]ight|[Nn]ine|[Tt]en"
     r"|[Tt]welve|[Tt]wenty)"
 )
+_COUNT_WORDS = (  # cardinals from two: "one"/"ein" are articles far more often than figures
+    r"(?:[Zz]wei|[Dd]rei|[Vv]ier|[Ff]ünf|[Ss]echs|[Ss]ieben|[Aa]cht|[Nn]eun|[Zz]ehn|[Ee]lf|[Zz]wölf"
+    r"|[Zz]wanzig|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even|[Ee]ight|[Nn]ine|[Tt]en|[Ee]leven"
+    r"|[Tt]welve|[Tt]wenty)"
+)
 _WORD_FIGURE = re.compile(
     rf"\b(?:(?P<card>{_CARDINAL_WORDS})[ \u00a0]+"
     r"(?P<frac>Drittel|Viertel|Fünftel|Zehntel|thirds?|quarters?|fifths?)"
@@ -211,7 +218,8 @@ _WORD_FIGURE = re.compile(
     r"(?P<scale>Millionen|Milliarden|million|billion|Million|Milliarde)"
     r"|(?P<vague>hundreds of thousands|tens of thousands"
     r"|Dutzende|Hunderte|Tausende|Zehntausende|Hunderttausende|Millionen|Milliarden"
-    r"|dozens|hundreds|thousands|millions|billions))\b"
+    r"|dozens|hundreds|thousands|millions|billions)"
+    rf"|(?P<card3>{_COUNT_WORDS}))\b"
 )
 _EN_STOP = _set(
     "the a an this that these those of in on at to for from by with and or but as is are was were be "
@@ -335,11 +343,11 @@ def _is_skipped_context(text: str, start: int, end: int, lang: str, value: float
     before2 = text[start - 2] if start > 1 else ""
     after = text[end] if end < len(text) else ""
     after2 = text[end + 1] if end + 1 < len(text) else ""
-    if before.isalpha() or before in "#_+/" or (before == "-" and before2.isalnum()):
+    if before and (before.isalpha() or before in "#_+/" or (before == "-" and before2.isalnum())):
         return True  # F-16, COVID-19, X1, #3, +49, 12/20
     if before == ":" and before2.isdigit():
         return True
-    if after in ":/" and after2.isdigit():
+    if after and after in ":/" and after2.isdigit():
         return True  # 21:25, 12/2024
     if after == "." and after2.isdigit():
         return True  # 1.2.2024 style leftovers
@@ -370,6 +378,43 @@ def _is_skipped_context(text: str, start: int, end: int, lang: str, value: float
     return bool(lang == "en" and re.match(r"(?:st|nd|rd|th)\b", text[end : end + 3]))
 
 
+_LABEL_EXEMPT = (
+    _YEAR_CONTEXT
+    | _DETERMINERS
+    | _MONTHS
+    | frozenset(w for phrase in _APPROX_WORDS for w in phrase.split())
+    | _set(
+        "insgesamt damals davon darunter allein bereits nur noch schon weitere weiteren nun jetzt heute "
+        "gestern morgen laut mit fuer auf an bei zu aber auch jeweils je pro per erneut wieder offenbar "
+        "wohl zuletzt zudem demnach another all only just also but at on for with by the and some "
+        "monday tuesday wednesday thursday friday saturday sunday today yesterday montag dienstag mittwoch "
+        "donnerstag freitag samstag sonntag"
+    )
+)
+
+
+def _is_label(text: str, start: int, figure: Figure, lang: str) -> bool:
+    """`Level 3`, `Top 10`, `Resolution 2334`, `Article 5 clause`: a number naming a thing, not a figure.
+
+    The number follows a capitalised word directly, and nothing after it makes it a quantity: no unit,
+    and (in English) no lower-case counted noun; a German noun is capitalised, so there only a bare number.
+    """
+    if figure.approx or figure.start != start:
+        return False  # "Rund 300", "$5", "Etwa 30 Menschen"
+    match = re.search(r"([^\W\d_][\w'’]*) \Z", text[max(0, start - 30) : start])
+    if not match:
+        return False
+    word = match.group(1)
+    if not word[:1].isupper() or word.isupper() or len(word) < 2 or fold(word) in _LABEL_EXEMPT:
+        return False
+    if figure.unit is None:
+        return True
+    if lang == "de" or fold(figure.unit) in _CURRENCY_WORDS or figure.unit in _CURRENCY_SYMBOLS.values():
+        return False
+    kind = figure_kind(figure)
+    return kind in ("count", "bare")
+
+
 def _looks_like_year(text: str, start: int, end: int, raw: str, value: float) -> bool:
     return raw.isdigit() and len(raw) == 4 and 1800 <= value <= 2100
 
@@ -389,7 +434,7 @@ def find_figures(text: str, lang: str) -> list[Figure]:
         if _is_skipped_context(text, start, end, lang, value, raw):
             continue
         figure = _build(text, start, end, raw, value, lang)
-        if figure is None:
+        if figure is None or _is_label(text, start, figure, lang):
             continue
         figures.append(figure)
         consumed_until = figure.start + len(figure.text)
@@ -456,8 +501,9 @@ def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -
         prev = _words_before(text, text_start, 1)
         if kind in ("", "count", "duration") and (kind == "" or (prev and prev[-1] in _YEAR_CONTEXT)):
             return None
-        if lang == "en" and kind == "count" and not fold(unit or "").endswith("s"):
-            return None
+        people = fold(unit or "") in _PEOPLE and _lower_word_after(text, end)
+        if lang == "en" and kind == "count" and not people:
+            return None  # English writes counts over 999 with a comma: "2026 Winter Games" is a year
     approx, approx_start = _approx_before(text, text_start)
     if approx:
         text_start = approx_start
@@ -477,6 +523,11 @@ def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -
         approx=fold(approx) if approx else None,
         start=text_start,
     )
+
+
+def _lower_word_after(text: str, pos: int) -> bool:
+    word, _, _ = _word_after(text, pos)
+    return word[:1].islower()
 
 
 def _range_second(text: str, pos: int, lang: str, first_start: int) -> tuple[int, float] | None:
@@ -603,7 +654,7 @@ _DE_LOWER_STOP = _set(
     "die eine keine seine ihre unsere diese jene welche alle beide meine deine euer eure ihre andere "
     "werden wurde wurden haben hatte hatten sind seien waere waeren koennte koennen muessen sollen "
     "sollte wollen wollte ohne gegen gegenueber neben sowie aber oder wie wenn weil dass damit "
-    "bereits ueber unter hinter zwischen"
+    "bereits ueber unter hinter zwischen per pro"
 )
 
 
@@ -627,12 +678,33 @@ def _word_figures(text: str, lang: str, numeric: list[Figure]) -> list[Figure]:
                 continue
             scale = _SCALES.get(fold(match.group("scale")), 1e6)
             value, kind = card * scale, "scaled"
+        elif match.group("card3"):
+            value, kind = _CARDINALS[fold(match.group("card3"))], "cardinal"
         else:
             prev = text[max(0, start - 2) : start].strip()
             if prev[-1:].isdigit():
                 continue
             value, kind = _VAGUE[fold(match.group("vague"))], "vague"
         end = match.end()
+        approx: str | None = None
+        if kind == "cardinal":  # "sieben Menschen", "Four heart transplants": only with what they count
+            unit_info = _unit_after(text, end, lang)
+            noun_end, noun = (unit_info[2], unit_info[0]) if unit_info else _noun_after(text, end, lang, "")
+            if noun is None or (lang == "de" and text[end : end + 1] == "-"):
+                continue
+            if lang != "de" and not unit_info and not fold(noun).endswith("s"):
+                continue  # a plural counts: "ten largest" is no figure
+            approx, approx_start = _approx_before(text, start)
+            found.append(
+                Figure(
+                    text=text[approx_start if approx else start : noun_end].strip(),
+                    value=float(value),
+                    unit=noun,
+                    approx=fold(approx) if approx else None,
+                    start=approx_start if approx else start,
+                )
+            )
+            continue
         unit: str | None = None
         noun_end, noun = _noun_after(text, end, lang, "")
         if kind == "fraction" or noun is None:

@@ -213,3 +213,57 @@ def test_parse_number_reads_decimal_digits_only_and_finite_values() -> None:
 def test_an_age_at_death_is_not_a_figure(sentence: str) -> None:
     lang = "de" if "Kanzler" in sentence else "en"
     assert find_figures(sentence, lang) == []
+
+
+def test_a_figure_at_the_very_start_of_the_text_is_found() -> None:
+    figure = only("8 Arab states condemn the plan", "en")
+    assert (figure.text, figure.value, figure.unit) == ("8 Arab states", 8, "states")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Two towns host the 2026 Winter Games next month.",
+        "The brand was first chosen for the 1932 Los Angeles games.",
+        "Several 2028 presidential hopefuls spoke in Munich.",
+    ],
+)
+def test_an_english_year_before_a_noun_is_no_count(text: str) -> None:
+    assert [f for f in find_figures(text, "en") if f.value > 1000] == []
+
+
+def test_an_unseparated_english_count_of_people_still_counts() -> None:
+    assert only("Some 1500 troops were sent north.", "en").value == 1500
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Level 3 per Software – ein Hersteller auf dem Weg zum autonomen Auto", "de"),
+        ("Top 10: Das beste Tablet im Test", "de"),
+        ("Das neue Tab 2 bietet viel", "de"),
+        ("The council passed Resolution 2334 in the end.", "en"),
+        ("They invoked the Article 5 mutual-defence clause.", "en"),
+    ],
+)
+def test_a_number_naming_a_thing_is_no_figure(text: str, lang: str) -> None:
+    assert find_figures(text, lang) == []
+
+
+def test_an_adverb_before_a_figure_does_not_make_it_a_label() -> None:
+    assert only("Krieg in Nahost Offenbar 2.000 Soldaten verlegt", "de").text == "2.000 Soldaten"
+    assert only("On Monday 300 people marched.", "en").text == "300 people"
+
+
+def test_cardinal_words_with_what_they_count() -> None:
+    figure = find_figures("Mindestens sieben Menschen starben, etwa 30 wurden verletzt.", "de")[0]
+    assert (figure.text, figure.value, figure.unit, figure.approx) == (
+        "Mindestens sieben Menschen",
+        7,
+        "Menschen",
+        "mindestens",
+    )
+    assert only("Drei Polizisten wurden suspendiert.", "de").value == 3
+    assert only("Four heart transplants were done.", "en").unit == "transplants"
+    figures = find_figures("One of the ten largest firms said two of them left.", "en")
+    assert [f.text for f in figures] == ["ten largest firms"]
