@@ -50,7 +50,15 @@ from itertools import compress, count
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from bot.core.text import STOP_WORDS, detect_language, fold, stem, strip_invisible, tokens_and_gaps
+from bot.core.text import (
+    STOP_WORDS,
+    _strip_german,
+    detect_language,
+    fold,
+    stem,
+    strip_invisible,
+    tokens_and_gaps,
+)
 from bot.model import Article, Evidence, MatchResult, TopicQuery
 
 DEFAULT_THRESHOLD = 70.0
@@ -86,6 +94,8 @@ LINKING_ELEMENTS = ("", "s", "n", "en", "es", "er", "e", "ns")
 # Endings that derive adjectives and inhabitants from names, on an inflection stem:
 # nordkoreanisch(en), Nordkorean(er), japanese, chinesisch, europaeisch, georgian, Londoner.
 DERIVATION_ENDINGS = ("ianisch", "anisch", "esisch", "eisch", "isch", "ian", "an", "ese", "ish", "er", "n")
+# German endings of a four-letter noun: `Wahlen`, `Banken`, `Boote`, `Zolles` (not `-er`: `Banker`).
+SHORT_GERMAN_ENDINGS = frozenset({"e", "en", "es", "n"})
 _VOWELS = frozenset("aeiouy")
 _QUOTES = frozenset('"„“”»«')
 _ALLOWED_PUNCTUATION = frozenset("-'’.&/")
@@ -293,6 +303,7 @@ class _Lexicon:
         self.bases: dict[str, list[int]] = defaultdict(list)
         self.land_bases: dict[str, list[int]] = defaultdict(list)
         self.heads: dict[str, list[int]] = defaultdict(list)
+        self.short: dict[str, list[int]] = defaultdict(list)  # four-letter words, for German endings
         self.tails: dict[str, list[tuple[int, int]]] = defaultdict(list)  # (word, min prefix)
         self.fuzzy: dict[str, list[tuple[str, int]]] = {"de": [], "en": []}  # lang -> (stem, word)
         for number, topic in enumerate(topics):
@@ -348,6 +359,9 @@ class _Lexicon:
         if len(folded) == 4:  # only derivations of the whole word: Iran -> iranian, iranische
             if folded.isalpha():
                 self.bases[folded].append(word)
+                self.short[folded].append(word)
+                # the tail of a compound: Notenbank, Kommunalwahl (not Auswahl: the prefix is short)
+                self.tails[folded].append((word, COMPOUND_MIN_PREFIX))
             return word
         stems = {stem(folded, "de"), stem(folded, "en")}
         for lang in ("de", "en"):
@@ -386,6 +400,9 @@ class _Lexicon:
         for word, quality in self.exact.get(folded, ()):
             add(word, quality)
         if len(folded) >= 5:
+            if lang == "de" and len(folded) <= 6 and folded[4:] in SHORT_GERMAN_ENDINGS:
+                for word in self.short.get(folded[:4], ()):
+                    add(word, Q_INFLECTED)
             stemmed = stem(folded, lang)
             if stemmed[:4] in self.stem_prefixes:
                 for word in self.stems.get((lang, stemmed), ()):
@@ -399,10 +416,10 @@ class _Lexicon:
                             for word in self.land_bases.get(base, ()):
                                 add(word, Q_DERIVED)
             if lang == "de" and len(folded) >= 8:
-                self._compounds(folded, stemmed, add)
+                self._compounds(folded, add)
         return tuple(best.items())
 
-    def _compounds(self, folded: str, stemmed: str, add: Callable[[int, float], None]) -> None:
+    def _compounds(self, folded: str, add: Callable[[int, float], None]) -> None:
         size = len(folded)
         for length in self.head_lengths:
             if length > size - COMPOUND_MIN_REST:
@@ -418,7 +435,9 @@ class _Lexicon:
                     for word in words:
                         add(word, Q_COMPOUND)
                     break
-        for source in (folded, stemmed) if stemmed != folded else (folded,):
+        # the tail inflected once (`Altersrenten`); twice would make `Schuldenbremse` end in `brem`
+        stripped = _strip_german(folded)
+        for source in (folded, stripped) if stripped != folded else (folded,):
             for length in self.tail_lengths:
                 if length > len(source) - COMPOUND_MIN_PREFIX_LONG_TOPIC:
                     break

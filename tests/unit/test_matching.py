@@ -417,3 +417,24 @@ def test_a_function_word_of_one_language_that_is_a_noun_or_name_in_the_other_is_
     assert not matches("IT", "They said it would rain.", "en")
     with pytest.raises(QueryError):
         parse_topic("the")
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "expected"),
+    [
+        ("Wahl", "Die Wahlen finden im Mai statt.", True),
+        ("Bank", "Die Banken erhöhen die Zinsen.", True),
+        ("Wahl", "Die Kommunalwahl findet im Mai statt.", True),
+        ("Bank", "Die Notenbanken erhöhen die Zinsen.", True),
+        ("Zoll", "Ein neuer Paketzoll belastet den Handel.", True),
+        ("Wahl", "Die Auswahl im Laden ist groß.", False),
+        ("Bank", "Er ist Banker in Frankfurt.", False),
+        ("Bremen", "Die Schuldenbremse bleibt.", False),
+        ("Rente", "Die Altersrenten steigen.", True),
+    ],
+)
+def test_four_letter_german_topics_take_endings_and_are_compound_tails(
+    topic: str, text: str, expected: bool
+) -> None:
+    assert matches(topic, text, "de") is expected
+    assert not matches("Bush", "The bushes were cut.", "en")
