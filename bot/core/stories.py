@@ -22,7 +22,8 @@ How an entry is compared:
   entry's most distinctive tokens only; no entry is compared with every stored story.
 * A candidate's score is the cosine similarity to the story's accumulated profile or to its closest
   member, whichever is higher. An entry joins a story on a high score, or on a moderate one backed by
-  more than one shared distinctive token of which at least one is a name, place or figure. A shared
+  more than one shared distinctive token of which at least one is a name, place or figure (a close score
+  needs only that; a lower one needs stronger entities or many distinctive tokens). A shared
   place alone ("Geneva") never merges; nor does a shared generic title when the leads share nothing.
   Common places that are each in many stories but together in few ("Russia", "Ukraine" and "Geneva")
   count as distinctive.
@@ -58,6 +59,7 @@ MERGE_SCORE = 0.42  # join on this similarity alone
 SUPPORTED_SCORE = 0.16  # join on this similarity with >1 shared distinctive token, one an entity
 PROFILE_DISCOUNT = 0.85  # the accumulated profile counts a little less than one member
 SAME_MEMBER_SCORE = 0.60  # a near-duplicate of one member is the same report
+CLOSE_SCORE = 0.50  # this alike, one shared distinctive entity besides another distinctive token is enough
 SAME_TITLE_RATIO = 85.0  # same source, title edited this little: the same report
 NEW_ENTITY_SHARE = 0.30  # this share of the entry's names/places/figures new to the story: a follow-up
 FUTURE_JUMP = timedelta(hours=24)  # a date this far beyond the newest needs another source to confirm it
@@ -571,7 +573,9 @@ class StoryGrouper:
         if score < MERGE_SCORE and points < 2.0:
             return None
         if len(distinctive) < 2 or (
-            points < 1.5 and (member_score < SAME_MEMBER_SCORE or len(distinctive) < 4)
+            points < 1.5
+            and (member_score < SAME_MEMBER_SCORE or len(distinctive) < 4)
+            and (score < CLOSE_SCORE or points == 0.0)
         ):
             return None  # one shared word or two common places is not a story, unless the rest is alike
         # a generic headline is no reason to merge: when both leads say something, a shared word must

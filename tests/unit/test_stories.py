@@ -369,3 +369,14 @@ def test_an_outlets_credit_and_dateline_in_the_lead_do_not_merge_its_entries() -
     )
     assert second.relation == "new"
     assert second.story != first.story
+
+
+def test_a_close_report_sharing_one_common_place_and_a_rare_word_joins_the_story() -> None:
+    grouper = StoryGrouper()
+    _busy_window(grouper)
+    first, second = run(
+        grouper,
+        item("n1", "Trump says he will be involved indirectly in Iran nuclear talks", "", 2, "a.example"),
+        item("n2", "What comes next for the Iran nuclear talks", "", 4, "b.example"),
+    )
+    assert second.story == first.story
