@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 from bot.errors import NewsbotError
 from bot.model import Article, Figure, Quote
 from bot.ports import SystemClock
-from bot.runtime import apply_declared, chat_services, configure_logging, fetch_policy, open_store
+from bot.runtime import (
+    apply_declared,
+    chat_services,
+    configure_logging,
+    fetch_policy,
+    open_store,
+    parse_pool,
+)
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -244,8 +252,9 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
     services = chat_services(settings, store, clock)
     console = ConsoleChat() if not services else None
     chats: list[Chat] = [*services, *([console] if console else [])]
-    async with Fetcher(fetch_policy(settings)) as fetcher:
-        pipeline = Pipeline(settings, store, fetcher)
+    async with Fetcher(fetch_policy(settings)) as fetcher, AsyncExitStack() as stack:
+        executor = stack.enter_context(parse_pool(settings))
+        pipeline = Pipeline(settings, store, fetcher, executor=executor)
         deliverer = Deliverer(store, chats, clock)
         if once and not services:
             report = await pipeline.run_cycle(clock.now(), every_feed=True)

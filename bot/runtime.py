@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+import os
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 
 from bot.chat.commands import check_feed_url
@@ -26,6 +33,38 @@ def open_store(settings: Settings) -> Store:
     store = Store(settings.resolved_database_url())
     store.upgrade()
     return store
+
+
+@contextmanager
+def parse_pool(settings: Settings) -> Iterator[Executor]:
+    """Worker processes that parse feeds off the event loop (one per core unless configured).
+
+    Spawned lazily on the first feed to parse, so they inherit no connections or threads of this
+    process; each ends itself when this process is gone (even after a SIGKILL), and a parse in
+    flight at shutdown is not waited for.
+    """
+    workers = settings.fetch.parse_processes or os.cpu_count() or 1
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    )
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a parse worker: end this process once the bot that started it is gone."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def apply_declared(settings: Settings, store: Store) -> None:

@@ -29,6 +29,7 @@ class FetchSettings(BaseModel):
     concurrency: int = Field(64, gt=0)
     per_host: int = Field(8, gt=0)
     full_text_below_chars: int = Field(400, ge=0)
+    parse_processes: int = Field(0, ge=0)  # 0: one per core
 
 
 class ScheduleSettings(BaseModel):
