@@ -109,6 +109,8 @@ _CHAIN = re.compile(rf"[^\W_]+(?:(?:{_HYPHEN_CLASS})[^\W_]+)+")
 _HYPHEN_SPLIT = re.compile(_HYPHEN_CLASS).split
 # In ASCII text, letters and digits ([^\W_] of tokens_and_gaps) are exactly these.
 _ASCII_TOKEN_SPLIT = re.compile(r"([A-Za-z0-9]+)").split
+# Abbreviations written with dots are their acronym: `U.S.`, `E.U.`, `U.N.` read as `US`, `EU`, `UN`.
+_DOTTED = re.compile(r"(?<![\w.])[A-Z](?:\.[A-Z])+\b\.?")
 _PHRASE_GLUE = _HYPHENS | {"&", " & ", "/", ".", "'", "’"}
 # Function words of one language that are nouns or names in the other: a topic may be one of them
 # alone (`war`, `Hat`, `May`), and it then does not meet the function word in an article of the
@@ -350,8 +352,10 @@ class _Lexicon:
         self.function_word.append(None)
         self.terms_of_word.append([])
         self.exact[folded].append((word, Q_EXACT))
-        if len(folded) >= 3 and not folded[-1].isdigit():
-            self.exact[folded + "s"].append((word, Q_INFLECTED))  # Natos, Irans, HPs
+        if (len(folded) >= 3 or (acronym and len(folded) == 2)) and not folded[-1].isdigit():
+            self.exact[folded + "s"].append((word, Q_INFLECTED))  # Natos, Irans, HPs, EVs
+        if len(folded) == 3 and folded[-1] in "sxz":
+            self.exact[folded + "es"].append((word, Q_INFLECTED))  # taxes, gases, buses
         if len(folded) >= 4:
             self.heads[folded].append(word)
         if acronym or len(folded) < 4:
@@ -499,6 +503,9 @@ def _prepare(article: Article) -> _Prepared:
                         joined.append(
                             (chain.start(), j, parts[j] + parts[j + 1], f"{parts[j]}-{parts[j + 1]}")
                         )
+        if "." in value:
+            for dotted in _DOTTED.finditer(value):
+                joined.append((dotted.start(), 0, dotted.group().replace(".", ""), dotted.group()))
         unique = set(toks)
         unique.update(j[2] for j in joined)
         fields.append(_Field(name, weight, toks, gaps, unique, joined, value))

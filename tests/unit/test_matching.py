@@ -438,3 +438,20 @@ def test_four_letter_german_topics_take_endings_and_are_compound_tails(
 ) -> None:
     assert matches(topic, text, "de") is expected
     assert not matches("Bush", "The bushes were cut.", "en")
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "expected"),
+    [
+        ("US", "The U.S. economy grew last year.", True),
+        ("EU", "Leaders of the E.U. met in Brussels.", True),
+        ("UN", "The U.N. called for a ceasefire.", True),
+        ("US", "J.D. Vance spoke first.", False),
+        ("EV", "Cheap EVs sell well in China.", True),
+        ("AI", "Other AIs embellish their sentences.", True),
+        ("tax", "Taxes imposed by decree are debated.", True),
+        ("greenhouse gas", "Greenhouse gases keep rising.", True),
+    ],
+)
+def test_dotted_abbreviations_and_plurals_of_short_words(topic: str, text: str, expected: bool) -> None:
+    assert matches(topic, text, "en") is expected
