@@ -398,7 +398,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         from bot.ingest.opml import OpmlFeed, write_opml
 
         sys.stdout.write(
-            write_opml([OpmlFeed(url=f.url, title=f.title, category=None) for f in store.list_feeds()])
+            write_opml([OpmlFeed(url=f.url, title=f.title, category=f.category) for f in store.list_feeds()])
         )
         return 0
     raise NewsbotError(f"unknown action {args.action}")
@@ -443,7 +443,7 @@ def _import_opml(store: Store, path: str, now: datetime) -> int:
         task = progress.add_task("importing feeds", total=len(outlines))
         for outline in outlines:
             if check_feed_url(outline.url) is None:
-                _, was_added = store.add_feed(outline.url, outline.title, now)
+                _, was_added = store.add_feed(outline.url, outline.title, now, outline.category)
                 added += was_added
             else:
                 skipped += 1

@@ -296,7 +296,7 @@ class Pipeline:
             now=now,
             min_interval=self.settings.schedule.min_interval_seconds,
             max_interval=self.settings.schedule.max_interval_seconds,
-            ttl_seconds=None,
+            ttl_seconds=feed.ttl_seconds,  # what the feed declared when it last sent a body
             cache_seconds=result.cache_seconds,
             rng=self.rng,
         )
@@ -392,6 +392,7 @@ class Pipeline:
             "last_polled_at": now,
             "last_success_at": now,
             "next_poll_at": now + timedelta(seconds=delay),
+            "ttl_seconds": parsed.ttl_seconds,
         }
         if parsed.title and not feed.title:
             state["title"] = parsed.title[:500]

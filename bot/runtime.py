@@ -75,7 +75,7 @@ def apply_declared(settings: Settings, store: Store) -> None:
         problem = check_feed_url(feed.url)
         if problem:
             raise ConfigError(f"[[feeds]] {feed.url!r}: {problem}")
-        store.add_feed(feed.url, feed.title, now)
+        store.add_feed(feed.url, feed.title, now, feed.category)
     if settings.feeds_opml:
         for path in settings.feeds_opml:
             try:
@@ -84,7 +84,7 @@ def apply_declared(settings: Settings, store: Store) -> None:
                 raise ConfigError(f"feeds_opml: cannot read {path}: {exc.strerror or exc}") from exc
             for outline in outlines:
                 if check_feed_url(outline.url) is None:
-                    store.add_feed(outline.url, outline.title, now)
+                    store.add_feed(outline.url, outline.title, now, outline.category)
     for sub in settings.subscriptions:
         try:
             query = parse_topic(sub.topic, sub.threshold)

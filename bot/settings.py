@@ -50,6 +50,7 @@ class AlertSettings(BaseModel):
 class FeedConfig(BaseModel):
     url: str
     title: str | None = None
+    category: str | None = None  # a folder, as in OPML ("News/World")
 
 
 class SubscriptionConfig(BaseModel):

@@ -21,6 +21,8 @@ class FeedServer:
                 server.requests.append(self.path)
                 status = server.status.get(self.path, 200 if self.path in server.documents else 404)
                 body = server.documents.get(self.path, b"not found") if status == 200 else b"error"
+                if status == 304:
+                    body = b""  # Not Modified has no body
                 self.send_response(status)
                 self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))

@@ -49,6 +49,8 @@ class FeedRow:
     next_poll_at: datetime | None
     failures: int
     last_error: str | None
+    category: str | None = None
+    ttl_seconds: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,17 +211,33 @@ class Store:
 
     # -- feeds ------------------------------------------------------------------------------
 
-    def add_feed(self, url: str, title: str | None, now: datetime) -> tuple[FeedRow, bool]:
-        """The feed with this URL, added if new; the flag says whether it was added."""
+    def add_feed(
+        self, url: str, title: str | None, now: datetime, category: str | None = None
+    ) -> tuple[FeedRow, bool]:
+        """The feed with this URL, added if new; the flag says whether it was added.
+
+        A title or category given for a feed that has none yet is kept."""
         with self._tx() as conn:
             row = conn.execute(select(feeds).where(feeds.c.url == url)).mappings().first()
             if row is not None:
-                if title and not row["title"]:
-                    conn.execute(update(feeds).where(feeds.c.id == row["id"]).values(title=title))
+                missing = {
+                    name: value
+                    for name, value in (("title", title), ("category", category))
+                    if value and not row[name]
+                }
+                if missing:
+                    conn.execute(update(feeds).where(feeds.c.id == row["id"]).values(**missing))
+                    row = conn.execute(select(feeds).where(feeds.c.id == row["id"])).mappings().one()
                 return self._feed(row), False
             conn.execute(
                 insert(feeds).values(
-                    url=url, title=title, enabled=True, status="new", failures=0, created_at=now
+                    url=url,
+                    title=title,
+                    category=category,
+                    enabled=True,
+                    status="new",
+                    failures=0,
+                    created_at=now,
                 )
             )
             added = conn.execute(select(feeds).where(feeds.c.url == url)).mappings().one()
@@ -341,6 +359,8 @@ class Store:
             next_poll_at=_aware(row["next_poll_at"]),
             failures=row["failures"],
             last_error=row["last_error"],
+            category=row["category"],
+            ttl_seconds=row["ttl_seconds"],
         )
 
     # -- subscriptions ----------------------------------------------------------------------

@@ -35,11 +35,13 @@ feeds = Table(
     Column("id", Integer, primary_key=True),
     Column("url", String(2048), nullable=False, unique=True),
     Column("title", String(500)),
+    Column("category", String(200)),  # the OPML folder, "News/World" when nested
     Column("enabled", Boolean, nullable=False, default=True),
     # ok: polling normally; failing: recent errors, backing off; paused: stopped after too many failures
     Column("status", String(20), nullable=False, default="new"),
     Column("etag", String(500)),
     Column("last_modified", String(100)),
+    Column("ttl_seconds", Integer),  # the feed's <ttl> / sy:updatePeriod, a floor also after a 304
     Column("last_polled_at", DateTime(timezone=True)),
     Column("last_success_at", DateTime(timezone=True)),
     Column("next_poll_at", DateTime(timezone=True)),

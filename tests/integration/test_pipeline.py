@@ -164,3 +164,26 @@ def test_a_feed_that_moves_to_a_feed_already_polled_is_paused_and_the_others_go_
     assert feeds[old].status == "paused"
     assert feeds[old].last_error is not None and new in feeds[old].last_error
     assert feeds[new].status == "ok" and feeds[other].status == "ok"
+
+
+def test_a_feeds_ttl_is_a_floor_for_the_next_poll_also_after_a_304(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    config = settings(tmp_path)
+    with feed_server() as server:
+        server.serve("/feed.xml", EMPTY_FEED.replace("<language>de</language>", "<ttl>90</ttl>"))
+        sqlite_store.add_feed(server.url("/feed.xml"), None, START)
+
+        async def poll(now: datetime) -> timedelta:
+            async with Fetcher(fetch_policy(config)) as fetcher:
+                await Pipeline(config, sqlite_store, fetcher).run_cycle(now, every_feed=True)
+            (feed,) = sqlite_store.list_feeds()
+            assert feed.next_poll_at is not None and feed.status == "ok"
+            return feed.next_poll_at - now
+
+        first = asyncio.run(poll(START))
+        server.serve("/feed.xml", "", status=304)  # nothing new since: the feed says so without a body
+        later = START + timedelta(hours=2)
+        second = asyncio.run(poll(later))
+    assert first >= timedelta(minutes=90)  # <ttl> is in minutes; above the max interval of an hour
+    assert second >= timedelta(minutes=90)

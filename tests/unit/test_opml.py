@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from bot.errors import ParseError
 from bot.ingest.opml import OpmlFeed, parse_opml, write_opml
 
@@ -93,3 +95,16 @@ def test_not_opml_is_a_parse_error(data: bytes) -> None:
 def test_empty_opml_has_no_feeds() -> None:
     assert parse_opml(b'<opml version="2.0"><head/><body/></opml>') == []
     assert parse_opml(write_opml([]).encode()) == []
+
+
+def test_import_then_export_through_the_store_keeps_titles_and_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
+    source = tmp_path / "reader.opml"
+    source.write_bytes(READER_EXPORT)
+    assert main(["feeds", "import", str(source)]) == 0
+    capsys.readouterr()
+    assert main(["feeds", "export"]) == 0
+    exported = parse_opml(capsys.readouterr().out.encode())
+    assert exported == parse_opml(READER_EXPORT)  # titles and (nested) folders survive the store

@@ -1,4 +1,5 @@
-"""channel delivery preferences and subscription language: quiet hours, digests, time zone, --lang
+"""channel delivery preferences and subscription language: quiet hours, digests, time zone, --lang;
+a feed's category (OPML folder) and its declared ttl (kept for the polls that answer 304)
 
 Revision ID: 0008
 Revises: 0007
@@ -25,9 +26,15 @@ def upgrade() -> None:
         batch.add_column(sa.Column("last_digest_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("subscriptions") as batch:
         batch.add_column(sa.Column("lang", sa.String(10), nullable=True))
+    with op.batch_alter_table("feeds") as batch:
+        batch.add_column(sa.Column("category", sa.String(200), nullable=True))
+        batch.add_column(sa.Column("ttl_seconds", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("feeds") as batch:
+        batch.drop_column("ttl_seconds")
+        batch.drop_column("category")
     with op.batch_alter_table("subscriptions") as batch:
         batch.drop_column("lang")
     with op.batch_alter_table("channel_settings") as batch:
