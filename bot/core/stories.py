@@ -111,6 +111,7 @@ _STOP_WORDS = """
     sagte sagt sagten laut heute gestern morgen abend nacht woche wochen jahr jahre jahren tag tage tagen
     uhr neue neuen neuer neues erste ersten lage ueberblick aktuell nachrichten meldung meldungen
     newsblog liveticker live-blog bericht berichte berichten berichtet offenbar
+    fuer muessen muss wuerde wuerden waere haette koennte koennten duerfen moechte
 """
 _STOP = frozenset(_STOP_WORDS.split())
 
@@ -247,8 +248,29 @@ class _Features:
     runs: dict[str, int]  # entity token -> entity number; "Donald" and "Trump" side by side share one
 
 
+_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([^/\s:?#]+\.[a-z]{2,})(?:[:/?#]|$)", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1024)
+def _outlet_words(source: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The words an outlet is named by: the labels of its host ("bbc" of www.bbc.com, matched as a prefix so
+    that "cbs" matches cbsnews.com), or the words of its feed title ("BBC News - World")."""
+    host = _HOST.match(source.strip())
+    if host:
+        labels = host.group(1).lower().split(".")[:-1]
+        return frozenset(), tuple(label for label in labels if len(label) >= 3 and label != "www")
+    return frozenset(word for word in fold(source).split() if len(word) >= 3), ()
+
+
+def _names_outlet(word: str, outlet: tuple[frozenset[str], tuple[str, ...]]) -> bool:
+    """`word` names the outlet itself ("told the BBC" in a BBC entry): it says nothing about the story."""
+    words, labels = outlet
+    return word in words or (len(word) >= 3 and any(label.startswith(word) for label in labels))
+
+
 def _features(item: StoryItem, aliases: AliasTable) -> _Features:
     lang = item.lang if item.lang in ("de", "en") else detect_language(f"{item.title}\n{item.summary}")
+    outlet = _outlet_words(item.source)
     fields = (  # the lead first: its capitals tell names, so its runs of names are the ones kept
         ("summary", _without_credits(item.summary[:_SUMMARY_CHARS])),
         ("text", _without_credits(item.text[:_TEXT_CHARS])),
@@ -287,6 +309,8 @@ def _features(item: StoryItem, aliases: AliasTable) -> _Features:
             word = token.folded
             surface_upper = token.surface.isupper()
             if len(word) < 2 or word in _STOP or word in _CALENDAR or (len(word) == 2 and not surface_upper):
+                continue
+            if _names_outlet(word, outlet):
                 continue
             surface = token.surface
             acronym = len(surface) >= 2 and surface.isupper()

@@ -380,3 +380,27 @@ def test_a_close_report_sharing_one_common_place_and_a_rare_word_joins_the_story
         item("n2", "What comes next for the Iran nuclear talks", "", 4, "b.example"),
     )
     assert second.story == first.story
+
+
+@pytest.mark.parametrize("source", ["https://www.bbc.com/news/articles/1", "BBC News - World"])
+def test_an_outlet_naming_itself_does_not_merge_its_entries(source: str) -> None:
+    grouper = StoryGrouper()
+    _busy_window(grouper)
+    first, second = run(
+        grouper,
+        item(
+            "b1",
+            "Senator Kelly tells BBC he will consider a White House run",
+            "The former astronaut told the BBC that these are challenging times.",
+            2,
+            source,
+        ),
+        item(
+            "b2",
+            "Clinton accuses administration of files cover-up in BBC interview",
+            "The former secretary of state told the BBC that the White House is failing victims.",
+            3,
+            source,
+        ),
+    )
+    assert second.story != first.story
