@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import asdict
 from datetime import datetime
@@ -288,7 +288,7 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
                 log.info("scale-out: serving chat only; `newsbot clock` and the workers poll and deliver")
             else:
                 ticker.start()
-            await run_console_commands(store, console, clock)
+            await _until_stopped_or_failed(run_console_commands(store, console, clock), services)
         finally:
             await ticker.stop()
             if web is not None:
@@ -296,6 +296,24 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
             for service in started:
                 await service.stop()
     return 0
+
+
+async def _until_stopped_or_failed(
+    running: Coroutine[Any, Any, None], services: Sequence[ChatService]
+) -> None:
+    """Run until `running` ends (SIGINT, SIGTERM, end of input) or a chat service fails for good;
+    then raise its error, so `newsbot` stops with that message and a non-zero exit."""
+    main = asyncio.ensure_future(running)
+    watchers = [asyncio.ensure_future(service.failed()) for service in services]
+    try:
+        done, _ = await asyncio.wait([main, *watchers], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (main, *watchers):
+            task.cancel()
+    for task in done:
+        error = task.result()
+        if isinstance(error, NewsbotError):
+            raise error
 
 
 async def _start_web(

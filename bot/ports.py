@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from bot.core.digest import Digest
+from bot.errors import NewsbotError
 from bot.model import AlertContent
 
 
@@ -52,3 +53,8 @@ class ChatService(Chat, Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+    async def failed(self) -> NewsbotError:
+        """Returns, with the reason, once the service can no longer work at all (a revoked token),
+        so the process can stop with a clear message instead of running on without it."""
+        ...

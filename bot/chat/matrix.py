@@ -247,6 +247,13 @@ class MatrixChat:
         self._sync_task: asyncio.Task[None] | None = None
         self._told_encrypted: set[str] = set()
         self._stopping = False
+        self._failure: NewsbotError | None = None
+        self._failed = asyncio.Event()
+
+    async def failed(self) -> NewsbotError:
+        await self._failed.wait()
+        assert self._failure is not None
+        return self._failure
 
     # -- files in data_dir ------------------------------------------------------------------------
 
@@ -504,7 +511,9 @@ class MatrixChat:
                 await asyncio.sleep(delay)
                 continue
             except ConfigError as exc:
-                log.error("Matrix: %s. Commands and alerts in Matrix stop until then.", exc)
+                log.error("Matrix: %s", exc)
+                self._failure = exc
+                self._failed.set()
                 return
             failures = 0
             try:

@@ -255,6 +255,11 @@ class SlackChat:
         for task in list(self._tasks):
             task.cancel()
 
+    async def failed(self) -> NewsbotError:
+        """Slack never fails for good here: a revoked workspace token uninstalls that workspace."""
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
     def web_routes(self) -> list[web.RouteDef]:
         """POST /slack/events: slash commands, interactivity and events, signature checked by Bolt."""
         if not self.http_enabled:

@@ -237,3 +237,32 @@ def test_a_revoked_access_token_stops_newsbot_run_with_a_clear_message(
     assert run.returncode != 0
     assert "revoked" in run.stderr and bot.user_id in run.stderr
     assert "Traceback" not in run.stderr and bot.token not in run.stderr
+
+
+def test_a_token_revoked_while_the_bot_runs_stops_it_with_a_clear_message(
+    synapse: Synapse, tmp_path: Path
+) -> None:
+    bot = synapse.register("newsbot")
+    config = tmp_path / "newsbot.toml"
+    config.write_text(f'data_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    log = tmp_path / "bot.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "--config", str(config), "run"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=bot_env(synapse, bot, NEWSBOT_MATRIX_ACCESS_TOKEN=bot.token),
+        )
+        try:
+            wait_until(
+                lambda: "listening for !news commands" in log.read_text(), "the bot to log in", log=log
+            )
+            request(synapse.base_url, "POST", "/_matrix/client/v3/logout", {}, bot.token)
+            code = process.wait(timeout=90)  # the sync that is under way ends with the revoked token
+        finally:
+            if process.poll() is None:
+                process.kill()
+    text = log.read_text()
+    assert code != 0
+    assert "revoked" in text and bot.user_id in text
+    assert "Traceback" not in text and bot.token not in text
