@@ -96,6 +96,10 @@ LINKING_ELEMENTS = ("", "s", "n", "en", "es", "er", "e", "ns")
 DERIVATION_ENDINGS = ("ianisch", "anisch", "esisch", "eisch", "isch", "ian", "an", "ese", "ish", "er", "n")
 # German endings of a four-letter noun: `Wahlen`, `Banken`, `Boote`, `Zolles` (not `-er`: `Banker`).
 SHORT_GERMAN_ENDINGS = frozenset({"e", "en", "es", "n"})
+# Place names are no compounds of the word they begin with: Brandenburg, Frankreich, Frankfurt,
+# Islamabad, Recklinghausen, Tübingen (the rest, after a linking element, is a place-name ending).
+PLACE_NAME_ENDINGS = ("burg", "furt", "hausen", "ingen", "abad", "reich", "dorf")
+_PLACE_RESTS = frozenset(link + ending for link in LINKING_ELEMENTS for ending in PLACE_NAME_ENDINGS)
 _VOWELS = frozenset("aeiouy")
 _QUOTES = frozenset('"„“”»«')
 _ALLOWED_PUNCTUATION = frozenset("-'’.&/")
@@ -432,6 +436,8 @@ class _Lexicon:
             if not words:
                 continue
             rest = folded[length:]
+            if rest in _PLACE_RESTS:
+                continue
             need = COMPOUND_MIN_REST_SHORT_TOPIC if length <= 4 else COMPOUND_MIN_REST
             for link in LINKING_ELEMENTS:
                 tail = rest[len(link) :]

@@ -455,3 +455,19 @@ def test_four_letter_german_topics_take_endings_and_are_compound_tails(
 )
 def test_dotted_abbreviations_and_plurals_of_short_words(topic: str, text: str, expected: bool) -> None:
     assert matches(topic, text, "en") is expected
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "expected"),
+    [
+        ("Brand", "Tesla baut in Brandenburg.", False),
+        ("Frank", "Frankreich wählt im Mai.", False),
+        ("Islam", "Die Gespräche in Islamabad enden.", False),
+        ("Brand", "Die Brandursache ist unklar.", True),
+        ("Schulden", "Der Schuldenberg wächst.", True),
+    ],
+)
+def test_place_names_are_not_compounds_of_the_word_they_begin_with(
+    topic: str, text: str, expected: bool
+) -> None:
+    assert matches(topic, text, "de") is expected
