@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -75,3 +76,25 @@ def test_settings_repr_and_dump_hide_the_secrets(monkeypatch: pytest.MonkeyPatch
     shown = " ".join([repr(settings), str(settings), settings.model_dump_json(), repr(settings.model_dump())])
     for secret in (*SECRETS.values(), "xoxb-sk-bot-token-5a8c"):
         assert secret not in shown
+
+
+def test_json_logs_are_one_object_per_line_with_the_feed_and_the_reason(tmp_path: Path) -> None:
+    with feed_server() as server:
+        server.serve("/error.xml", "oops", status=500)
+        config = _config(tmp_path, server, "/error.xml", topics=("Nordkorea",))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBOT_", "SLACK_"))}
+        env.update(SECRETS, NEWSBOT_LOG_FORMAT="json")
+        run = subprocess.run(
+            [sys.executable, "-m", "bot", "--config", str(config), "run", "--once"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            check=False,
+        )
+    assert run.returncode == 0, run.stderr
+    records = [json.loads(line) for line in run.stderr.splitlines() if line.strip()]
+    assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    failed = [r for r in records if r["level"] == "WARNING" and server.url("/error.xml") in r["message"]]
+    assert failed and "500" in failed[0]["message"]
+    _assert_no_secret(run)
