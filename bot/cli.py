@@ -239,11 +239,17 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
     from bot.scheduler import Ticker
 
     log = logging.getLogger(__name__)
-    store = open_store(settings)
-    apply_declared(settings, store)
     # In scale-out (a broker is configured), `serve` is the web role only: the clock and the Celery
-    # workers poll and deliver, and only the clock may free what a dead process held.
+    # workers poll and deliver, and only the clock may free what a dead process held. Like them, it
+    # never migrates (several web processes would race): `newsbot db upgrade` does, once.
     web_role = listen is not None and settings.broker_url is not None
+    if web_role:
+        from bot.tasks import open_scaleout_store
+
+        store = open_scaleout_store(settings)
+    else:
+        store = open_store(settings)
+    apply_declared(settings, store)
     if not web_role:
         released = store.release_claims()
         if released:

@@ -34,6 +34,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.store.db import Store
+from bot.tasks import schema_problem
 from tests.conftest import require_service
 from tests.feedserver import EMPTY_FEED
 
@@ -447,6 +448,26 @@ def test_clock_refuses_sqlite_and_an_old_schema(postgres_url: str, tmp_path: Pat
     unmigrated = Cluster(postgres_url, REDIS_URL, tmp_path).run_clock_once()
     assert unmigrated.returncode != 0
     assert "newsbot db upgrade" in unmigrated.stderr and "Traceback" not in unmigrated.stderr
+
+
+def test_the_web_role_never_migrates_and_refuses_an_old_schema(postgres_url: str, tmp_path: Path) -> None:
+    cluster = Cluster(postgres_url, REDIS_URL, tmp_path)
+    serve = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", "0"],
+        cwd=ROOT,
+        env=cluster.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert serve.returncode != 0
+    assert "newsbot db upgrade" in serve.stderr and "Traceback" not in serve.stderr
+    store = Store(postgres_url)
+    try:
+        assert schema_problem(store) is not None  # still unmigrated: serve left the schema alone
+    finally:
+        store.close()
 
 
 def test_worker_refuses_an_old_schema(postgres_url: str, tmp_path: Path) -> None:
