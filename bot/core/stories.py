@@ -23,10 +23,11 @@ How an entry is compared:
 * A candidate's score is the cosine similarity to the story's accumulated profile or to its closest
   member, whichever is higher. An entry joins a story on a high score, or on a moderate one backed by
   more than one shared distinctive token of which at least one is a name, place or figure (a close score
-  needs only that; a lower one needs stronger entities or many distinctive tokens). A shared
-  place alone ("Geneva") never merges; nor does a shared generic title when the leads share nothing.
-  Common places that are each in many stories but together in few ("Russia", "Ukraine" and "Geneva")
-  count as distinctive.
+  needs only that; a lower one needs stronger entities or many distinctive tokens; below the merge score
+  they must be at least two different entities: one event name alone, "Hannover Messe", is not a
+  story). A shared place alone ("Geneva") never merges; nor does a shared generic title when the leads
+  share nothing. Common places that are each in many stories but together in few ("Russia", "Ukraine"
+  and "Geneva") count as distinctive.
 
 Time comes from the entries, never from the clock: an entry without a date takes the newest time seen;
 a date far beyond the newest one is not trusted until an entry from another source confirms it; stories whose
@@ -594,7 +595,9 @@ class StoryGrouper:
         # below the merge score, more than one shared entity must back the similarity; a common place or
         # organisation counts half, so that two reports sharing only "Geneva" and "US" stay apart
         points = self._entity_points(features, entities, story)
-        if score < MERGE_SCORE and points < 2.0:
+        # below the merge score one entity, however well named, is not enough: different news from one
+        # event ("Hannover Messe", "Winter Olympics") shares its name and little else
+        if score < MERGE_SCORE and (points < 2.0 or len({features.runs.get(t, t) for t in entities}) < 2):
             return None
         if len(distinctive) < 2 or (
             points < 1.5

@@ -404,3 +404,32 @@ def test_an_outlet_naming_itself_does_not_merge_its_entries(source: str) -> None
         ),
     )
     assert second.story != first.story
+
+
+def test_one_shared_event_name_alone_does_not_merge_different_news_from_it() -> None:
+    grouper = StoryGrouper()
+    _busy_window(grouper)
+    first, second = run(
+        grouper,
+        item(
+            "h1",
+            "Hannover Messe: Exoskelette erleichtern das Heben",
+            "Auf der Hannover Messe zeigen zwei Hersteller Exoskelette, die Lagerarbeitern schwere Kisten "
+            "abnehmen; wir haben die Anzüge ausprobiert. Akkus halten eine Schicht, Sensoren erkennen "
+            "Bewegungen, und ein Modell kostet rund so viel wie ein Kleinwagen.",
+            2,
+            "tech.example",
+            "de",
+        ),
+        item(
+            "h2",
+            "Hannover Messe verliert Besucher",
+            "Die Hannover Messe zählt weniger Gäste als im Vorjahr; die Veranstalter verkürzen die nächste "
+            "Auflage um einen Tag und senken die Standmieten. Aussteller aus Asien blieben fern, "
+            "Hotels meldeten freie Zimmer, und Partnerland Brasilien sagte Empfänge ab.",
+            5,
+            "tech.example",
+            "de",
+        ),
+    )
+    assert second.story != first.story
