@@ -60,6 +60,7 @@ MERGE_SCORE = 0.42  # join on this similarity alone
 SUPPORTED_SCORE = 0.16  # join on this similarity with >1 shared distinctive token, one an entity
 PROFILE_DISCOUNT = 0.85  # the accumulated profile counts a little less than one member
 SAME_MEMBER_SCORE = 0.60  # a near-duplicate of one member is the same report
+MANY_DISTINCTIVE = 5  # this many shared distinctive tokens, one an entity, back a merge-score match
 CLOSE_SCORE = 0.50  # this alike, one shared distinctive entity besides another distinctive token is enough
 SAME_TITLE_RATIO = 85.0  # same source, title edited this little: the same report
 NEW_ENTITY_SHARE = 0.30  # this share of the entry's names/places/figures new to the story: a follow-up
@@ -599,11 +600,10 @@ class StoryGrouper:
         # event ("Hannover Messe", "Winter Olympics") shares its name and little else
         if score < MERGE_SCORE and (points < 2.0 or len({features.runs.get(t, t) for t in entities}) < 2):
             return None
-        if len(distinctive) < 2 or (
-            points < 1.5
-            and (member_score < SAME_MEMBER_SCORE or len(distinctive) < 4)
-            and (score < CLOSE_SCORE or points == 0.0)
-        ):
+        alike = (member_score >= SAME_MEMBER_SCORE and len(distinctive) >= 4) or (
+            points > 0.0 and (score >= CLOSE_SCORE or len(distinctive) >= MANY_DISTINCTIVE)
+        )
+        if len(distinctive) < 2 or (points < 1.5 and not alike):
             return None  # one shared word or two common places is not a story, unless the rest is alike
         # a generic headline is no reason to merge: when both leads say something, a shared word must
         # come from one of the leads, not only from both headlines

@@ -433,3 +433,29 @@ def test_one_shared_event_name_alone_does_not_merge_different_news_from_it() -> 
         ),
     )
     assert second.story != first.story
+
+
+def test_many_shared_rare_words_and_one_common_place_hold_a_story_together() -> None:
+    grouper = StoryGrouper()
+    _busy_window(grouper)
+    first, second = run(
+        grouper,
+        item(
+            "a1",
+            "Kenya: Aviation workers suspend strike after deal with government",
+            "Aviation workers have suspended their strike after reaching an agreement with the government, "
+            "paving the way for normal operations to resume at the airport.",
+            2,
+            "a.example",
+        ),
+        item(
+            "a2",
+            "Kenya's main airport resumes operations after two-day strike",
+            "Flights restarted at the main airport on Tuesday after workers ended the strike; operations "
+            "are back to normal, the airport authority said. Thousands of stranded passengers were rebooked "
+            "and carriers waived fees.",
+            4,
+            "b.example",
+        ),
+    )
+    assert second.story == first.story
