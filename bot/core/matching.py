@@ -99,8 +99,14 @@ SHORT_GERMAN_ENDINGS = frozenset({"e", "en", "es", "n"})
 # Place names are no compounds of the word they begin with: Brandenburg, Frankreich, Frankfurt,
 # Islamabad, Recklinghausen, Tübingen (the rest, after a linking element, is a place-name ending).
 PLACE_NAME_ENDINGS = ("burg", "furt", "hausen", "ingen", "abad", "reich", "dorf")
-_PLACE_RESTS = frozenset(link + ending for link in LINKING_ELEMENTS for ending in PLACE_NAME_ENDINGS)
+_PLACE_RESTS = frozenset(
+    link + ending + inflection
+    for link in LINKING_ELEMENTS
+    for ending in PLACE_NAME_ENDINGS
+    for inflection in ("", "s", "er", "ern", "ers")  # Frankreichs, Brandenburger
+)
 _VOWELS = frozenset("aeiouy")
+_NO_UMLAUT = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
 _QUOTES = frozenset('"„“”»«')
 _ALLOWED_PUNCTUATION = frozenset("-'’.&/")
 # A hyphen (or a dash written without spaces, as in `Ukraine–Krieg`) links the parts of a compound.
@@ -293,6 +299,24 @@ def _has_vowel(part: str) -> bool:
     return not _VOWELS.isdisjoint(part)
 
 
+def _umlaut_plural_base(word: str) -> str | None:
+    """The folded singular of a German plural formed with an umlaut and -e or -en, else None.
+
+    `Zölle`, `Zöllen` -> `zoll`; `Städte` -> `stadt`; `Bäume` -> `baum`. Plurals in -er (`Länder`)
+    are left alone: the -er of `Bürger` or `Müller` is no ending.
+    """
+    lower = word.lower()
+    plain = lower.translate(_NO_UMLAUT)
+    if plain == lower:
+        return None
+    plain = fold(plain)
+    for ending in ("en", "e"):
+        base = plain[: -len(ending)]
+        if plain.endswith(ending) and len(base) >= 4 and base[-1] not in _VOWELS:
+            return base
+    return None
+
+
 class _Lexicon:
     """Every distinct word of a set of topics, under the keys an article word can meet it by."""
 
@@ -362,6 +386,13 @@ class _Lexicon:
             self.exact[folded + "es"].append((word, Q_INFLECTED))  # taxes, gases, buses
         if len(folded) >= 4:
             self.heads[folded].append(word)
+        singular = _umlaut_plural_base(original)
+        if singular:  # Zölle -> Zoll, Zolls, Paketzoll; Städte -> Stadt, Stadtes
+            self.exact[singular].append((word, Q_INFLECTED))
+            self.exact[singular + "s"].append((word, Q_INFLECTED))
+            self.tails[singular].append((word, COMPOUND_MIN_PREFIX))
+            if len(singular) >= 5:
+                self.stems[("de", stem(singular, "de"))].append(word)
         if acronym or len(folded) < 4:
             return word
         if len(folded) == 4:  # only derivations of the whole word: Iran -> iranian, iranische
@@ -407,6 +438,14 @@ class _Lexicon:
 
         for word, quality in self.exact.get(folded, ()):
             add(word, quality)
+        if lang == "de" and not token.isascii():
+            singular = _umlaut_plural_base(token)  # Zölle, Strafzöllen for Zoll
+            if singular:
+                for word, quality in self.exact.get(singular, ()):
+                    if quality == Q_EXACT:
+                        add(word, Q_INFLECTED)
+                if len(singular) >= 8:  # Strafzölle: the umlaut is the tail's, so only tails
+                    self._compounds(singular, add, heads=False)
         if len(folded) >= 5:
             if lang == "de" and len(folded) <= 6 and folded[4:] in SHORT_GERMAN_ENDINGS:
                 for word in self.short.get(folded[:4], ()):
@@ -427,9 +466,9 @@ class _Lexicon:
                 self._compounds(folded, add)
         return tuple(best.items())
 
-    def _compounds(self, folded: str, add: Callable[[int, float], None]) -> None:
+    def _compounds(self, folded: str, add: Callable[[int, float], None], heads: bool = True) -> None:
         size = len(folded)
-        for length in self.head_lengths:
+        for length in self.head_lengths if heads else ():
             if length > size - COMPOUND_MIN_REST:
                 break
             words = self.heads.get(folded[:length])

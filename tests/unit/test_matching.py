@@ -462,6 +462,8 @@ def test_dotted_abbreviations_and_plurals_of_short_words(topic: str, text: str, 
     [
         ("Brand", "Tesla baut in Brandenburg.", False),
         ("Frank", "Frankreich wählt im Mai.", False),
+        ("Frank", "Die Wahl Frankreichs.", False),
+        ("Brand", "Das Brandenburger Tor.", False),
         ("Islam", "Die Gespräche in Islamabad enden.", False),
         ("Brand", "Die Brandursache ist unklar.", True),
         ("Schulden", "Der Schuldenberg wächst.", True),
@@ -470,4 +472,21 @@ def test_dotted_abbreviations_and_plurals_of_short_words(topic: str, text: str, 
 def test_place_names_are_not_compounds_of_the_word_they_begin_with(
     topic: str, text: str, expected: bool
 ) -> None:
+    assert matches(topic, text, "de") is expected
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "expected"),
+    [
+        ("Zölle", "Der Zoll auf Stahl steigt.", True),
+        ("Zölle", "Ein neuer Paketzoll kommt.", True),
+        ("Zoll", "Die Zölle auf Stahl steigen.", True),
+        ("Zoll", "Washington droht mit Strafzöllen.", True),
+        ("Städte", "Die Stadt wächst.", True),
+        ("Bürger", "Hamburg wählt.", False),
+        ("Größe", "Großbritannien wählt.", False),
+        ("Palast", "Wahlen in den Palästinensergebieten.", False),
+    ],
+)
+def test_umlaut_plurals_meet_their_singular(topic: str, text: str, expected: bool) -> None:
     assert matches(topic, text, "de") is expected
