@@ -12,6 +12,7 @@ Only quotation marks are visited and every look-around is bounded, so time is li
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from bot.core.text import fold
@@ -66,7 +67,7 @@ _ROLE_WORDS_EN = _set(
     "chairwoman chair ceo cfo coo executive analyst economist professor ambassador official mayor "
     "governor senator minister commander founder officer lawyer attorney judge researcher scientist "
     "expert adviser advisor representative manager editor correspondent premier chancellor spokesmen "
-    "officials boss coach envoy diplomat negotiator prosecutor commissioner"
+    "officials boss coach envoy diplomat negotiator prosecutor commissioner lawmaker legislator"
 )
 _ROLE_MODIFIERS_EN = _set(
     "deputy senior press vice corporate former foreign prime defence defense interior finance state "
@@ -94,6 +95,7 @@ class _Person:
     name: str
     pos: int
     roles: tuple[str, ...]
+    subject: bool = False  # named at the head of its sentence: what a later "he said" refers to
 
 
 @dataclass(slots=True)
@@ -348,9 +350,13 @@ def _before_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str
             if found:
                 return found
             continue
-        if not colon and end - j > 3:
-            continue  # `Rutte sprach von "…"` yes; a verb far from the quote no
-        subject = _np_backward(tokens, j, lang, text)
+        that = fold(tokens[end - 1][0]) in ("that", "dass") and end - j <= 6
+        if not colon and end - j > 3 and not that:
+            continue  # `Rutte sprach von "…"` yes; a verb far from the quote no, unless `said … that "…"`
+        back = j - 1 if j > 1 and fold(tokens[j - 1][0]) in _RELATIVE else j  # `Randy Fine, who said`
+        subject = _np_backward(tokens, back, lang, text)
+        if subject is None and back != j and tokens[back - 1][0] == ",":
+            subject = _np_backward(tokens, back - 1, lang, text)
         if subject:
             return subject
         found, _ = _np(tokens, j + 1, lang, text)
@@ -392,17 +398,148 @@ def _people(text: str, lang: str) -> list[_Person]:
             ):
                 names.append(tokens[m][0])
                 m += 1
-            if fold(names[0]) not in _NOT_NAMES:
+            names = _strip_possessive(names)
+            if names and fold(names[0]) not in _NOT_NAMES:
                 roles = tuple(t[0].lower() for t in tokens[max(0, k - 2) : k + 1] if _is_role(t[0], lang))
-                people.append(_Person(" ".join(names), tokens[k + 1][1], roles))
+                people.append(
+                    _Person(" ".join(names), tokens[k + 1][1], roles, _heads_sentence(text, tokens, k))
+                )
+            k = m
+            continue
+        appositive = _appositive_person(tokens, k, lang)
+        if appositive is not None:
+            names, role_words, m = appositive
+            people.append(
+                _Person(" ".join(names), tokens[k][1], role_words, _heads_sentence(text, tokens, k))
+            )
             k = m
             continue
         k += 1
     return people
 
 
+def _strip_possessive(names: list[str]) -> list[str]:
+    """`Anil Rao’s government`: the person is Anil Rao, and the name ends there."""
+    for i, word in enumerate(names):
+        if word.endswith(("'s", "’s")):
+            return [*names[:i], word[:-2]]
+        if word.endswith(("s'", "s’")):
+            return [*names[:i], word[:-1]]
+    return names
+
+
+_RELATIVE = _set("who der die welcher welche")
+
+
+def _appositive_person(
+    tokens: list[tuple[str, int, int]], k: int, lang: str
+) -> tuple[list[str], tuple[str, ...], int] | None:
+    """A name set off by commas from what the person is (`Jana Weiss, the co-founder of …`,
+    `Ruden’s widow, Olga Rudena, …`): (name words, role words, index after the name)."""
+    n = len(tokens)
+    if k > 0 and tokens[k - 1][0][:1].isalpha() and _is_cap(tokens[k - 1][0]):
+        return None  # inside a longer capitalised run
+    m = k
+    while m < n and m - k < 4 and _is_cap(tokens[m][0]) and not _is_role(tokens[m][0], lang):
+        if fold(tokens[m][0]) in _NOT_NAMES or fold(tokens[m][0]) in _DETERMINERS:
+            return None
+        m += 1
+    if m - k < 2 or m >= n or (m < n and _is_cap(tokens[m][0])):
+        return None
+    names = [t[0] for t in tokens[k:m]]
+    if any(w.endswith(("'s", "’s", "s'", "s’")) for w in names):
+        return None
+    # the name, then ", the co-founder of …" / ", a spokeswoman for …"
+    if tokens[m][0] == "," and m + 1 < n and fold(tokens[m + 1][0]) in _DETERMINERS:
+        words = tokens[m + 2 : m + 8]
+        roles = tuple(t[0].lower() for t in words if _is_role(t[0], lang))
+        if roles:
+            return names, roles, m
+    # "’s widow, Yulia Navalnaya," / "his wife, Jane Doe,": a relation noun, then the name
+    if (
+        k >= 3
+        and tokens[k - 1][0] == ","
+        and tokens[k - 2][0][:1].islower()
+        and tokens[k - 2][0].isalpha()
+        and (
+            tokens[k - 3][0].endswith(("'s", "’s"))
+            or fold(tokens[k - 3][0]) in _set("his her their seine ihre ihr sein")
+        )
+        and tokens[m][0] in (",", ".")
+    ):
+        return names, (tokens[k - 2][0].lower(),), m
+    return None
+
+
+def _heads_sentence(text: str, tokens: list[tuple[str, int, int]], k: int) -> bool:
+    """True when only capitalised words, roles and a possessive's noun stand between the sentence start
+    and token k: `Lawmaker Mira Das …`, `Planning Minister Amir Khan, …`, `Ruden’s widow, Olga …`."""
+    i = k - 1
+    while i >= 0 and k - i <= 6:
+        word = tokens[i][0]
+        if word in ".!?" or text[tokens[i][2] : tokens[i + 1][1]].count("\n"):
+            return True
+        lower_ok = word[:1].islower() and i > 0 and tokens[i - 1][0].endswith(("'s", "’s"))
+        if not (
+            word == "," or _is_cap(word) or _is_role(word, "de") or lower_ok or word.endswith(("'s", "’s"))
+        ):
+            return False
+        i -= 1
+    return i < 0
+
+
+@dataclass(slots=True)
+class _Names:
+    """What the whole text says about single words: full names (`Marco Rubio` for `Rubio`) and
+    German common nouns (`die Armee`: never a person's name)."""
+
+    full: dict[str, str]
+    common: frozenset[str]
+
+
+_NAME_STARTERS = _set(
+    "but and or when as if after while in on at for with by from to of so then yet though although "
+    "because since before during under over about against despite asked unlike like aber und oder als "
+    "wenn wie nach bei mit von fuer auch doch dann da nun trotz gegen laut"
+)
+
+
+def _names(text: str, lang: str) -> _Names:
+    tokens = _tokens(text, 0)
+    lower = {t[0] for t in tokens if t[0][:1].islower()}
+    full: dict[str, str] = {}
+    common: set[str] = set()
+    for i in range(1, len(tokens)):
+        first, word = tokens[i - 1][0], tokens[i][0]
+        if (
+            lang == "de"
+            and fold(first) in _DETERMINERS
+            and first.lower() not in _INDEFINITE
+            and _is_cap(word)
+        ):
+            common.add(word)
+        if not (_is_cap(first) and _is_cap(word)) or text[tokens[i - 1][2] : tokens[i][1]] != " ":
+            continue
+        surname = _strip_possessive([word])[0]
+        if (
+            surname in full
+            or first.lower() in lower
+            or fold(first) in _NAME_STARTERS | _DETERMINERS | _PRONOUNS | _HONORIFICS | _NOT_NAMES
+            or _is_role(first, lang)
+            or _is_role(surname, lang)
+            or first.endswith(("'s", "’s", "s'", "s’"))
+        ):
+            continue
+        full[surname] = f"{first} {surname}"
+    return _Names(full, frozenset(common))
+
+
 def _resolve(
-    found: _Attribution, people: list[_Person], pos: int, last_speaker: tuple[str, int] | None
+    found: _Attribution,
+    people: list[_Person],
+    pos: int,
+    last_speaker: tuple[str, int] | None,
+    names: _Names | None = None,
 ) -> tuple[str | None, str | None]:
     """The speaker's full name where the text gave one, following pronouns and roles back."""
     role = found.role
@@ -415,11 +552,19 @@ def _resolve(
                     best = person.name
                     if person.pos > pos:
                         break
+            if best is None and names is not None:
+                if parts[0] in names.common:
+                    return None, role  # "laut Armee" where the text says "die Armee": no person
+                best = names.full.get(parts[0])
             return best or found.name, role
         return found.name, role
     before = [p for p in people if p.pos < pos]
     if found.pronoun:
+        subjects = [p for p in before[-3:] if p.subject]
+        recent = subjects[-1] if subjects else None
         if last_speaker is not None and pos - last_speaker[1] < 600:
+            if recent is not None and recent.pos > last_speaker[1]:
+                return recent.name, role  # a person introduced since the last quote is the new speaker
             return last_speaker[0], role
         return (before[-1].name if before else None), role
     if role and found.definite_role:
@@ -484,6 +629,8 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
                 found = before
         raw.append((span, found, colon))
     people = _merge_people(people, raw, lang)
+    names = _names(text, lang)
+    starts = [p.pos for p in people]
     quotes: list[Quote] = []
     # (speaker, role, end of the quote, where its attribution stands, whether it ended in a comma)
     previous: tuple[str | None, str | None, int, int, bool] | None = None
@@ -496,7 +643,7 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
         count = len(re.findall(r"\w+", quoted))
         speaker = role = None
         if found is not None:
-            speaker, role = _resolve(found, people, span.start, last_speaker)
+            speaker, role = _resolve(found, people, span.start, last_speaker, names)
         gap = masked[previous[2] : span.open_mark] if previous else ""
         shared = found is not None and previous is not None and found.pos == previous[3]
         if (found is None or shared) and previous is not None and len(gap) < _CONTEXT:
@@ -518,8 +665,8 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
                 quotes[-1] = Quote(prior.text + glue + quoted, prior.speaker, prior.role, prior.start, False)
                 previous = (*previous[:2], span.end + 1, -1, words.endswith(","))
                 continue
-            if count >= 4 and found is None:  # the same speaker goes on
-                speaker, role = previous[0], previous[1]
+            if count >= 4 and found is None and not _introduced(people, starts, previous, span.open_mark):
+                speaker, role = previous[0], previous[1]  # the same speaker goes on
         attributed = found is not None and (found.name is not None or found.role is not None or found.pronoun)
         fragment = count <= 3 or (count <= 6 and not ((attributed or colon) and quoted[:1].isupper()))
         quotes.append(Quote(text=quoted, speaker=speaker, role=role, start=span.start, fragment=fragment))
@@ -529,6 +676,19 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
         if speaker:
             last_speaker = (speaker, span.end)
     return quotes
+
+
+def _introduced(
+    people: list[_Person],
+    starts: list[int],
+    previous: tuple[str | None, str | None, int, int, bool],
+    pos: int,
+) -> bool:
+    """True when the text named another person as a sentence's subject since the previous quote ended:
+    the quote that follows is theirs, not the previous speaker's."""
+    lo = bisect_left(starts, previous[2])
+    hi = bisect_left(starts, pos)
+    return any(p.subject and p.name != previous[0] for p in people[lo:hi])
 
 
 def _merge_people(

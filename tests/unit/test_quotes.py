@@ -206,3 +206,63 @@ def test_bad_input_never_raises(text: str) -> None:
 def test_unbalanced_mark_does_not_swallow_the_paragraph() -> None:
     quotes = find_quotes('Er sagte "so nicht.\n"Wir sind bereit für Gespräche", sagte Singh.', "de")
     assert [q.text for q in quotes] == ["Wir sind bereit für Gespräche"]
+
+
+def test_a_possessive_is_no_speaker_and_a_new_subject_takes_the_pronoun() -> None:
+    text = (
+        "Prime Minister Anil Rao’s government wants the port. Lawmaker Mira Das from the opposition "
+        "called the ruling sad. “There is clear evidence that the port will harm the island,” she said."
+    )
+    quote = one(text, "en")
+    assert quote.speaker == "Mira Das"
+
+
+def test_a_person_named_in_apposition_is_the_pronouns_referent() -> None:
+    text = (
+        "Interior Minister Karl Obst spoke first. Jana Weiss, the co-founder of the group that sued, "
+        "also celebrated. “We won and the ban is unlawful as the court said today,” she said."
+    )
+    assert one(text, "en").speaker == "Jana Weiss"
+    widow = (
+        "The ministers met President Ivan Petrov. Ruden’s widow, Olga Rudena, spoke to reporters. "
+        "“My husband was poisoned and now there is proof of it,” she said."
+    )
+    assert one(widow, "en").speaker == "Olga Rudena"
+
+
+def test_a_subject_named_after_the_last_quote_is_the_new_speaker() -> None:
+    text = (
+        "“The economy comes first for the new government,” analyst Tom Reed said. "
+        "Separately, Planning Minister Amir Khan, who was visiting, conveyed best wishes. "
+        "“It was an honour to be part of this historic moment for the region,” he said."
+    )
+    quotes = find_quotes(text, "en")
+    assert [q.speaker for q in quotes] == ["Tom Reed", "Amir Khan"]
+
+
+def test_a_following_quote_is_not_given_to_the_previous_speaker_after_a_new_subject() -> None:
+    text = (
+        "“We will not give up on this plan,” Minister Lea Roth said. "
+        "Mayor Paul Stein, who was visiting, praised the town for “steering the country towards new heights”."
+    )
+    quotes = find_quotes(text, "en")
+    assert quotes[1].speaker is None
+
+
+def test_a_surname_takes_the_full_name_written_elsewhere() -> None:
+    text = (
+        "What we learned from Marco Polo’s speech in Munich.\n"
+        "“We made these mistakes together and we will fix them together,” Polo said."
+    )
+    assert one(text, "en").speaker == "Marco Polo"
+
+
+def test_who_said_that_attribution() -> None:
+    text = 'Democrats condemned Republican Representative Randy Hill who said on Sunday that "it is easy."'
+    quote = one(text, "en")
+    assert (quote.speaker, quote.role) == ("Randy Hill", "Republican Representative")
+
+
+def test_laut_with_a_common_noun_names_no_person() -> None:
+    text = 'Die Armee meldete Angriffe. Laut Armee handelte es sich um "unbekannte bewaffnete Kämpfer".'
+    assert one(text, "de").speaker is None
