@@ -137,6 +137,9 @@ def extract_keypoints(article: Article, topic: TopicQuery | None = None) -> KeyP
             score -= 0.5
         if kind in ("money", "percent") and _described(figure):
             score += 0.6  # "£1,700 in running costs", "30 Prozent der Stimmen"
+        if figure.start >= title_end and _spelled_out(figure):
+            # "two sides", "six books": small counts are written out and rarely the news outside the lead
+            score -= 1.0 if figure.start < lead_end else 2.0
         return score - figure.start / length
 
     def quote_score(quote: Quote) -> float:
@@ -165,11 +168,12 @@ def extract_keypoints(article: Article, topic: TopicQuery | None = None) -> KeyP
         return score - quote.start / length
 
     figure = max(figures, key=figure_score, default=None)
-    if figure is not None and figure_kind(figure) == "bare" and figure_score(figure) < 0:
-        figure = None  # a bare number nowhere near the headline or topic is nothing to lead with
+    weak = figure is not None and (figure_kind(figure) in ("bare", "duration") or _spelled_out(figure))
+    if figure is not None and weak and figure_score(figure) < 0:
+        figure = None  # a bare number or a span of time nowhere near the headline or topic is no news
     quote = max(quotes, key=quote_score, default=None)
-    if quote is not None and quote.fragment and (quote.speaker is None or len(quote.text.split()) < 2):
-        quote = None  # an unattributed scare quote or a one-word fragment is no key quote
+    if quote is not None and quote.fragment and (quote.speaker is None or len(quote.text.split()) < 4):
+        quote = None  # an unattributed scare quote or a fragment of a few words is no key quote
     return KeyPoints(lang=lang, quote=quote, figure=figure, quotes=tuple(quotes), figures=tuple(figures))
 
 
@@ -189,3 +193,16 @@ def _described(figure: Figure) -> bool:
     approx = set((figure.approx or "").split())
     rest = [w for w in (fold(x) for x in words(figure.text)) if w not in approx and w not in _UNIT_WORDS]
     return len(rest) > 1 if figure.unit and fold(figure.unit) in rest else bool(rest)
+
+
+def _spelled_out(figure: Figure) -> bool:
+    """True when the figure's number is a word (`sieben Menschen`, `two sides`), not digits."""
+    approx = len((figure.approx or "").split())
+    parts = figure.text.split()
+    return len(parts) > approx and fold(parts[approx]) in _NUMBER_WORDS
+
+
+_NUMBER_WORDS = _set(
+    "zwei drei vier fuenf sechs sieben acht neun zehn elf zwoelf zwanzig two three four five six seven "
+    "eight nine ten eleven twelve twenty"
+)

@@ -166,3 +166,37 @@ def test_a_megabyte_article_is_handled_in_linear_time(seed: Article) -> None:
     big_time = time.perf_counter() - started
     assert points.figure is not None and points.figure.value == 10_000
     assert big_time < 8 * small_time * 2 + 0.5  # linear, with slack for a noisy machine
+
+
+def test_small_written_out_counts_and_time_spans_do_not_lead() -> None:
+    article = Article(
+        title="Foreign minister says talks agreed on principles",
+        text=(
+            "The minister said on Tuesday the talks went well. Officials met for hours and then went on to "
+            "meet again in the evening, and the mood in the room was said to be calm and serious, with "
+            "both delegations keen to keep talking. A text may follow soon, the ministry said, while "
+            "diplomats from other states watched the talks closely from the sidelines.\n"
+            "Talks collapsed last year after a 12-day war. Later the minister said the two sides have "
+            "begun a path towards an agreement."
+        ),
+    )
+    assert extract_keypoints(article).figure is None
+
+
+def test_a_written_out_count_in_the_headline_leads() -> None:
+    article = Article(
+        title="Drei Polizisten in Köln suspendiert",
+        text="In Köln sind drei Polizisten suspendiert worden. Die Ermittlungen dauern an.",
+        lang="de",
+    )
+    figure = extract_keypoints(article).figure
+    assert figure is not None and figure.value == 3
+
+
+def test_a_three_word_fragment_is_no_key_quote_even_with_a_speaker() -> None:
+    article = Article(
+        title="Angriffe in Mali",
+        text='Laut Oberst Diallo handelte es sich um "unbekannte bewaffnete Kämpfer".',
+        lang="de",
+    )
+    assert extract_keypoints(article).quote is None
