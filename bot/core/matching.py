@@ -105,6 +105,8 @@ _PLACE_RESTS = frozenset(
     for ending in PLACE_NAME_ENDINGS
     for inflection in ("", "s", "er", "ern", "ers")  # Frankreichs, Brandenburger
 )
+# A doctrine and its follower: populism = populist(s), Populismus = Populisten, terrorism = terrorist.
+ISM_ENDINGS = ("ismus", "istisch", "istic", "ism", "ist")
 _VOWELS = frozenset("aeiouy")
 _NO_UMLAUT = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
 _QUOTES = frozenset('"„“”»«')
@@ -317,6 +319,15 @@ def _umlaut_plural_base(word: str) -> str | None:
     return None
 
 
+def _ism_base(stemmed: str) -> str | None:
+    """`popul` for populism, populist, Populismus, populistisch; None for other words."""
+    if stemmed.endswith(ISM_ENDINGS):
+        for ending in ISM_ENDINGS:
+            if stemmed.endswith(ending) and len(stemmed) - len(ending) >= 4:
+                return stemmed[: -len(ending)]
+    return None
+
+
 class _Lexicon:
     """Every distinct word of a set of topics, under the keys an article word can meet it by."""
 
@@ -332,6 +343,7 @@ class _Lexicon:
         self.stems: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.bases: dict[str, list[int]] = defaultdict(list)
         self.land_bases: dict[str, list[int]] = defaultdict(list)
+        self.isms: dict[str, list[int]] = defaultdict(list)  # populism, populist -> popul
         self.heads: dict[str, list[int]] = defaultdict(list)
         self.short: dict[str, list[int]] = defaultdict(list)  # four-letter words, for German endings
         self.tails: dict[str, list[tuple[int, int]]] = defaultdict(list)  # (word, min prefix)
@@ -353,6 +365,7 @@ class _Lexicon:
         self.stem_prefixes = {k[1][:4] for k in self.stems}
         self.stem_prefixes.update(k[:4] for k in self.bases)
         self.stem_prefixes.update(k[:4] for k in self.land_bases)
+        self.stem_prefixes.update(k[:4] for k in self.isms)
         self.tail_lengths = sorted({len(k) for k in self.tails})
 
     def _add_term(self, topic: int, role: int, display: str, text: str) -> None:
@@ -409,6 +422,13 @@ class _Lexicon:
         bases.update(s[:-1] for s in stems if s[-1] in _VOWELS and len(s) > 4)  # china -> chin(esisch)
         for base in bases:
             self.bases[base].append(word)
+        for word_stem in stems:
+            doctrine = _ism_base(word_stem)
+            if doctrine and word not in self.isms[doctrine]:
+                self.isms[doctrine].append(word)
+        if folded.endswith("any"):  # Germany -> German, Germans; Tuscany -> Tuscan
+            self.exact[folded[:-1]].append((word, Q_DERIVED))
+            self.exact[folded[:-1] + "s"].append((word, Q_DERIVED))
         if folded.endswith("land") and len(folded) >= 8:
             self.land_bases[folded[:-4]].append(word)  # Russland -> russisch, Finnland -> finnisch
         min_prefix = COMPOUND_MIN_PREFIX_LONG_TOPIC if len(folded) >= 7 else COMPOUND_MIN_PREFIX
@@ -462,6 +482,10 @@ class _Lexicon:
                         if ending == "isch":
                             for word in self.land_bases.get(base, ()):
                                 add(word, Q_DERIVED)
+                doctrine = _ism_base(stemmed)
+                if doctrine:
+                    for word in self.isms.get(doctrine, ()):
+                        add(word, Q_DERIVED)
             if lang == "de" and len(folded) >= 8:
                 self._compounds(folded, add)
         return tuple(best.items())
@@ -630,14 +654,22 @@ def _phrase_at(
     """(quality, words as written) when the several-word term occurs at `start`, else None."""
     quality, written = at[start][term.words[0]]
     parts = [written]
+    skipped = 0  # a middle initial between the words of a name: `George W. Bush` for `George Bush`
     for k in range(1, len(term.words)):
-        pos = start + k
+        pos = start + k + skipped
         glue = field.gaps[pos - 1] if pos - 1 < len(field.gaps) else "\n"
         if glue.isspace() and "\n" not in glue:
             glue = " "
         elif glue not in _PHRASE_GLUE:
             return None
         hit = at[pos].get(term.words[k]) if pos in at else None
+        name = written[:1].isupper()
+        if hit is None and not skipped and glue == " " and name and pos + 1 < len(field.tokens):
+            initial, after = field.tokens[pos], field.gaps[pos]
+            if len(initial) == 1 and initial.isupper() and after.startswith(".") and after[1:] == " ":
+                skipped = 1
+                glue = f" {initial}. "
+                hit = at[pos + 1].get(term.words[k]) if pos + 1 in at else None
         if hit is None:
             return None
         quality = min(quality, hit[0])

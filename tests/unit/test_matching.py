@@ -490,3 +490,22 @@ def test_place_names_are_not_compounds_of_the_word_they_begin_with(
 )
 def test_umlaut_plurals_meet_their_singular(topic: str, text: str, expected: bool) -> None:
     assert matches(topic, text, "de") is expected
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "lang", "expected"),
+    [
+        ("populism", "European populists gain ground.", "en", True),
+        ("Populismus", "Die Populisten gewinnen.", "de", True),
+        ("Terrorist", "Der Terrorismus wächst.", "de", True),
+        ("artist", "The art world is small.", "en", False),
+        ("Germany", "The German car brand grows.", "en", True),
+        ("George Bush", "The George W. Bush administration lost.", "en", True),
+        ("John Kennedy", "John F. Kennedy was shot.", "en", True),
+        ("Mark Rutte", "Mark A. Smith met Rutte.", "en", False),
+    ],
+)
+def test_doctrines_and_followers_country_adjectives_and_middle_initials(
+    topic: str, text: str, lang: str, expected: bool
+) -> None:
+    assert matches(topic, text, lang) is expected
