@@ -166,6 +166,7 @@ class Pipeline:
         given) and no other poller holds, and write their alerts."""
         report = CycleReport()
         subscriptions = self._subscriptions(now)
+        thread_modes = self.store.thread_modes()
         self._catch_up_grouper(now)
         lease = timedelta(seconds=feed_lease_seconds(self.settings))
         feeds = self.store.lease_due_feeds(
@@ -173,8 +174,10 @@ class Pipeline:
         )
         if not feeds:
             return report
-        results = await asyncio.gather(*(self._fetch(feed) for feed in feeds))
-        for feed, result in zip(feeds, results, strict=True):
+        # Fetching and parsing run concurrently (parsing in the process pool, on every core);
+        # storing, grouping and matching then go feed by feed, in one transaction each.
+        results = await asyncio.gather(*(self._fetch_and_parse(feed) for feed in feeds))
+        for feed, (result, parsed) in zip(feeds, results, strict=True):
             try:
                 if isinstance(result, NewsbotError):
                     self._record_failure(feed, result, now, report)
@@ -187,12 +190,13 @@ class Pipeline:
                     report.not_modified += 1
                     self._record_not_modified(feed, result, now)
                     continue
-                try:
-                    parsed = await self._parse(result)
-                except ParseError as exc:
-                    self._record_failure(feed, exc, now, report)
+                if isinstance(parsed, ParseError):
+                    self._record_failure(feed, parsed, now, report)
                     continue
-                await self._ingest(feed, result, parsed, subscriptions, now, report)
+                if isinstance(parsed, BaseException):
+                    raise parsed
+                assert parsed is not None
+                await self._ingest(feed, result, parsed, subscriptions, thread_modes, now, report)
             except NewsbotError as exc:
                 report.errors.append(f"{feed.url}: {exc}")
                 log.error("%s: %s", feed.url, exc)
@@ -210,6 +214,18 @@ class Pipeline:
             return await self.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
         except NewsbotError as exc:
             return exc
+
+    async def _fetch_and_parse(
+        self, feed: FeedRow
+    ) -> tuple[FetchResult | NewsbotError, ParsedFeed | Exception | None]:
+        """The feed's answer and, when it has a body, what parsing made of it (or why it failed)."""
+        result = await self._fetch(feed)
+        if isinstance(result, NewsbotError) or result.status == 304 or result.body is None:
+            return result, None
+        try:
+            return result, await self._parse(result)
+        except Exception as exc:  # ParseError, or the pool failing: the ingest loop reports it
+            return result, exc
 
     async def _parse(self, result: FetchResult) -> ParsedFeed:
         assert result.body is not None
@@ -319,6 +335,7 @@ class Pipeline:
         result: FetchResult,
         parsed: ParsedFeed,
         subscriptions: Sequence[_Subscription],
+        thread_modes: dict[str, str],
         now: datetime,
         report: CycleReport,
     ) -> None:
@@ -372,7 +389,7 @@ class Pipeline:
             new.append(row)
             if entry.key in alertable:
                 fresh.append((entry, decision))
-        outbox = self._alerts_for(fresh, subscriptions, source, now)
+        outbox = self._alerts_for(fresh, subscriptions, thread_modes, source, now)
         delay = next_poll_delay(
             entry_times=[e.published for e in parsed.entries if e.published is not None],
             now=now,
@@ -417,6 +434,7 @@ class Pipeline:
         self,
         fresh: Sequence[tuple[Entry, StoryDecision]],
         subscriptions: Sequence[_Subscription],
+        thread_modes: dict[str, str],
         source: str,
         now: datetime,
     ) -> list[PendingAlert]:
@@ -429,7 +447,6 @@ class Pipeline:
             else [[] for _ in fresh]
         )
         channels = sorted({s.row.channel for s in subscriptions})
-        modes = self.store.thread_modes()
         parents: dict[tuple[str, str], _Parent] = {
             key: _Parent(alert_id, None, alert_from_dict(payload))
             for key, (alert_id, payload) in self.store.story_parents(
@@ -460,7 +477,7 @@ class Pipeline:
                     continue
                 outbox.extend(
                     self._story_grows(
-                        channel, entry, decision, parent, match, source, modes.get(channel), now
+                        channel, entry, decision, parent, match, source, thread_modes.get(channel), now
                     )
                 )
                 parents[(channel, decision.story)] = replace(

@@ -17,7 +17,21 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, and_, create_engine, event, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    and_,
+    create_engine,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -550,9 +564,8 @@ class Store:
         """
         written = 0
         with self._tx() as conn:
-            ids: dict[str, int] = {}
-            for item in new:
-                values = {
+            rows = [
+                {
                     "feed_id": feed_id,
                     "key": item.key,
                     "title": item.title,
@@ -565,13 +578,19 @@ class Store:
                     "first_seen_at": now,
                     "story": item.story,
                 }
-                try:
-                    with conn.begin_nested():
-                        inserted = conn.execute(insert(entries).values(**values)).inserted_primary_key
-                        assert inserted is not None
-                        ids[item.key] = int(inserted[0])
-                except IntegrityError:
-                    continue
+                for item in new
+            ]
+            # one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING: an entry another process
+            # stored first is skipped (and not returned), without a savepoint per row
+            ids: dict[str, int] = {}
+            if rows:
+                inserted = conn.execute(
+                    self._insert(entries)
+                    .on_conflict_do_nothing(index_elements=["feed_id", "key"])
+                    .returning(entries.c.id, entries.c.key),
+                    rows,
+                )
+                ids = {row.key: int(row.id) for row in inserted}
             for changed_id, item in changed:
                 conn.execute(
                     update(entries)
@@ -600,31 +619,36 @@ class Store:
                     if self._merge_edit(conn, alert):
                         continue
                     not_before = self._next_edit_time(conn, alert.parent_id, now, edit_interval)
-                try:
-                    with conn.begin_nested():
-                        inserted_alert = conn.execute(
-                            insert(alerts).values(
-                                channel=alert.channel,
-                                kind=alert.kind,
-                                entry_id=entry_id,
-                                story=alert.story,
-                                topic=alert.topic,
-                                parent_id=alert.parent_id,
-                                payload=alert.payload,
-                                status="pending",
-                                attempts=0,
-                                created_at=now,
-                                not_before=not_before,
-                            )
-                        ).inserted_primary_key
-                        written += 1
-                        if alert.kind == "alert" and alert.entry_key and inserted_alert is not None:
-                            batch_parents[(alert.channel, alert.entry_key)] = int(inserted_alert[0])
-                except IntegrityError:
-                    continue
+                inserted_alert = conn.execute(
+                    self._insert(alerts)
+                    .on_conflict_do_nothing(index_elements=["channel", "kind", "entry_id"])
+                    .returning(alerts.c.id),
+                    {
+                        "channel": alert.channel,
+                        "kind": alert.kind,
+                        "entry_id": entry_id,
+                        "story": alert.story,
+                        "topic": alert.topic,
+                        "parent_id": alert.parent_id,
+                        "payload": alert.payload,
+                        "status": "pending",
+                        "attempts": 0,
+                        "created_at": now,
+                        "not_before": not_before,
+                    },
+                ).first()
+                if inserted_alert is None:
+                    continue  # another process wrote it first
+                written += 1
+                if alert.kind == "alert" and alert.entry_key:
+                    batch_parents[(alert.channel, alert.entry_key)] = int(inserted_alert.id)
             if feed_state:
                 conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**feed_state))
         return written
+
+    def _insert(self, table: Table) -> Any:
+        """INSERT for this database's dialect, which offers ON CONFLICT DO NOTHING."""
+        return sqlite_insert(table) if self.is_sqlite else postgresql_insert(table)
 
     @staticmethod
     def _next_edit_time(
