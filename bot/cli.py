@@ -403,7 +403,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         problem = check_feed_url(args.url)
         if problem:
             raise NewsbotError(problem)
-        _, added = store.add_feed(args.url, args.title, now)
+        _, added = store.add_feed(args.url, args.title, now, full_text=args.full_text)
         print(("added " if added else "already present: ") + args.url)
         return 0
     if args.action == "remove":
@@ -535,6 +535,11 @@ def build_parser() -> argparse.ArgumentParser:
     add = feeds_sub.add_parser("add", help="poll another feed")
     add.add_argument("url")
     add.add_argument("--title")
+    add.add_argument(
+        "--full-text",
+        choices=("always", "never", "teasers"),
+        help="fetch article pages for the full text: always, never, or for teasers only (default)",
+    )
     feeds_sub.add_parser("remove", help="stop polling a feed").add_argument("url")
     feeds_sub.add_parser("resume", help="resume a paused feed").add_argument("url")
     feeds_sub.add_parser("import", help="add the feeds of an OPML file").add_argument("file")

@@ -233,14 +233,16 @@ class Pipeline:
             return parse_feed(result.body, result.url, result.content_type)
         return await parse_in_pool(self.executor, result.body, result.url, result.content_type)
 
-    async def _with_full_text(self, entries: list[Entry]) -> list[Entry]:
-        """Entries that carry only a teaser get the article page's main text, fetched with the same guards."""
+    async def _with_full_text(self, feed: FeedRow, entries: list[Entry]) -> list[Entry]:
+        """Entries that carry only a teaser (or every entry, for a feed set to `always`) get the
+        article page's main text, fetched with the same guards; a feed set to `never` gets none."""
         limit = self.settings.fetch.full_text_below_chars
-        if limit <= 0:
+        if feed.full_text == "never" or (limit <= 0 and feed.full_text != "always"):
             return entries
 
         async def complete(entry: Entry) -> Entry:
-            if entry.link is None or len(entry.text or entry.summary) >= limit:
+            teaser = len(entry.text or entry.summary) < limit
+            if entry.link is None or not (teaser or feed.full_text == "always"):
                 return entry
             full = await fetch_full_text(self.fetcher, entry.link)
             if not full or len(full) <= len(entry.text):
@@ -350,7 +352,9 @@ class Pipeline:
         first_poll = feed.last_success_at is None
         unseen = [e for e in unique.values() if e.key not in known]
         alertable = {e.key for e in unseen if self._alertable(e, first_poll, now)}
-        completed = {e.key: e for e in await self._with_full_text([e for e in unseen if e.key in alertable])}
+        completed = {
+            e.key: e for e in await self._with_full_text(feed, [e for e in unseen if e.key in alertable])
+        }
         new: list[NewEntry] = []
         changed: list[tuple[int, NewEntry]] = []
         fresh: list[tuple[Entry, StoryDecision]] = []

@@ -75,7 +75,7 @@ def apply_declared(settings: Settings, store: Store) -> None:
         problem = check_feed_url(feed.url)
         if problem:
             raise ConfigError(f"[[feeds]] {feed.url!r}: {problem}")
-        store.add_feed(feed.url, feed.title, now, feed.category)
+        store.add_feed(feed.url, feed.title, now, feed.category, feed.full_text)
     if settings.feeds_opml:
         for path in settings.feeds_opml:
             try:

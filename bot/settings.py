@@ -51,6 +51,9 @@ class FeedConfig(BaseModel):
     url: str
     title: str | None = None
     category: str | None = None  # a folder, as in OPML ("News/World")
+    # fetch each entry's article page for the full text: always, never, or teasers (the default:
+    # only entries shorter than fetch.full_text_below_chars)
+    full_text: Literal["always", "never", "teasers"] | None = None
 
 
 class SubscriptionConfig(BaseModel):

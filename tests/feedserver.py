@@ -24,9 +24,11 @@ class FeedServer:
                 if status == 304:
                     body = b""  # Not Modified has no body
                 self.send_response(status)
-                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                extra = server.headers.get(self.path, {})
+                if "Content-Type" not in extra:
+                    self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
-                for name, value in server.headers.get(self.path, {}).items():
+                for name, value in extra.items():
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)

@@ -65,6 +65,7 @@ class FeedRow:
     last_error: str | None
     category: str | None = None
     ttl_seconds: int | None = None
+    full_text: str | None = None  # always, never, or teasers/None: when an entry is only a teaser
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,11 +227,17 @@ class Store:
     # -- feeds ------------------------------------------------------------------------------
 
     def add_feed(
-        self, url: str, title: str | None, now: datetime, category: str | None = None
+        self,
+        url: str,
+        title: str | None,
+        now: datetime,
+        category: str | None = None,
+        full_text: str | None = None,
     ) -> tuple[FeedRow, bool]:
         """The feed with this URL, added if new; the flag says whether it was added.
 
-        A title or category given for a feed that has none yet is kept."""
+        A title or category given for a feed that has none yet is kept; a full-text choice given
+        replaces the stored one (it is the configuration speaking)."""
         with self._tx() as conn:
             row = conn.execute(select(feeds).where(feeds.c.url == url)).mappings().first()
             if row is not None:
@@ -239,6 +246,8 @@ class Store:
                     for name, value in (("title", title), ("category", category))
                     if value and not row[name]
                 }
+                if full_text is not None and full_text != row["full_text"]:
+                    missing["full_text"] = full_text
                 if missing:
                     conn.execute(update(feeds).where(feeds.c.id == row["id"]).values(**missing))
                     row = conn.execute(select(feeds).where(feeds.c.id == row["id"])).mappings().one()
@@ -248,6 +257,7 @@ class Store:
                     url=url,
                     title=title,
                     category=category,
+                    full_text=full_text,
                     enabled=True,
                     status="new",
                     failures=0,
@@ -375,6 +385,7 @@ class Store:
             last_error=row["last_error"],
             category=row["category"],
             ttl_seconds=row["ttl_seconds"],
+            full_text=row["full_text"],
         )
 
     # -- subscriptions ----------------------------------------------------------------------

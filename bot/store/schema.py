@@ -36,6 +36,8 @@ feeds = Table(
     Column("url", String(2048), nullable=False, unique=True),
     Column("title", String(500)),
     Column("category", String(200)),  # the OPML folder, "News/World" when nested
+    # fetch article pages for the full text: always, never, or teasers/None (when an entry is a teaser)
+    Column("full_text", String(10)),
     Column("enabled", Boolean, nullable=False, default=True),
     # ok: polling normally; failing: recent errors, backing off; paused: stopped after too many failures
     Column("status", String(20), nullable=False, default="new"),

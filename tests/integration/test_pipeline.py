@@ -187,3 +187,51 @@ def test_a_feeds_ttl_is_a_floor_for_the_next_poll_also_after_a_304(
         second = asyncio.run(poll(later))
     assert first >= timedelta(minutes=90)  # <ttl> is in minutes; above the max interval of an hour
     assert second >= timedelta(minutes=90)
+
+
+def _teaser_feed(name: str, link: str, summary: str) -> str:
+    published = START.strftime("%a, %d %b %Y %H:%M:%S +0000")
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{name}</title>'
+        f"<link>https://news.example/</link><language>de</language>"
+        f"<item><title>Haushalt: Ampel ringt um Milliardenlücke</title><link>{link}</link>"
+        f"<guid>{name}-1</guid><pubDate>{published}</pubDate><description>{summary}</description></item>"
+        "</channel></rss>"
+    )
+
+
+def test_full_text_is_fetched_per_feed_always_never_or_for_teasers(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    from tests.integration.test_fetch import ARTICLE
+
+    config = settings(tmp_path)
+    long_summary = "Die Koalition verhandelt über den Haushalt. " * 12  # longer than a teaser
+    with feed_server() as server:
+        for page in ("/artikel-a", "/artikel-b", "/artikel-c"):
+            server.serve(page, ARTICLE)
+            server.headers[page] = {"Content-Type": "text/html; charset=utf-8"}
+        server.serve("/always.xml", _teaser_feed("always", server.url("/artikel-a"), long_summary))
+        server.serve("/never.xml", _teaser_feed("never", server.url("/artikel-b"), "Kurz."))
+        server.serve("/teasers.xml", _teaser_feed("teasers", server.url("/artikel-c"), "Kurz."))
+        sqlite_store.add_feed(server.url("/always.xml"), None, START, full_text="always")
+        sqlite_store.add_feed(server.url("/never.xml"), None, START, full_text="never")
+        sqlite_store.add_feed(server.url("/teasers.xml"), None, START)
+        alerting = config.model_copy(
+            update={"alerts": config.alerts.model_copy(update={"first_poll_window_seconds": 3600})}
+        )
+
+        async def poll() -> None:
+            async with Fetcher(fetch_policy(alerting)) as fetcher:
+                await Pipeline(alerting, sqlite_store, fetcher).run_cycle(START, every_feed=True)
+
+        asyncio.run(poll())
+        fetched = set(server.requests)
+    assert "/artikel-a" in fetched  # always, although the feed's text is long
+    assert "/artikel-b" not in fetched  # never, although it is a teaser
+    assert "/artikel-c" in fetched  # a teaser, by default
+    stored = {e.link: e.text for e in sqlite_store.recent_entries(START - timedelta(days=1))}
+    with_article = {
+        link.rsplit("/", 1)[1] for link, text in stored.items() if link and "17 Milliarden" in text
+    }
+    assert with_article == {"artikel-a", "artikel-c"}  # the page's text is what gets analysed

@@ -1,5 +1,6 @@
 """channel delivery preferences and subscription language: quiet hours, digests, time zone, --lang;
-a feed's category (OPML folder) and its declared ttl (kept for the polls that answer 304)
+a feed's category (OPML folder), its declared ttl (kept for the polls that answer 304) and whether
+its article pages are fetched for the full text
 
 Revision ID: 0008
 Revises: 0007
@@ -29,10 +30,12 @@ def upgrade() -> None:
     with op.batch_alter_table("feeds") as batch:
         batch.add_column(sa.Column("category", sa.String(200), nullable=True))
         batch.add_column(sa.Column("ttl_seconds", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("full_text", sa.String(10), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("feeds") as batch:
+        batch.drop_column("full_text")
         batch.drop_column("ttl_seconds")
         batch.drop_column("category")
     with op.batch_alter_table("subscriptions") as batch:
