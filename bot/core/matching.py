@@ -94,6 +94,9 @@ LINKING_ELEMENTS = ("", "s", "n", "en", "es", "er", "e", "ns")
 # Endings that derive adjectives and inhabitants from names, on an inflection stem:
 # nordkoreanisch(en), Nordkorean(er), japanese, chinesisch, europaeisch, georgian, Londoner.
 DERIVATION_ENDINGS = ("ianisch", "anisch", "esisch", "eisch", "isch", "ian", "an", "ese", "ish", "er", "n")
+DERIVATION_ENDINGS += ("lich",)
+# German adjectives in -lich from nouns: friedlich, staatlich (on a base of five letters: not herrlich)
+LICH_MIN_BASE = 5
 # German endings of a four-letter noun: `Wahlen`, `Banken`, `Boote`, `Zolles` (not `-er`: `Banker`).
 SHORT_GERMAN_ENDINGS = frozenset({"e", "en", "es", "n"})
 # Place names are no compounds of the word they begin with: Brandenburg, Frankreich, Frankfurt,
@@ -108,6 +111,7 @@ _PLACE_RESTS = frozenset(
 # A doctrine and its follower: populism = populist(s), Populismus = Populisten, terrorism = terrorist.
 ISM_ENDINGS = ("ismus", "istisch", "istic", "ism", "ist")
 _VOWELS = frozenset("aeiouy")
+_GERMAN_LETTERS = re.compile("[äöüÄÖÜß]").search
 _NO_UMLAUT = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
 _QUOTES = frozenset('"„“”»«')
 _ALLOWED_PUNCTUATION = frozenset("-'’.&/")
@@ -301,7 +305,7 @@ def _has_vowel(part: str) -> bool:
     return not _VOWELS.isdisjoint(part)
 
 
-def _umlaut_plural_base(word: str) -> str | None:
+def _umlaut_plural_base(word: str, endings: tuple[str, ...] = ("en", "e")) -> str | None:
     """The folded singular of a German plural formed with an umlaut and -e or -en, else None.
 
     `Zölle`, `Zöllen` -> `zoll`; `Städte` -> `stadt`; `Bäume` -> `baum`. Plurals in -er (`Länder`)
@@ -312,7 +316,7 @@ def _umlaut_plural_base(word: str) -> str | None:
     if plain == lower:
         return None
     plain = fold(plain)
-    for ending in ("en", "e"):
+    for ending in endings:
         base = plain[: -len(ending)]
         if plain.endswith(ending) and len(base) >= 4 and base[-1] not in _VOWELS:
             return base
@@ -459,7 +463,9 @@ class _Lexicon:
         for word, quality in self.exact.get(folded, ()):
             add(word, quality)
         if lang == "de" and not token.isascii():
-            singular = _umlaut_plural_base(token)  # Zölle, Strafzöllen for Zoll
+            # Zölle, Strafzöllen for Zoll; Häuser, Länder for Haus, Land (-er only here: a topic
+            # `Bürger` is no plural of `Burg`, but an article's `Häuser` is one of the topic `Haus`)
+            singular = _umlaut_plural_base(token, ("ern", "er", "en", "e"))
             if singular:
                 for word, quality in self.exact.get(singular, ()):
                     if quality == Q_EXACT:
@@ -475,7 +481,9 @@ class _Lexicon:
                 for word in self.stems.get((lang, stemmed), ()):
                     add(word, Q_INFLECTED)
                 for ending in DERIVATION_ENDINGS:
-                    if stemmed.endswith(ending) and len(stemmed) - len(ending) >= 4:
+                    if stemmed.endswith(ending) and len(stemmed) - len(ending) >= (
+                        LICH_MIN_BASE if ending == "lich" else 4
+                    ):
                         base = stemmed[: -len(ending)]
                         for word in self.bases.get(base, ()):
                             add(word, Q_DERIVED)
@@ -499,7 +507,7 @@ class _Lexicon:
             if not words:
                 continue
             rest = folded[length:]
-            if rest in _PLACE_RESTS:
+            if rest in _PLACE_RESTS or rest.startswith("lich"):  # herrlich is no compound of Herr
                 continue
             need = COMPOUND_MIN_REST_SHORT_TOPIC if length <= 4 else COMPOUND_MIN_REST
             for link in LINKING_ELEMENTS:
@@ -546,7 +554,10 @@ class _Prepared:
 def _language(article: Article) -> str:
     if article.lang in ("de", "en"):
         return article.lang
-    return detect_language(f"{article.title}\n{article.summary}\n{article.text[:5000]}")
+    text = f"{article.title}\n{article.summary}\n{article.text[:5000]}"
+    # Headline digests (`Meta-Entlassungen wegen KI + Intel-Aktiensprung`) hold few function words;
+    # when those do not decide, German letters do.
+    return detect_language(text, default="") or ("de" if _GERMAN_LETTERS(text) else "en")
 
 
 def _prepare(article: Article) -> _Prepared:

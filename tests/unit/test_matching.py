@@ -509,3 +509,23 @@ def test_doctrines_and_followers_country_adjectives_and_middle_initials(
     topic: str, text: str, lang: str, expected: bool
 ) -> None:
     assert matches(topic, text, lang) is expected
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "expected"),
+    [
+        ("Haus", "Viele Häuser stehen leer.", True),
+        ("Land", "In vielen Ländern wird gewählt.", True),
+        ("Frieden", "Sie suchen eine friedliche Lösung.", True),
+        ("Staat", "Die staatlichen Stellen schweigen.", True),
+        ("Herr", "Ein herrliches Wetter heute.", False),
+    ],
+)
+def test_umlaut_plurals_in_er_and_adjectives_in_lich(topic: str, text: str, expected: bool) -> None:
+    assert matches(topic, text, "de") is expected
+
+
+def test_a_headline_digest_without_function_words_is_german_by_its_letters() -> None:
+    text = "Meta-Entlassungen wegen KI + Intel-Aktiensprung + Wärmepumpen-Podcast"
+    assert matches("Aktie", text)
+    assert matches("Pumpe", text)
