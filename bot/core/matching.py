@@ -93,8 +93,10 @@ COMPOUND_MIN_PREFIX_LONG_TOPIC = 3  # … but `Ostukraine` is one of `Ukraine` (
 LINKING_ELEMENTS = ("", "s", "n", "en", "es", "er", "e", "ns")
 # Endings that derive adjectives and inhabitants from names, on an inflection stem:
 # nordkoreanisch(en), Nordkorean(er), japanese, chinesisch, europaeisch, georgian, Londoner.
-DERIVATION_ENDINGS = ("ianisch", "anisch", "esisch", "eisch", "isch", "ian", "an", "ese", "ish", "er", "n")
-DERIVATION_ENDINGS += ("lich",)
+DERIVATION_ENDINGS: tuple[str, ...] = (
+    *("ianisch", "anisch", "esisch", "eisch", "isch", "ian", "an", "ese", "ish", "er", "n"),
+    "lich",
+)
 # German adjectives in -lich from nouns: friedlich, staatlich (on a base of five letters: not herrlich)
 LICH_MIN_BASE = 5
 # German endings of a four-letter noun: `Wahlen`, `Banken`, `Boote`, `Zolles` (not `-er`: `Banker`).
