@@ -59,7 +59,7 @@ _ROLE_STEMS_DE = sorted(
         "expertin analyst ökonom oekonom forscher professor vorstand gründer gruender manager berater "
         "beauftragt richter anwalt kommissar premier könig koenig papst trainer kapitän kapitaen senator "
         "gouverneur offizier polizist ärzt aerzt arzt diplomat vize regierungssprecher staatschef "
-        "sprecherin journalist reporter autor chefin leiterin direktorin ministerin kanzlerin präsidentin"
+        "sprecherin journalist reporter autor chefin leiterin direktorin ministerin kanzlerin präsidentin mitglied oberhaupt"
     )
 )
 _ROLE_WORDS_EN = _set(
@@ -245,6 +245,8 @@ def _np(tokens: list[tuple[str, int, int]], k: int, lang: str, text: str) -> tup
     role_tokens = taken[: last_role + 1]
     name = " ".join(t[0] for t in name_tokens[:4]) or None
     role = text[role_tokens[0][1] : role_tokens[-1][2]] if role_tokens else None
+    if role and lang != "en":
+        role = _role_without_article(role, determiner)
     if name and (name.endswith("'s") or name.endswith("’s")):
         name = None  # "Narendra Modi's government said": the speaker is not Modi
     if determiner and not role_tokens:
@@ -274,6 +276,17 @@ def _np(tokens: list[tuple[str, int, int]], k: int, lang: str, text: str) -> tup
         definite_role=determiner is not None and determiner not in _INDEFINITE,
         pos=tokens[k][1] if k < n else 0,
     ), j
+
+
+def _role_without_article(role: str, determiner: str | None) -> str:
+    """A German role as it reads after the name, without its article: `der neue NATO-Chef` is
+    `Mark Rutte, neuer NATO-Chef`, `das neue Mitglied` `neues Mitglied`; feminine and plural
+    forms (`die stellvertretende Sprecherin`) stay as they are."""
+    ending = {"der": "r", "das": "s"}.get(determiner or "")
+    first, space, rest = role.partition(" ")
+    if ending and space and first.endswith("e") and _DE_ADJECTIVE.fullmatch(first) and not _is_verb(first):
+        return first + ending + space + rest
+    return role
 
 
 def _np_backward(tokens: list[tuple[str, int, int]], end: int, lang: str, text: str) -> _Attribution | None:

@@ -266,3 +266,17 @@ def test_who_said_that_attribution() -> None:
 def test_laut_with_a_common_noun_names_no_person() -> None:
     text = 'Die Armee meldete Angriffe. Laut Armee handelte es sich um "unbekannte bewaffnete Kämpfer".'
     assert one(text, "de").speaker is None
+
+
+def test_a_german_role_reads_right_after_the_name_without_its_article() -> None:
+    text = (
+        "„Wir stehen an der Seite der Ukraine“, sagte der neue Bundesaußenminister Johann Wadephul. "
+        "„Der Antrag kommt zu spät“, sagte das neue Vorstandsmitglied Anna Berg. "
+        "„Wir prüfen das“, sagte die stellvertretende Sprecherin Julia Kurz."
+    )
+    roles = [(q.speaker, q.role) for q in find_quotes(text, "de")]
+    assert roles == [
+        ("Johann Wadephul", "neuer Bundesaußenminister"),
+        ("Anna Berg", "neues Vorstandsmitglied"),
+        ("Julia Kurz", "stellvertretende Sprecherin"),
+    ]
