@@ -59,7 +59,8 @@ _ROLE_STEMS_DE = sorted(
         "expertin analyst ökonom oekonom forscher professor vorstand gründer gruender manager berater "
         "beauftragt richter anwalt kommissar premier könig koenig papst trainer kapitän kapitaen senator "
         "gouverneur offizier polizist ärzt aerzt arzt diplomat vize regierungssprecher staatschef "
-        "sprecherin journalist reporter autor chefin leiterin direktorin ministerin kanzlerin präsidentin mitglied oberhaupt"
+        "sprecherin journalist reporter autor chefin leiterin direktorin ministerin kanzlerin präsidentin "
+        "mitglied oberhaupt"
     )
 )
 _ROLE_WORDS_EN = _set(
