@@ -18,7 +18,8 @@ A word of a topic meets a word of an article in one of these ways (the quality i
 Words of several-word aliases (`Atletico Madrid`) must meet adjacent words of the article, so
 `Real Madrid` does not match an article about Atletico. Short words (four letters or fewer) match
 exactly (and with a genitive/plural `s`); acronyms written in capitals (`NATO`, `US`) match only
-words that are not written all in lower case, so `US` does not match `us`.
+words that are not written all in lower case, so `US` does not match `us`, and an acronym of two
+letters only words written in capitals, so `IT` does not match `It` and `UN` not `Un`.
 
 A hit scores its quality times the weight of its field (title 1.0, summary 0.94, text 0.88), and
 the topic's score is its best hit plus a little for every further hit. Scores run from 0 to 100;
@@ -96,6 +97,7 @@ LINKING_ELEMENTS = ("", "s", "n", "en", "es", "er", "e", "ns")
 DERIVATION_ENDINGS: tuple[str, ...] = (
     *("ianisch", "anisch", "esisch", "eisch", "isch", "ian", "an", "ese", "ish", "er", "n"),
     "lich",
+    *("i", "is"),  # Israeli, Pakistani, Iraqis (the English stem keeps the s after an i)
 )
 # German adjectives in -lich from nouns: friedlich, staatlich (on a base of five letters: not herrlich)
 LICH_MIN_BASE = 5
@@ -451,10 +453,11 @@ class _Lexicon:
         folded = fold(token)
         lower = token.islower()
         capitalised = token[:1].isupper()
+        capitals = token[:2].isupper()  # a two-letter acronym only so: `IT`, `EVs`, not `It`, `Un`
         best: dict[int, float] = {}
 
         def add(word: int, quality: float) -> None:
-            if self.acronym[word] and lower:
+            if self.acronym[word] and (lower or (len(self.folded[word]) == 2 and not capitals)):
                 return
             function_word = self.function_word[word]
             if function_word and function_word[0] == lang and not (function_word[1] and capitalised):

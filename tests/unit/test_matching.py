@@ -529,3 +529,24 @@ def test_a_headline_digest_without_function_words_is_german_by_its_letters() -> 
     text = "Meta-Entlassungen wegen KI + Intel-Aktiensprung + Wärmepumpen-Podcast"
     assert matches("Aktie", text)
     assert matches("Pumpe", text)
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "expected"),
+    [
+        ("Israel", "Israeli troops advanced.", True),
+        ("Israel", "Israelis voted.", True),
+        ("Tennessee", "Tennis is played.", False),
+        ("Pakistan", "Pakistani officials said so.", True),
+        ("Iraq", "Iraqis voted on Sunday.", True),
+        ("NATO", "Natoli scored twice.", False),
+        ("IT", "It was a long day.", False),
+        ("UN", "Un jour, they said.", False),
+        ("UN", "The UN met.", True),
+        ("EV", "EVs sell well.", True),
+    ],
+)
+def test_english_demonyms_in_i_and_two_letter_acronyms_in_capitals(
+    topic: str, text: str, expected: bool
+) -> None:
+    assert matches(topic, text, "en") is expected
