@@ -99,6 +99,9 @@ DERIVATION_ENDINGS: tuple[str, ...] = (
     "lich",
     *("i", "is"),  # Israeli, Pakistani, Iraqis (the English stem keeps the s after an i)
 )
+_DERIVATIONS_BY_LAST_LETTER: dict[str, tuple[str, ...]] = defaultdict(tuple)
+for _ending in DERIVATION_ENDINGS:
+    _DERIVATIONS_BY_LAST_LETTER[_ending[-1]] += (_ending,)
 # German adjectives in -lich from nouns: friedlich, staatlich (on a base of five letters: not herrlich)
 LICH_MIN_BASE = 5
 # German endings of a four-letter noun: `Wahlen`, `Banken`, `Boote`, `Zolles` (not `-er`: `Banker`).
@@ -131,6 +134,7 @@ _HYPHEN_SPLIT = re.compile(_HYPHEN_CLASS).split
 _ASCII_TOKEN_SPLIT = re.compile(r"([A-Za-z0-9]+)").split
 # Abbreviations written with dots are their acronym: `U.S.`, `E.U.`, `U.N.` read as `US`, `EU`, `UN`.
 _DOTTED = re.compile(r"(?<![\w.])[A-Z](?:\.[A-Z])+\b\.?")
+_CAPITAL_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _PHRASE_GLUE = _HYPHENS | {"&", " & ", "/", ".", "'", "’"}
 # Function words of one language that are nouns or names in the other: a topic may be one of them
 # alone (`war`, `Hat`, `May`), and it then does not meet the function word in an article of the
@@ -375,6 +379,10 @@ class _Lexicon:
         self.stem_prefixes.update(k[:4] for k in self.land_bases)
         self.stem_prefixes.update(k[:4] for k in self.isms)
         self.tail_lengths = sorted({len(k) for k in self.tails})
+        # every tail and head has four letters or more: a word whose last (first) four letters end
+        # (begin) none of them has no tail (head) to look for
+        self.tail_ends = {k[-4:] for k in self.tails}
+        self.head_starts = {k[:4] for k in self.heads}
 
     def _add_term(self, topic: int, role: int, display: str, text: str) -> None:
         originals = tokens_and_gaps(strip_invisible(text))[0]
@@ -485,7 +493,7 @@ class _Lexicon:
             if stemmed[:4] in self.stem_prefixes:
                 for word in self.stems.get((lang, stemmed), ()):
                     add(word, Q_INFLECTED)
-                for ending in DERIVATION_ENDINGS:
+                for ending in _DERIVATIONS_BY_LAST_LETTER.get(stemmed[-1], ()):
                     if stemmed.endswith(ending) and len(stemmed) - len(ending) >= (
                         LICH_MIN_BASE if ending == "lich" else 4
                     ):
@@ -505,7 +513,7 @@ class _Lexicon:
 
     def _compounds(self, folded: str, add: Callable[[int, float], None], heads: bool = True) -> None:
         size = len(folded)
-        for length in self.head_lengths if heads else ():
+        for length in self.head_lengths if heads and folded[:4] in self.head_starts else ():
             if length > size - COMPOUND_MIN_REST:
                 break
             words = self.heads.get(folded[:length])
@@ -522,8 +530,10 @@ class _Lexicon:
                         add(word, Q_COMPOUND)
                     break
         # the tail inflected once (`Altersrenten`); twice would make `Schuldenbremse` end in `brem`
-        stripped = _strip_german(folded)
+        stripped = _strip_german(folded) if folded[-1] in "emnrs" else folded  # the endings' last letters
         for source in (folded, stripped) if stripped != folded else (folded,):
+            if source[-4:] not in self.tail_ends:
+                continue
             for length in self.tail_lengths:
                 if length > len(source) - COMPOUND_MIN_PREFIX_LONG_TOPIC:
                     break
@@ -588,10 +598,10 @@ def _prepare(article: Article) -> _Prepared:
                         joined.append(
                             (chain.start(), j, parts[j] + parts[j + 1], f"{parts[j]}-{parts[j + 1]}")
                         )
-        if "." in value:
+        unique = set(toks)
+        if not _CAPITAL_LETTERS.isdisjoint(unique):  # a letter alone: `U.S.` may be in the text
             for dotted in _DOTTED.finditer(value):
                 joined.append((dotted.start(), 0, dotted.group().replace(".", ""), dotted.group()))
-        unique = set(toks)
         unique.update(j[2] for j in joined)
         fields.append(_Field(name, weight, toks, gaps, unique, joined, value))
     return _Prepared(_language(article), fields)
