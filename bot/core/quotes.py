@@ -11,6 +11,7 @@ Only quotation marks are visited and every look-around is bounded, so time is li
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -182,6 +183,7 @@ def _tokens(s: str, base: int) -> list[tuple[str, int, int]]:
     return out
 
 
+@functools.lru_cache(maxsize=65536)
 def _is_role(word: str, lang: str) -> bool:
     lower = word.lower()
     if lower in _ROLE_WORDS_EN and (lang == "en" or lower in ("ceo", "cfo", "coo")):
@@ -386,10 +388,9 @@ def _before_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str
     return None
 
 
-def _people(text: str, lang: str) -> list[_Person]:
+def _people(text: str, tokens: list[tuple[str, int, int]], lang: str) -> list[_Person]:
     """Named people in order of mention: a role word followed by a name (`Präsident Wladimir Putin`)."""
     people: list[_Person] = []
-    tokens = _tokens(text, 0)
     k = 0
     n = len(tokens)
     while k < n:
@@ -518,8 +519,7 @@ _NAME_STARTERS = _set(
 )
 
 
-def _names(text: str, lang: str) -> _Names:
-    tokens = _tokens(text, 0)
+def _names(text: str, tokens: list[tuple[str, int, int]], lang: str) -> _Names:
     lower = {t[0] for t in tokens if t[0][:1].islower()}
     full: dict[str, str] = {}
     common: set[str] = set()
@@ -629,7 +629,8 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
         last = span.end
     pieces.append(text[last:])
     masked = "".join(pieces)
-    people = _people(text, lang)
+    tokens = _tokens(text, 0)
+    people = _people(text, tokens, lang)
     raw: list[tuple[_Span, _Attribution | None, bool]] = []
     for span in spans:
         sent_start, sent_end = _sentence_bounds(masked, span.open_mark, span.end)
@@ -643,7 +644,7 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
                 found = before
         raw.append((span, found, colon))
     people = _merge_people(people, raw, lang)
-    names = _names(text, lang)
+    names = _names(text, tokens, lang)
     starts = [p.pos for p in people]
     quotes: list[Quote] = []
     # (speaker, role, end of the quote, where its attribution stands, whether it ended in a comma)
