@@ -97,11 +97,13 @@ LINKING_ELEMENTS = ("", "s", "n", "en", "es", "er", "e", "ns")
 DERIVATION_ENDINGS: tuple[str, ...] = (
     *("ianisch", "anisch", "esisch", "eisch", "isch", "ian", "an", "ese", "ish", "er", "n"),
     "lich",
-    *("i", "is"),  # Israeli, Pakistani, Iraqis (the English stem keeps the s after an i)
 )
 _DERIVATIONS_BY_LAST_LETTER: dict[str, tuple[str, ...]] = defaultdict(tuple)
 for _ending in DERIVATION_ENDINGS:
     _DERIVATIONS_BY_LAST_LETTER[_ending[-1]] += (_ending,)
+# English demonyms in -i, of the whole name: Israeli, Pakistani, Iraqis (the English stem keeps
+# the s after an i), but not Francis for France
+DEMONYM_ENDINGS = ("i", "is")
 # German adjectives in -lich from nouns: friedlich, staatlich (on a base of five letters: not herrlich)
 LICH_MIN_BASE = 5
 # German endings of a four-letter noun: `Wahlen`, `Banken`, `Boote`, `Zolles` (not `-er`: `Banker`).
@@ -109,6 +111,7 @@ SHORT_GERMAN_ENDINGS = frozenset({"e", "en", "es", "n"})
 # Place names are no compounds of the word they begin with: Brandenburg, Frankreich, Frankfurt,
 # Islamabad, Recklinghausen, Tübingen (the rest, after a linking element, is a place-name ending).
 PLACE_NAME_ENDINGS = ("burg", "furt", "hausen", "ingen", "abad", "reich", "dorf")
+_PLACE_WORDS = frozenset({*PLACE_NAME_ENDINGS, "land"})
 _PLACE_RESTS = frozenset(
     link + ending + inflection
     for link in LINKING_ELEMENTS
@@ -358,7 +361,8 @@ class _Lexicon:
         self.isms: dict[str, list[int]] = defaultdict(list)  # populism, populist -> popul
         self.heads: dict[str, list[int]] = defaultdict(list)
         self.short: dict[str, list[int]] = defaultdict(list)  # four-letter words, for German endings
-        self.tails: dict[str, list[tuple[int, int]]] = defaultdict(list)  # (word, min prefix)
+        # tail -> (word, min prefix, whether a linking `s` or `n` must end the prefix)
+        self.tails: dict[str, list[tuple[int, int, bool]]] = defaultdict(list)
         self.fuzzy: dict[str, list[tuple[str, int]]] = {"de": [], "en": []}  # lang -> (stem, word)
         for number, topic in enumerate(topics):
             for alias in topic.aliases:
@@ -419,7 +423,7 @@ class _Lexicon:
         if singular:  # Zölle -> Zoll, Zolls, Paketzoll; Städte -> Stadt, Stadtes
             self.exact[singular].append((word, Q_INFLECTED))
             self.exact[singular + "s"].append((word, Q_INFLECTED))
-            self.tails[singular].append((word, COMPOUND_MIN_PREFIX))
+            self.tails[singular].append((word, COMPOUND_MIN_PREFIX, singular[0] in _VOWELS))
             if len(singular) >= 5:
                 self.stems[("de", stem(singular, "de"))].append(word)
         if acronym or len(folded) < 4:
@@ -428,8 +432,12 @@ class _Lexicon:
             if folded.isalpha():
                 self.bases[folded].append(word)
                 self.short[folded].append(word)
-                # the tail of a compound: Notenbank, Kommunalwahl (not Auswahl: the prefix is short)
-                self.tails[folded].append((word, COMPOUND_MIN_PREFIX))
+                # the tail of a compound: Notenbank, Kommunalwahl (not Auswahl: the prefix is short);
+                # a tail that begins with a vowel only after a linking s or n, as in Kriegsende or
+                # Wochenende (not Trendwende, Legende); no tails for the place-name words Land and
+                # Burg (Deutschland, Hamburg)
+                if folded not in _PLACE_WORDS:
+                    self.tails[folded].append((word, COMPOUND_MIN_PREFIX, folded[0] in _VOWELS))
             return word
         stems = {stem(folded, "de"), stem(folded, "en")}
         for lang in ("de", "en"):
@@ -450,7 +458,7 @@ class _Lexicon:
         min_prefix = COMPOUND_MIN_PREFIX_LONG_TOPIC if len(folded) >= 7 else COMPOUND_MIN_PREFIX
         for tail in {folded, stem(folded, "de")}:
             if len(tail) >= 4:
-                self.tails[tail].append((word, min_prefix))
+                self.tails[tail].append((word, min_prefix, False))
         if len(folded) >= FUZZY_MIN_LEN:
             for lang in ("de", "en"):
                 self.fuzzy[lang].append((stem(folded, lang), word))
@@ -483,7 +491,7 @@ class _Lexicon:
                 for word, quality in self.exact.get(singular, ()):
                     if quality == Q_EXACT:
                         add(word, Q_INFLECTED)
-                if len(singular) >= 8:  # Strafzölle: the umlaut is the tail's, so only tails
+                if len(singular) >= 8 and not lower:  # Strafzölle: the umlaut is the tail's: tails only
                     self._compounds(singular, add, heads=False)
         if len(folded) >= 5:
             if lang == "de" and len(folded) <= 6 and folded[4:] in SHORT_GERMAN_ENDINGS:
@@ -503,15 +511,24 @@ class _Lexicon:
                         if ending == "isch":
                             for word in self.land_bases.get(base, ()):
                                 add(word, Q_DERIVED)
+                for ending in DEMONYM_ENDINGS:
+                    if stemmed.endswith(ending) and len(stemmed) - len(ending) >= 4:
+                        for word, quality in self.exact.get(stemmed[: -len(ending)], ()):
+                            if quality == Q_EXACT:
+                                add(word, Q_DERIVED)
                 doctrine = _ism_base(stemmed)
                 if doctrine:
                     for word in self.isms.get(doctrine, ()):
                         add(word, Q_DERIVED)
             if lang == "de" and len(folded) >= 8:
-                self._compounds(folded, add)
+                # a German noun is capitalised: `wachsende` or `hierzulande` has no tail to look for
+                self._compounds(folded, add, tails=not lower)
         return tuple(best.items())
 
-    def _compounds(self, folded: str, add: Callable[[int, float], None], heads: bool = True) -> None:
+    def _compounds(
+        self, folded: str, add: Callable[[int, float], None], heads: bool = True, tails: bool = True
+    ) -> None:
+        """The topic words `folded` is a compound of, as head or tail (`tails` only for a noun)."""
         size = len(folded)
         for length in self.head_lengths if heads and folded[:4] in self.head_starts else ():
             if length > size - COMPOUND_MIN_REST:
@@ -530,6 +547,8 @@ class _Lexicon:
                         add(word, Q_COMPOUND)
                     break
         # the tail inflected once (`Altersrenten`); twice would make `Schuldenbremse` end in `brem`
+        if not tails:
+            return
         stripped = _strip_german(folded) if folded[-1] in "emnrs" else folded  # the endings' last letters
         for source in (folded, stripped) if stripped != folded else (folded,):
             if source[-4:] not in self.tail_ends:
@@ -538,8 +557,12 @@ class _Lexicon:
                 if length > len(source) - COMPOUND_MIN_PREFIX_LONG_TOPIC:
                     break
                 prefix = source[:-length]
-                for word, min_prefix in self.tails.get(source[-length:], ()):
-                    if len(prefix) >= min_prefix and _has_vowel(prefix):
+                for word, min_prefix, linked in self.tails.get(source[-length:], ()):
+                    if (
+                        len(prefix) >= min_prefix
+                        and _has_vowel(prefix)
+                        and (not linked or prefix[-1] in "sn")
+                    ):
                         add(word, Q_COMPOUND)
 
 

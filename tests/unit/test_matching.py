@@ -550,3 +550,23 @@ def test_english_demonyms_in_i_and_two_letter_acronyms_in_capitals(
     topic: str, text: str, expected: bool
 ) -> None:
     assert matches(topic, text, "en") is expected
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "lang", "expected"),
+    [
+        ("Ende", "Das Kriegsende naht.", "de", True),
+        ("Ende", "Am Wochenende regnet es.", "de", True),
+        ("Ende", "Die wachsende Zahl der Fälle.", "de", False),
+        ("Ende", "Die Trendwende kommt.", "de", False),
+        ("Land", "Deutschland wählt.", "de", False),
+        ("Land", "Das Land wählt.", "de", True),
+        ("Bank", "Die Datenbank ist leer.", "de", True),
+        ("France", "Pope Francis spoke.", "en", False),
+        ("Israel", "Israeli troops advanced.", "en", True),
+    ],
+)
+def test_compound_tails_only_in_nouns_and_after_a_linking_element_before_a_vowel(
+    topic: str, text: str, lang: str, expected: bool
+) -> None:
+    assert matches(topic, text, lang) is expected
