@@ -33,6 +33,7 @@ did not decide go to rapidfuzz, as one vectorised search per topic word over the
 
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing
 import os
@@ -891,7 +892,6 @@ PARALLEL_MIN_ARTICLES = 1_000  # per process
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
 _pool_lock = threading.Lock()
-_worker_lexicon: tuple[tuple[TopicQuery, ...], _Lexicon] | None = None
 
 
 def _worker_pool(size: int) -> ProcessPoolExecutor:
@@ -908,12 +908,9 @@ def _worker_pool(size: int) -> ProcessPoolExecutor:
 
 def _match_chunk(articles: Sequence[Article], topics: tuple[TopicQuery, ...]) -> list[dict[int, MatchResult]]:
     """In a worker process: the results of `articles` that are not blank, as topic -> result."""
-    global _worker_lexicon
     with _gc_paused():
-        if _worker_lexicon is None or _worker_lexicon[0] != topics:
-            _worker_lexicon = (topics, _Lexicon(topics))
         rows: list[dict[int, MatchResult]] = [{} for _ in articles]
-        _score_rows(articles, topics, _worker_lexicon[1], rows)
+        _score_rows(articles, topics, _lexicon_for(topics), rows)
         return rows
 
 
@@ -925,6 +922,13 @@ def _processes(workers: int, articles: int, topics: int) -> int:
     if articles * topics < PARALLEL_MIN_PAIRS:
         return 1
     return max(1, min(workers, articles // PARALLEL_MIN_ARTICLES))
+
+
+@functools.lru_cache(maxsize=4)
+def _lexicon_for(topics: tuple[TopicQuery, ...]) -> _Lexicon:
+    """The lexicon of a set of topics, built once while the set stays the same: the bot matches
+    every polled feed's entries against the same subscriptions (read-only after construction)."""
+    return _Lexicon(topics)
 
 
 def match_batch(
@@ -960,7 +964,7 @@ def match_batch(
                 for _, future in futures:
                     future.cancel()
                 futures, share = [], len(articles)
-        lexicon = _Lexicon(topics)
+        lexicon = _lexicon_for(tuple(topics))
         _score_rows(articles[:share], topics, lexicon, rows[:share])
         for start, future in futures:
             try:
