@@ -700,22 +700,30 @@ class Store:
             return {}
         found: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
         stories = {story for _, story in pairs}
+        channels = {channel for channel, _ in pairs}
         with self._tx() as conn:
-            rows = conn.execute(
-                select(alerts.c.id, alerts.c.channel, alerts.c.story, alerts.c.payload)
-                .where(alerts.c.kind == "alert", alerts.c.story.in_(stories))
-                .order_by(alerts.c.id)
+            # by the (channel, story) index, not a scan of every alert ever written; the few rows of
+            # a story in a channel (its alert, replies and edits) are told apart here
+            rows = list(
+                conn.execute(
+                    select(
+                        alerts.c.id,
+                        alerts.c.channel,
+                        alerts.c.story,
+                        alerts.c.kind,
+                        alerts.c.parent_id,
+                        alerts.c.payload,
+                    )
+                    .where(alerts.c.channel.in_(channels), alerts.c.story.in_(stories))
+                    .order_by(alerts.c.id)
+                )
             )
-            for r in rows:
-                key = (r.channel, r.story)
-                if key in pairs and key not in found:
-                    found[key] = (r.id, r.payload)
-            edits = conn.execute(
-                select(alerts.c.parent_id, alerts.c.payload)
-                .where(alerts.c.kind == "edit", alerts.c.parent_id.in_([v[0] for v in found.values()]))
-                .order_by(alerts.c.id)
-            )
-            latest = {r.parent_id: r.payload for r in edits}
+        for r in rows:
+            key = (r.channel, r.story)
+            if r.kind == "alert" and key in pairs and key not in found:
+                found[key] = (r.id, r.payload)
+        parents = {alert_id for alert_id, _ in found.values()}
+        latest = {r.parent_id: r.payload for r in rows if r.kind == "edit" and r.parent_id in parents}
         return {key: (pid, latest.get(pid, payload)) for key, (pid, payload) in found.items()}
 
     def thread_modes(self) -> dict[str, str]:

@@ -143,6 +143,7 @@ alerts = Table(
     UniqueConstraint("channel", "kind", "entry_id", name="uq_alerts_channel_kind_entry"),
     Index("ix_alerts_status_channel", "status", "channel", "id"),
     Index("ix_alerts_channel_story", "channel", "story"),
+    Index("ix_alerts_parent_id", "parent_id"),  # a parent's edits and replies
 )
 
 # Slack workspaces that installed the app through OAuth, in the layout slack_sdk's SQLAlchemy stores

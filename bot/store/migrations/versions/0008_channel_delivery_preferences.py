@@ -1,6 +1,6 @@
 """channel delivery preferences and subscription language: quiet hours, digests, time zone, --lang;
 a feed's category (OPML folder), its declared ttl (kept for the polls that answer 304) and whether
-its article pages are fetched for the full text
+its article pages are fetched for the full text; an index of alerts by parent (a parent's edits)
 
 Revision ID: 0008
 Revises: 0007
@@ -31,9 +31,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("category", sa.String(200), nullable=True))
         batch.add_column(sa.Column("ttl_seconds", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("full_text", sa.String(10), nullable=True))
+    op.create_index("ix_alerts_parent_id", "alerts", ["parent_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_alerts_parent_id", table_name="alerts")
     with op.batch_alter_table("feeds") as batch:
         batch.drop_column("full_text")
         batch.drop_column("ttl_seconds")
