@@ -454,7 +454,11 @@ class Pipeline:
         parents: dict[tuple[str, str], _Parent] = {
             key: _Parent(alert_id, None, alert_from_dict(payload))
             for key, (alert_id, payload) in self.store.story_parents(
-                (c, d.story) for c in channels for _, d in fresh
+                # a story that begins with this entry has no alert anywhere yet
+                (c, d.story)
+                for c in channels
+                for _, d in fresh
+                if d.relation != "new"
             ).items()
         }
         outbox: list[PendingAlert] = []
