@@ -40,7 +40,15 @@ from bot.model import (
     TopicQuery,
 )
 from bot.settings import Settings
-from bot.store.db import FeedRow, NewEntry, PendingAlert, Store, SubscriptionRow, story_item_id
+from bot.store.db import (
+    FeedRow,
+    NewEntry,
+    PendingAlert,
+    Store,
+    StoredEntry,
+    SubscriptionRow,
+    story_item_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +185,13 @@ class Pipeline:
         # Fetching and parsing run concurrently (parsing in the process pool, on every core);
         # storing, grouping and matching then go feed by feed, in one transaction each.
         results = await asyncio.gather(*(self._fetch_and_parse(feed) for feed in feeds))
+        known = self.store.known_entries_of(
+            {
+                feed.id: [entry.key for entry in parsed.entries]
+                for feed, (_, parsed) in zip(feeds, results, strict=True)
+                if isinstance(parsed, ParsedFeed)
+            }
+        )
         for feed, (result, parsed) in zip(feeds, results, strict=True):
             try:
                 if isinstance(result, NewsbotError):
@@ -196,7 +211,9 @@ class Pipeline:
                 if isinstance(parsed, BaseException):
                     raise parsed
                 assert parsed is not None
-                await self._ingest(feed, result, parsed, subscriptions, thread_modes, now, report)
+                await self._ingest(
+                    feed, result, parsed, known.get(feed.id, {}), subscriptions, thread_modes, now, report
+                )
             except NewsbotError as exc:
                 report.errors.append(f"{feed.url}: {exc}")
                 log.error("%s: %s", feed.url, exc)
@@ -336,18 +353,20 @@ class Pipeline:
         feed: FeedRow,
         result: FetchResult,
         parsed: ParsedFeed,
+        known: dict[str, StoredEntry],
         subscriptions: Sequence[_Subscription],
         thread_modes: dict[str, str],
         now: datetime,
         report: CycleReport,
     ) -> None:
+        """Store a parsed feed's new and changed entries (`known`: those stored before), group
+        them into stories and write the alerts they cause, in one transaction."""
         report.polled += 1
         if parsed.problem:
             log.info("%s: feed has defects but is usable: %s", feed.url, parsed.problem)
         unique: dict[str, Entry] = {}
         for entry in parsed.entries:
             unique.setdefault(entry.key, entry)
-        known = self.store.known_entries(feed.id, list(unique))
         source = _feed_source(feed, parsed)
         first_poll = feed.last_success_at is None
         unseen = [e for e in unique.values() if e.key not in known]

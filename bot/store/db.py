@@ -28,6 +28,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -508,17 +509,29 @@ class Store:
 
     def known_entries(self, feed_id: int, keys: Sequence[str]) -> dict[str, StoredEntry]:
         """The stored entries of a feed among `keys`."""
-        found: dict[str, StoredEntry] = {}
+        return self.known_entries_of({feed_id: keys}).get(feed_id, {})
+
+    def known_entries_of(self, wanted: dict[int, Sequence[str]]) -> dict[int, dict[str, StoredEntry]]:
+        """For several feeds at once (a poll cycle's): their stored entries among the keys given,
+        found with a few queries on the (feed, key) index instead of one per feed."""
+        pairs = [(feed_id, key) for feed_id, keys in wanted.items() for key in dict.fromkeys(keys)]
+        found: dict[int, dict[str, StoredEntry]] = {}
         with self._tx() as conn:
-            for start in range(0, len(keys), 500):
-                chunk = list(keys[start : start + 500])
+            for start in range(0, len(pairs), 500):
+                chunk = pairs[start : start + 500]
                 rows = conn.execute(
-                    select(entries.c.id, entries.c.key, entries.c.content_hash, entries.c.story).where(
-                        entries.c.feed_id == feed_id, entries.c.key.in_(chunk)
-                    )
+                    select(
+                        entries.c.id,
+                        entries.c.feed_id,
+                        entries.c.key,
+                        entries.c.content_hash,
+                        entries.c.story,
+                    ).where(tuple_(entries.c.feed_id, entries.c.key).in_(chunk))
                 )
                 for r in rows:
-                    found[r.key] = StoredEntry(r.id, feed_id, r.key, r.content_hash, r.story)
+                    found.setdefault(r.feed_id, {})[r.key] = StoredEntry(
+                        r.id, r.feed_id, r.key, r.content_hash, r.story
+                    )
         return found
 
     def entry_times(self, feed_id: int, since: datetime) -> list[datetime]:
