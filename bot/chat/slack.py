@@ -300,19 +300,18 @@ class SlackChat:
         )
 
     async def send_notice(self, channel: str, text: str, *, key: str) -> str:
-        target = channel_id(channel)
-        found = await self._already_sent(target, key, None)
-        if found is not None:
-            return f"{target}:{found}"
-        ts = await self._post(target, key, notice_message(text, key))
-        return f"{target}:{ts}"
+        return await self._post_once(channel, key, notice_message(text, key))
 
     async def send_digest(self, channel: str, digest: Digest, *, key: str) -> str:
+        return await self._post_once(channel, key, digest_message(digest, key))
+
+    async def _post_once(self, channel: str, key: str, args: dict[str, Any]) -> str:
+        """Post a message to the channel unless a message with `key` is already there."""
         target = channel_id(channel)
         found = await self._already_sent(target, key, None)
         if found is not None:
             return f"{target}:{found}"
-        ts = await self._post(target, key, digest_message(digest, key))
+        ts = await self._post(target, key, args)
         return f"{target}:{ts}"
 
     # -- Web API -------------------------------------------------------------------------------------

@@ -889,18 +889,7 @@ class Store:
                 )
                 if claimed.rowcount == 0:
                     return None
-                return OutboxRow(
-                    id=r["id"],
-                    channel=r["channel"],
-                    kind=r["kind"],
-                    story=r["story"],
-                    topic=r["topic"],
-                    parent_id=None if orphan else r["parent_id"],
-                    parent_message_id=None if orphan else r["parent_message_id"],
-                    payload=r["payload"],
-                    attempts=r["attempts"] + 1,
-                    created_at=_aware(r["created_at"]) or now,
-                )
+                return _claimed_row(r, now, orphan=orphan)
         return None
 
     def claim_waiting(self, channel: str) -> list[OutboxRow]:
@@ -923,21 +912,8 @@ class Store:
                     .where(alerts.c.id.in_(ids[start : start + 500]))
                     .values(status="claimed", attempts=alerts.c.attempts + 1)
                 )
-            return [
-                OutboxRow(
-                    id=r["id"],
-                    channel=r["channel"],
-                    kind=r["kind"],
-                    story=r["story"],
-                    topic=r["topic"],
-                    parent_id=r["parent_id"],
-                    parent_message_id=r["parent_message_id"],
-                    payload=r["payload"],
-                    attempts=r["attempts"] + 1,
-                    created_at=_aware(r["created_at"]) or datetime.now(UTC),
-                )
-                for r in rows
-            ]
+            now = datetime.now(UTC)
+            return [_claimed_row(r, now) for r in rows]
 
     def mark_digest_sent(
         self, channel: str, alert_ids: Sequence[int], message_id: str | None, now: datetime
@@ -976,6 +952,23 @@ class Store:
         with self._tx() as conn:
             rows = conn.execute(select(alerts.c.status, func.count()).group_by(alerts.c.status))
             return {status: count for status, count in rows}
+
+
+def _claimed_row(r: Any, now: datetime, *, orphan: bool = False) -> OutboxRow:
+    """An outbox row just claimed (its attempt counted); an orphan's parent was given up, so it
+    goes out without a thread."""
+    return OutboxRow(
+        id=r["id"],
+        channel=r["channel"],
+        kind=r["kind"],
+        story=r["story"],
+        topic=r["topic"],
+        parent_id=None if orphan else r["parent_id"],
+        parent_message_id=None if orphan else r["parent_message_id"],
+        payload=r["payload"],
+        attempts=r["attempts"] + 1,
+        created_at=_aware(r["created_at"]) or now,
+    )
 
 
 def story_item_id(feed_id: int, key: str) -> str:
