@@ -27,7 +27,7 @@ from bot.core.stories import StoryGrouper
 from bot.errors import FetchError, NewsbotError, ParseError
 from bot.ingest.article import fetch_full_text
 from bot.ingest.fetch import Fetcher, FetchResult
-from bot.ingest.parse import parse_feed, parse_in_pool
+from bot.ingest.parse import normalize_link, parse_feed, parse_in_pool
 from bot.ingest.schedule import backoff_delay, next_poll_delay, should_pause
 from bot.model import (
     AlertContent,
@@ -192,6 +192,7 @@ class Pipeline:
                 if isinstance(parsed, ParsedFeed)
             }
         )
+        seen_as_other = self._stored_as_other_item(feeds, results, known)
         for feed, (result, parsed) in zip(feeds, results, strict=True):
             try:
                 if isinstance(result, NewsbotError):
@@ -212,7 +213,15 @@ class Pipeline:
                     raise parsed
                 assert parsed is not None
                 await self._ingest(
-                    feed, result, parsed, known.get(feed.id, {}), subscriptions, thread_modes, now, report
+                    feed,
+                    result,
+                    parsed,
+                    known.get(feed.id, {}),
+                    seen_as_other.get(feed.id, set()),
+                    subscriptions,
+                    thread_modes,
+                    now,
+                    report,
                 )
             except NewsbotError as exc:
                 report.errors.append(f"{feed.url}: {exc}")
@@ -231,6 +240,36 @@ class Pipeline:
             return await self.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
         except NewsbotError as exc:
             return exc
+
+    def _stored_as_other_item(
+        self,
+        feeds: Sequence[FeedRow],
+        results: Sequence[tuple[FetchResult | NewsbotError, ParsedFeed | Exception | None]],
+        known: dict[int, dict[str, StoredEntry]],
+    ) -> dict[int, set[str]]:
+        """Keys of new-looking entries that are an item the feed already has under its other
+        identity (guid vs link): a truncated document that lost an item's guid must not alert
+        for it a second time."""
+        link_keys: dict[int, dict[str, tuple[str, str]]] = {}
+        links: dict[int, dict[str, tuple[str, str]]] = {}
+        for feed, (_, parsed) in zip(feeds, results, strict=True):
+            if not isinstance(parsed, ParsedFeed):
+                continue
+            stored = known.get(feed.id, {})
+            for entry in parsed.entries:
+                if entry.key in stored or not entry.link:
+                    continue
+                try:
+                    link_key = normalize_link(entry.link)
+                except ValueError:
+                    continue
+                if entry.key == link_key:  # no guid: look for the item stored with one
+                    links.setdefault(feed.id, {})[entry.key] = (entry.link, entry.title)
+                else:  # a guid: look for the item stored without it
+                    link_keys.setdefault(feed.id, {})[entry.key] = (link_key, entry.title)
+        if not link_keys and not links:
+            return {}
+        return self.store.stored_as_other_item(link_keys, links)
 
     async def _fetch_and_parse(
         self, feed: FeedRow
@@ -354,19 +393,22 @@ class Pipeline:
         result: FetchResult,
         parsed: ParsedFeed,
         known: dict[str, StoredEntry],
+        seen_as_other: set[str],
         subscriptions: Sequence[_Subscription],
         thread_modes: dict[str, str],
         now: datetime,
         report: CycleReport,
     ) -> None:
-        """Store a parsed feed's new and changed entries (`known`: those stored before), group
-        them into stories and write the alerts they cause, in one transaction."""
+        """Store a parsed feed's new and changed entries (`known`: those stored before;
+        `seen_as_other`: stored under their other identity, skipped), group them into stories and
+        write the alerts they cause, in one transaction."""
         report.polled += 1
         if parsed.problem:
             log.info("%s: feed has defects but is usable: %s", feed.url, parsed.problem)
         unique: dict[str, Entry] = {}
         for entry in parsed.entries:
-            unique.setdefault(entry.key, entry)
+            if entry.key not in seen_as_other:  # stored already, under its other identity
+                unique.setdefault(entry.key, entry)
         source = _feed_source(feed, parsed)
         first_poll = feed.last_success_at is None
         unseen = [e for e in unique.values() if e.key not in known]

@@ -534,6 +534,38 @@ class Store:
                     )
         return found
 
+    def stored_as_other_item(
+        self, link_keys: dict[int, dict[str, tuple[str, str]]], links: dict[int, dict[str, tuple[str, str]]]
+    ) -> dict[int, set[str]]:
+        """Incoming entries that a feed already has under their other identity (a feed that drops
+        or adds an item's guid, or a truncated document that lost it): per feed, the incoming keys
+        whose normalised link is the key of a stored entry (`link_keys`: key -> (link key, title)),
+        or whose link is that of a stored entry with a guid (`links`: key -> (link, title)), when
+        the stored entry has the same title: two items may share a link, one item keeps its title."""
+        found: dict[int, set[str]] = {}
+        by_key = [
+            (fid, ref, key, title) for fid, items in link_keys.items() for key, (ref, title) in items.items()
+        ]
+        by_link = [
+            (fid, ref, key, title) for fid, items in links.items() for key, (ref, title) in items.items()
+        ]
+        with self._tx() as conn:
+            for column, wanted in ((entries.c.key, by_key), (entries.c.link, by_link)):
+                for start in range(0, len(wanted), 500):
+                    incoming: dict[tuple[int, str], list[tuple[str, str]]] = {}
+                    for fid, ref, key, title in wanted[start : start + 500]:
+                        incoming.setdefault((fid, ref), []).append((key, _same_title(title)))
+                    rows = conn.execute(
+                        select(entries.c.feed_id, column.label("ref"), entries.c.key, entries.c.title).where(
+                            tuple_(entries.c.feed_id, column).in_(list(incoming))
+                        )
+                    )
+                    for r in rows:
+                        for key, title in incoming[(r.feed_id, r.ref)]:
+                            if r.key != key and _same_title(r.title) == title:
+                                found.setdefault(r.feed_id, set()).add(key)
+        return found
+
     def entry_times(self, feed_id: int, since: datetime) -> list[datetime]:
         """Publication times of a feed's stored entries since `since`: its pace, when a poll says 304."""
         with self._tx() as conn:
@@ -952,6 +984,11 @@ class Store:
         with self._tx() as conn:
             rows = conn.execute(select(alerts.c.status, func.count()).group_by(alerts.c.status))
             return {status: count for status, count in rows}
+
+
+def _same_title(title: str) -> str:
+    """A title as compared across an item's two identities: spacing and case do not count."""
+    return " ".join(title.split()).casefold()
 
 
 def _claimed_row(r: Any, now: datetime, *, orphan: bool = False) -> OutboxRow:

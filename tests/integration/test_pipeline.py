@@ -235,3 +235,67 @@ def test_full_text_is_fetched_per_feed_always_never_or_for_teasers(
         link.rsplit("/", 1)[1] for link, text in stored.items() if link and "17 Milliarden" in text
     }
     assert with_article == {"artikel-a", "artikel-c"}  # the page's text is what gets analysed
+
+
+def _item_feed(name: str, items: list[tuple[str | None, str, str]]) -> str:
+    """A feed of (guid or None, title, link) items, all published at START."""
+    published = START.strftime("%a, %d %b %Y %H:%M:%S +0000")
+    body = "".join(
+        f"<item><title>{title}</title><link>{link}</link>"
+        + (f"<guid isPermaLink='false'>{guid}</guid>" if guid else "")
+        + f"<pubDate>{published}</pubDate><description>{title}: Näheres im Artikel.</description></item>"
+        for guid, title, link in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{name}</title>'
+        f"<link>https://news.example/</link><language>de</language>{body}</channel></rss>"
+    )
+
+
+def test_an_item_that_loses_or_gains_its_guid_is_not_a_second_alert(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    config = settings(tmp_path)
+    alerting = config.model_copy(
+        update={"alerts": config.alerts.model_copy(update={"first_poll_window_seconds": 3600})}
+    )
+    link = "https://news.example/nato-gipfel?utm_source=rss"
+    with feed_server() as server:
+        server.serve("/loses.xml", _item_feed("Eins", [("g-1", "NATO-Gipfel in Den Haag beginnt", link)]))
+        server.serve(
+            "/gains.xml", _item_feed("Zwei", [(None, "NATO erhöht das Ausgabenziel", link + "&x=2")])
+        )
+        for path in ("/loses.xml", "/gains.xml"):
+            sqlite_store.add_feed(server.url(path), None, START)
+        sqlite_store.add_subscription("console", "NATO", "NATO", None, None, START)
+
+        async def poll(now: datetime) -> None:
+            async with Fetcher(fetch_policy(alerting)) as fetcher:
+                await Pipeline(alerting, sqlite_store, fetcher).run_cycle(now, every_feed=True)
+
+        asyncio.run(poll(START))
+        # a truncated document drops one item's guid; the other feed starts sending one
+        server.serve("/loses.xml", _item_feed("Eins", [(None, "NATO-Gipfel in Den Haag beginnt", link)]))
+        server.serve(
+            "/gains.xml",
+            _item_feed(
+                "Zwei",
+                [
+                    ("g-2", "NATO erhöht das Ausgabenziel", link + "&x=2"),
+                    ("g-3", "NATO: Einigung auf fünf Prozent", link + "&x=2"),  # a new item, same link
+                ],
+            ),
+        )
+        asyncio.run(poll(START + timedelta(minutes=5)))
+    titles = []
+    while (row := sqlite_store.claim_next("console", START + timedelta(hours=1))) is not None:
+        if row.kind in ("alert", "followup"):
+            titles.append(row.payload["title"])
+        sqlite_store.mark_sent(row.id, f"m{row.id}", START)
+    assert sorted(titles) == [
+        "NATO erhöht das Ausgabenziel",
+        "NATO-Gipfel in Den Haag beginnt",
+        "NATO: Einigung auf fünf Prozent",
+    ]
+    stored = [e.title for e in sqlite_store.recent_entries(START - timedelta(days=1))]
+    assert len(stored) == 3  # each item once, whichever identity it came with
