@@ -123,10 +123,10 @@ class Pipeline:
     def _catch_up_grouper(self, now: datetime) -> None:
         """Story grouping sees every stored entry of the window: at start-up all of them, later
         those other processes stored (this process grouped its own already)."""
-        for recent in self.store.recent_entries(now - self.window, self._last_entry_id):
-            self._last_entry_id = max(self._last_entry_id, recent.entry_id)
-            if recent.story_item_id in self._own_items:
-                continue
+        recent_entries, self._last_entry_id = self.store.entries_after(
+            now - self.window, self._last_entry_id, self._own_items
+        )
+        for recent in recent_entries:
             self.grouper.assign(
                 StoryItem(
                     id=recent.story_item_id,

@@ -8,7 +8,7 @@ Rows leave the store as plain dataclasses, never as SQLAlchemy objects.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -575,33 +575,55 @@ class Store:
             return [t for (value,) in rows if (t := _aware(value)) is not None]
 
     def recent_entries(self, since: datetime, after_id: int = 0) -> list[RecentEntry]:
-        """Entries first seen since `since` and stored after entry `after_id`, oldest first.
+        """Entries first seen since `since` and stored after entry `after_id`, oldest first."""
+        return self.entries_after(since, after_id)[0]
+
+    def entries_after(
+        self, since: datetime, after_id: int = 0, skip_items: Collection[str] = ()
+    ) -> tuple[list[RecentEntry], int]:
+        """Entries first seen since `since` and stored after entry `after_id`, oldest first,
+        except the story items in `skip_items` (those the caller grouped itself); and the newest
+        entry id looked at, skipped or not.
 
         Story grouping rebuilds itself from these at start-up and catches up with what other
-        processes stored since.
+        processes stored since. Identities are read first and whole rows only for the entries
+        wanted, so a process that stored thousands of entries itself does not read them back.
         """
-        query = (
-            select(entries, feeds.c.url, feeds.c.title.label("feed_title"))
-            .join(feeds, feeds.c.id == entries.c.feed_id)
-            .where(entries.c.first_seen_at >= since, entries.c.id > after_id)
-            .order_by(entries.c.id)
-        )
+        newest = after_id
         with self._tx() as conn:
-            return [
-                RecentEntry(
-                    entry_id=r["id"],
-                    link=r["link"],
-                    story_item_id=story_item_id(r["feed_id"], r["key"]),
-                    title=r["title"],
-                    summary=r["summary"],
-                    text=r["text"],
-                    published=_aware(r["published"]),
-                    first_seen_at=_aware(r["first_seen_at"]) or since,
-                    source=r["feed_title"] or r["url"],
-                    lang=r["lang"],
+            wanted = []
+            for r in conn.execute(
+                select(entries.c.id, entries.c.feed_id, entries.c.key)
+                .where(entries.c.first_seen_at >= since, entries.c.id > after_id)
+                .order_by(entries.c.id)
+            ):
+                newest = max(newest, r.id)
+                if story_item_id(r.feed_id, r.key) not in skip_items:
+                    wanted.append(r.id)
+            found: list[RecentEntry] = []
+            for start in range(0, len(wanted), 500):
+                query = (
+                    select(entries, feeds.c.url, feeds.c.title.label("feed_title"))
+                    .join(feeds, feeds.c.id == entries.c.feed_id)
+                    .where(entries.c.id.in_(wanted[start : start + 500]))
+                    .order_by(entries.c.id)
                 )
-                for r in conn.execute(query).mappings()
-            ]
+                found.extend(
+                    RecentEntry(
+                        entry_id=r["id"],
+                        link=r["link"],
+                        story_item_id=story_item_id(r["feed_id"], r["key"]),
+                        title=r["title"],
+                        summary=r["summary"],
+                        text=r["text"],
+                        published=_aware(r["published"]),
+                        first_seen_at=_aware(r["first_seen_at"]) or since,
+                        source=r["feed_title"] or r["url"],
+                        lang=r["lang"],
+                    )
+                    for r in conn.execute(query).mappings()
+                )
+            return found, newest
 
     def record_poll(
         self,
