@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from bot.core.digest import Queued, build_digests
 from bot.core.payload import alert_from_dict
-from bot.core.windows import DeliveryPrefs, digest_due, in_quiet_hours
+from bot.core.windows import DeliveryPrefs, delivery_now
 from bot.errors import ChannelUnavailable, ChatUnavailable
 from bot.ports import Chat, Clock
 from bot.store.db import OutboxRow, Store
@@ -53,15 +53,13 @@ class Deliverer:
             chat = self._chat_for(channel)
             if chat is None:
                 continue  # that platform is not configured in this process; its alerts wait
-            wanted = prefs.get(channel, DeliveryPrefs())
-            if in_quiet_hours(wanted, now):
-                continue  # they wait in the outbox, in order, until the quiet hours end
-            if wanted.digest != "off" and not digest_due(wanted, now):
-                continue  # collected for the channel's next digest
+            mode = delivery_now(prefs.get(channel, DeliveryPrefs()), now)
+            if mode == "wait":
+                continue  # quiet hours, or collected for the next digest: they wait in order
             with self.store.channel_lock(channel) as mine:
                 if not mine:
                     continue  # another deliverer is sending to this channel; order stays intact
-                if wanted.digest != "off":
+                if mode == "digest":
                     await self._send_digest(chat, channel, report)
                     continue
                 while (row := self.store.claim_next(channel, self.clock.now())) is not None:
@@ -71,7 +69,7 @@ class Deliverer:
 
     async def _send_digest(self, chat: Chat, channel: str, report: DeliveryReport) -> None:
         """Everything the channel collected since its last digest, as one message (or a few)."""
-        rows = self.store.claim_waiting(channel)
+        rows = self.store.claim_waiting(channel, self.clock.now())
         if not rows:
             return
         queued = [

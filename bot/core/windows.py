@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DIGEST_MODES = ("off", "hourly", "daily")
@@ -25,10 +26,6 @@ class DeliveryPrefs:
     digest: str = "off"  # off, hourly, daily
     digest_at: str = DEFAULT_DIGEST_AT  # the daily digest's local time
     last_digest_at: datetime | None = None
-
-    @property
-    def immediate(self) -> bool:
-        return self.quiet_start is None and self.digest == "off"
 
 
 def parse_clock(text: str) -> str | None:
@@ -109,9 +106,14 @@ def digest_due(prefs: DeliveryPrefs, now: datetime) -> bool:
     return prefs.last_digest_at is None or slot > prefs.last_digest_at
 
 
-def may_send_now(prefs: DeliveryPrefs, now: datetime) -> bool:
-    """Whether the channel's waiting messages may go out now, one by one (not quiet, no digest)."""
-    return prefs.digest == "off" and not in_quiet_hours(prefs, now)
+def delivery_now(prefs: DeliveryPrefs, now: datetime) -> Literal["wait", "digest", "each"]:
+    """What becomes of a channel's waiting messages now: they wait (quiet hours, or a digest not
+    yet due), go out as one digest, or go out each on its own, in order."""
+    if in_quiet_hours(prefs, now):
+        return "wait"
+    if prefs.digest == "off":
+        return "each"
+    return "digest" if digest_due(prefs, now) else "wait"
 
 
 def describe(prefs: DeliveryPrefs) -> list[str]:

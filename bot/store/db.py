@@ -507,10 +507,6 @@ class Store:
 
     # -- entries ----------------------------------------------------------------------------
 
-    def known_entries(self, feed_id: int, keys: Sequence[str]) -> dict[str, StoredEntry]:
-        """The stored entries of a feed among `keys`."""
-        return self.known_entries_of({feed_id: keys}).get(feed_id, {})
-
     def known_entries_of(self, wanted: dict[int, Sequence[str]]) -> dict[int, dict[str, StoredEntry]]:
         """For several feeds at once (a poll cycle's): their stored entries among the keys given,
         found with a few queries on the (feed, key) index instead of one per feed."""
@@ -946,7 +942,7 @@ class Store:
                 return _claimed_row(r, now, orphan=orphan)
         return None
 
-    def claim_waiting(self, channel: str) -> list[OutboxRow]:
+    def claim_waiting(self, channel: str, now: datetime) -> list[OutboxRow]:
         """Every pending row of a channel, in order, marked claimed: the content of its digest."""
         parent = alerts.alias("parent")
         with self._tx() as conn:
@@ -966,7 +962,6 @@ class Store:
                     .where(alerts.c.id.in_(ids[start : start + 500]))
                     .values(status="claimed", attempts=alerts.c.attempts + 1)
                 )
-            now = datetime.now(UTC)
             return [_claimed_row(r, now) for r in rows]
 
     def mark_digest_sent(

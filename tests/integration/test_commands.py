@@ -202,4 +202,5 @@ def test_quiet_hours_digest_and_time_zone_are_channel_settings(
 
     assert handler.handle("settings quiet off", ctx()).ok
     assert handler.handle("settings digest off", ctx()).ok
-    assert sqlite_store.delivery_prefs()["console"].immediate
+    back = sqlite_store.delivery_prefs()["console"]
+    assert (back.quiet_start, back.quiet_end, back.digest) == (None, None, "off")

@@ -45,7 +45,7 @@ def test_an_entry_is_stored_once_even_when_written_twice(store: Store) -> None:
     assert store.record_poll(feed.id, [_entry("a")], [], [alert], {"status": "ok"}, NOW) == 1
     # a second process (or a retried cycle) writes the same entry and alert again
     assert store.record_poll(feed.id, [_entry("a")], [], [alert], {"status": "ok"}, NOW) == 0
-    assert list(store.known_entries(feed.id, ["a", "b"])) == ["a"]
+    assert list(store.known_entries_of({feed.id: ["a", "b"]})[feed.id]) == ["a"]
     assert store.alert_counts() == {"pending": 1}
 
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 from bot.core.windows import (
     DeliveryPrefs,
+    delivery_now,
     digest_due,
     in_quiet_hours,
     latest_digest_slot,
-    may_send_now,
     parse_clock,
     parse_quiet_hours,
     zone,
@@ -42,7 +42,8 @@ def test_quiet_hours_run_over_midnight_in_the_channels_zone() -> None:
     lunch = DeliveryPrefs(quiet_start="12:00", quiet_end="13:00")
     assert in_quiet_hours(lunch, datetime(2026, 11, 24, 12, 30, tzinfo=UTC))
     assert not in_quiet_hours(lunch, datetime(2026, 11, 24, 13, 0, tzinfo=UTC))
-    assert not may_send_now(lunch, datetime(2026, 11, 24, 12, 30, tzinfo=UTC))
+    assert delivery_now(lunch, datetime(2026, 11, 24, 12, 30, tzinfo=UTC)) == "wait"
+    assert delivery_now(lunch, datetime(2026, 11, 24, 13, 0, tzinfo=UTC)) == "each"
 
 
 def test_a_daily_digest_is_due_once_its_local_time_has_come_since_the_last() -> None:
@@ -60,7 +61,8 @@ def test_an_hourly_digest_is_due_at_the_top_of_each_hour() -> None:
     hourly = DeliveryPrefs(digest="hourly", last_digest_at=datetime(2026, 11, 24, 9, 0, 5, tzinfo=UTC))
     assert not digest_due(hourly, datetime(2026, 11, 24, 9, 59, tzinfo=UTC))
     assert digest_due(hourly, datetime(2026, 11, 24, 10, 0, 1, tzinfo=UTC))
-    assert not may_send_now(hourly, datetime(2026, 11, 24, 10, 0, 1, tzinfo=UTC))
+    assert delivery_now(hourly, datetime(2026, 11, 24, 9, 59, tzinfo=UTC)) == "wait"
+    assert delivery_now(hourly, datetime(2026, 11, 24, 10, 0, 1, tzinfo=UTC)) == "digest"
     assert not digest_due(DeliveryPrefs(), datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
 
 
