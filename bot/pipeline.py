@@ -28,7 +28,14 @@ from bot.errors import FetchError, NewsbotError, ParseError
 from bot.ingest.article import fetch_full_text
 from bot.ingest.fetch import Fetcher, FetchResult
 from bot.ingest.parse import normalize_link, parse_feed, parse_in_pool
-from bot.ingest.schedule import backoff_delay, next_poll_delay, should_pause
+from bot.ingest.schedule import (
+    LOOKBACK,
+    PublishingRate,
+    backoff_delay,
+    estimate_rate,
+    next_poll_delay,
+    should_pause,
+)
 from bot.model import (
     AlertContent,
     Entry,
@@ -63,6 +70,8 @@ class CycleReport:
     new_entries: int = 0
     alerts: int = 0
     errors: list[str] = field(default_factory=list)
+    # seconds from each new entry's publication to the poll that fetched it (the /metrics histogram)
+    publish_delays: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,15 +374,8 @@ class Pipeline:
             self.store.add_notice(channel, text, now)
 
     def _record_not_modified(self, feed: FeedRow, result: FetchResult, now: datetime) -> None:
-        delay = next_poll_delay(
-            entry_times=self.store.entry_times(feed.id, now - timedelta(days=8)),
-            now=now,
-            min_interval=self.settings.schedule.min_interval_seconds,
-            max_interval=self.settings.schedule.max_interval_seconds,
-            ttl_seconds=feed.ttl_seconds,  # what the feed declared when it last sent a body
-            cache_seconds=result.cache_seconds,
-            rng=self.rng,
-        )
+        rate = self._pace(feed, now)
+        delay = self._poll_delay(feed, rate, feed.ttl_seconds, result.cache_seconds, now)
         self.store.set_feed_state(
             feed.id,
             status="ok",
@@ -383,7 +385,63 @@ class Pipeline:
             last_polled_at=now,
             last_success_at=now,
             next_poll_at=now + timedelta(seconds=delay),
+            rate_per_hour=rate.per_hour,
+            rate_basis=rate.basis,
         )
+
+    def _pace(self, feed: FeedRow, now: datetime, shown: Sequence[Entry] = ()) -> PublishingRate:
+        """The feed's publishing rate from the entries it shows now and those stored.
+
+        Dates from the document win over stored ones (an edited date); an entry not stored yet
+        is first seen now. The first poll's entries are backlog, so watching begins with them.
+        """
+        history = self.store.publishing_history(feed.id, now - LOOKBACK)
+        published: dict[str, datetime | None] = {key: date for key, date, _ in history}
+        seen: dict[str, datetime] = {key: first for key, _, first in history}
+        for entry in shown:
+            published[entry.key] = entry.published
+            seen.setdefault(entry.key, now)
+        if feed.last_success_at is None:
+            watching_since = now
+        elif history:
+            watching_since = min(first for _, _, first in history)
+        else:
+            watching_since = feed.created_at or feed.last_success_at
+        rate = estimate_rate(
+            [date for date in published.values() if date is not None],
+            now,
+            first_seen=list(seen.values()),
+            watching_since=watching_since,
+            prior_per_hour=self.settings.schedule.floor_rate_per_hour,
+        )
+        if rate.problem and feed.rate_basis in (None, "dates"):  # said once, when the basis changes
+            judged = "when its items first appear" if rate.basis == "first seen" else "the default pace"
+            log.info("%s: %s; its publishing rate is judged by %s", feed.url, rate.problem, judged)
+        return rate
+
+    def _poll_delay(
+        self,
+        feed: FeedRow,
+        rate: PublishingRate,
+        ttl_seconds: float | None,
+        cache_seconds: float | None,
+        now: datetime,
+    ) -> float:
+        """Seconds to the next poll: the feed's pace, the publisher's floors, and, while a hub
+        pushes the feed's updates, the rare safety-net poll."""
+        schedule = self.settings.schedule
+        delay = next_poll_delay(
+            rate=rate,
+            min_interval=schedule.min_interval_seconds,
+            max_interval=schedule.max_interval_seconds,
+            floor_rate_per_hour=schedule.floor_rate_per_hour,
+            ttl_seconds=ttl_seconds,
+            cache_seconds=cache_seconds,
+            rng=self.rng,
+        )
+        if self.store.websub_pushing(feed.id, now):
+            delay = max(delay, self.settings.websub.poll_interval_seconds)
+        return delay
 
     # -- entries, stories, alerts ---------------------------------------------------------------
 
@@ -455,15 +513,14 @@ class Pipeline:
             if entry.key in alertable:
                 fresh.append((entry, decision))
         outbox = self._alerts_for(fresh, subscriptions, thread_modes, source, now)
-        delay = next_poll_delay(
-            entry_times=[e.published for e in parsed.entries if e.published is not None],
-            now=now,
-            min_interval=self.settings.schedule.min_interval_seconds,
-            max_interval=self.settings.schedule.max_interval_seconds,
-            ttl_seconds=parsed.ttl_seconds,
-            cache_seconds=result.cache_seconds,
-            rng=self.rng,
-        )
+        rate = self._pace(feed, now, parsed.entries)
+        delay = self._poll_delay(feed, rate, parsed.ttl_seconds, result.cache_seconds, now)
+        if not first_poll:
+            report.publish_delays.extend(
+                (now - e.published).total_seconds()
+                for e in new
+                if e.key in alertable and e.published is not None and e.published <= now
+            )
         state: dict[str, Any] = {
             "status": "ok",
             "lease_until": None,
@@ -475,6 +532,8 @@ class Pipeline:
             "last_success_at": now,
             "next_poll_at": now + timedelta(seconds=delay),
             "ttl_seconds": parsed.ttl_seconds,
+            "rate_per_hour": rate.per_hour,
+            "rate_basis": rate.basis,
         }
         if parsed.title and not feed.title:
             state["title"] = parsed.title[:500]
