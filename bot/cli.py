@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from bot.ports import Chat, ChatService
-    from bot.store.db import Store
+    from bot.store.db import FeedRow, Store
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -369,16 +369,42 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
 
 
-def _feeds_table(store: Store) -> Table:
+def _rate(per_hour: float | None, basis: str | None) -> str:
+    """The schedule's estimate, in the unit a person reads best: 2.0/h, 3.5/day, 1.2/week."""
+    if per_hour is None:
+        return "—"
+    if per_hour >= 1:
+        text = f"{per_hour:.1f}/h"
+    elif per_hour * 24 >= 1:
+        text = f"{per_hour * 24:.1f}/day"
+    else:
+        text = f"{per_hour * 168:.1f}/week"
+    return text if basis in (None, "dates") else f"{text} ({basis})"
+
+
+def _next_poll(feed: FeedRow) -> str:
+    """When the feed is polled next, and how long after its last poll that is."""
+    if feed.status == "paused":
+        return "paused"
+    if feed.next_poll_at is None or feed.last_polled_at is None:
+        return _when(feed.next_poll_at) if feed.next_poll_at else "at the next tick"
+    after = (feed.next_poll_at - feed.last_polled_at).total_seconds()
+    return f"{_when(feed.next_poll_at)} (+{after:.0f} s)"
+
+
+def _feeds_table(store: Store, now: datetime) -> Table:
     from rich.table import Table
 
-    table = Table("status", "feed", "last poll", "next poll", "last error", box=None, pad_edge=False)
+    table = Table("status", "feed", "rate", "last poll", "next poll", "last error", box=None, pad_edge=False)
+    pushed = {row.feed_id for row in store.websub_rows() if row.pushing(now)}
     for feed in store.list_feeds():
+        rate = _rate(feed.rate_per_hour, feed.rate_basis)
         table.add_row(
             feed.status,
             (feed.title + "\n" if feed.title else "") + feed.url,
+            rate + (", pushed by its hub" if feed.id in pushed else ""),
             _when(feed.last_polled_at),
-            "paused" if feed.status == "paused" else _when(feed.next_poll_at),
+            _next_poll(feed),
             feed.last_error or "",
         )
     return table
@@ -397,7 +423,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         if not store.list_feeds():
             print("no feeds yet; add one with: newsbot feeds add URL")
             return 0
-        out.print(_feeds_table(store))
+        out.print(_feeds_table(store, now))
         return 0
     if args.action == "add":
         problem = check_feed_url(args.url)
