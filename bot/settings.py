@@ -39,7 +39,7 @@ class ScheduleSettings(BaseModel):
     max_interval_seconds: float = Field(3600.0, gt=0)
     max_failures: int = Field(5, gt=0)
     feed_lease_seconds: float | None = Field(None, gt=0)
-    floor_rate_per_hour: float = Field(1.0, gt=0)  # a feed publishing this often is polled at the floor
+    floor_rate_per_hour: float = Field(1.25, gt=0)  # a feed publishing this often is polled at the floor
 
 
 class WebSubSettings(BaseModel):
