@@ -415,8 +415,11 @@ class Pipeline:
             prior_per_hour=self.settings.schedule.floor_rate_per_hour,
         )
         if rate.problem and feed.rate_basis in (None, "dates"):  # said once, when the basis changes
-            judged = "when its items first appear" if rate.basis == "first seen" else "the default pace"
-            log.info("%s: %s; its publishing rate is judged by %s", feed.url, rate.problem, judged)
+            log.info(
+                "%s: %s; its publishing rate is judged by when its items first appear in polls",
+                feed.url,
+                rate.problem,
+            )
         return rate
 
     def _poll_delay(
