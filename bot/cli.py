@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from aiohttp import web
     from rich.table import Table
 
+    from bot.ingest.fetch import FetchResult
+    from bot.ingest.websub import WebSub
+    from bot.pipeline import Pipeline
     from bot.ports import Chat, ChatService
     from bot.store.db import FeedRow, Store
 
@@ -277,11 +280,15 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
             return 0
         started: list[ChatService] = []
         ticker = Ticker(pipeline, deliverer, clock, settings.schedule.tick_seconds)
+        websub = _websub(settings, store, pipeline, clock) if listen else None
+        routes = health_routes(store, None if web_role else ticker, clock)
         web = (
-            await _start_web(services, listen, health_routes(store, None if web_role else ticker, clock))
+            await _start_web(services, listen, routes + (websub.routes() if websub else []))
             if listen
             else None
         )
+        if websub is not None:
+            await websub.start()
         try:
             for service in services:
                 await service.start()
@@ -297,11 +304,35 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
             await _until_stopped_or_failed(run_console_commands(store, console, clock), services)
         finally:
             await ticker.stop()
+            if websub is not None:
+                await websub.stop()
             if web is not None:
                 await web.cleanup()
             for service in started:
                 await service.stop()
     return 0
+
+
+def _websub(settings: Settings, store: Store, pipeline: Pipeline, clock: SystemClock) -> WebSub | None:
+    """WebSub subscriptions when a public callback URL is set: a signed push runs the pipeline
+    for its feed at once, as a poll would."""
+    if not settings.websub.callback_url:
+        return None
+    from bot.ingest.websub import WebSub
+    from bot.metrics import record_cycle
+
+    async def ingest(feed: FeedRow, pushed: FetchResult, now: datetime) -> None:
+        report = await pipeline.run_cycle(now, every_feed=True, feed_ids=[feed.id], pushed={feed.id: pushed})
+        record_cycle(report)
+        logging.getLogger(__name__).info(
+            "WebSub push for %s: %d new entries, %d alerts%s",
+            feed.url,
+            report.new_entries,
+            report.alerts,
+            "".join(f"; {error}" for error in report.errors),
+        )
+
+    return WebSub(settings, store, ingest, clock)
 
 
 async def _until_stopped_or_failed(

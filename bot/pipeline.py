@@ -14,7 +14,7 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -36,6 +36,7 @@ from bot.ingest.schedule import (
     next_poll_delay,
     should_pause,
 )
+from bot.ingest.websub import discover
 from bot.model import (
     AlertContent,
     Entry,
@@ -126,6 +127,7 @@ class Pipeline:
         self._last_entry_id = 0  # the newest stored entry story grouping has seen
         self._own_items: set[str] = set()  # items this process grouped since the last catch-up
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._cycle = asyncio.Lock()  # a WebSub push and the poll tick take turns
 
     # -- story grouping state -----------------------------------------------------------------
 
@@ -178,9 +180,22 @@ class Pipeline:
         every_feed: bool = False,
         feed_ids: Sequence[int] | None = None,
         limit: int | None = None,
+        pushed: Mapping[int, FetchResult] | None = None,
     ) -> CycleReport:
         """Poll the feeds that are due (all enabled ones with `every_feed`; only `feed_ids` when
-        given) and no other poller holds, and write their alerts."""
+        given) and no other poller holds, and write their alerts. A feed in `pushed` (a WebSub
+        hub sent its document) is not fetched: the pushed document stands for the answer."""
+        async with self._cycle:
+            return await self._run_cycle(now, every_feed, feed_ids, limit, pushed or {})
+
+    async def _run_cycle(
+        self,
+        now: datetime,
+        every_feed: bool,
+        feed_ids: Sequence[int] | None,
+        limit: int | None,
+        pushed: Mapping[int, FetchResult],
+    ) -> CycleReport:
         report = CycleReport()
         subscriptions = self._subscriptions(now)
         thread_modes = self.store.thread_modes()
@@ -193,7 +208,7 @@ class Pipeline:
             return report
         # Fetching and parsing run concurrently (parsing in the process pool, on every core);
         # storing, grouping and matching then go feed by feed, in one transaction each.
-        results = await asyncio.gather(*(self._fetch_and_parse(feed) for feed in feeds))
+        results = await asyncio.gather(*(self._fetch_and_parse(feed, pushed.get(feed.id)) for feed in feeds))
         known = self.store.known_entries_of(
             {
                 feed.id: [entry.key for entry in parsed.entries]
@@ -281,10 +296,11 @@ class Pipeline:
         return self.store.stored_as_other_item(link_keys, links)
 
     async def _fetch_and_parse(
-        self, feed: FeedRow
+        self, feed: FeedRow, pushed: FetchResult | None = None
     ) -> tuple[FetchResult | NewsbotError, ParsedFeed | Exception | None]:
-        """The feed's answer and, when it has a body, what parsing made of it (or why it failed)."""
-        result = await self._fetch(feed)
+        """The feed's answer (or the document its hub pushed) and, when it has a body, what
+        parsing made of it (or why it failed)."""
+        result = pushed or await self._fetch(feed)
         if isinstance(result, NewsbotError) or result.status == 304 or result.body is None:
             return result, None
         try:
@@ -538,6 +554,9 @@ class Pipeline:
             "rate_per_hour": rate.per_hour,
             "rate_basis": rate.basis,
         }
+        if self.settings.websub.callback_url:  # the hub a feed advertises, for WebSub
+            hub = discover(result.body, result.links, feed.url)
+            state["hub_url"], state["topic_url"] = (hub.hub, hub.topic) if hub else (None, None)
         if parsed.title and not feed.title:
             state["title"] = parsed.title[:500]
         if result.permanent_url and result.permanent_url != feed.url:

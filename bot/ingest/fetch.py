@@ -85,6 +85,7 @@ class FetchResult:
     content_type: str | None
     permanent_url: str | None  # set when a chain of permanent redirects (301/308) moved the resource
     cache_seconds: float | None  # max-age, else Expires minus Date (and at least Retry-After when sent)
+    links: str | None = None  # the HTTP Link header(s): where a feed may name its WebSub hub
 
 
 class _AddressRefused(Exception):
@@ -447,6 +448,7 @@ class Fetcher:
                     content_type=headers_in.get("Content-Type"),
                     permanent_url=permanent_url if permanent_url != url else None,
                     cache_seconds=cache,
+                    links=", ".join(headers_in.getall("Link", [])) or None,
                 )
 
     def _check_url(self, current: str, original: str) -> str:
