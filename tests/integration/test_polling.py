@@ -162,3 +162,25 @@ def test_one_host_gets_at_most_its_budget_of_requests_a_minute(tmp_path: Path) -
     assert done[-1] >= 4 * 0.5  # five requests to one host took at least four gaps
     assert all(b - a >= 0.4 for a, b in itertools.pairwise(done))
     assert other < 0.4
+
+
+def test_a_feed_its_hub_pushes_is_still_polled_but_rarely(sqlite_store: Store, tmp_path: Path) -> None:
+    config = settings(tmp_path)
+    with feed_server() as server:
+        feed_row, _ = sqlite_store.add_feed(server.url("/feed.xml"), None, START)
+        server.serve("/feed.xml", feed([(f"i{n}", START - timedelta(minutes=10 * n)) for n in range(30)]))
+        assert _gap(asyncio.run(_poll(config, sqlite_store, START))) == 300  # busy: the floor
+        sqlite_store.save_websub(
+            feed_row.id,
+            token="t",
+            hub_url="https://hub.example/",
+            topic_url=feed_row.url,
+            secret="s",
+            state="verified",
+            requested_at=START,
+            lease_until=START + timedelta(days=1),
+        )
+        pushed = asyncio.run(_poll(config, sqlite_store, START + timedelta(minutes=5)))
+        assert _gap(pushed) >= config.websub.poll_interval_seconds  # the safety net, not the floor
+        after_lease = asyncio.run(_poll(config, sqlite_store, START + timedelta(days=1, minutes=1)))
+        assert _gap(after_lease) < 3600  # the lease ended without renewal: polled as before
