@@ -35,8 +35,11 @@ if TYPE_CHECKING:
     from aiohttp import web
     from rich.table import Table
 
+    from bot.ingest.fetch import FetchResult
+    from bot.ingest.websub import WebSub
+    from bot.pipeline import Pipeline
     from bot.ports import Chat, ChatService
-    from bot.store.db import Store
+    from bot.store.db import FeedRow, Store
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -277,11 +280,15 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
             return 0
         started: list[ChatService] = []
         ticker = Ticker(pipeline, deliverer, clock, settings.schedule.tick_seconds)
+        websub = _websub(settings, store, pipeline, clock) if listen else None
+        routes = health_routes(store, None if web_role else ticker, clock)
         web = (
-            await _start_web(services, listen, health_routes(store, None if web_role else ticker, clock))
+            await _start_web(services, listen, routes + (websub.routes() if websub else []))
             if listen
             else None
         )
+        if websub is not None:
+            await websub.start()
         try:
             for service in services:
                 await service.start()
@@ -297,11 +304,35 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
             await _until_stopped_or_failed(run_console_commands(store, console, clock), services)
         finally:
             await ticker.stop()
+            if websub is not None:
+                await websub.stop()
             if web is not None:
                 await web.cleanup()
             for service in started:
                 await service.stop()
     return 0
+
+
+def _websub(settings: Settings, store: Store, pipeline: Pipeline, clock: SystemClock) -> WebSub | None:
+    """WebSub subscriptions when a public callback URL is set: a signed push runs the pipeline
+    for its feed at once, as a poll would."""
+    if not settings.websub.callback_url:
+        return None
+    from bot.ingest.websub import WebSub
+    from bot.metrics import record_cycle
+
+    async def ingest(feed: FeedRow, pushed: FetchResult, now: datetime) -> None:
+        report = await pipeline.run_cycle(now, every_feed=True, feed_ids=[feed.id], pushed={feed.id: pushed})
+        record_cycle(report)
+        logging.getLogger(__name__).info(
+            "WebSub push for %s: %d new entries, %d alerts%s",
+            feed.url,
+            report.new_entries,
+            report.alerts,
+            "".join(f"; {error}" for error in report.errors),
+        )
+
+    return WebSub(settings, store, ingest, clock)
 
 
 async def _until_stopped_or_failed(
@@ -369,16 +400,42 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
 
 
-def _feeds_table(store: Store) -> Table:
+def _rate(per_hour: float | None, basis: str | None) -> str:
+    """The schedule's estimate, in the unit a person reads best: 2.0/h, 3.5/day, 1.2/week."""
+    if per_hour is None:
+        return "—"
+    if per_hour >= 1:
+        text = f"{per_hour:.1f}/h"
+    elif per_hour * 24 >= 1:
+        text = f"{per_hour * 24:.1f}/day"
+    else:
+        text = f"{per_hour * 168:.1f}/week"
+    return text if basis in (None, "dates") else f"{text} ({basis})"
+
+
+def _next_poll(feed: FeedRow) -> str:
+    """When the feed is polled next, and how long after its last poll that is."""
+    if feed.status == "paused":
+        return "paused"
+    if feed.next_poll_at is None or feed.last_polled_at is None:
+        return _when(feed.next_poll_at) if feed.next_poll_at else "at the next tick"
+    after = (feed.next_poll_at - feed.last_polled_at).total_seconds()
+    return f"{_when(feed.next_poll_at)} (+{after:.0f} s)"
+
+
+def _feeds_table(store: Store, now: datetime) -> Table:
     from rich.table import Table
 
-    table = Table("status", "feed", "last poll", "next poll", "last error", box=None, pad_edge=False)
+    table = Table("status", "feed", "rate", "last poll", "next poll", "last error", box=None, pad_edge=False)
+    pushed = {row.feed_id for row in store.websub_rows() if row.pushing(now)}
     for feed in store.list_feeds():
+        rate = _rate(feed.rate_per_hour, feed.rate_basis)
         table.add_row(
             feed.status,
             (feed.title + "\n" if feed.title else "") + feed.url,
+            rate + (", pushed by its hub" if feed.id in pushed else ""),
             _when(feed.last_polled_at),
-            "paused" if feed.status == "paused" else _when(feed.next_poll_at),
+            _next_poll(feed),
             feed.last_error or "",
         )
     return table
@@ -397,7 +454,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         if not store.list_feeds():
             print("no feeds yet; add one with: newsbot feeds add URL")
             return 0
-        out.print(_feeds_table(store))
+        out.print(_feeds_table(store, now))
         return 0
     if args.action == "add":
         problem = check_feed_url(args.url)

@@ -20,6 +20,12 @@ DELIVERY_LATENCY = Histogram(
     buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600),
     registry=REGISTRY,
 )
+PUBLISH_TO_POLL = Histogram(
+    "newsbot_publish_to_poll_delay_seconds",
+    "From an entry's publication date to the poll (or WebSub push) that fetched it",
+    buckets=(30, 60, 120, 150, 300, 600, 900, 1800, 3600, 7200, 21_600, 86_400),
+    registry=REGISTRY,
+)
 FEEDS = Gauge("newsbot_feeds", "Feeds by status", ["status"], registry=REGISTRY)
 OUTBOX = Gauge("newsbot_outbox_alerts", "Outbox rows by status", ["status"], registry=REGISTRY)
 
@@ -30,6 +36,8 @@ def record_cycle(report: CycleReport) -> None:
     POLLS.labels("failed").inc(report.failed)
     ENTRIES_NEW.inc(report.new_entries)
     ALERTS_WRITTEN.inc(report.alerts)
+    for seconds in report.publish_delays:
+        PUBLISH_TO_POLL.observe(seconds)
 
 
 def record_delivery(report: DeliveryReport) -> None:

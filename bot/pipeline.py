@@ -14,7 +14,7 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -28,7 +28,15 @@ from bot.errors import FetchError, NewsbotError, ParseError
 from bot.ingest.article import fetch_full_text
 from bot.ingest.fetch import Fetcher, FetchResult
 from bot.ingest.parse import normalize_link, parse_feed, parse_in_pool
-from bot.ingest.schedule import backoff_delay, next_poll_delay, should_pause
+from bot.ingest.schedule import (
+    LOOKBACK,
+    PublishingRate,
+    backoff_delay,
+    estimate_rate,
+    next_poll_delay,
+    should_pause,
+)
+from bot.ingest.websub import discover
 from bot.model import (
     AlertContent,
     Entry,
@@ -63,6 +71,8 @@ class CycleReport:
     new_entries: int = 0
     alerts: int = 0
     errors: list[str] = field(default_factory=list)
+    # seconds from each new entry's publication to the poll that fetched it (the /metrics histogram)
+    publish_delays: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +127,7 @@ class Pipeline:
         self._last_entry_id = 0  # the newest stored entry story grouping has seen
         self._own_items: set[str] = set()  # items this process grouped since the last catch-up
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._cycle = asyncio.Lock()  # a WebSub push and the poll tick take turns
 
     # -- story grouping state -----------------------------------------------------------------
 
@@ -169,9 +180,22 @@ class Pipeline:
         every_feed: bool = False,
         feed_ids: Sequence[int] | None = None,
         limit: int | None = None,
+        pushed: Mapping[int, FetchResult] | None = None,
     ) -> CycleReport:
         """Poll the feeds that are due (all enabled ones with `every_feed`; only `feed_ids` when
-        given) and no other poller holds, and write their alerts."""
+        given) and no other poller holds, and write their alerts. A feed in `pushed` (a WebSub
+        hub sent its document) is not fetched: the pushed document stands for the answer."""
+        async with self._cycle:
+            return await self._run_cycle(now, every_feed, feed_ids, limit, pushed or {})
+
+    async def _run_cycle(
+        self,
+        now: datetime,
+        every_feed: bool,
+        feed_ids: Sequence[int] | None,
+        limit: int | None,
+        pushed: Mapping[int, FetchResult],
+    ) -> CycleReport:
         report = CycleReport()
         subscriptions = self._subscriptions(now)
         thread_modes = self.store.thread_modes()
@@ -184,7 +208,7 @@ class Pipeline:
             return report
         # Fetching and parsing run concurrently (parsing in the process pool, on every core);
         # storing, grouping and matching then go feed by feed, in one transaction each.
-        results = await asyncio.gather(*(self._fetch_and_parse(feed) for feed in feeds))
+        results = await asyncio.gather(*(self._fetch_and_parse(feed, pushed.get(feed.id)) for feed in feeds))
         known = self.store.known_entries_of(
             {
                 feed.id: [entry.key for entry in parsed.entries]
@@ -272,10 +296,11 @@ class Pipeline:
         return self.store.stored_as_other_item(link_keys, links)
 
     async def _fetch_and_parse(
-        self, feed: FeedRow
+        self, feed: FeedRow, pushed: FetchResult | None = None
     ) -> tuple[FetchResult | NewsbotError, ParsedFeed | Exception | None]:
-        """The feed's answer and, when it has a body, what parsing made of it (or why it failed)."""
-        result = await self._fetch(feed)
+        """The feed's answer (or the document its hub pushed) and, when it has a body, what
+        parsing made of it (or why it failed)."""
+        result = pushed or await self._fetch(feed)
         if isinstance(result, NewsbotError) or result.status == 304 or result.body is None:
             return result, None
         try:
@@ -365,15 +390,8 @@ class Pipeline:
             self.store.add_notice(channel, text, now)
 
     def _record_not_modified(self, feed: FeedRow, result: FetchResult, now: datetime) -> None:
-        delay = next_poll_delay(
-            entry_times=self.store.entry_times(feed.id, now - timedelta(days=8)),
-            now=now,
-            min_interval=self.settings.schedule.min_interval_seconds,
-            max_interval=self.settings.schedule.max_interval_seconds,
-            ttl_seconds=feed.ttl_seconds,  # what the feed declared when it last sent a body
-            cache_seconds=result.cache_seconds,
-            rng=self.rng,
-        )
+        rate = self._pace(feed, now)
+        delay = self._poll_delay(feed, rate, feed.ttl_seconds, result.cache_seconds, now)
         self.store.set_feed_state(
             feed.id,
             status="ok",
@@ -383,7 +401,66 @@ class Pipeline:
             last_polled_at=now,
             last_success_at=now,
             next_poll_at=now + timedelta(seconds=delay),
+            rate_per_hour=rate.per_hour,
+            rate_basis=rate.basis,
         )
+
+    def _pace(self, feed: FeedRow, now: datetime, shown: Sequence[Entry] = ()) -> PublishingRate:
+        """The feed's publishing rate from the entries it shows now and those stored.
+
+        Dates from the document win over stored ones (an edited date); an entry not stored yet
+        is first seen now. The first poll's entries are backlog, so watching begins with them.
+        """
+        history = self.store.publishing_history(feed.id, now - LOOKBACK)
+        published: dict[str, datetime | None] = {key: date for key, date, _ in history}
+        seen: dict[str, datetime] = {key: first for key, _, first in history}
+        for entry in shown:
+            published[entry.key] = entry.published
+            seen.setdefault(entry.key, now)
+        if feed.last_success_at is None:
+            watching_since = now
+        elif history:
+            watching_since = min(first for _, _, first in history)
+        else:
+            watching_since = feed.created_at or feed.last_success_at
+        rate = estimate_rate(
+            [date for date in published.values() if date is not None],
+            now,
+            first_seen=list(seen.values()),
+            watching_since=watching_since,
+            prior_per_hour=self.settings.schedule.floor_rate_per_hour,
+        )
+        if rate.problem and feed.rate_basis in (None, "dates"):  # said once, when the basis changes
+            log.info(
+                "%s: %s; its publishing rate is judged by when its items first appear in polls",
+                feed.url,
+                rate.problem,
+            )
+        return rate
+
+    def _poll_delay(
+        self,
+        feed: FeedRow,
+        rate: PublishingRate,
+        ttl_seconds: float | None,
+        cache_seconds: float | None,
+        now: datetime,
+    ) -> float:
+        """Seconds to the next poll: the feed's pace, the publisher's floors, and, while a hub
+        pushes the feed's updates, the rare safety-net poll."""
+        schedule = self.settings.schedule
+        delay = next_poll_delay(
+            rate=rate,
+            min_interval=schedule.min_interval_seconds,
+            max_interval=schedule.max_interval_seconds,
+            floor_rate_per_hour=schedule.floor_rate_per_hour,
+            ttl_seconds=ttl_seconds,
+            cache_seconds=cache_seconds,
+            rng=self.rng,
+        )
+        if self.store.websub_pushing(feed.id, now):
+            delay = max(delay, self.settings.websub.poll_interval_seconds)
+        return delay
 
     # -- entries, stories, alerts ---------------------------------------------------------------
 
@@ -455,15 +532,14 @@ class Pipeline:
             if entry.key in alertable:
                 fresh.append((entry, decision))
         outbox = self._alerts_for(fresh, subscriptions, thread_modes, source, now)
-        delay = next_poll_delay(
-            entry_times=[e.published for e in parsed.entries if e.published is not None],
-            now=now,
-            min_interval=self.settings.schedule.min_interval_seconds,
-            max_interval=self.settings.schedule.max_interval_seconds,
-            ttl_seconds=parsed.ttl_seconds,
-            cache_seconds=result.cache_seconds,
-            rng=self.rng,
-        )
+        rate = self._pace(feed, now, parsed.entries)
+        delay = self._poll_delay(feed, rate, parsed.ttl_seconds, result.cache_seconds, now)
+        if not first_poll:
+            report.publish_delays.extend(
+                (now - e.published).total_seconds()
+                for e in new
+                if e.key in alertable and e.published is not None and e.published <= now
+            )
         state: dict[str, Any] = {
             "status": "ok",
             "lease_until": None,
@@ -475,7 +551,12 @@ class Pipeline:
             "last_success_at": now,
             "next_poll_at": now + timedelta(seconds=delay),
             "ttl_seconds": parsed.ttl_seconds,
+            "rate_per_hour": rate.per_hour,
+            "rate_basis": rate.basis,
         }
+        if self.settings.websub.callback_url:  # the hub a feed advertises, for WebSub
+            hub = discover(result.body, result.links, feed.url)
+            state["hub_url"], state["topic_url"] = (hub.hub, hub.topic) if hub else (None, None)
         if parsed.title and not feed.title:
             state["title"] = parsed.title[:500]
         if result.permanent_url and result.permanent_url != feed.url:

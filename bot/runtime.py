@@ -119,6 +119,8 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
         allow_private_hosts=tuple(fetch.allow_private_hosts),
         concurrency=fetch.concurrency,
         per_host=fetch.per_host,
+        host_requests_per_minute=fetch.host_requests_per_minute,
+        unlimited_hosts=tuple(fetch.allow_private_hosts),
     )
 
 

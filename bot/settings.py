@@ -28,6 +28,7 @@ class FetchSettings(BaseModel):
     allow_private_hosts: list[str] = Field(default_factory=list)
     concurrency: int = Field(64, gt=0)
     per_host: int = Field(8, gt=0)
+    host_requests_per_minute: float = Field(30.0, gt=0)  # to one host, all its feeds together
     full_text_below_chars: int = Field(400, ge=0)
     parse_processes: int = Field(0, ge=0)  # 0: one per core
 
@@ -38,6 +39,15 @@ class ScheduleSettings(BaseModel):
     max_interval_seconds: float = Field(3600.0, gt=0)
     max_failures: int = Field(5, gt=0)
     feed_lease_seconds: float | None = Field(None, gt=0)
+    floor_rate_per_hour: float = Field(1.25, gt=0)  # a feed publishing this often is polled at the floor
+
+
+class WebSubSettings(BaseModel):
+    callback_url: str | None = None  # public base URL of `newsbot serve`; None: no WebSub
+    lease_seconds: int = Field(864_000, gt=0)  # asked of the hub; it may grant another
+    renew_before_seconds: float = Field(3600.0, gt=0)  # renew this long before the lease ends
+    poll_interval_seconds: float = Field(21_600.0, gt=0)  # safety-net polls of a pushed feed
+    confirm_timeout_seconds: float = Field(600.0, gt=0)  # a hub that never confirms: poll as before
 
 
 class AlertSettings(BaseModel):
@@ -77,6 +87,7 @@ class Settings(BaseSettings):
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    websub: WebSubSettings = Field(default_factory=WebSubSettings)
     feeds: list[FeedConfig] = Field(default_factory=list)
     feeds_opml: list[Path] = Field(default_factory=list)
     subscriptions: list[SubscriptionConfig] = Field(default_factory=list)

@@ -13,7 +13,10 @@ One `Fetcher` owns one aiohttp session. Every fetch:
 - decompresses the body itself and counts the *decompressed* bytes, so a gzip bomb is cut off
   at `max_bytes` with a small, bounded amount of memory;
 - runs under one total time cap covering connect, redirects and body;
-- reports `Retry-After`, `Cache-Control: max-age` and `Expires` so the scheduler can honour them.
+- reports `Retry-After`, `Cache-Control: max-age` and `Expires` so the scheduler can honour them;
+- waits its turn per host: at most `host_requests_per_minute` requests to one host (all its
+  feeds and pages together), spread with jitter, except the hosts in `unlimited_hosts` (your own
+  servers, named in the private allow-list).
 
 Failures raise `bot.errors.FetchError` with a one-line message naming the URL and a short
 machine-readable `kind`.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import random
 import socket
 import time
 import zlib
@@ -39,6 +43,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
 from bot.errors import FetchError
+from bot.ingest.schedule import HostLimiter
 
 DEFAULT_USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot/newsbot)"
 _ACCEPT = (
@@ -66,6 +71,8 @@ class FetchPolicy:
     allow_private_hosts: tuple[str, ...] = ()  # host names, IPs or CIDRs exempt from the address guard
     concurrency: int = 64  # connections overall
     per_host: int = 8  # connections per host
+    host_requests_per_minute: float | None = None  # requests to one host per minute; None: no limit
+    unlimited_hosts: tuple[str, ...] = ()  # hosts exempt from that limit (your own servers)
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ class FetchResult:
     content_type: str | None
     permanent_url: str | None  # set when a chain of permanent redirects (301/308) moved the resource
     cache_seconds: float | None  # max-age, else Expires minus Date (and at least Retry-After when sent)
+    links: str | None = None  # the HTTP Link header(s): where a feed may name its WebSub hub
 
 
 class _AddressRefused(Exception):
@@ -302,6 +310,9 @@ class Fetcher:
         self.policy = policy
         self._guard = AddressGuard(policy.allow_private_hosts)
         self._session: aiohttp.ClientSession | None = None
+        rate = policy.host_requests_per_minute
+        self._limiter = HostLimiter(rate, random.Random()) if rate else None
+        self._unlimited = {host.strip().lower().rstrip(".") for host in policy.unlimited_hosts}
 
     async def __aenter__(self) -> Fetcher:
         connector = aiohttp.TCPConnector(
@@ -339,6 +350,7 @@ class Fetcher:
         """GET `url` (conditionally when `etag`/`last_modified` are given) under the policy's caps."""
         if self._session is None:
             raise RuntimeError("Fetcher used outside `async with`")
+        await self._wait_turn(url)
         try:
             async with asyncio.timeout(self.policy.timeout_seconds):
                 return await self._fetch(url, etag, last_modified)
@@ -359,6 +371,19 @@ class Fetcher:
         except (aiohttp.ClientError, OSError, zlib.error, brotli.error) as exc:
             detail = str(exc) or type(exc).__name__
             raise FetchError(f"{url}: connection failed ({detail})", kind="connection") from None
+
+    async def _wait_turn(self, url: str) -> None:
+        """Sleep until this request's slot in its host's per-minute budget (outside the time cap)."""
+        if self._limiter is None:
+            return
+        try:
+            host = (urlsplit(url).hostname or "").rstrip(".")
+        except ValueError:
+            return  # not a URL: _fetch reports it
+        if host and host not in self._unlimited:
+            wait = self._limiter.reserve(host, time.monotonic())
+            if wait > 0:
+                await asyncio.sleep(wait)
 
     async def _fetch(self, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
         assert self._session is not None
@@ -423,6 +448,7 @@ class Fetcher:
                     content_type=headers_in.get("Content-Type"),
                     permanent_url=permanent_url if permanent_url != url else None,
                     cache_seconds=cache,
+                    links=", ".join(headers_in.getall("Link", [])) or None,
                 )
 
     def _check_url(self, current: str, original: str) -> str:

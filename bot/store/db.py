@@ -38,7 +38,15 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.core.windows import DEFAULT_DIGEST_AT, DeliveryPrefs
 from bot.errors import StoreError
-from bot.store.schema import alerts, channel_settings, entries, feedback, feeds, subscriptions
+from bot.store.schema import (
+    alerts,
+    channel_settings,
+    entries,
+    feedback,
+    feeds,
+    subscriptions,
+    websub_subscriptions,
+)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -67,6 +75,31 @@ class FeedRow:
     category: str | None = None
     ttl_seconds: int | None = None
     full_text: str | None = None  # always, never, or teasers/None: when an entry is only a teaser
+    rate_per_hour: float | None = None  # the schedule's estimate of new items an hour
+    rate_basis: str | None = None  # what the estimate rests on: dates, first seen, none
+    hub_url: str | None = None  # the WebSub hub the feed advertises
+    topic_url: str | None = None  # the topic URL it names for itself (rel="self")
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WebSubRow:
+    """A feed's WebSub subscription: the hub, the topic, the callback token and signing secret."""
+
+    feed_id: int
+    token: str
+    hub_url: str
+    topic_url: str
+    secret: str
+    state: str  # requested, verified, denied, unconfirmed
+    requested_at: datetime
+    verified_at: datetime | None
+    lease_until: datetime | None
+    last_error: str | None
+
+    def pushing(self, now: datetime) -> bool:
+        """Whether the hub has confirmed and the lease still runs."""
+        return self.state == "verified" and self.lease_until is not None and self.lease_until > now
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,6 +420,58 @@ class Store:
             category=row["category"],
             ttl_seconds=row["ttl_seconds"],
             full_text=row["full_text"],
+            rate_per_hour=row["rate_per_hour"],
+            rate_basis=row["rate_basis"],
+            hub_url=row["hub_url"],
+            topic_url=row["topic_url"],
+            created_at=_aware(row["created_at"]),
+        )
+
+    # -- WebSub -------------------------------------------------------------------------------
+
+    def websub_of(self, *, feed_id: int | None = None, token: str | None = None) -> WebSubRow | None:
+        """The WebSub subscription of a feed, or the one a callback token names."""
+        query = select(websub_subscriptions)
+        if feed_id is not None:
+            query = query.where(websub_subscriptions.c.feed_id == feed_id)
+        if token is not None:
+            query = query.where(websub_subscriptions.c.token == token)
+        with self._tx() as conn:
+            row = conn.execute(query).mappings().first()
+            return self._websub(row) if row else None
+
+    def websub_rows(self) -> list[WebSubRow]:
+        with self._tx() as conn:
+            query = select(websub_subscriptions).order_by(websub_subscriptions.c.feed_id)
+            return [self._websub(r) for r in conn.execute(query).mappings()]
+
+    def websub_pushing(self, feed_id: int, now: datetime) -> bool:
+        """Whether a hub pushes this feed's updates now (confirmed, lease running)."""
+        row = self.websub_of(feed_id=feed_id)
+        return row is not None and row.pushing(now)
+
+    def save_websub(self, feed_id: int, **values: Any) -> None:
+        """Create or update a feed's WebSub subscription (a new one needs every column)."""
+        with self._tx() as conn:
+            found = conn.execute(
+                update(websub_subscriptions).where(websub_subscriptions.c.feed_id == feed_id).values(**values)
+            ).rowcount
+            if not found:
+                conn.execute(insert(websub_subscriptions).values(feed_id=feed_id, **values))
+
+    @staticmethod
+    def _websub(row: Any) -> WebSubRow:
+        return WebSubRow(
+            feed_id=row["feed_id"],
+            token=row["token"],
+            hub_url=row["hub_url"],
+            topic_url=row["topic_url"],
+            secret=row["secret"],
+            state=row["state"],
+            requested_at=_aware(row["requested_at"]) or datetime.min.replace(tzinfo=UTC),
+            verified_at=_aware(row["verified_at"]),
+            lease_until=_aware(row["lease_until"]),
+            last_error=row["last_error"],
         )
 
     # -- subscriptions ----------------------------------------------------------------------
@@ -562,13 +647,18 @@ class Store:
                                 found.setdefault(r.feed_id, set()).add(key)
         return found
 
-    def entry_times(self, feed_id: int, since: datetime) -> list[datetime]:
-        """Publication times of a feed's stored entries since `since`: its pace, when a poll says 304."""
+    def publishing_history(
+        self, feed_id: int, since: datetime
+    ) -> list[tuple[str, datetime | None, datetime]]:
+        """(key, published, first seen) of a feed's entries first seen since `since`: what the
+        schedule estimates the feed's pace from, besides the document in hand."""
         with self._tx() as conn:
             rows = conn.execute(
-                select(entries.c.published).where(entries.c.feed_id == feed_id, entries.c.published >= since)
+                select(entries.c.key, entries.c.published, entries.c.first_seen_at).where(
+                    entries.c.feed_id == feed_id, entries.c.first_seen_at >= since
+                )
             )
-            return [t for (value,) in rows if (t := _aware(value)) is not None]
+            return [(key, _aware(published), _aware(seen) or since) for key, published, seen in rows]
 
     def recent_entries(self, since: datetime, after_id: int = 0) -> list[RecentEntry]:
         """Entries first seen since `since` and stored after entry `after_id`, oldest first."""

@@ -54,6 +54,29 @@ feeds = Table(
     # lease simply expires
     Column("lease_owner", String(100)),
     Column("lease_until", DateTime(timezone=True)),
+    # the schedule's estimate of new items an hour, and what it rests on (dates, first seen, none)
+    Column("rate_per_hour", Float),
+    Column("rate_basis", String(20)),
+    # the WebSub hub the feed advertises, and the topic URL it names (rel="self")
+    Column("hub_url", String(2048)),
+    Column("topic_url", String(2048)),
+)
+
+# WebSub: at most one subscription per feed. `token` names the callback URL (/websub/<token>);
+# `secret` signs the hub's content distribution; state: requested, verified, denied, expired.
+websub_subscriptions = Table(
+    "websub_subscriptions",
+    metadata,
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("hub_url", String(2048), nullable=False),
+    Column("topic_url", String(2048), nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("verified_at", DateTime(timezone=True)),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("last_error", Text),
 )
 
 entries = Table(
