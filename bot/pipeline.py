@@ -22,7 +22,7 @@ from typing import Any
 
 from bot.core.alerts import build_alert
 from bot.core.breaking import BreakingRule, Report, is_breaking, outlets_in_window
-from bot.core.feedback import Relevance, alert_terms, learn, verdict_of
+from bot.core.feedback import LEARNING_WINDOW, Relevance, alert_terms, learn_from
 from bot.core.matching import DEFAULT_THRESHOLD, QueryError, match_batch, parse_topic
 from bot.core.payload import alert_from_dict, alert_to_dict
 from bot.core.stories import StoryGrouper
@@ -170,18 +170,16 @@ class Pipeline:
             self.grouper.add_aliases(query.aliases)
             if row.channel not in paused and not row.muted(now):
                 learning = switches.get(row.channel, (False, False))[0]
-                active.append(_Subscription(row, query, self._relevance(row, query) if learning else None))
+                active.append(
+                    _Subscription(row, query, self._relevance(row, query, now) if learning else None)
+                )
         return active
 
-    def _relevance(self, row: SubscriptionRow, query: TopicQuery) -> Relevance | None:
+    def _relevance(self, row: SubscriptionRow, query: TopicQuery, now: datetime) -> Relevance | None:
         """What the channel's verdicts taught about this subscription (None before enough of them)."""
-        verdicts = []
-        for relevant, payload in self.store.verdicts(row.channel, row.name):
-            try:
-                verdicts.append(verdict_of(relevant, alert_from_dict(payload)))
-            except (KeyError, TypeError, ValueError):
-                continue  # an outbox row in an older payload format teaches nothing
-        return learn(verdicts, query)
+        since = now - LEARNING_WINDOW
+        judged = self.store.verdicts(row.channel, row.name)
+        return learn_from(judged, self.store.unjudged_alerts(row.channel, row.name, since), query)
 
     # -- the cycle ------------------------------------------------------------------------------
 

@@ -252,17 +252,19 @@ class CommandHandler:
             if not_relevant.get(sub.name):
                 notes.append(f"{not_relevant[sub.name]} alerts marked not relevant")
             lines.append(f"• {sub.query}" + (f" ({', '.join(notes)})" if notes else ""))
-            learned = self._learned(ctx.channel, sub.query, sub.threshold, learning_on)
+            learned = self._learned(ctx.channel, sub.query, sub.threshold, learning_on, ctx.now)
             if learned:
                 lines.append(f"  {learned}")
         return Reply("\n".join(lines))
 
-    def _learned(self, channel: str, query: str, threshold: float | None, learning_on: bool) -> str | None:
+    def _learned(
+        self, channel: str, query: str, threshold: float | None, learning_on: bool, now: datetime
+    ) -> str | None:
         try:
             topic = parse_topic(query, threshold)
         except QueryError:
             return None
-        return self.learning.describe(channel, topic, learning_on)
+        return self.learning.describe(channel, topic, learning_on, now)
 
     def verdict(self, ctx: CommandContext, *, relevant: bool) -> Reply:
         """`relevant` / `not relevant`: the reader's verdict on the thread's alert, else the latest."""
@@ -369,7 +371,7 @@ class CommandHandler:
         learning_on = self.store.channel_switches().get(ctx.channel, (False, False))[0]
         for sub in self.store.list_subscriptions(ctx.channel):
             if sub.name.casefold() == alert.topic.casefold():
-                learned = self._learned(ctx.channel, sub.query, sub.threshold, learning_on)
+                learned = self._learned(ctx.channel, sub.query, sub.threshold, learning_on, ctx.now)
                 if learned:
                     lines.append(f"• {learned}")
         return Reply("\n".join(lines))

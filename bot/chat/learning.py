@@ -9,15 +9,20 @@ topic (accepted with `exclude WORD from TOPIC`, a button on Slack) and, where th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from bot.core.feedback import Proposal, Relevance, Verdict, learn, propose_exclusion, verdict_of
+from bot.core.feedback import (
+    LEARNING_WINDOW,
+    Proposal,
+    Relevance,
+    learn_from,
+    propose_exclusion,
+    verdict_of,
+)
 from bot.core.matching import QueryError, parse_topic
 from bot.core.payload import alert_from_dict
 from bot.model import TopicQuery
 from bot.store.db import Store, SubscriptionRow
-
-RECENT_ALERTS = timedelta(days=14)  # the alerts a proposal must not silence wholesale
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,25 +46,20 @@ class Learning:
                 return row
         return None
 
-    def _judged(self, channel: str, topic: str) -> list[Verdict]:
-        verdicts = []
-        for relevant, payload in self.store.verdicts(channel, topic):
-            try:
-                verdicts.append(verdict_of(relevant, alert_from_dict(payload)))
-            except (KeyError, TypeError, ValueError):
-                continue  # an outbox row from an older payload format teaches nothing
-        return verdicts
-
-    def relevance(self, channel: str, topic: TopicQuery) -> Relevance | None:
+    def relevance(self, channel: str, topic: TopicQuery, now: datetime) -> Relevance | None:
         """What was learned about a subscription, or None before there is enough to go on."""
-        return learn(self._judged(channel, topic.name), topic)
+        judged = self.store.verdicts(channel, topic.name)
+        unjudged = self.store.unjudged_alerts(channel, topic.name, now - LEARNING_WINDOW)
+        return learn_from(judged, unjudged, topic)
 
     def proposal(self, channel: str, topic: TopicQuery, now: datetime) -> Proposal | None:
+        judged = [verdict_of(a) for a in self.store.verdicts(channel, topic.name)]
         recent = [
-            verdict_of(True, alert_from_dict(payload)).terms
-            for payload in self.store.recent_alert_payloads(channel, topic.name, now - RECENT_ALERTS)
+            verdict_of(a).terms
+            for a in self.store.unjudged_alerts(channel, topic.name, now - LEARNING_WINDOW)
         ]
-        return propose_exclusion(self._judged(channel, topic.name), topic, recent)
+        recent += [v.terms for v in judged]
+        return propose_exclusion(judged, topic, recent)
 
     def record(
         self, channel: str, message_id: str, user: str | None, relevant: bool, now: datetime
@@ -104,9 +104,9 @@ class Learning:
         )
         return query
 
-    def describe(self, channel: str, topic: TopicQuery, learning_on: bool) -> str | None:
+    def describe(self, channel: str, topic: TopicQuery, learning_on: bool, now: datetime) -> str | None:
         """One line on what was learned for a subscription, for `list` and `why`."""
-        relevance = self.relevance(channel, topic)
+        relevance = self.relevance(channel, topic, now)
         if relevance is None:
             return None
         marks = ", ".join(word.removeprefix("source:") for word in relevance.strongest(3)) or "nothing yet"

@@ -15,9 +15,10 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.core.text import detect_language, fold, is_stop_word, stem, words
-from bot.model import AlertContent, TopicQuery
+from bot.model import JudgedAlert, TopicQuery
 
 # Before this many *not relevant* verdicts on a subscription nothing is learned or proposed.
 MIN_REJECTIONS = 3
@@ -32,9 +33,13 @@ MAX_PENALTY = 40.0
 SMOOTHING = 1.0
 # A word must be in this many judged alerts before it carries weight.
 MIN_WORD_SUPPORT = 2
+# An alert nobody judged counts as this much of a *relevant* verdict.
+UNJUDGED_WEIGHT = 0.5
 # Words shorter than this are no evidence (initials, particles).
 MIN_WORD_LENGTH = 3
 SOURCE_PREFIX = "source:"
+# The unjudged alerts that count as wanted, and that a proposal must not silence, are this recent.
+LEARNING_WINDOW = timedelta(days=14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +102,17 @@ def alert_terms(title: str, lead: str, source: str) -> tuple[frozenset[str], dic
     return frozenset(terms), surface
 
 
-def verdict_of(relevant: bool, alert: AlertContent) -> Verdict:
-    """A reader's verdict on an alert as evidence: the alert's headline, figure and quote words."""
-    lead = " ".join(part.text for part in (alert.figure, alert.quote) if part is not None)
-    terms, surface = alert_terms(alert.title, lead, alert.source)
-    return Verdict(relevant=relevant, terms=terms, surface=tuple(sorted(surface.items())))
+def verdict_of(alert: JudgedAlert) -> Verdict:
+    """A judged alert as evidence: the words of its story and its outlet."""
+    terms, surface = alert_terms(alert.title, alert.summary, alert.source)
+    return Verdict(relevant=bool(alert.relevant), terms=terms, surface=tuple(sorted(surface.items())))
+
+
+def learn_from(
+    judged: Sequence[JudgedAlert], unjudged: Sequence[JudgedAlert], topic: TopicQuery
+) -> Relevance | None:
+    """What a subscription's judged and unjudged alerts teach (see `learn`)."""
+    return learn([verdict_of(a) for a in judged], topic, [verdict_of(a).terms for a in unjudged])
 
 
 def _topic_stems(topic: TopicQuery) -> frozenset[str]:
@@ -114,21 +125,31 @@ def _topic_stems(topic: TopicQuery) -> frozenset[str]:
     return frozenset(stems)
 
 
-def learn(verdicts: Sequence[Verdict], topic: TopicQuery) -> Relevance | None:
-    """Naive-Bayes weights over the judged alerts; None until enough alerts were rejected."""
+def learn(
+    verdicts: Sequence[Verdict], topic: TopicQuery, unjudged: Sequence[frozenset[str]] = ()
+) -> Relevance | None:
+    """Naive-Bayes weights over the judged alerts; None until enough alerts were rejected.
+
+    Readers mostly mark what they do not want, so the subscription's alerts nobody judged count
+    as wanted, at `UNJUDGED_WEIGHT` each: what they share with the rejected ones is no evidence.
+    """
     unwanted = [v for v in verdicts if not v.relevant]
     wanted = [v for v in verdicts if v.relevant]
     if len(unwanted) < MIN_REJECTIONS:
         return None
     own = _topic_stems(topic)
     in_unwanted = Counter(term for v in unwanted for term in v.terms)
-    in_wanted = Counter(term for v in wanted for term in v.terms)
+    in_wanted: dict[str, float] = {}
+    for terms, weight in [(v.terms, 1.0) for v in wanted] + [(t, UNJUDGED_WEIGHT) for t in unjudged]:
+        for term in terms:
+            in_wanted[term] = in_wanted.get(term, 0.0) + weight
+    wanted_total = len(wanted) + UNJUDGED_WEIGHT * len(unjudged)
     weights = []
-    for term in sorted(set(in_unwanted) | set(in_wanted)):
-        if term in own or in_unwanted[term] + in_wanted[term] < MIN_WORD_SUPPORT:
+    for term in sorted(in_unwanted):
+        if term in own or in_unwanted[term] < MIN_WORD_SUPPORT:
             continue
         p_unwanted = (in_unwanted[term] + SMOOTHING) / (len(unwanted) + 2 * SMOOTHING)
-        p_wanted = (in_wanted[term] + SMOOTHING) / (len(wanted) + 2 * SMOOTHING)
+        p_wanted = (in_wanted.get(term, 0.0) + SMOOTHING) / (wanted_total + 2 * SMOOTHING)
         weights.append((term, round(math.log(p_unwanted / p_wanted), 4)))
     # The prior stays neutral: how often readers click says nothing about a new story.
     return Relevance(weights=tuple(weights), prior=0.0, unwanted=len(unwanted), wanted=len(wanted))

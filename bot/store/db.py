@@ -39,6 +39,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.core.windows import DEFAULT_DIGEST_AT, DeliveryPrefs
 from bot.errors import StoreError
+from bot.model import JudgedAlert
 from bot.store.schema import alerts, channel_settings, entries, feedback, feeds, subscriptions
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -151,6 +152,16 @@ class PendingAlert:
     topic: str | None = None
     parent_id: int | None = None
     parent_entry_key: str | None = None  # the parent is the alert written for this entry in the same call
+
+
+def _judged(row: Any, relevant: bool | None) -> JudgedAlert:
+    payload = row.payload or {}
+    return JudgedAlert(
+        relevant=relevant,
+        title=str(payload.get("title") or ""),
+        summary=row.summary or "",
+        source=str(payload.get("source") or ""),
+    )
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -476,18 +487,19 @@ class Store:
             )
             return {topic: count for topic, count in rows}
 
-    def verdicts(self, channel: str, topic: str) -> list[tuple[bool, dict[str, Any]]]:
-        """Readers' verdicts on a subscription's alerts, each with the alert's payload.
+    def verdicts(self, channel: str, topic: str) -> list[JudgedAlert]:
+        """Readers' verdicts on a subscription's alerts, each with the alert's story text.
 
         Per alert the latest verdict counts; a verdict on an alert that no longer exists is left out.
         """
         with self._tx() as conn:
             rows = conn.execute(
-                select(feedback.c.alert_key, feedback.c.kind, alerts.c.payload)
+                select(feedback.c.alert_key, feedback.c.kind, alerts.c.payload, entries.c.summary)
                 .join(
                     alerts,
                     and_(alerts.c.channel == feedback.c.channel, alerts.c.message_id == feedback.c.alert_key),
                 )
+                .outerjoin(entries, entries.c.id == alerts.c.entry_id)
                 .where(
                     feedback.c.channel == channel,
                     func.lower(feedback.c.topic) == topic.lower(),
@@ -496,8 +508,27 @@ class Store:
                 )
                 .order_by(feedback.c.id)
             )
-            latest = {r.alert_key: (r.kind == "relevant", dict(r.payload)) for r in rows}
+            latest = {r.alert_key: _judged(r, r.kind == "relevant") for r in rows}
         return list(latest.values())
+
+    def unjudged_alerts(self, channel: str, topic: str, since: datetime) -> list[JudgedAlert]:
+        """A subscription's recent parent alerts that no reader judged (at most 500, newest first)."""
+        judged = select(feedback.c.alert_key).where(feedback.c.channel == channel)
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(alerts.c.message_id.label("alert_key"), alerts.c.payload, entries.c.summary)
+                .outerjoin(entries, entries.c.id == alerts.c.entry_id)
+                .where(
+                    alerts.c.channel == channel,
+                    alerts.c.kind == "alert",
+                    func.lower(alerts.c.topic) == topic.lower(),
+                    alerts.c.created_at >= since,
+                    or_(alerts.c.message_id.is_(None), alerts.c.message_id.not_in(judged)),
+                )
+                .order_by(alerts.c.id.desc())
+                .limit(500)
+            )
+            return [_judged(r, None) for r in rows]
 
     def alert_by_message(self, channel: str, message_id: str) -> dict[str, Any] | None:
         """The payload of the alert or reply posted as that message in the channel."""
@@ -537,22 +568,6 @@ class Store:
                 )
             )
             return int(result.rowcount or 0)
-
-    def recent_alert_payloads(self, channel: str, topic: str, since: datetime) -> list[dict[str, Any]]:
-        """The payloads of a subscription's recent parent alerts (at most 500, newest first)."""
-        with self._tx() as conn:
-            rows = conn.execute(
-                select(alerts.c.payload)
-                .where(
-                    alerts.c.channel == channel,
-                    alerts.c.kind == "alert",
-                    func.lower(alerts.c.topic) == topic.lower(),
-                    alerts.c.created_at >= since,
-                )
-                .order_by(alerts.c.id.desc())
-                .limit(500)
-            )
-            return [dict(r.payload) for r in rows]
 
     def channel_switches(self) -> dict[str, tuple[bool, bool]]:
         """Channels that let the bot learn or announce breaking stories: (learn, breaking)."""

@@ -40,7 +40,8 @@ def feed(outlet: str, items: list[tuple[str, datetime]]) -> str:
     body = "".join(
         f"<item><title>{title}</title><link>https://{outlet.lower()}.example/{n}</link>"
         f"<guid>{outlet}-{n}</guid><pubDate>{format_datetime(at)}</pubDate>"
-        "<description>Das Beben ereignete sich in der Nacht im Atlas-Gebirge südwestlich von Marrakesch.</description>"
+        "<description>Das Beben ereignete sich in der Nacht im Atlas-Gebirge "
+        "südwestlich von Marrakesch.</description>"
         "</item>"
         for n, (title, at) in enumerate(items)
     )
