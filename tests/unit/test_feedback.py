@@ -16,10 +16,10 @@ def judged(title: str, relevant: bool | None, summary: str = "", source: str = "
 
 
 FRUIT = [
-    judged("Apple growers fear a poor harvest", False),
-    judged("Orchards: apple harvest starts early", False),
-    judged("Cider makers pay more for the apple harvest", False),
-    judged("Apple growers ask for frost aid", False),
+    judged("Apple growers fear a poor harvest", False, source="Farm Weekly"),
+    judged("Orchards: apple harvest starts early", False, source="Farm Weekly"),
+    judged("Cider makers pay more for the apple harvest", False, source="Farm Weekly"),
+    judged("Apple growers ask for frost aid", False, source="Farm Weekly"),
 ]
 COMPANY = [judged("Apple unveils a new iPhone", True), judged("Apple shares rise after results", True)]
 
@@ -51,7 +51,7 @@ def test_the_penalty_lowers_stories_like_the_rejected_ones_only() -> None:
     unjudged = [alert_terms(v.title, "", v.source)[0] for v in COMPANY]
     relevance = learn([verdict_of(v) for v in FRUIT], APPLE, unjudged)
     assert relevance is not None
-    fruit_like = alert_terms("Apple growers expect a bigger harvest", "", "Farm")[0]
+    fruit_like = alert_terms("Apple growers expect a bigger harvest", "", "Farm Weekly")[0]
     company_like = alert_terms("Apple opens a store in Mumbai", "", "Wire")[0]
     assert relevance.penalty(fruit_like) >= 15
     assert relevance.penalty(company_like) == 0
