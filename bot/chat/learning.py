@@ -54,35 +54,44 @@ class Learning:
 
     def proposal(self, channel: str, topic: TopicQuery, now: datetime) -> Proposal | None:
         judged = [verdict_of(a) for a in self.store.verdicts(channel, topic.name)]
-        recent = [
+        unjudged = [
             verdict_of(a).terms
             for a in self.store.unjudged_alerts(channel, topic.name, now - LEARNING_WINDOW)
         ]
-        recent += [v.terms for v in judged]
-        return propose_exclusion(judged, topic, recent)
+        return propose_exclusion(judged, topic, unjudged)
 
     def record(
-        self, channel: str, message_id: str, user: str | None, relevant: bool, now: datetime
+        self,
+        channel: str,
+        message_id: str,
+        user: str | None,
+        relevant: bool,
+        now: datetime,
+        topic: str | None = None,
     ) -> Outcome:
-        """Store one reader's verdict on the alert with that message id, once."""
+        """Store one reader's verdict on the alert with that message id, once.
+
+        `topic` names the alert's topic where the platform carries it (a Slack button): a verdict
+        on an alert that is gone from the outbox is still counted, though nothing is learned from it.
+        """
         payload = self.store.alert_by_message(channel, message_id)
-        if payload is None:
+        name = alert_from_dict(payload).topic if payload is not None else topic
+        if not name:
             return Outcome("I can't find that alert any more, so there is nothing to record.", False)
-        alert = alert_from_dict(payload)
         kind = "relevant" if relevant else "not_relevant"
-        recorded = self.store.add_feedback(channel, alert.topic[:200], message_id, user, kind, now)
+        recorded = self.store.add_feedback(channel, name[:200], message_id, user, kind, now)
         said = "relevant" if relevant else "not relevant"
         if not recorded:
-            return Outcome(f"You already marked this alert as {said}.", False, topic=alert.topic)
-        text = f"Thanks, noted: this alert was {said} to “{alert.topic}”."
-        row = self._subscription(channel, alert.topic)
+            return Outcome(f"You already marked this alert as {said}.", False, topic=name)
+        text = f"Thanks, noted: this alert was {said} to “{name}”."
+        row = self._subscription(channel, name)
         if row is None or relevant:
-            return Outcome(text, True, topic=alert.topic)
+            return Outcome(text, True, topic=name)
         try:
-            topic = parse_topic(row.query, row.threshold)
+            query = parse_topic(row.query, row.threshold)
         except QueryError:
-            return Outcome(text, True, topic=alert.topic)
-        offer = self.proposal(channel, topic, now)
+            return Outcome(text, True, topic=name)
+        offer = self.proposal(channel, query, now)
         if offer is not None:
             text += " " + offer_text(offer, row.name)
         return Outcome(text, True, offer, row.name)

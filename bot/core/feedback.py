@@ -156,12 +156,13 @@ def learn(
 
 
 def propose_exclusion(
-    verdicts: Sequence[Verdict], topic: TopicQuery, recent: Sequence[frozenset[str]] = ()
+    verdicts: Sequence[Verdict], topic: TopicQuery, unjudged: Sequence[frozenset[str]] = ()
 ) -> Proposal | None:
     """The one word whose exclusion removes the most unwanted alerts and no wanted one.
 
     None until enough alerts were rejected, and when no word covers enough of them without
-    touching a wanted alert or (nearly) every recent alert of the topic.
+    touching a wanted alert, more than `MAX_RECENT_SHARE` of the alerts nobody judged, or every
+    alert of the topic: a proposal never silences a topic.
     """
     unwanted = [v for v in verdicts if not v.relevant]
     wanted = [v for v in verdicts if v.relevant]
@@ -176,10 +177,12 @@ def propose_exclusion(
         if not term.startswith(SOURCE_PREFIX) and term not in own and term not in in_wanted
     )
     needed = max(2, math.ceil(MIN_PROPOSAL_COVERAGE * len(unwanted)))
+    everything = len(verdicts) + len(unjudged)
     for term, count in sorted(coverage.items(), key=lambda item: (-item[1], -len(item[0]), item[0])):
         if count < needed:
             break
-        if recent and sum(term in terms for terms in recent) > MAX_RECENT_SHARE * len(recent):
+        untouched = sum(term in terms for terms in unjudged)
+        if untouched > MAX_RECENT_SHARE * len(unjudged) or count + untouched >= everything:
             continue
         written = Counter(dict(v.surface).get(term, term) for v in unwanted if term in v.terms)
         return Proposal(
