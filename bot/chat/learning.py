@@ -24,6 +24,15 @@ from bot.core.payload import alert_from_dict
 from bot.model import TopicQuery
 from bot.store.db import Store, SubscriptionRow
 
+# Reactions that are verdicts (Matrix), without variation selectors and skin tones.
+REACTIONS = {"\U0001f44d": True, "\U0001f44e": False}  # 👍 relevant, 👎 not relevant
+_EMOJI_MODIFIERS = dict.fromkeys([0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)])
+
+
+def reaction_verdict(key: str) -> bool | None:
+    """True for 👍, False for 👎 (in any skin tone), None for any other reaction."""
+    return REACTIONS.get(key.translate(_EMOJI_MODIFIERS).strip())
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
