@@ -150,3 +150,14 @@ class AlertContent:
     sources: tuple[str, ...] = field(default_factory=tuple)  # every outlet that reported the story so far
     updated: datetime | None = None  # when a later report last changed the story (parent edits)
     broadcast: bool = False  # a major follow-up that should also show in the channel (thread+broadcast)
+    breaking: bool = False  # many outlets reported the story within a short time (bot/core/breaking.py)
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedAlert:
+    """An alert as feedback learning reads it: a reader's verdict (None: unjudged) and its story."""
+
+    relevant: bool | None
+    title: str
+    summary: str
+    source: str

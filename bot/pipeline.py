@@ -21,7 +21,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.alerts import build_alert
-from bot.core.matching import QueryError, match_batch, parse_topic
+from bot.core.breaking import BreakingRule, Report, is_breaking, outlets_in_window
+from bot.core.feedback import LEARNING_WINDOW, Relevance, alert_terms, learn_from
+from bot.core.matching import DEFAULT_THRESHOLD, QueryError, match_batch, parse_topic
 from bot.core.payload import alert_from_dict, alert_to_dict
 from bot.core.stories import StoryGrouper
 from bot.errors import FetchError, NewsbotError, ParseError
@@ -79,6 +81,7 @@ class CycleReport:
 class _Subscription:
     row: SubscriptionRow
     query: TopicQuery
+    relevance: Relevance | None = None  # learned from the channel's verdicts (settings learn on)
 
 
 def feed_lease_seconds(settings: Settings) -> float:
@@ -128,6 +131,13 @@ class Pipeline:
         self._own_items: set[str] = set()  # items this process grouped since the last catch-up
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._cycle = asyncio.Lock()  # a WebSub push and the poll tick take turns
+        alerts = settings.alerts
+        self.breaking_rule = BreakingRule(
+            window=timedelta(minutes=alerts.breaking_minutes),
+            min_outlets=alerts.breaking_outlets,
+            factor=alerts.breaking_factor,
+        )
+        self._breaking_notices: set[str] = set()  # channels with `settings breaking on`, this cycle
 
     # -- story grouping state -----------------------------------------------------------------
 
@@ -160,6 +170,8 @@ class Pipeline:
         """
         active = []
         paused = self.store.paused_channels()
+        switches = self.store.channel_switches()
+        self._breaking_notices = {channel for channel, (_, notices) in switches.items() if notices}
         for row in self.store.list_subscriptions():
             try:
                 query = parse_topic(row.query, row.threshold)
@@ -168,8 +180,17 @@ class Pipeline:
                 continue
             self.grouper.add_aliases(query.aliases)
             if row.channel not in paused and not row.muted(now):
-                active.append(_Subscription(row, query))
+                learning = switches.get(row.channel, (False, False))[0]
+                active.append(
+                    _Subscription(row, query, self._relevance(row, query, now) if learning else None)
+                )
         return active
+
+    def _relevance(self, row: SubscriptionRow, query: TopicQuery, now: datetime) -> Relevance | None:
+        """What the channel's verdicts taught about this subscription (None before enough of them)."""
+        since = now - LEARNING_WINDOW
+        judged = self.store.verdicts(row.channel, row.name)
+        return learn_from(judged, self.store.unjudged_alerts(row.channel, row.name, since), query)
 
     # -- the cycle ------------------------------------------------------------------------------
 
@@ -531,7 +552,7 @@ class Pipeline:
             new.append(row)
             if entry.key in alertable:
                 fresh.append((entry, decision))
-        outbox = self._alerts_for(fresh, subscriptions, thread_modes, source, now)
+        outbox = self._alerts_for(fresh, subscriptions, thread_modes, source, now, feed_id=feed.id)
         rate = self._pace(feed, now, parsed.entries)
         delay = self._poll_delay(feed, rate, parsed.ttl_seconds, result.cache_seconds, now)
         if not first_poll:
@@ -583,6 +604,7 @@ class Pipeline:
         thread_modes: dict[str, str],
         source: str,
         now: datetime,
+        feed_id: int | None = None,
     ) -> list[PendingAlert]:
         """Outbox rows for new entries: a parent alert per channel and story, then replies and edits."""
         if not fresh:
@@ -604,8 +626,10 @@ class Pipeline:
             ).items()
         }
         outbox: list[PendingAlert] = []
+        learning = any(s.relevance is not None for s in subscriptions)
         for (entry, decision), results in zip(fresh, matches, strict=True):
-            best = self._best_per_channel(subscriptions, results, entry.lang)
+            terms = alert_terms(entry.title, entry.summary, source)[0] if learning else frozenset()
+            best = self._best_per_channel(subscriptions, results, entry.lang, terms)
             for channel in channels:
                 parent = parents.get((channel, decision.story))
                 match = best.get(channel)
@@ -625,14 +649,17 @@ class Pipeline:
                         )
                     )
                     continue
-                outbox.extend(
-                    self._story_grows(
-                        channel, entry, decision, parent, match, source, thread_modes.get(channel), now
-                    )
+                grows = self._story_grows(
+                    channel, entry, decision, parent, match, source, thread_modes.get(channel), now
                 )
-                parents[(channel, decision.story)] = replace(
-                    parent, content=_grown(parent.content, source, now)
-                )
+                grown = alert_from_dict(grows[-1].payload)  # the parent's edit, always the last row
+                if not grown.breaking and self._breaks(channel, decision.story, grown, entry, feed_id, now):
+                    grown = replace(grown, breaking=True)
+                    grows[-1] = replace(grows[-1], payload=alert_to_dict(grown))
+                    if channel in self._breaking_notices:
+                        grows.append(self._breaking_notice(channel, entry, decision, grown))
+                outbox.extend(grows)
+                parents[(channel, decision.story)] = replace(parent, content=grown)
         return outbox
 
     def _story_grows(
@@ -685,18 +712,73 @@ class Pipeline:
         )
         return rows
 
+    def _breaks(
+        self,
+        channel: str,
+        story: str,
+        parent: AlertContent,
+        entry: Entry,
+        feed_id: int | None,
+        now: datetime,
+    ) -> bool:
+        """Whether this report makes the story breaking: many outlets at once, for this topic."""
+        rule = self.breaking_rule
+        if len(set(parent.sources)) < rule.min_outlets:  # cheap: too few outlets in all so far
+            return False
+        at = entry.published if entry.published is not None and entry.published <= now else now
+        stored = self.store.story_reports([story])[story]
+        reports = [Report(source, seen) for source, seen in stored]
+        reports.append(Report(str(feed_id) if feed_id is not None else parent.source, at))
+        earlier = [
+            s for s in self.store.story_starts(channel, parent.topic, now - timedelta(days=7)) if s != story
+        ]
+        spans = [
+            outlets_in_window([Report(src, seen) for src, seen in rows], rule.window)
+            for rows in self.store.story_reports(earlier).values()
+            if rows
+        ]
+        usual = sum(spans) / len(spans) if spans else 1.0
+        return is_breaking(reports, rule, usual)
+
+    @staticmethod
+    def _breaking_notice(
+        channel: str, entry: Entry, decision: StoryDecision, parent: AlertContent
+    ) -> PendingAlert:
+        outlets = len(set(parent.sources))
+        text = (
+            f"Breaking: “{parent.title}” ({parent.topic}) — {outlets} outlets are reporting it; "
+            "the updates are in its thread."
+        )
+        return PendingAlert(
+            channel=channel,
+            kind="notice",
+            payload={"text": text},
+            entry_key=entry.key,
+            story=decision.story,
+            topic=parent.topic,
+        )
+
     @staticmethod
     def _best_per_channel(
-        subscriptions: Sequence[_Subscription], results: Sequence[MatchResult], lang: str | None
+        subscriptions: Sequence[_Subscription],
+        results: Sequence[MatchResult],
+        lang: str | None,
+        terms: frozenset[str] = frozenset(),
     ) -> dict[str, tuple[TopicQuery, MatchResult]]:
         """Per channel, the best-scoring matched topic: one entry is never two alerts in one channel.
 
-        A subscription with a language (`--lang de`) takes only entries known to be in it.
+        A subscription with a language (`--lang de`) takes only entries known to be in it; one that
+        learned from its channel's verdicts scores stories like the rejected ones lower.
         """
         best: dict[str, tuple[TopicQuery, MatchResult]] = {}
         for sub, result in zip(subscriptions, results, strict=True):
             if not result.matched or (sub.row.lang and lang != sub.row.lang):
                 continue
+            if sub.relevance is not None and (penalty := sub.relevance.penalty(terms)) > 0:
+                threshold = DEFAULT_THRESHOLD if sub.query.threshold is None else sub.query.threshold
+                if result.score - penalty < threshold:
+                    continue
+                result = replace(result, score=round(result.score - penalty, 1))
             current = best.get(sub.row.channel)
             if current is None or result.score > current[1].score:
                 best[sub.row.channel] = (sub.query, result)

@@ -55,6 +55,11 @@ class AlertSettings(BaseModel):
     max_age_days: float = Field(7.0, gt=0)
     story_window_hours: float = Field(72.0, gt=0)
     edit_interval_seconds: float = Field(60.0, ge=0)
+    # a story is breaking when this many different outlets report it within breaking_minutes, and
+    # at least breaking_factor times as many as the topic's stories usually reach in that time
+    breaking_minutes: float = Field(60.0, gt=0)
+    breaking_outlets: int = Field(4, ge=2)
+    breaking_factor: float = Field(2.0, ge=1)
 
 
 class FeedConfig(BaseModel):

@@ -505,7 +505,9 @@ def slash_payload(
     }
 
 
-def block_action(action_id: str, value: str, *, response_url: str, channel_id: str = "C0NEWS") -> str:
+def block_action(
+    action_id: str, value: str, *, response_url: str, channel_id: str = "C0NEWS", message_ts: str = "1.000001"
+) -> str:
     """The form body of a button click (interactivity): payload=<json>."""
     payload = {
         "type": "block_actions",
@@ -513,10 +515,10 @@ def block_action(action_id: str, value: str, *, response_url: str, channel_id: s
         "user": {"id": "U0ANN", "username": "ann", "team_id": TEAM},
         "api_app_id": "A0NEWSBOT",
         "token": "deprecated-verification-token",
-        "container": {"type": "message", "message_ts": "1.000001", "channel_id": channel_id},
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel_id},
         "trigger_id": f"trigger-{time.monotonic_ns()}",
         "channel": {"id": channel_id, "name": "news"},
-        "message": {"type": "message", "ts": "1.000001", "text": "alert"},
+        "message": {"type": "message", "ts": message_ts, "text": "alert"},
         "response_url": response_url,
         "actions": [
             {

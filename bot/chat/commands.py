@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from bot.chat.learning import Learning
 from bot.core.alerts import build_alert
 from bot.core.matching import QueryError, match_batch, parse_topic
 from bot.core.payload import alert_from_dict
@@ -44,6 +45,11 @@ newsbot commands (type them after /news on Slack, !news on Matrix, or on their o
   unmute <topic>                      alerts for the topic again
   preview <topic>                     the latest stored story that matches a topic, as an alert
   why                                 why the alert (of this thread, else the latest one) matched
+  relevant | not relevant             your verdict on that alert; after a few, the bot proposes an
+                                      exclusion and (settings learn on) lowers stories like the
+                                      rejected ones
+  exclude <word> from <topic>         add -word to a topic (unexclude <word> from <topic> undoes it)
+  forget <topic>                      drop the verdicts on a topic's alerts and what was learned
   feeds                               the feeds the bot polls, with their status
   feeds add <url>                     poll another feed (http or https)
   feeds remove <url>                  stop polling a feed
@@ -55,6 +61,8 @@ newsbot commands (type them after /news on Slack, !news on Matrix, or on their o
   settings digest off|hourly|daily [08:00]
                                       one message an hour or a day instead of one per alert
   settings timezone Europe/Berlin     the time zone of quiet hours and the daily digest (UTC)
+  settings learn on|off               lower stories that look like those marked not relevant
+  settings breaking on|off            a notice in the channel when a story breaks
   help                                this text"""
 
 
@@ -84,7 +92,10 @@ def strip_prefix(text: str) -> str:
     return text
 
 
-MUTATING_VERBS = frozenset({"subscribe", "unsubscribe", "settings", "mute", "unmute"})
+MUTATING_VERBS = frozenset(
+    {"subscribe", "unsubscribe", "settings", "mute", "unmute", "exclude", "unexclude", "forget"}
+)
+SWITCHES = {"learn": "learning from feedback", "breaking": "notices of breaking stories"}
 PREVIEW_WINDOW = timedelta(hours=72)
 PREVIEW_MAX_ENTRIES = 5000
 _DURATION_UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400}
@@ -93,6 +104,7 @@ LANGUAGES = ("de", "en")
 SETTINGS_USAGE = (
     "Usage: settings | settings threads thread|thread+broadcast|flat | settings quiet 22:00-07:00|off"
     " | settings digest off|hourly|daily [08:00] | settings timezone Europe/Berlin"
+    " | settings learn on|off | settings breaking on|off"
 )
 MUTATING_FEED_ACTIONS = frozenset({"add", "remove"})
 
@@ -125,6 +137,7 @@ def _take_option(tokens: list[str], name: str) -> str | None:
 class CommandHandler:
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.learning = Learning(store)
 
     def handle(self, text: str, ctx: CommandContext) -> Reply:
         """Carry out one command; every failure is an answer, never an exception."""
@@ -160,6 +173,12 @@ class CommandHandler:
                 return self.preview(rest, ctx)
             if verb == "why":
                 return self.why(ctx)
+            if verb == "relevant" or verb == "not-relevant" or (verb == "not" and rest.lower() == "relevant"):
+                return self.verdict(ctx, relevant=verb == "relevant")
+            if verb in ("exclude", "unexclude"):
+                return self.exclude(rest, ctx, undo=verb == "unexclude")
+            if verb == "forget":
+                return self.forget(rest, ctx)
         except StoreError as exc:
             return Reply(f"Sorry, I could not do that: {exc}. Please try again shortly.", ok=False)
         shown = verb if len(verb) <= 40 else verb[:40] + "…"
@@ -221,6 +240,7 @@ class CommandHandler:
             return Reply("This channel tracks no topics yet. Try: subscribe Nordkorea | North Korea")
         lines = [f"This channel tracks {len(subs)} topic{'s' if len(subs) != 1 else ''}:"]
         not_relevant = self.store.feedback_counts(ctx.channel)
+        learning_on = self.store.channel_switches().get(ctx.channel, (False, False))[0]
         for sub in subs:
             notes = []
             if sub.threshold is not None:
@@ -232,7 +252,59 @@ class CommandHandler:
             if not_relevant.get(sub.name):
                 notes.append(f"{not_relevant[sub.name]} alerts marked not relevant")
             lines.append(f"• {sub.query}" + (f" ({', '.join(notes)})" if notes else ""))
+            learned = self._learned(ctx.channel, sub.query, sub.threshold, learning_on, ctx.now)
+            if learned:
+                lines.append(f"  {learned}")
         return Reply("\n".join(lines))
+
+    def _learned(
+        self, channel: str, query: str, threshold: float | None, learning_on: bool, now: datetime
+    ) -> str | None:
+        try:
+            topic = parse_topic(query, threshold)
+        except QueryError:
+            return None
+        return self.learning.describe(channel, topic, learning_on, now)
+
+    def verdict(self, ctx: CommandContext, *, relevant: bool) -> Reply:
+        """`relevant` / `not relevant`: the reader's verdict on the thread's alert, else the latest."""
+        message_id = self.store.latest_alert_message(ctx.channel, ctx.thread)
+        if message_id is None:
+            where = "this thread's alert" if ctx.thread else "an alert in this channel"
+            return Reply(f"I can't find {where} to take your verdict on.", ok=False)
+        outcome = self.learning.record(ctx.channel, message_id, ctx.user, relevant, ctx.now)
+        return Reply(outcome.text, ok=outcome.recorded)
+
+    def exclude(self, rest: str, ctx: CommandContext, *, undo: bool) -> Reply:
+        """`exclude WORD from TOPIC`: the one-click change a proposal offers, as a command."""
+        word, sep, topic = rest.strip().partition(" from ")
+        word, topic = word.strip().strip('"'), topic.strip()
+        verb = "unexclude" if undo else "exclude"
+        if not sep or not word or not topic:
+            return Reply(f"Usage: {verb} <word> from <topic>, e.g. {verb} Obst from Apple", ok=False)
+        try:
+            query = self.learning.exclude(ctx.channel, word, topic, ctx.now, undo=undo)
+        except QueryError as exc:
+            return Reply(str(exc), ok=False)
+        if query is None:
+            return Reply(f"This channel does not track “{topic}”. See `list` for its topics.", ok=False)
+        what = "no longer excludes" if undo else "now excludes"
+        who = ctx.user or "Someone"
+        undo_hint = "" if undo else f" Undo: unexclude {word} from {topic}"
+        return Reply(
+            f"“{topic}” {what} “{word}”: {query}.{undo_hint}",
+            announce=f"{who} changed “{topic}”: it {what} “{word}”.",
+        )
+
+    def forget(self, rest: str, ctx: CommandContext) -> Reply:
+        topic = rest.strip()
+        if not topic:
+            return Reply("Which topic? Usage: forget <topic>", ok=False)
+        dropped = self.store.forget_feedback(ctx.channel, topic)
+        return Reply(
+            f"Forgot {dropped} verdict{'s' if dropped != 1 else ''} on “{topic}” "
+            "and what was learned from them."
+        )
 
     def mute(self, rest: str, ctx: CommandContext, *, unmute: bool) -> Reply:
         name, _, duration = rest.strip().partition(" for ")
@@ -294,6 +366,14 @@ class CommandHandler:
             )
         if not alert.evidence:
             lines.append("• it belongs to a story this channel was already following")
+        if alert.breaking:
+            lines.append("• it is marked BREAKING: many outlets reported it within a short time")
+        learning_on = self.store.channel_switches().get(ctx.channel, (False, False))[0]
+        for sub in self.store.list_subscriptions(ctx.channel):
+            if sub.name.casefold() == alert.topic.casefold():
+                learned = self._learned(ctx.channel, sub.query, sub.threshold, learning_on, ctx.now)
+                if learned:
+                    lines.append(f"• {learned}")
         return Reply("\n".join(lines))
 
     def settings(self, rest: str, ctx: CommandContext) -> Reply:
@@ -301,7 +381,13 @@ class CommandHandler:
         prefs = self.store.delivery_prefs().get(ctx.channel, DeliveryPrefs())
         if not words:
             mode = self.store.thread_modes().get(ctx.channel, "thread")
-            lines = [f"Follow-ups: {mode}", *describe(prefs)]
+            switches = self.store.channel_switches().get(ctx.channel, (False, False))
+            lines = [
+                f"Follow-ups: {mode}",
+                *describe(prefs),
+                f"Learning from feedback: {'on' if switches[0] else 'off'}",
+                f"Notices of breaking stories: {'on' if switches[1] else 'off'}",
+            ]
             return Reply("Settings of this channel:\n• " + "\n• ".join(lines) + f"\n{SETTINGS_USAGE}")
         what, values = words[0].lower(), [w.lower() for w in words[1:]]
         if what == "threads" and len(values) == 1 and values[0] in THREAD_MODES:
@@ -333,6 +419,9 @@ class CommandHandler:
             )
             shown = {"off": "off: every alert at once", "hourly": "hourly", "daily": f"daily at {at}"}
             return self._changed(ctx, f"the digest of this channel to {shown[values[0]]}")
+        if what in SWITCHES and len(values) == 1 and values[0] in ("on", "off"):
+            self.store.set_channel_switch(ctx.channel, **{what: values[0] == "on"})
+            return self._changed(ctx, f"{SWITCHES[what]} in this channel {values[0]}")
         if what in ("timezone", "tz") and len(words) == 2:
             name = words[1]
             if zone(name) is None:

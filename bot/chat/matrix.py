@@ -42,6 +42,7 @@ from nio import (
     JoinResponse,
     LoginResponse,
     MegolmEvent,
+    ReactionEvent,
     RoomEncryptionEvent,
     RoomGetStateEventResponse,
     RoomGetStateResponse,
@@ -55,6 +56,7 @@ from nio import (
 )
 
 from bot.chat.commands import CommandContext, CommandHandler, changes_settings, strip_prefix
+from bot.chat.learning import Learning, reaction_verdict
 from bot.chat.matrix_html import alert_html, digest_html, notice_html
 from bot.core.digest import Digest
 from bot.core.render import render
@@ -236,6 +238,7 @@ class MatrixChat:
         self.store = store
         self.clock = clock
         self.handler = CommandHandler(store)
+        self.learning = Learning(store)
         self.retry_base = retry_base_seconds
         self.retry_max = retry_max_seconds
         self.sync_timeout_ms = sync_timeout_ms
@@ -610,6 +613,8 @@ class MatrixChat:
                         await self._on_command(
                             room_id, event.event_id, event.sender, text.strip(), thread_root(event.source)
                         )
+                elif isinstance(event, ReactionEvent) and event.sender != self.user_id:
+                    await self._on_reaction(room_id, event)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -664,6 +669,19 @@ class MatrixChat:
         # The answer is a notice everyone in the room sees, as a reply to the command; it already
         # tells the room what changed, so Reply.announce is folded into it rather than sent twice.
         await self._reply(room_id, event_id, answer)
+
+    async def _on_reaction(self, room_id: str, event: ReactionEvent) -> None:
+        """👍 / 👎 on an alert is a reader's verdict; the room hears back only when it brings an offer."""
+        relevant = reaction_verdict(event.key)
+        if relevant is None:
+            return
+        outcome = self.learning.record(
+            PREFIX + room_id, event.reacts_to, event.sender, relevant, self.clock.now()
+        )
+        log.info("Matrix: %s judged %s in %s: %s", event.sender, event.reacts_to, room_id, outcome.text)
+        if outcome.proposal is not None and outcome.topic is not None:
+            offer = outcome.text.replace("Reply: exclude", "Reply: !news exclude")
+            await self._reply(room_id, event.event_id, offer)
 
     async def _power_level(self, room_id: str, user_id: str) -> int | None:
         assert self.client is not None

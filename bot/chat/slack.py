@@ -29,16 +29,21 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.commands import CommandContext, CommandHandler, changes_settings, strip_prefix
+from bot.chat.learning import Learning
 from bot.chat.slack_blocks import (
+    ACTION_DECLINE,
+    ACTION_EXCLUDE,
     ACTION_MUTE,
     ACTION_NOT_RELEVANT,
     ACTION_OPEN,
+    ACTION_RELEVANT,
     alert_blocks,
     alert_message,
     digest_message,
     escape,
     fallback_text,
     notice_message,
+    proposal_blocks,
 )
 from bot.chat.slack_oauth import oauth_settings
 from bot.core.digest import Digest
@@ -201,6 +206,7 @@ class SlackChat:
         self.store = store
         self.clock = clock
         self.commands = CommandHandler(store)
+        self.learning = Learning(store)
         self.min_interval = min_interval
         self.base_url = settings.slack_api_url.rstrip("/") + "/"
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -446,6 +452,9 @@ class SlackChat:
         app.action(ACTION_OPEN)(self._on_open)
         app.action(ACTION_MUTE)(self._on_mute)
         app.action(ACTION_NOT_RELEVANT)(self._on_not_relevant)
+        app.action(ACTION_RELEVANT)(self._on_relevant)
+        app.action(ACTION_EXCLUDE)(self._on_exclude)
+        app.action(ACTION_DECLINE)(self._on_decline)
         app.event("app_uninstalled")(self._on_uninstalled)
         app.event("tokens_revoked")(self._on_uninstalled)
 
@@ -564,22 +573,79 @@ class SlackChat:
         await self._answer(respond, body, escape(reply.text))
 
     async def _on_not_relevant(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        """The *Not relevant* button: stored once per reader and alert, counted in `/news list`."""
+        """The *Not relevant* button: stored once per reader and alert; may bring an offer."""
+        await self._verdict(ack, body, respond, relevant=False)
+
+    async def _on_relevant(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        """The *Relevant* button: stored once per reader and alert."""
+        await self._verdict(ack, body, respond, relevant=True)
+
+    async def _verdict(
+        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, *, relevant: bool
+    ) -> None:
         await ack()
         topic, key = self._button(body)
         target = self._qualified((body.get("channel") or {}).get("id"), (body.get("team") or {}).get("id"))
-        user = (body.get("user") or {}).get("id")
-        recorded = self.store.add_feedback(
-            PREFIX + target, topic[:200], key or "unknown", user, "not_relevant", self.clock.now()
+        user = str((body.get("user") or {}).get("id") or "") or None
+        ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
+        if not target or not (ts or key):
+            await self._answer(respond, body, "I could not tell which alert this came from.")
+            return
+        # the message the button sits on is the alert (or reply) the reader judges
+        message_id = f"{target}:{ts}" if ts else key
+        outcome = self.learning.record(
+            PREFIX + target, message_id, user, relevant, self.clock.now(), topic=topic[:200]
         )
-        log.info("Slack: %s marked alert %s (topic %r) as not relevant", user, key, topic)
-        text = (
-            f"Thanks, noted: this alert was not relevant to “{escape(topic[:200])}”. "
-            "`/news list` shows how often that happened per topic."
-            if recorded
-            else "You already marked this alert as not relevant."
+        log.info(
+            "Slack: %s marked %s:%s (%s) as %srelevant",
+            user,
+            target,
+            ts,
+            outcome.topic,
+            "" if relevant else "not ",
         )
-        await self._answer(respond, body, text)
+        if outcome.proposal is None or outcome.topic is None:
+            await self._answer(respond, body, escape(outcome.text))
+            return
+        text = escape(outcome.text.split(" Reply: ", 1)[0])
+        blocks = proposal_blocks(text, outcome.proposal.word, outcome.topic)
+        try:
+            await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        except Exception as exc:
+            log.warning("Slack: response_url failed (%s); the offer goes as text", type(exc).__name__)
+            await self._answer(respond, body, escape(outcome.text))
+
+    @staticmethod
+    def _offer(body: dict[str, Any]) -> tuple[str, str]:
+        actions = body.get("actions") or [{}]
+        try:
+            value = json.loads(actions[0].get("value") or "{}")
+        except ValueError:
+            value = {}
+        if not isinstance(value, dict):
+            value = {}
+        return str(value.get("word") or ""), str(value.get("topic") or "")
+
+    async def _on_exclude(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        """*Exclude WORD*: the `exclude WORD from TOPIC` command, with the same permission check."""
+        await ack()
+        word, topic = self._offer(body)
+        target = self._qualified((body.get("channel") or {}).get("id"), (body.get("team") or {}).get("id"))
+        user = str((body.get("user") or {}).get("id") or "") or None
+        if not target or not word or not topic:
+            await self._answer(respond, body, "This offer is incomplete; nothing changed.")
+            return
+        if not await self._may_change(user):
+            await self._answer(respond, body, escape(NOT_ALLOWED))
+            return
+        command = f"exclude {word} from {topic}"
+        reply = self.commands.handle(command, CommandContext(PREFIX + target, user, self.clock.now()))
+        await self._answer(respond, body, escape(reply.text))
+
+    async def _on_decline(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        word, topic = self._offer(body)
+        await self._answer(respond, body, escape(f"Fine, “{topic}” keeps “{word}” (nothing excluded)."))
 
     async def _may_change(self, user: str | None) -> bool:
         """Whether `user` may change what a channel receives (settings.slack_managers)."""

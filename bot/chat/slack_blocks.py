@@ -25,6 +25,9 @@ VALUE_LIMIT = 2000  # a button's value
 ACTION_OPEN = "newsbot_open_article"
 ACTION_MUTE = "newsbot_mute_topic"
 ACTION_NOT_RELEVANT = "newsbot_not_relevant"
+ACTION_RELEVANT = "newsbot_relevant"
+ACTION_EXCLUDE = "newsbot_exclude"  # accept a proposed exclusion
+ACTION_DECLINE = "newsbot_decline"  # turn a proposed exclusion down
 ALERT_EVENT = "newsbot_alert"
 NOTICE_EVENT = "newsbot_notice"
 DIGEST_EVENT = "newsbot_digest"
@@ -124,6 +127,14 @@ def alert_blocks(message: Message, key: str) -> list[Block]:
     elements.append(
         {
             "type": "button",
+            "action_id": ACTION_RELEVANT,
+            "text": {"type": "plain_text", "text": "Relevant"},
+            "value": value,
+        }
+    )
+    elements.append(
+        {
+            "type": "button",
             "action_id": ACTION_NOT_RELEVANT,
             "text": {"type": "plain_text", "text": "Not relevant"},
             "value": value,
@@ -200,3 +211,30 @@ def digest_message(digest: Digest, key: str) -> dict[str, Any]:
         "unfurl_links": False,
         "unfurl_media": False,
     }
+
+
+def proposal_blocks(text: str, word: str, topic: str) -> list[Block]:
+    """An answer that offers an exclusion: the reason, then [Exclude WORD] [No thanks]."""
+    value = json.dumps({"word": word[:200], "topic": topic[:500]}, ensure_ascii=False)
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": fit(text, SECTION_LIMIT), "verbatim": True}},
+        {
+            "type": "actions",
+            "block_id": "newsbot_proposal",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ACTION_EXCLUDE,
+                    "text": {"type": "plain_text", "text": fit(f"Exclude {word}", 75)},
+                    "value": value,
+                    "style": "primary",
+                },
+                {
+                    "type": "button",
+                    "action_id": ACTION_DECLINE,
+                    "text": {"type": "plain_text", "text": "No thanks"},
+                    "value": value,
+                },
+            ],
+        },
+    ]

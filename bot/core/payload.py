@@ -34,6 +34,7 @@ def alert_to_dict(alert: AlertContent) -> dict[str, Any]:
         "relation": alert.relation,
         "sources": list(alert.sources),
         "broadcast": alert.broadcast,
+        "breaking": alert.breaking,
         "updated": alert.updated.isoformat() if alert.updated else None,
     }
 
@@ -73,5 +74,6 @@ def alert_from_dict(data: dict[str, Any]) -> AlertContent:
         relation=data.get("relation") or "new",
         sources=tuple(str(s) for s in data.get("sources") or ()),
         broadcast=bool(data.get("broadcast", False)),
+        breaking=bool(data.get("breaking", False)),
         updated=_time(data.get("updated")),
     )

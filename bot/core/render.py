@@ -88,12 +88,16 @@ def _lead(alert: AlertContent) -> str | None:
     return "Update: " + "; ".join(news) if news else "Update"
 
 
+BREAKING_MARK = "BREAKING"  # leads the context line of a story many outlets report at once
+
+
 def render(alert: AlertContent) -> Message:
     matched_words = sorted({w for w in (shorten(e.word, 60) for e in alert.evidence) if w})[:3]
     match = f"match {alert.score:.0f}" + (f" ({', '.join(matched_words)})" if matched_words else "")
     updated = f"updated {alert.updated.strftime('%H:%M UTC')}" if alert.updated else None
     source = one_line(alert.source)
-    context = " · ".join(part for part in (source, _when(alert.published), match, updated) if part)
+    breaking = BREAKING_MARK if alert.breaking else None
+    context = " · ".join(part for part in (breaking, source, _when(alert.published), match, updated) if part)
     return Message(
         topic=one_line(alert.topic),
         headline=shorten(alert.title, HEADLINE_LIMIT),

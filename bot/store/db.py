@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     and_,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -38,6 +39,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.core.windows import DEFAULT_DIGEST_AT, DeliveryPrefs
 from bot.errors import StoreError
+from bot.model import JudgedAlert
 from bot.store.schema import (
     alerts,
     channel_settings,
@@ -183,6 +185,16 @@ class PendingAlert:
     topic: str | None = None
     parent_id: int | None = None
     parent_entry_key: str | None = None  # the parent is the alert written for this entry in the same call
+
+
+def _judged(row: Any, relevant: bool | None) -> JudgedAlert:
+    payload = row.payload or {}
+    return JudgedAlert(
+        relevant=relevant,
+        title=str(payload.get("title") or ""),
+        summary=row.summary or "",
+        source=str(payload.get("source") or ""),
+    )
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -559,6 +571,137 @@ class Store:
                 .group_by(feedback.c.topic)
             )
             return {topic: count for topic, count in rows}
+
+    def verdicts(self, channel: str, topic: str) -> list[JudgedAlert]:
+        """Readers' verdicts on a subscription's alerts, each with the alert's story text.
+
+        Per alert the latest verdict counts; a verdict on an alert that no longer exists is left out.
+        """
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(feedback.c.alert_key, feedback.c.kind, alerts.c.payload, entries.c.summary)
+                .join(
+                    alerts,
+                    and_(alerts.c.channel == feedback.c.channel, alerts.c.message_id == feedback.c.alert_key),
+                )
+                .outerjoin(entries, entries.c.id == alerts.c.entry_id)
+                .where(
+                    feedback.c.channel == channel,
+                    func.lower(feedback.c.topic) == topic.lower(),
+                    feedback.c.kind.in_(("relevant", "not_relevant")),
+                    alerts.c.kind.in_(("alert", "followup")),
+                )
+                .order_by(feedback.c.id)
+            )
+            latest = {r.alert_key: _judged(r, r.kind == "relevant") for r in rows}
+        return list(latest.values())
+
+    def unjudged_alerts(self, channel: str, topic: str, since: datetime) -> list[JudgedAlert]:
+        """A subscription's recent parent alerts that no reader judged (at most 500, newest first)."""
+        judged = select(feedback.c.alert_key).where(feedback.c.channel == channel)
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(alerts.c.message_id.label("alert_key"), alerts.c.payload, entries.c.summary)
+                .outerjoin(entries, entries.c.id == alerts.c.entry_id)
+                .where(
+                    alerts.c.channel == channel,
+                    alerts.c.kind == "alert",
+                    func.lower(alerts.c.topic) == topic.lower(),
+                    alerts.c.created_at >= since,
+                    or_(alerts.c.message_id.is_(None), alerts.c.message_id.not_in(judged)),
+                )
+                .order_by(alerts.c.id.desc())
+                .limit(500)
+            )
+            return [_judged(r, None) for r in rows]
+
+    def alert_by_message(self, channel: str, message_id: str) -> dict[str, Any] | None:
+        """The payload of the alert or reply posted as that message in the channel."""
+        with self._tx() as conn:
+            row = conn.execute(
+                select(alerts.c.payload)
+                .where(
+                    alerts.c.channel == channel,
+                    alerts.c.message_id == message_id,
+                    alerts.c.kind.in_(("alert", "followup")),
+                )
+                .order_by(alerts.c.id)
+                .limit(1)
+            ).first()
+            return dict(row.payload) if row is not None else None
+
+    def latest_alert_message(self, channel: str, message_id: str | None = None) -> str | None:
+        """The message id of the thread's alert (`message_id`) if it exists, else of the latest alert."""
+        query = select(alerts.c.message_id).where(
+            alerts.c.channel == channel,
+            alerts.c.kind.in_(("alert", "followup")),
+            alerts.c.status == "sent",
+            alerts.c.message_id.is_not(None),
+        )
+        if message_id is not None:
+            query = query.where(alerts.c.message_id == message_id)
+        with self._tx() as conn:
+            row = conn.execute(query.order_by(alerts.c.id.desc()).limit(1)).first()
+            return str(row.message_id) if row is not None else None
+
+    def forget_feedback(self, channel: str, topic: str) -> int:
+        """Drop every verdict on a subscription's alerts (what was learned from them goes too)."""
+        with self._tx() as conn:
+            result = conn.execute(
+                delete(feedback).where(
+                    feedback.c.channel == channel, func.lower(feedback.c.topic) == topic.lower()
+                )
+            )
+            return int(result.rowcount or 0)
+
+    def channel_switches(self) -> dict[str, tuple[bool, bool]]:
+        """Channels that let the bot learn or announce breaking stories: (learn, breaking)."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(channel_settings.c.channel, channel_settings.c.learn, channel_settings.c.breaking)
+            )
+            return {r.channel: (bool(r.learn), bool(r.breaking)) for r in rows if r.learn or r.breaking}
+
+    def set_channel_switch(self, channel: str, **values: bool) -> None:
+        """Turn `learn` or `breaking` on or off for a channel."""
+        self._set_channel(channel, **values)
+
+    def story_reports(self, stories: Iterable[str]) -> dict[str, list[tuple[str, datetime]]]:
+        """Per story, each stored report's feed and when it was published (else first seen)."""
+        wanted = set(stories)
+        found: dict[str, list[tuple[str, datetime]]] = {story: [] for story in wanted}
+        if not wanted:
+            return found
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(
+                    entries.c.story, entries.c.feed_id, entries.c.published, entries.c.first_seen_at
+                ).where(entries.c.story.in_(wanted))
+            )
+            for r in rows:
+                seen = _aware(r.first_seen_at)
+                published = _aware(r.published)
+                at = published if published is not None and seen is not None and published <= seen else seen
+                if at is not None:
+                    found[r.story].append((str(r.feed_id), at))
+        return found
+
+    def story_starts(self, channel: str, topic: str, since: datetime) -> list[str]:
+        """The stories a subscription alerted on since then (its parent alerts), newest first."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(alerts.c.story)
+                .where(
+                    alerts.c.channel == channel,
+                    alerts.c.kind == "alert",
+                    func.lower(alerts.c.topic) == topic.lower(),
+                    alerts.c.created_at >= since,
+                    alerts.c.story.is_not(None),
+                )
+                .order_by(alerts.c.id.desc())
+                .limit(200)
+            )
+            return [r.story for r in rows]
 
     def last_alert(self, channel: str, message_id: str | None = None) -> dict[str, Any] | None:
         """The payload of the alert with that message id in the channel, else of its latest alert."""

@@ -128,6 +128,9 @@ channel_settings = Table(
     Column("digest", String(10)),  # None/off: one message per alert; hourly or daily: one digest
     Column("digest_at", String(5)),  # the daily digest's time
     Column("last_digest_at", DateTime(timezone=True)),
+    # what the channel lets the bot do on its own (bot/core/feedback.py, bot/core/breaking.py)
+    Column("learn", Boolean, nullable=False, default=False),  # lower stories like rejected ones
+    Column("breaking", Boolean, nullable=False, default=False),  # a notice when a story breaks
 )
 
 # What readers said about alerts ("not relevant"), one row per reader and alert.
@@ -142,6 +145,7 @@ feedback = Table(
     Column("kind", String(20), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("channel", "alert_key", "user", "kind", name="uq_feedback_once"),
+    Index("ix_feedback_channel_topic", "channel", "topic"),
 )
 
 # The outbox: every message the bot owes a channel, written in the same transaction as its cause.

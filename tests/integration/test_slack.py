@@ -98,7 +98,7 @@ def test_an_alert_arrives_as_block_kit_with_a_fallback_and_its_key(
     )
     assert "Beispiel-Nachrichten · 29.10.2024 05:12 UTC · match 92" in shown
     buttons = [e for b in posted["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [b["text"]["text"] for b in buttons] == ["Read article", "Mute topic", "Not relevant"]
+    assert [b["text"]["text"] for b in buttons] == ["Read article", "Mute topic", "Relevant", "Not relevant"]
     assert buttons[0]["url"] == ALERT.link
     assert "Offenbar 10.000 Soldaten" in posted["text"]  # the notification
     assert posted["metadata"] == {"event_type": "newsbot_alert", "event_payload": {"key": "newsbot-alert-1"}}

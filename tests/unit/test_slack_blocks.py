@@ -74,9 +74,10 @@ def test_the_alert_reads_header_figure_quote_context_and_buttons_in_that_order()
         "> — Sabrina Singh, stellvertretende Pentagon-Sprecherin"
     )
     assert blocks[3]["elements"][0]["text"] == MESSAGE.context
-    read, mute, not_relevant = blocks[4]["elements"]
+    read, mute, relevant, not_relevant = blocks[4]["elements"]
     assert read["url"] == MESSAGE.link and read["text"]["text"] == "Read article"
     assert mute["text"]["text"] == "Mute topic" and not_relevant["text"]["text"] == "Not relevant"
+    assert relevant["text"]["text"] == "Relevant" and relevant["value"] == not_relevant["value"]
     assert json.loads(mute["value"]) == {"key": "newsbot-alert-1", "topic": "Nordkorea"}
 
 
@@ -89,7 +90,7 @@ def test_a_followup_says_so_and_shows_what_is_new() -> None:
 def test_an_alert_without_figure_quote_or_link_still_has_its_header_context_and_feedback() -> None:
     blocks = alert_blocks(with_(figure=None, quote=None, speaker=None, link=None), "k")
     assert [b["type"] for b in blocks] == ["header", "context", "actions"]
-    assert [e["text"]["text"] for e in blocks[2]["elements"]] == ["Mute topic", "Not relevant"]
+    assert [e["text"]["text"] for e in blocks[2]["elements"]] == ["Mute topic", "Relevant", "Not relevant"]
 
 
 def test_the_parent_edit_lists_the_other_sources() -> None:
@@ -130,7 +131,7 @@ def test_emphasis_cannot_be_broken_open_by_an_asterisk_in_the_figure() -> None:
 def test_only_a_plain_http_link_becomes_the_article_button(link: str) -> None:
     assert safe_url(link) is None
     elements = alert_blocks(with_(link=link), "k")[-1]["elements"]
-    assert [e["text"]["text"] for e in elements] == ["Mute topic", "Not relevant"]
+    assert [e["text"]["text"] for e in elements] == ["Mute topic", "Relevant", "Not relevant"]
 
 
 def test_the_header_stays_within_150_characters_even_when_escaping_makes_it_longer() -> None:
