@@ -153,16 +153,17 @@ class MatrixUser:
         return request(self.base_url, method, path, body, self.token)
 
     def create_room(
-        self, *, invite: tuple[str, ...] = (), encrypted: bool = False, name: str = "news"
+        self,
+        *,
+        invite: tuple[str, ...] = (),
+        encrypted: bool = False,
+        name: str = "news",
+        algorithm: str = "m.megolm.v1.aes-sha2",
     ) -> str:
         body: dict[str, Any] = {"preset": "private_chat", "name": name, "invite": list(invite)}
         if encrypted:
             body["initial_state"] = [
-                {
-                    "type": "m.room.encryption",
-                    "state_key": "",
-                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
-                }
+                {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": algorithm}}
             ]
         return str(self.call("POST", "/_matrix/client/v3/createRoom", body)["room_id"])
 

@@ -1062,13 +1062,18 @@ class MatrixChat:
             raise MatrixUnreachable(
                 f"cannot reach the Matrix homeserver {self.homeserver}: {_describe(exc)}"
             ) from None
-        if isinstance(response, RoomGetStateEventResponse):
-            algorithm = str((response.content or {}).get("algorithm"))
-            self._algorithms[room_id] = algorithm
-            return algorithm
-        if response.status_code == "M_NOT_FOUND":
+        content = response.content if isinstance(response, RoomGetStateEventResponse) else None
+        if not isinstance(content, dict):
+            return None  # rate-limited, …: the send itself says so
+        error = content.get("errcode") or getattr(response, "status_code", None)
+        if error == "M_NOT_FOUND":
             self._plain_until[room_id] = asyncio.get_running_loop().time() + PLAIN_RECHECK_SECONDS
-        return None  # not a member, rate-limited, …: the send itself says so
+            return None
+        if error:
+            return None  # not a member, …: the send itself says so
+        algorithm = str(content.get("algorithm") or "(no algorithm)")
+        self._algorithms[room_id] = algorithm
+        return algorithm
 
     async def _send(self, room_id: str, content: dict[str, Any], *, tx_id: str) -> str:
         client = self.client
