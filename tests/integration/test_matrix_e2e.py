@@ -4,13 +4,21 @@ cannot."""
 
 from __future__ import annotations
 
+import signal
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import FIXTURES
+from tests.e2e.test_story_threads import rss
+from tests.feedserver import EMPTY_FEED, feed_server
 from tests.integration.test_matrix_bot import RunningBot, alert, bot_settings, bots, start_bot
+from tests.integration.test_matrix_run import PARENT_TITLE, bot_env, config_file, running_bot, wait_until
 from tests.synapse import EncryptedClient, MatrixUser, Synapse, synapse
 
 __all__ = ["bots", "synapse"]
@@ -22,7 +30,7 @@ MEGOLM = {"algorithm": "m.megolm.v1.aes-sha2"}
 def clients() -> Iterator[list[EncryptedClient]]:
     made: list[EncryptedClient] = []
     yield made
-    for client in made:
+    for client in reversed(made):  # a client on another's loop closes before that loop stops
         client.close()
 
 
@@ -109,3 +117,106 @@ def test_in_an_encrypted_room_commands_answers_alerts_threads_and_edits_are_all_
     relations = [e["content"].get("m.relates_to", {}).get("rel_type") for e in sent]
     assert relations.count("m.thread") == 1 and relations.count("m.replace") == 1
     assert phone.undecryptable == []
+
+
+def test_newsbot_run_in_an_encrypted_room_survives_sigkill_and_a_new_device_reads_what_follows(
+    synapse: Synapse, clients: list[EncryptedClient], tmp_path: Path
+) -> None:
+    alice = synapse.register("alice")
+    bot = synapse.register("newsbot")
+    phone = EncryptedClient(synapse, alice, tmp_path / "alice-phone")
+    clients.append(phone)
+    log = tmp_path / "newsbot.log"
+    now = datetime.now(UTC)
+    seed = (FIXTURES / "seed-feed.xml").read_text(encoding="utf-8")
+    seed = seed.replace("Tue, 29 Oct 2024 06:12:00 +0100", format_datetime(now - timedelta(minutes=50)))
+    daily = rss(
+        "Tageszeitung",
+        [
+            (
+                "daily-nato",
+                "NATO bestätigt Entsendung nordkoreanischer Truppen",
+                "NATO-Generalsekretär Mark Rutte hat bestätigt, dass nordkoreanische Truppen nach Russland "
+                "entsandt worden sind. Einige der Soldaten seien bereits in der russischen Region Kursk im "
+                "Einsatz. „Das ist eine erhebliche Eskalation“, sagte Rutte.",
+                now - timedelta(minutes=20),
+            )
+        ],
+    )
+    wire = rss(
+        "Wire English",
+        [
+            (
+                "wire-troops",
+                "10,000 North Korean troops in Russia, Pentagon says",
+                "About 10,000 North Korean soldiers have been sent to eastern Russia for training, the "
+                "Pentagon said, and could reinforce Russian forces near Ukraine in the coming weeks.",
+                now - timedelta(minutes=40),
+            )
+        ],
+    )
+    from_bot = lambda e: e["sender"] == bot.user_id  # noqa: E731
+    with feed_server() as server:
+        for path in ("/a.xml", "/b.xml", "/c.xml"):
+            server.serve(path, EMPTY_FEED)
+        config = config_file(tmp_path, server)
+        env = bot_env(synapse, bot)
+        room = alice.create_room(invite=(bot.user_id,), encrypted=True)
+        with running_bot(config, env, log) as process:
+            phone.wait_for(room, from_bot, what="the bot's encrypted greeting", timeout=40)
+            command = phone.say(room, "!news subscribe Nordkorea | North Korea")
+            answer = phone.wait_for(room, replying_to(bot, command), what="the answer to subscribe")
+            assert "Subscribed" in answer["content"]["body"]
+            wait_until(lambda: all(p in server.requests for p in ("/a.xml", "/b.xml", "/c.xml")), "polls")
+            server.serve("/a.xml", seed)
+            parent = phone.wait_for(
+                room, lambda e: PARENT_TITLE in e["content"].get("body", ""), what="the alert", timeout=30
+            )
+            assert "<blockquote>" in parent["content"]["formatted_body"]
+            server.serve("/b.xml", wire)
+            server.serve("/c.xml", daily)
+            followup = phone.wait_for(
+                room,
+                lambda e: e["content"].get("m.relates_to", {}).get("rel_type") == "m.thread",
+                what="the follow-up in the thread",
+            )
+            assert followup["content"]["m.relates_to"]["event_id"] == parent["event_id"]
+            phone.wait_for(
+                room,
+                lambda e: "+2 sources" in e["content"].get("m.new_content", {}).get("body", ""),
+                what="the parent edited with both other sources",
+            )
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+        assert (tmp_path / "data" / "matrix-crypto").stat().st_mode & 0o777 == 0o700
+        store = tmp_path / "data" / "matrix-crypto" / "newsbot-crypto.db"
+        assert store.stat().st_mode & 0o777 == 0o600
+        before = len(encrypted_from(alice, room, bot))
+
+        with running_bot(config, env, log):
+            late = phone.say(room, "!news list")
+            listed = phone.wait_for(room, replying_to(bot, late), what="an answer after the SIGKILL")
+            assert "Nordkorea" in listed["content"]["body"]
+            # a second device of the member: what the bot says from now on is readable there too
+            joined_ms = time.time() * 1000
+            laptop = EncryptedClient(
+                synapse, alice, tmp_path / "alice-laptop", device_name="laptop", loop=phone.loop
+            )
+            clients.append(laptop)
+            wait_until(lambda: laptop.client.olm is not None and laptop.client.olm.account.shared, "keys")
+            asked = phone.say(room, "!news help")
+            helped = laptop.wait_for(room, replying_to(bot, asked), what="the answer, on the new device")
+            assert "subscribe" in helped["content"]["body"]
+            wait_until(lambda: len(encrypted_from(alice, room, bot)) >= before + 2, "both answers")
+        after = encrypted_from(alice, room, bot)
+    assert len(after) == before + 2  # the two answers; nothing from before the kill posted again
+    assert plaintext_from(alice, room, bot) == []
+    bodies = [e["content"].get("body", "") for r, e in phone.decrypted if r == room and from_bot(e)]
+    assert sum(b.startswith("Subscribed") for b in bodies) == 1
+    assert sum(PARENT_TITLE in b and not b.startswith("* ") for b in bodies) == 1
+    assert phone.undecryptable == []
+    # the new device cannot read what was said before it existed, and can read everything after
+    assert [e for _, e in laptop.undecryptable if e["origin_server_ts"] > joined_ms] == []
+    text = log.read_text()
+    assert "Traceback" not in text and bot.password not in text
+    assert store.read_bytes() and "store-key" not in text
