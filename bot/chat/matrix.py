@@ -147,6 +147,34 @@ class MatrixRoomError(MatrixError, ChannelUnavailable):
     """The bot cannot post in a room: not a member (kicked, left, never invited) or encrypted."""
 
 
+class _Client(AsyncClient):  # type: ignore[misc]
+    """nio's client, with one hole closed: a to-device message so broken that vodozemac cannot even
+    parse it raises out of nio's sync handling, which would end every later sync too (the homeserver
+    sends it again until a sync gets past it). Here it is logged and dropped like any message that
+    fails to decrypt."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dropped_to_device: set[int] = set()  # ids of this sync's to-device events logged here
+
+    def _handle_decrypt_to_device(self, to_device_event: Any) -> Any:
+        try:
+            return super()._handle_decrypt_to_device(to_device_event)
+        except Exception as exc:
+            _log_bad_to_device(to_device_event, _describe(exc))
+            self.dropped_to_device.add(id(to_device_event))
+            return None
+
+
+def _log_bad_to_device(event: Any, why: str) -> None:
+    log.warning(
+        "Matrix: could not decrypt an encrypted to-device message from %s (sender key %s): %s; ignored it",
+        getattr(event, "sender", "?"),
+        getattr(event, "sender_key", "?"),
+        why,
+    )
+
+
 class _Unreachable(Exception):
     """The homeserver did not answer usefully (network, 5xx, rate limit at login); try again later."""
 
@@ -431,7 +459,7 @@ class MatrixChat:
             store_sync_tokens=False,
         )
         # No store path yet: nio would open the store inside login(); _open_crypto does, checked.
-        client = AsyncClient(self.homeserver, self.user_id, device_id=device_id, config=config, store_path="")
+        client = _Client(self.homeserver, self.user_id, device_id=device_id, config=config, store_path="")
         return client
 
     # -- keys -------------------------------------------------------------------------------------
@@ -647,6 +675,12 @@ class MatrixChat:
                 self._failure = exc
                 self._failed.set()
                 return
+            except Exception:  # a bug in handling one sync must not end all syncing
+                failures += 1
+                delay = min(self.retry_max, self.retry_base * 2 ** (failures - 1))
+                log.exception("Matrix: a sync with %s failed; retrying in %.0f s", self.homeserver, delay)
+                await asyncio.sleep(delay)
+                continue
             failures = 0
             try:
                 await self._crypto_upkeep()
@@ -843,16 +877,14 @@ class MatrixChat:
                 await client.to_device(event.as_key_request(event.sender, client.device_id))
 
     def _check_to_device(self, response: SyncResponse) -> None:
-        """An encrypted to-device message nio could not decrypt stays in the response: log it. The
-        sender's client repairs a broken Olm session by itself (nio answers with a new one)."""
+        """An encrypted to-device message nio could not decrypt stays in the response: log it once
+        (there is no room to tell). A lost room key is asked for when a message needs it."""
+        client = self.client
+        dropped = client.dropped_to_device if isinstance(client, _Client) else set()
         for event in response.to_device_events:
-            if isinstance(event, OlmEvent):
-                log.warning(
-                    "Matrix: could not decrypt an encrypted to-device message from %s (sender key %s); "
-                    "ignored it",
-                    event.sender,
-                    getattr(event, "sender_key", "?"),
-                )
+            if isinstance(event, OlmEvent) and id(event) not in dropped:
+                _log_bad_to_device(event, "no Olm session decrypts it")
+        dropped.clear()
 
     async def _tell_new_device(self) -> None:
         assert self.client is not None

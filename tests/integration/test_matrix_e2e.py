@@ -4,8 +4,11 @@ cannot."""
 
 from __future__ import annotations
 
+import logging
 import signal
+import threading
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -14,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from bot.chat.matrix import MatrixChat
+from bot.ports import SystemClock
 from tests.conftest import FIXTURES
 from tests.e2e.test_story_threads import rss
 from tests.feedserver import EMPTY_FEED, feed_server
@@ -220,3 +225,86 @@ def test_newsbot_run_in_an_encrypted_room_survives_sigkill_and_a_new_device_read
     text = log.read_text()
     assert "Traceback" not in text and bot.password not in text
     assert store.read_bytes() and "store-key" not in text
+
+
+def test_an_undecryptable_message_gets_one_notice_one_key_request_and_the_bot_reads_on(
+    synapse: Synapse,
+    bots: list[RunningBot],
+    clients: list[EncryptedClient],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    alice, phone, botuser, room, running = encrypted_room(synapse, bots, clients, tmp_path)
+    sender_key = phone.client.olm.account.identity_keys["curve25519"]
+    withheld = {  # a Megolm message whose session was never shared with the bot (keys withheld)
+        **MEGOLM,
+        "sender_key": sender_key,
+        "device_id": phone.device_id,
+        "session_id": "c2Vzc2lvbi1uZXZlci1zaGFyZWQtd2l0aC10aGUtYm90",
+        "ciphertext": "AwgAEjBhYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODk",
+    }
+    bot_device = running.chat.client.device_id  # type: ignore[union-attr]
+    bot_key = running.chat.client.olm.account.identity_keys["curve25519"]  # type: ignore[union-attr]
+    broken_olm = {  # a to-device message that cannot be decrypted
+        "algorithm": "m.olm.v1.curve25519-aes-sha2",
+        "sender_key": sender_key,
+        "ciphertext": {bot_key: {"type": 1, "body": "bm90IGFuIG9sbSBtZXNzYWdl"}},
+    }
+    with caplog.at_level(logging.WARNING, logger="bot.chat.matrix"):
+        alice.send(room, withheld, event_type="m.room.encrypted")
+        alice.send(room, withheld, event_type="m.room.encrypted")  # the same session again: no 2nd notice
+        alice.call(
+            "PUT",
+            f"/_matrix/client/v3/sendToDevice/m.room.encrypted/{uuid.uuid4().hex}",
+            {"messages": {botuser.user_id: {bot_device: broken_olm}}},
+        )
+        notice = phone.wait_for(
+            room, lambda e: "could not decrypt" in e["content"].get("body", ""), what="the notice"
+        )
+        assert alice.user_id in notice["content"]["body"] and bot_device in notice["content"]["body"]
+        command = phone.say(room, "!news list")  # the bot reads on
+        assert "tracks no topics" in phone.wait_for(room, replying_to(botuser, command))["content"]["body"]
+        to_device = [r for r in caplog.records if "to-device" in r.getMessage()]
+        for _ in range(50):
+            if to_device:
+                break
+            threading.Event().wait(0.2)
+            to_device = [r for r in caplog.records if "to-device" in r.getMessage()]
+    notices = [e for r, e in phone.decrypted if "could not decrypt" in e["content"].get("body", "")]
+    assert len(notices) == 1
+    lines = [r.getMessage() for r in caplog.records if "cannot decrypt event" in r.getMessage()]
+    assert len(lines) == 1 and withheld["session_id"] in lines[0]
+    assert withheld["session_id"] in running.chat.client.outgoing_key_requests  # type: ignore[union-attr]
+    assert len(to_device) == 1 and alice.user_id in to_device[0].getMessage()
+    assert plaintext_from(alice, room, botuser) == []
+
+
+def test_a_damaged_key_store_is_moved_aside_and_the_bot_comes_back_as_a_new_device(
+    synapse: Synapse,
+    bots: list[RunningBot],
+    clients: list[EncryptedClient],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    alice, phone, botuser, room, running = encrypted_room(synapse, bots, clients, tmp_path)
+    plain = alice.create_room(invite=(botuser.user_id,))
+    alice.wait_for(plain, lambda e: e["sender"] == botuser.user_id, what="the greeting in the plain room")
+    old_device = running.chat.client.device_id  # type: ignore[union-attr]
+    running.run(running.chat.stop())
+    store = tmp_path / "data" / "matrix-crypto" / "newsbot-crypto.db"
+    store.write_bytes(b"this is no longer a SQLite database" * 100)
+
+    with caplog.at_level(logging.ERROR, logger="bot.chat.matrix"):
+        running.chat = MatrixChat(running.settings, running.store, SystemClock(), sync_timeout_ms=1000)
+        running.start()
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "unusable" in errors[0] and "new device" in errors[0], errors
+    new_device = running.chat.client.device_id  # type: ignore[union-attr]
+    assert new_device != old_device
+    assert list(store.parent.glob("newsbot-crypto.db.damaged-*"))  # kept for the admin, not deleted
+    told = phone.wait_for(room, lambda e: "damaged" in e["content"].get("body", ""), what="the notice")
+    assert str(new_device) in told["content"]["body"]
+    command = phone.say(room, "!news list")
+    phone.wait_for(room, replying_to(botuser, command), what="an answer from the new device")
+    listing = alice.say(plain, "!news list")
+    alice.wait_for(plain, lambda e: e["sender"] == botuser.user_id and listing in str(e["content"]))
