@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     matrix_verified_devices: list[str] = Field(default_factory=list)
     # Encrypts the keys at rest in data_dir/matrix-crypto; unset: a random key kept beside them.
     matrix_store_passphrase: SecretStr | None = None
+    # Scale-out: the `web` process (which owns the keys) that workers hand encrypted-room sends to,
+    # e.g. http://web.internal:3000; unset, workers post nothing in encrypted rooms.
+    matrix_relay_url: str | None = None
 
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None or self.slack_client_id is not None

@@ -20,8 +20,8 @@ visible and every failure is handled here:
   `data_dir/matrix-crypto/` (bot.chat.matrix_crypto), decrypts commands, encrypts every send, and
   shares room keys with the devices its trust policy allows. A message it cannot decrypt gets one
   notice and one key request; a room with an encryption algorithm it does not know gets one notice
-  and nothing else. A send-only connection (a scale-out worker) holds no keys and never posts in an
-  encrypted room: it would race the owner on the Megolm session.
+  and nothing else. A send-only connection (a scale-out worker) holds no keys: it hands messages
+  for encrypted rooms to the owner (bot.chat.matrix_relay) instead of racing it on the session.
 
 Tokens and passwords are never logged.
 """
@@ -35,10 +35,12 @@ import json
 import logging
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientError
+import aiohttp
+from aiohttp import ClientError, web
 from nio import (
     Api,
     AsyncClient,
@@ -72,12 +74,15 @@ from bot.chat.matrix_crypto import (
     SUPPORTED_ALGORITHMS,
     apply_trust,
     crypto_dir,
+    lock_owner,
     parse_verified,
     quarantine,
     store_key,
     store_problem,
+    unlock_owner,
 )
 from bot.chat.matrix_html import alert_html, digest_html, notice_html
+from bot.chat.matrix_relay import MAX_BODY, RELAY_PATH, check, parse, relay_key, sign
 from bot.core.digest import Digest
 from bot.core.render import render
 from bot.errors import ChannelUnavailable, ChatUnavailable, ConfigError, NewsbotError
@@ -317,6 +322,7 @@ class MatrixChat:
         self._pending_greetings: dict[str, tuple[str, str]] = {}  # room -> (text, tx id) once synced
         self._crypto_problem: str | None = None  # why this process has no usable keys
         self._new_device_notice = False
+        self._lock: int | None = None  # held while this process owns the crypto store
         self._stopping = False
         self._failure: NewsbotError | None = None
         self._failed = asyncio.Event()
@@ -407,6 +413,8 @@ class MatrixChat:
                 await asyncio.sleep(delay)
             except BaseException:
                 await self._close_client()
+                unlock_owner(self._lock)
+                self._lock = None
                 raise
 
     async def stop(self) -> None:
@@ -417,6 +425,8 @@ class MatrixChat:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self._close_client()
+        unlock_owner(self._lock)
+        self._lock = None
 
     async def _close_client(self) -> None:
         client, self.client = self.client, None
@@ -476,6 +486,8 @@ class MatrixChat:
             log.error("Matrix: %s; encrypted rooms are not served", self._crypto_problem)
             return
         directory = crypto_dir(self.settings.data_dir)
+        if self._lock is None:
+            self._lock = lock_owner(directory)
         path = directory / STORE_NAME
         problem = store_problem(path)
         if problem is None:
@@ -1122,10 +1134,7 @@ class MatrixChat:
                 "(only m.megolm.v1.aes-sha2); it posts nothing there"
             )
         if not self._owner:
-            raise MatrixRoomError(
-                f"room {room_id} is end-to-end encrypted and this connection only sends: the keys belong "
-                "to the process that runs the Matrix sync (see docs/operations.md); it posts nothing there"
-            )
+            return await self._relay(room_id, content, tx_id)
         if client.olm is None:
             raise MatrixRoomError(
                 f"room {room_id} is end-to-end encrypted and {self._crypto_problem or 'no keys are loaded'}"
@@ -1167,6 +1176,87 @@ class MatrixChat:
                 f"cannot reach the Matrix homeserver {self.homeserver}: {_describe(exc)}"
             ) from None
         return self._sent(room_id, response)
+
+    # -- scale-out: sends to encrypted rooms go through the owner of the keys -----------------------
+
+    def _relay_key(self) -> bytes:
+        secret = self.settings.matrix_access_token or self.settings.matrix_password
+        return relay_key(secret.get_secret_value() if secret is not None else "")
+
+    def web_routes(self) -> list[web.RouteDef]:
+        """POST /matrix/relay: a send-only process's message for an encrypted room (bot.chat.matrix_relay)."""
+        return [web.post(RELAY_PATH, self.handle_relay)]
+
+    async def handle_relay(self, request: web.Request) -> web.Response:
+        body = await request.content.read(MAX_BODY + 1)
+        if len(body) > MAX_BODY:
+            return web.json_response({"error": "the message is too large"}, status=413)
+        refused = check(
+            self._relay_key(),
+            request.headers.get("X-Newsbot-Timestamp", ""),
+            request.headers.get("X-Newsbot-Signature", ""),
+            body,
+        )
+        if refused is not None:
+            log.warning("Matrix: refused a relayed send from %s: %s", request.remote, refused)
+            return web.json_response({"error": refused}, status=401)
+        try:
+            room_id, content, tx_id = parse(body)
+        except ValueError as exc:
+            return web.json_response({"error": f"bad relayed send: {exc}"}, status=400)
+        if not self._owner:
+            return web.json_response({"error": "this process does not run the Matrix sync"}, status=503)
+        try:
+            event_id = await self._send(room_id, content, tx_id=tx_id)
+        except MatrixRateLimited as exc:
+            return web.json_response({"error": str(exc), "retry_after": exc.retry_after}, status=429)
+        except MatrixRoomError as exc:
+            return web.json_response({"error": str(exc)}, status=409)
+        except MatrixUnreachable as exc:
+            return web.json_response({"error": str(exc)}, status=503)
+        except MatrixError as exc:
+            return web.json_response({"error": str(exc)}, status=502)
+        return web.json_response({"event_id": event_id})
+
+    async def _relay(self, room_id: str, content: dict[str, Any], tx_id: str) -> str:
+        """Hand a message for an encrypted room to the process that owns the keys, and raise its
+        answer as this connection's own."""
+        base = (self.settings.matrix_relay_url or "").rstrip("/")
+        if not base:
+            raise MatrixRoomError(
+                f"room {room_id} is end-to-end encrypted and this process only sends: the keys belong to "
+                "the process that runs the Matrix sync. Set matrix_relay_url to that process's HTTP "
+                "address (docs/operations.md); until then nothing is posted there"
+            )
+        body = json.dumps({"room_id": room_id, "content": content, "tx_id": tx_id}).encode()
+        stamp = f"{time.time():.3f}"
+        headers = {
+            "Content-Type": "application/json",
+            "X-Newsbot-Timestamp": stamp,
+            "X-Newsbot-Signature": sign(self._relay_key(), stamp, body),
+        }
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.request_timeout * 2)) as http,
+                http.post(base + RELAY_PATH, data=body, headers=headers) as response,
+            ):
+                answer = await response.json(content_type=None)
+                status = response.status
+        except (ClientError, TimeoutError, OSError, ValueError) as exc:
+            raise MatrixUnreachable(
+                f"cannot reach the Matrix relay {base} (the process that owns the keys): {_describe(exc)}"
+            ) from None
+        error = str(answer.get("error", "")) if isinstance(answer, dict) else "not a relay answer"
+        if status == 200 and isinstance(answer, dict) and isinstance(answer.get("event_id"), str):
+            return str(answer["event_id"])
+        if status == 429:
+            retry = answer.get("retry_after") if isinstance(answer, dict) else None
+            raise MatrixRateLimited(error, float(retry) if isinstance(retry, int | float) else 5.0)
+        if status == 409:
+            raise MatrixRoomError(error)
+        if status == 503:
+            raise MatrixUnreachable(f"the Matrix relay {base} cannot send now: {error}")
+        raise MatrixError(f"the Matrix relay {base} refused the message (HTTP {status}): {error}")
 
     def _sent(self, room_id: str, response: Any) -> str:
         if isinstance(response, RoomSendResponse):

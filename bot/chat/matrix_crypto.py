@@ -13,6 +13,7 @@ room keys only with the devices an admin listed in `matrix_verified_devices` and
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import secrets
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 CRYPTO_DIR = "matrix-crypto"
 STORE_NAME = "newsbot-crypto.db"
 KEY_FILE = "store-key"
+LOCK_FILE = "owner.lock"
 MEGOLM = "m.megolm.v1.aes-sha2"
 SUPPORTED_ALGORITHMS = frozenset({MEGOLM})
 
@@ -65,6 +67,31 @@ def crypto_dir(data_dir: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
     return directory
+
+
+def lock_owner(directory: Path) -> int:
+    """Hold the store for this process (an exclusive lock, released when the process ends, even by
+    SIGKILL). Two processes on one device's Olm and Megolm sessions would corrupt them: the second
+    gets a ConfigError saying who holds it."""
+    fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        raise ConfigError(
+            f"another newsbot process (pid {holder}) owns the Matrix keys in {directory}: only one "
+            "process may run the Matrix sync (docs/operations.md); let the others only send"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd
+
+
+def unlock_owner(fd: int | None) -> None:
+    if fd is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def store_key(directory: Path, passphrase: SecretStr | None) -> str:

@@ -4,6 +4,7 @@ cannot."""
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
@@ -15,9 +16,11 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 
-from bot.chat.matrix import MatrixChat
+from bot.chat.matrix import MatrixChat, MatrixRoomError
 from bot.ports import SystemClock
 from tests.conftest import FIXTURES
 from tests.e2e.test_story_threads import rss
@@ -308,3 +311,52 @@ def test_a_damaged_key_store_is_moved_aside_and_the_bot_comes_back_as_a_new_devi
     phone.wait_for(room, replying_to(botuser, command), what="an answer from the new device")
     listing = alice.say(plain, "!news list")
     alice.wait_for(plain, lambda e: e["sender"] == botuser.user_id and listing in str(e["content"]))
+
+
+def test_a_worker_hands_encrypted_room_sends_to_the_process_that_owns_the_keys(
+    synapse: Synapse, bots: list[RunningBot], clients: list[EncryptedClient], tmp_path: Path
+) -> None:
+    alice, phone, botuser, room, running = encrypted_room(synapse, bots, clients, tmp_path)
+
+    async def serve() -> tuple[web.AppRunner, int]:  # the owner's HTTP server, as `newsbot serve` runs it
+        app = web.Application()
+        app.add_routes(running.chat.web_routes())
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        return runner, int(runner.addresses[0][1])
+
+    runner, port = running.run(serve())
+    relay = f"http://127.0.0.1:{port}"
+    worker = MatrixChat(
+        running.settings.model_copy(update={"matrix_relay_url": relay}), running.store, SystemClock()
+    )
+    lone = MatrixChat(running.settings, running.store, SystemClock())  # a worker with no relay set
+    running.run(worker.connect())
+    running.run(lone.connect())
+    channel = f"matrix:{room}"
+    try:
+        sent = running.run(worker.send_alert(channel, alert(), key="newsbot-alert-1", thread=None))
+        shown = phone.wait_for(room, lambda e: e["event_id"] == sent, what="the relayed alert")
+        assert "<strong>etwa 10.000 Soldaten</strong>" in shown["content"]["formatted_body"]
+        again = running.run(worker.send_alert(channel, alert(), key="newsbot-alert-1", thread=None))
+        assert again == sent  # a resend through the relay is still the one event
+        with pytest.raises(MatrixRoomError, match="matrix_relay_url"):
+            running.run(lone.send_alert(channel, alert(), key="newsbot-alert-2", thread=None))
+
+        async def forged() -> int:
+            body = json.dumps({"room_id": room, "content": {"msgtype": "m.text", "body": "x"}, "tx_id": "t"})
+            headers = {"X-Newsbot-Timestamp": f"{time.time():.3f}", "X-Newsbot-Signature": "0" * 64}
+            async with (
+                aiohttp.ClientSession() as http,
+                http.post(relay + "/matrix/relay", data=body, headers=headers) as r,
+            ):
+                return r.status
+
+        assert running.run(forged()) == 401
+    finally:
+        running.run(worker.stop())
+        running.run(lone.stop())
+        running.run(runner.cleanup())
+    assert plaintext_from(alice, room, botuser) == []
+    assert len(encrypted_from(alice, room, botuser)) == 2  # the greeting and the one alert
