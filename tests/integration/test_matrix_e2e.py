@@ -63,6 +63,11 @@ def encrypted_from(user: MatrixUser, room: str, bot: MatrixUser) -> list[dict[st
     ]
 
 
+def phone_key(running: RunningBot) -> str:
+    """The bot device's curve25519 key (the sender key of its Megolm sessions)."""
+    return str(running.chat.client.olm.account.identity_keys["curve25519"])  # type: ignore[union-attr]
+
+
 def encrypted_room(
     synapse: Synapse, bots: list[RunningBot], clients: list[EncryptedClient], tmp_path: Path
 ) -> tuple[MatrixUser, EncryptedClient, MatrixUser, str, RunningBot]:
@@ -360,3 +365,61 @@ def test_a_worker_hands_encrypted_room_sends_to_the_process_that_owns_the_keys(
         running.run(runner.cleanup())
     assert plaintext_from(alice, room, botuser) == []
     assert len(encrypted_from(alice, room, botuser)) == 2  # the greeting and the one alert
+
+
+def test_with_verified_trust_only_listed_devices_get_room_keys(
+    synapse: Synapse,
+    bots: list[RunningBot],
+    clients: list[EncryptedClient],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    alice = synapse.register("alice")
+    botuser = synapse.register("newsbot")
+    settings = bot_settings(tmp_path, synapse, botuser, matrix_device_trust="verified")
+    with caplog.at_level(logging.WARNING, logger="bot.chat.matrix_crypto"):
+        running = start_bot(bots, settings)
+        phone = EncryptedClient(synapse, alice, tmp_path / "alice-phone", loop=running.loop)
+        clients.append(phone)
+        room = alice.create_room(invite=(botuser.user_id,), encrypted=True)
+        wait_until(lambda: len(encrypted_from(alice, room, botuser)) == 1, "the greeting")
+        threading.Event().wait(1.0)
+    assert [e for r, e in phone.decrypted if e["sender"] == botuser.user_id] == []  # no key for phone
+    blocked = [r.getMessage() for r in caplog.records if "gets no room keys" in r.getMessage()]
+    assert len(blocked) == 1 and phone.device_id in blocked[0]
+
+    running.run(running.chat.stop())  # the admin lists the phone and restarts the bot
+    listed = settings.model_copy(update={"matrix_verified_devices": [f"{alice.user_id} {phone.device_id}"]})
+    running.chat = MatrixChat(listed, running.store, SystemClock(), sync_timeout_ms=1000)
+    running.start()
+    command = phone.say(room, "!news list")
+    answer = phone.wait_for(room, replying_to(botuser, command), what="an answer the listed phone reads")
+    assert "tracks no topics" in answer["content"]["body"]
+
+
+def test_a_member_who_leaves_gets_no_key_for_what_follows(
+    synapse: Synapse, bots: list[RunningBot], clients: list[EncryptedClient], tmp_path: Path
+) -> None:
+    alice, phone, botuser, room, running = encrypted_room(synapse, bots, clients, tmp_path)
+    bob = synapse.register("bob")
+    bobs = EncryptedClient(synapse, bob, tmp_path / "bob", loop=running.loop)
+    clients.append(bobs)
+    alice.invite(room, bob.user_id)
+    bob.join(room)
+    channel = f"matrix:{room}"
+    wait_until(lambda: bob.user_id in running.chat.client.rooms[room].users, "the bot to see bob")  # type: ignore[union-attr]
+    first = running.run(running.chat.send_alert(channel, alert(), key="newsbot-alert-1", thread=None))
+    bobs.wait_for(room, lambda e: e["event_id"] == first, what="the alert, on bob's device")
+    bob.call("POST", f"/_matrix/client/v3/rooms/{room}/leave", {})
+    wait_until(lambda: bob.user_id not in running.chat.client.rooms[room].users, "the bot to see bob leave")  # type: ignore[union-attr]
+    second = running.run(
+        running.chat.send_alert(
+            channel, alert("Pentagon: 12.000 Soldaten"), key="newsbot-alert-2", thread=None
+        )
+    )
+    phone.wait_for(room, lambda e: e["event_id"] == second, what="the second alert, for alice")
+    sessions = {e["event_id"]: e["content"]["session_id"] for e in encrypted_from(alice, room, botuser)}
+    assert sessions[first] != sessions[second]  # the room key was replaced when bob left
+    keys = bobs.client.olm.inbound_group_store
+    assert keys.get(room, phone_key(running), sessions[first]) is not None  # bob had the old key
+    assert keys.get(room, phone_key(running), sessions[second]) is None  # and never got the new one
