@@ -19,9 +19,16 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from pydantic import SecretStr
 
 from bot.chat.matrix import MatrixChat, MatrixRoomError
+from bot.core.digest import Digest, DigestItem
+from bot.core.payload import alert_to_dict
+from bot.delivery import Deliverer
+from bot.model import AlertContent
 from bot.ports import SystemClock
+from bot.settings import Settings
+from bot.store.db import NewEntry, PendingAlert
 from tests.conftest import FIXTURES
 from tests.e2e.test_story_threads import rss
 from tests.feedserver import EMPTY_FEED, feed_server
@@ -32,6 +39,7 @@ from tests.synapse import EncryptedClient, MatrixUser, Synapse, synapse
 __all__ = ["bots", "synapse"]
 
 MEGOLM = {"algorithm": "m.megolm.v1.aes-sha2"}
+START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -119,6 +127,12 @@ def test_in_an_encrypted_room_commands_answers_alerts_threads_and_edits_are_all_
     assert "+2 sources: ZDF, AP" in edit["m.new_content"]["body"]
     notice = running.run(running.chat.send_notice(channel, "I paused the feed x", key="newsbot-alert-3"))
     assert phone.wait_for(room, lambda e: e["event_id"] == notice)["content"]["msgtype"] == "m.notice"
+    item = DigestItem("Nordkorea", "Offenbar 10.000 Soldaten", None, "https://news.example/nk", None)
+    digest = running.run(running.chat.send_digest(channel, Digest((item,)), key="newsbot-digest-1"))
+    assert (
+        "Offenbar 10.000 Soldaten"
+        in phone.wait_for(room, lambda e: e["event_id"] == digest)["content"]["body"]
+    )
 
     # a resend of the same outbox row is the same event, not a second (differently encrypted) copy
     again = running.run(running.chat.send_alert(channel, alert(), key="newsbot-alert-1", thread=None))
@@ -126,7 +140,7 @@ def test_in_an_encrypted_room_commands_answers_alerts_threads_and_edits_are_all_
     # nothing the bot said went out in plain text, and the homeserver saw every relation it needs
     assert plaintext_from(alice, room, botuser) == []
     sent = encrypted_from(alice, room, botuser)
-    assert len(sent) == 6  # greeting, answer, alert, follow-up, edit, notice: the resend is none
+    assert len(sent) == 7  # greeting, answer, alert, follow-up, edit, notice, digest: the resend is none
     relations = [e["content"].get("m.relates_to", {}).get("rel_type") for e in sent]
     assert relations.count("m.thread") == 1 and relations.count("m.replace") == 1
     assert phone.undecryptable == []
@@ -423,3 +437,64 @@ def test_a_member_who_leaves_gets_no_key_for_what_follows(
     keys = bobs.client.olm.inbound_group_store
     assert keys.get(room, phone_key(running), sessions[first]) is not None  # bob had the old key
     assert keys.get(room, phone_key(running), sessions[second]) is None  # and never got the new one
+
+
+def test_with_an_access_token_a_damaged_key_store_pauses_encrypted_rooms_and_keeps_their_alerts(
+    synapse: Synapse,
+    bots: list[RunningBot],
+    clients: list[EncryptedClient],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    alice = synapse.register("alice")
+    botuser = synapse.register("newsbot")
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        matrix_homeserver=synapse.base_url,
+        matrix_user=botuser.user_id,
+        matrix_access_token=SecretStr(botuser.token),
+    )
+    running = start_bot(bots, settings)
+    phone = EncryptedClient(synapse, alice, tmp_path / "alice-phone", loop=running.loop)
+    clients.append(phone)
+    room = alice.create_room(invite=(botuser.user_id,), encrypted=True)
+    phone.wait_for(room, lambda e: e["sender"] == botuser.user_id, what="the greeting")
+    plain = alice.create_room(invite=(botuser.user_id,))
+    alice.wait_for(plain, lambda e: e["sender"] == botuser.user_id, what="the greeting in the plain room")
+    running.run(running.chat.stop())
+    store = tmp_path / "data" / "matrix-crypto" / "newsbot-crypto.db"
+    store.write_bytes(b"\0garbage" * 500)
+
+    with caplog.at_level(logging.WARNING, logger="bot.chat.matrix"):
+        running.chat = MatrixChat(settings, running.store, SystemClock(), sync_timeout_ms=1000)
+        running.start()
+        phone.say(room, "!news list")  # the bot cannot read it: it says so, once, in plain text
+        told = alice.wait_for(room, lambda e: e["sender"] == botuser.user_id, what="the plain notice")
+        assert "cannot read or post encrypted messages here" in told["content"]["body"]
+        phone.say(room, "!news help")
+        listing = alice.say(plain, "!news list")  # plain rooms go on
+        alice.wait_for(
+            plain,
+            lambda e: (
+                e["content"].get("m.relates_to", {}).get("m.in_reply_to", {}).get("event_id") == listing
+            ),
+        )
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "unusable" in errors[0] and "access token" in errors[0]
+    assert len([e for e in alice.messages(room) if e["sender"] == botuser.user_id]) == 1
+    assert botuser.token not in caplog.text
+
+    # an alert for the encrypted room waits in the outbox, its channel paused with the reason
+    channel = f"matrix:{room}"
+    feed, _ = running.store.add_feed("https://news.example/feed.xml", None, START)
+    payload = alert_to_dict(
+        AlertContent("Nordkorea", "Offenbar 10.000 Soldaten", None, "src", START, 90.0, None, None)
+    )
+    pending = PendingAlert(channel=channel, kind="alert", payload=payload, entry_key="e1", story="s1")
+    entry = NewEntry("e1", "Offenbar 10.000 Soldaten", None, "", "", "de", START, "e1", "e1")
+    running.store.record_poll(feed.id, [entry], [], [pending], {}, START)
+    report = running.run(Deliverer(running.store, [running.chat], SystemClock()).deliver())
+    assert report.sent == 0
+    assert "key store" in running.store.paused_channels()[channel]
+    counts = running.store.alert_counts()
+    assert counts == {"pending": 1}, counts  # kept, not sent, not given up
