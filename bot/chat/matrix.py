@@ -149,7 +149,8 @@ class MatrixUnreachable(MatrixError, ChatUnavailable):
 
 
 class MatrixRoomError(MatrixError, ChannelUnavailable):
-    """The bot cannot post in a room: not a member (kicked, left, never invited) or encrypted."""
+    """The bot cannot post in a room: not a member (kicked, left, never invited), or encrypted in a
+    way it cannot serve (an unknown algorithm, no usable keys, a send-only process without a relay)."""
 
 
 class _Client(AsyncClient):  # type: ignore[misc]
