@@ -449,6 +449,11 @@ class MatrixChat:
                 "NEWSBOT_MATRIX_USER must be a full user id such as @newsbot:example.org, "
                 f"not {self.user_id!r}"
             )
+        if s.matrix_relay_url and not re.match(r"https?://[^/\s]+", s.matrix_relay_url):
+            raise ConfigError(
+                "NEWSBOT_MATRIX_RELAY_URL must be the http(s) address of the process that runs the Matrix "
+                f"sync, such as http://web.internal:3000, not {s.matrix_relay_url!r}"
+            )
         if s.matrix_access_token is None and s.matrix_password is None:
             raise ConfigError(
                 f"Matrix needs NEWSBOT_MATRIX_ACCESS_TOKEN or NEWSBOT_MATRIX_PASSWORD for {self.user_id}"

@@ -236,6 +236,8 @@ def test_newsbot_run_in_an_encrypted_room_survives_sigkill_and_a_new_device_read
             assert "subscribe" in helped["content"]["body"]
             wait_until(lambda: len(encrypted_from(alice, room, bot)) >= before + 2, "both answers")
         after = encrypted_from(alice, room, bot)
+    # the restarted bot is the same device with the same keys: nothing new for members to verify
+    assert len(list(phone.client.device_store.active_user_devices(bot.user_id))) == 1
     assert len(after) == before + 2  # the two answers; nothing from before the kill posted again
     assert plaintext_from(alice, room, bot) == []
     bodies = [e["content"].get("body", "") for r, e in phone.decrypted if r == room and from_bot(e)]
