@@ -803,7 +803,16 @@ class MatrixChat:
                     if algorithm not in SUPPORTED_ALGORITHMS:
                         await self._tell_unsupported(room_id, algorithm)
                 elif isinstance(event, UnknownEncryptedEvent) and event.sender != self.user_id:
-                    await self._tell_unsupported(room_id, str(event.algorithm))
+                    if self._algorithms.get(room_id) in SUPPORTED_ALGORITHMS:  # one odd message
+                        log.warning(
+                            "Matrix: ignored event %s in %s from %s: encrypted with %r, not Megolm",
+                            event.event_id,
+                            room_id,
+                            event.sender,
+                            str(event.algorithm)[:100],
+                        )
+                    else:
+                        await self._tell_unsupported(room_id, str(event.algorithm))
                 elif isinstance(event, MegolmEvent) and event.sender != self.user_id:
                     await self._on_undecryptable(room_id, event)
                 elif (
