@@ -127,6 +127,16 @@ class Settings(BaseSettings):
     matrix_allowed_inviters: list[str] = Field(
         default_factory=list
     )  # user ids or ":server" suffixes; empty: all
+    # End-to-end encryption (docs/matrix.md, "Encrypted rooms"): which members' devices get the
+    # room keys. "tofu" trusts each device the first time it is seen; "verified" only the devices
+    # listed in matrix_verified_devices ("@user:server DEVICEID [ed25519 key]").
+    matrix_device_trust: Literal["tofu", "verified"] = "tofu"
+    matrix_verified_devices: list[str] = Field(default_factory=list)
+    # Encrypts the keys at rest in data_dir/matrix-crypto; unset: a random key kept beside them.
+    matrix_store_passphrase: SecretStr | None = None
+    # Scale-out: the `web` process (which owns the keys) that workers hand encrypted-room sends to,
+    # e.g. http://web.internal:3000; unset, workers post nothing in encrypted rooms.
+    matrix_relay_url: str | None = None
 
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None or self.slack_client_id is not None

@@ -7,7 +7,9 @@ start, the tests skip with the reason, or fail when NEWSBOT_REQUIRE_SERVICES is 
 
 from __future__ import annotations
 
+import asyncio
 import atexit
+import contextlib
 import hashlib
 import hmac
 import json
@@ -17,20 +19,22 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from tests.conftest import require_service
 
+T = TypeVar("T")
 SERVER_NAME = "localhost"
 START_TIMEOUT = 60.0
 LOOSE = {"per_second": 10000, "burst_count": 10000}
@@ -149,16 +153,17 @@ class MatrixUser:
         return request(self.base_url, method, path, body, self.token)
 
     def create_room(
-        self, *, invite: tuple[str, ...] = (), encrypted: bool = False, name: str = "news"
+        self,
+        *,
+        invite: tuple[str, ...] = (),
+        encrypted: bool = False,
+        name: str = "news",
+        algorithm: str = "m.megolm.v1.aes-sha2",
     ) -> str:
         body: dict[str, Any] = {"preset": "private_chat", "name": name, "invite": list(invite)}
         if encrypted:
             body["initial_state"] = [
-                {
-                    "type": "m.room.encryption",
-                    "state_key": "",
-                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
-                }
+                {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": algorithm}}
             ]
         return str(self.call("POST", "/_matrix/client/v3/createRoom", body)["room_id"])
 
@@ -175,6 +180,14 @@ class MatrixUser:
         txn = uuid.uuid4().hex
         path = f"/_matrix/client/v3/rooms/{_q(room_id)}/send/{_q(event_type)}/{txn}"
         return str(self.call("PUT", path, content)["event_id"])
+
+    @staticmethod
+    def _visible(event: Any) -> dict[str, Any]:
+        """What a client shows: the decrypted content with the event's id and sender."""
+        source = dict(event.source)
+        source.setdefault("event_id", event.event_id)
+        source.setdefault("sender", event.sender)
+        return source
 
     def say(self, room_id: str, text: str) -> str:
         return self.send(room_id, {"msgtype": "m.text", "body": text})
@@ -344,3 +357,144 @@ def _shared_synapse() -> Synapse:
 @pytest.fixture(scope="session")
 def synapse() -> Iterator[Synapse]:
     yield _shared_synapse()
+
+
+class EncryptedClient:
+    """A person's end-to-end encrypting client (nio with vodozemac, as Element would be): one device
+    of `user`, syncing on an event loop of its own, trusting every device it sees, and keeping the
+    room messages it could decrypt (and those it could not)."""
+
+    def __init__(
+        self,
+        server: Synapse,
+        user: MatrixUser,
+        store: Path,
+        *,
+        device_name: str = "phone",
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        """`loop`: run on this (running) loop instead of a thread of its own. nio's SQLite stores
+        bind their tables per call, process-wide: two stores used from two threads at once (the
+        bot's and this one, in one test process) trip over each other, one thread is safe."""
+        from nio import AsyncClient, AsyncClientConfig, LoginResponse
+        from nio.store import SqliteStore
+
+        self.user = user
+        store.mkdir(parents=True, exist_ok=True)
+        self.own_loop = loop is None
+        self.loop = loop or asyncio.new_event_loop()
+        if self.own_loop:
+            self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+            self.thread.start()
+        config = AsyncClientConfig(encryption_enabled=True, store=SqliteStore, store_sync_tokens=True)
+        self.client = AsyncClient(server.base_url, user.user_id, store_path=str(store), config=config)
+        login = self.run(self.client.login(user.password, device_name=device_name))
+        assert isinstance(login, LoginResponse), login
+        self.device_id = str(login.device_id)
+        self.decrypted: list[tuple[str, dict[str, Any]]] = []  # (room id, event source), oldest first
+        self.undecryptable: list[tuple[str, dict[str, Any]]] = []
+        self._pending: list[tuple[str, Any]] = []
+        self._stop = False
+        self._task = asyncio.run_coroutine_threadsafe(self._sync_loop(), self.loop)
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    async def _sync_loop(self) -> None:
+        from nio import MegolmEvent, SyncResponse
+
+        client = self.client
+        while not self._stop:
+            response = await client.sync(timeout=300, full_state=not client.next_batch or None)
+            if not isinstance(response, SyncResponse):
+                await asyncio.sleep(0.2)
+                continue
+            if client.should_upload_keys:
+                await client.keys_upload()
+            if client.should_query_keys:
+                await client.keys_query()
+            if client.should_claim_keys:
+                await client.keys_claim(client.get_users_for_key_claiming())
+            await client.send_to_device_messages()
+            for device in list(client.device_store):
+                if not client.olm.is_device_verified(device):
+                    client.verify_device(device)
+            for room_id, info in response.rooms.join.items():
+                self._pending.extend((room_id, event) for event in info.timeline.events)
+            still: list[tuple[str, Any]] = []
+            for room_id, event in self._pending:
+                if isinstance(event, MegolmEvent):  # the key may come later: try again next round
+                    event.room_id = room_id
+                    try:
+                        event = client.decrypt_event(event)
+                    except Exception:
+                        still.append((room_id, event))
+                        continue
+                if isinstance(event, MegolmEvent):
+                    still.append((room_id, event))
+                elif getattr(event, "decrypted", False):  # plain messages don't count as readable here
+                    self.decrypted.append((room_id, self._visible(event)))
+            self.undecryptable = [(room_id, e.source) for room_id, e in still]
+            self._pending = still
+
+    @staticmethod
+    def _visible(event: Any) -> dict[str, Any]:
+        """What a client shows: the decrypted content with the event's id and sender."""
+        source = dict(event.source)
+        source.setdefault("event_id", event.event_id)
+        source.setdefault("sender", event.sender)
+        return source
+
+    def say(self, room_id: str, text: str) -> str:
+        """Send `text` encrypted; returns its event id."""
+        from nio import RoomSendResponse
+
+        async def send() -> Any:
+            if self.client.should_query_keys:
+                await self.client.keys_query()
+            return await self.client.room_send(
+                room_id, "m.room.message", {"msgtype": "m.text", "body": text}, ignore_unverified_devices=True
+            )
+
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = self.run(send())
+            except Exception:  # the room is not synced yet
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+                continue
+            assert isinstance(response, RoomSendResponse), response
+            return str(response.event_id)
+
+    def wait_for(
+        self,
+        room_id: str,
+        predicate: Callable[[dict[str, Any]], bool],
+        *,
+        timeout: float = 20.0,
+        what: str = "a message",
+    ) -> dict[str, Any]:
+        """The newest decrypted event of the room that matches."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [e for r, e in list(self.decrypted) if r == room_id and predicate(e)]
+            if found:
+                return found[-1]
+            if time.monotonic() > deadline:
+                shown = [(e["sender"], e["content"].get("body", "")[:80]) for r, e in self.decrypted]
+                raise AssertionError(
+                    f"no {what} decrypted in {room_id} after {timeout:.0f}s; decrypted: {shown}; "
+                    f"undecryptable: {len(self.undecryptable)}"
+                )
+            time.sleep(0.2)
+
+    def close(self) -> None:
+        self._stop = True
+        with contextlib.suppress(Exception):
+            self._task.result(5)
+        self.run(self.client.close())
+        if self.own_loop:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(5)

@@ -16,6 +16,12 @@ visible and every failure is handled here:
   m.thread replies to the parent alert; source updates are m.replace edits of the parent.
 * Every send carries a transaction id derived from the outbox key (and the content), so the
   homeserver turns a resend into the original event instead of a second message.
+* Encrypted rooms (Megolm) work as plain ones: the listening process keeps the device's keys in
+  `data_dir/matrix-crypto/` (bot.chat.matrix_crypto), decrypts commands, encrypts every send, and
+  shares room keys with the devices its trust policy allows. A message it cannot decrypt gets one
+  notice and one key request; a room with an encryption algorithm it does not know gets one notice
+  and nothing else. A send-only connection (a scale-out worker) holds no keys: it hands messages
+  for encrypted rooms to the owner (bot.chat.matrix_relay) instead of racing it on the session.
 
 Tokens and passwords are never logged.
 """
@@ -29,19 +35,24 @@ import json
 import logging
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientError
+import aiohttp
+from aiohttp import ClientError, web
 from nio import (
+    Api,
     AsyncClient,
     AsyncClientConfig,
     ErrorResponse,
     InviteInfo,
     InviteMemberEvent,
     JoinResponse,
+    LocalProtocolError,
     LoginResponse,
     MegolmEvent,
+    OlmEvent,
     ReactionEvent,
     RoomEncryptionEvent,
     RoomGetStateEventResponse,
@@ -52,12 +63,28 @@ from nio import (
     RoomSendResponse,
     SyncError,
     SyncResponse,
+    UnknownEncryptedEvent,
     WhoamiResponse,
 )
+from nio.crypto import ENCRYPTION_ENABLED
+from nio.store import SqliteStore
 
 from bot.chat.commands import CommandContext, CommandHandler, changes_settings, strip_prefix
 from bot.chat.learning import Learning, reaction_verdict
+from bot.chat.matrix_crypto import (
+    STORE_NAME,
+    SUPPORTED_ALGORITHMS,
+    apply_trust,
+    crypto_dir,
+    lock_owner,
+    parse_verified,
+    quarantine,
+    store_key,
+    store_problem,
+    unlock_owner,
+)
 from bot.chat.matrix_html import alert_html, digest_html, notice_html
+from bot.chat.matrix_relay import MAX_BODY, RELAY_PATH, check, parse, relay_key, sign
 from bot.core.digest import Digest
 from bot.core.render import render
 from bot.errors import ChannelUnavailable, ChatUnavailable, ConfigError, NewsbotError
@@ -86,10 +113,23 @@ SYNC_FILTER: dict[str, Any] = {
     },
 }
 AUTH_ERRORS = frozenset({"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"})
-ENCRYPTION_NOTICE = (
-    "This room is end-to-end encrypted. newsbot does not support encryption yet, so it can neither "
-    "read commands nor post alerts here. Please use an unencrypted room for news alerts."
+UNKNOWN_ALGORITHM_NOTICE = (
+    "This room is encrypted with {algorithm}, which newsbot does not support (it speaks "
+    "m.megolm.v1.aes-sha2, Element's default), so it can neither read commands nor post alerts here."
 )
+UNDECRYPTABLE_NOTICE = (
+    "I could not decrypt a message from {sender}: its keys were not shared with my device {device}. "
+    "I have asked for them. If it was a command, please send it again."
+)
+NO_KEYS_NOTICE = (
+    "I cannot read or post encrypted messages here: {problem}. An admin of the bot has been told "
+    "in its log; this room's alerts wait until then."
+)
+NEW_DEVICE_NOTICE = (
+    "My encryption keys were damaged and have been replaced: I am now device {device}. Messages "
+    "sent to my old device cannot be read; new ones can."
+)
+PLAIN_RECHECK_SECONDS = 60.0
 GREETING = "Hello! I post news alerts in this room. Try: !news subscribe Nordkorea — or !news help."
 LEAVE_HELP = "  leave                               (Matrix) the bot leaves this room and drops its topics"
 INFINITE_POWER = 2**53
@@ -111,7 +151,36 @@ class MatrixUnreachable(MatrixError, ChatUnavailable):
 
 
 class MatrixRoomError(MatrixError, ChannelUnavailable):
-    """The bot cannot post in a room: not a member (kicked, left, never invited) or encrypted."""
+    """The bot cannot post in a room: not a member (kicked, left, never invited), or encrypted in a
+    way it cannot serve (an unknown algorithm, no usable keys, a send-only process without a relay)."""
+
+
+class _Client(AsyncClient):  # type: ignore[misc]
+    """nio's client, with one hole closed: a to-device message so broken that vodozemac cannot even
+    parse it raises out of nio's sync handling, which would end every later sync too (the homeserver
+    sends it again until a sync gets past it). Here it is logged and dropped like any message that
+    fails to decrypt."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dropped_to_device: set[int] = set()  # ids of this sync's to-device events logged here
+
+    def _handle_decrypt_to_device(self, to_device_event: Any) -> Any:
+        try:
+            return super()._handle_decrypt_to_device(to_device_event)
+        except Exception as exc:
+            _log_bad_to_device(to_device_event, _describe(exc))
+            self.dropped_to_device.add(id(to_device_event))
+            return None
+
+
+def _log_bad_to_device(event: Any, why: str) -> None:
+    log.warning(
+        "Matrix: could not decrypt an encrypted to-device message from %s (sender key %s): %s; ignored it",
+        getattr(event, "sender", "?"),
+        getattr(event, "sender_key", "?"),
+        why,
+    )
 
 
 class _Unreachable(Exception):
@@ -248,7 +317,16 @@ class MatrixChat:
         self.homeserver = (settings.matrix_homeserver or "").rstrip("/")
         self.next_batch: str | None = None
         self._sync_task: asyncio.Task[None] | None = None
-        self._told_encrypted: set[str] = set()
+        self._told: set[str] = set()
+        # the listening process owns the crypto store; a send-only connection never opens it
+        self._owner = False
+        self._verified = parse_verified(settings.matrix_verified_devices)
+        self._algorithms: dict[str, str] = {}  # room id -> its m.room.encryption algorithm
+        self._plain_until: dict[str, float] = {}  # send-only: rooms seen unencrypted, until when
+        self._pending_greetings: dict[str, tuple[str, str]] = {}  # room -> (text, tx id) once synced
+        self._crypto_problem: str | None = None  # why this process has no usable keys
+        self._new_device_notice = False
+        self._lock: int | None = None  # held while this process owns the crypto store
         self._stopping = False
         self._failure: NewsbotError | None = None
         self._failed = asyncio.Event()
@@ -296,6 +374,7 @@ class MatrixChat:
 
         Raises ConfigError when the settings are incomplete or the homeserver rejects the credentials.
         """
+        self._owner = True
         await self._connect(first_sync=True)
         log.info("Matrix: logged in as %s on %s; listening for !news commands", self.user_id, self.homeserver)
         self._stopping = False
@@ -304,6 +383,7 @@ class MatrixChat:
     async def connect(self) -> None:
         """Log in to send only, without listening for commands (a scale-out worker delivers alerts,
         the `web` process answers commands)."""
+        self._owner = False
         await self._connect(first_sync=False)
         log.info("Matrix: logged in as %s on %s to send alerts", self.user_id, self.homeserver)
 
@@ -316,6 +396,8 @@ class MatrixChat:
         while True:
             try:
                 await self._login()
+                if self._owner:
+                    await self._open_crypto()
                 if first_sync:
                     await self._first_sync()
                 break
@@ -335,6 +417,8 @@ class MatrixChat:
                 await asyncio.sleep(delay)
             except BaseException:
                 await self._close_client()
+                unlock_owner(self._lock)
+                self._lock = None
                 raise
 
     async def stop(self) -> None:
@@ -345,6 +429,8 @@ class MatrixChat:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self._close_client()
+        unlock_owner(self._lock)
+        self._lock = None
 
     async def _close_client(self) -> None:
         client, self.client = self.client, None
@@ -366,21 +452,109 @@ class MatrixChat:
                 "NEWSBOT_MATRIX_USER must be a full user id such as @newsbot:example.org, "
                 f"not {self.user_id!r}"
             )
+        if s.matrix_relay_url and not re.match(r"https?://[^/\s]+", s.matrix_relay_url):
+            raise ConfigError(
+                "NEWSBOT_MATRIX_RELAY_URL must be the http(s) address of the process that runs the Matrix "
+                f"sync, such as http://web.internal:3000, not {s.matrix_relay_url!r}"
+            )
         if s.matrix_access_token is None and s.matrix_password is None:
             raise ConfigError(
                 f"Matrix needs NEWSBOT_MATRIX_ACCESS_TOKEN or NEWSBOT_MATRIX_PASSWORD for {self.user_id}"
             )
 
     def _new_client(self, device_id: str | None) -> AsyncClient:
+        encrypting = self._owner and ENCRYPTION_ENABLED
+        key = ""
+        if encrypting:
+            key = store_key(crypto_dir(self.settings.data_dir), self.settings.matrix_store_passphrase)
         config = AsyncClientConfig(
             max_limit_exceeded=0,  # a 429 comes back to us (delivery reschedules on retry_after)
             max_timeouts=0,  # a network failure comes back to us (we back off and log)
             request_timeout=self.request_timeout,
-            encryption_enabled=False,
+            encryption_enabled=encrypting,
+            store=SqliteStore if encrypting else None,
+            store_name=STORE_NAME,
+            pickle_key=key,
             store_sync_tokens=False,
         )
-        client = AsyncClient(self.homeserver, self.user_id, device_id=device_id, config=config)
+        # No store path yet: nio would open the store inside login(); _open_crypto does, checked.
+        client = _Client(self.homeserver, self.user_id, device_id=device_id, config=config, store_path="")
         return client
+
+    # -- keys -------------------------------------------------------------------------------------
+
+    async def _open_crypto(self) -> None:
+        """Open this device's crypto store (the listening process only) and publish its keys.
+
+        A damaged store is moved aside with one error line; with a password the bot becomes a new
+        device with new keys, with an access token it runs without encryption (plain rooms work)."""
+        client = self.client
+        assert client is not None
+        if not ENCRYPTION_ENABLED:
+            self._crypto_problem = "matrix-nio was installed without its e2e extra (vodozemac)"
+            log.error("Matrix: %s; encrypted rooms are not served", self._crypto_problem)
+            return
+        directory = crypto_dir(self.settings.data_dir)
+        if self._lock is None:
+            self._lock = lock_owner(directory)
+        path = directory / STORE_NAME
+        problem = store_problem(path)
+        if problem is None:
+            client.store_path = str(directory)
+            try:
+                client.load_store()
+            except Exception as exc:
+                if not _unreadable_keys(exc):
+                    raise
+                problem = _describe(exc)  # the keys cannot be unpickled: damaged, or another passphrase
+                client.store, client.olm = None, None
+        if problem is not None:
+            moved = quarantine(path) if path.exists() else path
+            if self.settings.matrix_password is not None and self.settings.matrix_access_token is None:
+                log.error(
+                    "Matrix: the crypto store %s is unusable (%s); moved it to %s and logging in as a new "
+                    "device with new keys. Messages sent to the old device cannot be read",
+                    path,
+                    problem,
+                    moved.name,
+                )
+                with contextlib.suppress(FileNotFoundError):
+                    self.session_path.unlink()
+                await self._login()
+                client = self.client
+                assert client is not None
+                client.store_path = str(directory)
+                client.load_store()
+                self._new_device_notice = True
+            else:
+                self._crypto_problem = f"my key store was damaged ({problem})"
+                log.error(
+                    "Matrix: the crypto store %s is unusable (%s); moved it to %s. Encrypted rooms are "
+                    "paused; create a new access token (a new device) and restart",
+                    path,
+                    problem,
+                    moved.name,
+                )
+                return
+        os.chmod(directory / STORE_NAME, 0o600)
+        await self._crypto_upkeep()
+
+    async def _crypto_upkeep(self) -> None:
+        """What nio's own sync loop would do between syncs: publish one-time keys, learn members'
+        devices, open Olm sessions, send queued to-device messages (key shares, key requests)."""
+        client = self.client
+        if client is None or client.olm is None:
+            return
+        try:
+            if client.should_upload_keys:
+                await client.keys_upload()
+            if client.should_query_keys:
+                await client.keys_query()
+            if client.should_claim_keys:
+                await client.keys_claim(client.get_users_for_key_claiming())
+            await client.send_to_device_messages()
+        except (ClientError, TimeoutError, OSError) as exc:
+            raise _Unreachable(_describe(exc)) from None
 
     # -- login ------------------------------------------------------------------------------------
 
@@ -494,8 +668,12 @@ class MatrixChat:
     async def _first_sync(self) -> None:
         stored = self._load_sync_token()
         response = await self._sync(since=stored, timeout_ms=0, full_state=True)
+        await self._crypto_upkeep()
         # Without a token, the timeline is history: take state and invites, answer no old command.
         await self._process(response, history=stored is None)
+        if self._new_device_notice:
+            self._new_device_notice = False
+            await self._tell_new_device()
         self._save_sync_token(response.next_batch)
 
     async def _sync_loop(self) -> None:
@@ -518,7 +696,17 @@ class MatrixChat:
                 self._failure = exc
                 self._failed.set()
                 return
+            except Exception:  # a bug in handling one sync must not end all syncing
+                failures += 1
+                delay = min(self.retry_max, self.retry_base * 2 ** (failures - 1))
+                log.exception("Matrix: a sync with %s failed; retrying in %.0f s", self.homeserver, delay)
+                await asyncio.sleep(delay)
+                continue
             failures = 0
+            try:
+                await self._crypto_upkeep()
+            except _Unreachable as exc:  # the next round tries again; the sync itself worked
+                log.warning("Matrix: exchanging keys with %s failed (%s)", self.homeserver, exc)
             try:
                 await self._process(response, history=False)
             except Exception:  # one bad sync must never end the bot
@@ -526,10 +714,15 @@ class MatrixChat:
             self._save_sync_token(response.next_batch)
 
     async def _process(self, response: SyncResponse, *, history: bool) -> None:
+        self._check_to_device(response)
         for room_id, invite in response.rooms.invite.items():
             await self._guard(self._on_invite(room_id, invite), f"invite to {room_id}")
         for room_id, info in response.rooms.join.items():
             await self._guard(self._on_joined_room(room_id, info, history=history), f"events in {room_id}")
+        assert self.client is not None
+        for room_id in [r for r in self._pending_greetings if r in self.client.rooms]:
+            text, tx_id = self._pending_greetings.pop(room_id)
+            await self._guard(self._notice(room_id, text, tx_id=tx_id), f"greeting in {room_id}")
         for room_id, info in response.rooms.leave.items():
             for event in info.timeline.events:
                 if (
@@ -588,21 +781,43 @@ class MatrixChat:
         log.info("Matrix: joined %s on the invite of %s", room_id, inviter)
         if self.store.resume_channel(f"matrix:{room_id}"):
             log.info("Matrix: invited back to %s; its subscriptions are active again", room_id)
-        encryption = await self.client.room_get_state_event(room_id, "m.room.encryption")
-        if isinstance(encryption, RoomGetStateEventResponse):
-            await self._tell_encrypted(room_id)
-        else:
-            await self._notice(room_id, GREETING, tx_id=f"newsbot-hello-{_digest(room_id, inviter)}")
+        tx_id = f"newsbot-hello-{_digest(room_id, inviter)}"
+        algorithm = await self._encryption_of(room_id)
+        if algorithm is None:
+            await self._notice(room_id, GREETING, tx_id=tx_id)
+        elif algorithm not in SUPPORTED_ALGORITHMS:
+            await self._tell_unsupported(room_id, algorithm)
+        else:  # encrypting needs the room's members and devices: greet once the room is synced
+            self._pending_greetings[room_id] = (GREETING, tx_id)
 
     # -- room events ------------------------------------------------------------------------------
 
     async def _on_joined_room(self, room_id: str, info: RoomInfo, *, history: bool) -> None:
+        for event in [*info.state, *info.timeline.events]:
+            if isinstance(event, RoomEncryptionEvent):
+                algorithm = (event.source.get("content") or {}).get("algorithm")
+                self._algorithms[room_id] = str(algorithm)
         for event in info.timeline.events:
             if history:
                 continue
             try:
-                if isinstance(event, RoomEncryptionEvent | MegolmEvent):
-                    await self._tell_encrypted(room_id)
+                if isinstance(event, RoomEncryptionEvent):
+                    algorithm = self._algorithms[room_id]
+                    if algorithm not in SUPPORTED_ALGORITHMS:
+                        await self._tell_unsupported(room_id, algorithm)
+                elif isinstance(event, UnknownEncryptedEvent) and event.sender != self.user_id:
+                    if self._algorithms.get(room_id) in SUPPORTED_ALGORITHMS:  # one odd message
+                        log.warning(
+                            "Matrix: ignored event %s in %s from %s: encrypted with %r, not Megolm",
+                            event.event_id,
+                            room_id,
+                            event.sender,
+                            str(event.algorithm)[:100],
+                        )
+                    else:
+                        await self._tell_unsupported(room_id, str(event.algorithm))
+                elif isinstance(event, MegolmEvent) and event.sender != self.user_id:
+                    await self._on_undecryptable(room_id, event)
                 elif (
                     isinstance(event, RoomMessageText)
                     and event.sender != self.user_id
@@ -622,12 +837,97 @@ class MatrixChat:
                     "Matrix: handling event %s in %s failed", getattr(event, "event_id", "?"), room_id
                 )
 
-    async def _tell_encrypted(self, room_id: str) -> None:
-        if room_id in self._told_encrypted:
+    def _once(self, *key: str) -> bool:
+        """True the first time this process sees `key`; the tx id of the notice dedupes restarts."""
+        joined = "|".join(key)
+        if joined in self._told:
+            return False
+        self._told.add(joined)
+        return True
+
+    async def _tell_unsupported(self, room_id: str, algorithm: str) -> None:
+        if not self._once("unsupported", room_id):
             return
-        self._told_encrypted.add(room_id)
-        log.warning("Matrix: room %s is encrypted; newsbot does not support encryption yet", room_id)
-        await self._notice(room_id, ENCRYPTION_NOTICE, tx_id=f"newsbot-e2ee-{_digest(room_id)}")
+        log.warning(
+            "Matrix: room %s is encrypted with %r, which newsbot does not support; it posts nothing there",
+            room_id,
+            algorithm,
+        )
+        # In plain text: a Megolm message would be no more readable to a room of another algorithm.
+        await self._notice(
+            room_id,
+            UNKNOWN_ALGORITHM_NOTICE.format(algorithm=algorithm[:100]),
+            tx_id=f"newsbot-e2ee-{_digest(room_id, algorithm)}",
+            plain=True,
+        )
+
+    async def _on_undecryptable(self, room_id: str, event: MegolmEvent) -> None:
+        """A message the bot cannot decrypt: one log line, one key request, one notice per session."""
+        assert self.client is not None
+        if self.client.olm is None:
+            if self._crypto_problem and self._once("nokeys", room_id):
+                log.warning("Matrix: cannot read encrypted room %s: %s", room_id, self._crypto_problem)
+                await self._notice(
+                    room_id,
+                    NO_KEYS_NOTICE.format(problem=self._crypto_problem),
+                    tx_id=f"newsbot-nokeys-{_digest(room_id, self.client.device_id)}",
+                    plain=True,
+                )
+            return
+        if not self._once("undecryptable", room_id, str(event.session_id)):
+            return
+        log.warning(
+            "Matrix: cannot decrypt event %s from %s in %s: Megolm session %s was not shared with device "
+            "%s; requesting the key",
+            event.event_id,
+            event.sender,
+            room_id,
+            event.session_id,
+            self.client.device_id,
+        )
+        await self._request_key(event)
+        await self._notice(
+            room_id,
+            UNDECRYPTABLE_NOTICE.format(sender=event.sender, device=self.client.device_id),
+            tx_id=f"newsbot-undecryptable-{_digest(room_id, event.session_id)}",
+        )
+
+    async def _request_key(self, event: MegolmEvent) -> None:
+        """Ask for a missing room key once (nio keeps the request in the store across restarts):
+        from the bot's own other devices and from the sender's devices."""
+        client = self.client
+        assert client is not None and client.device_id is not None
+        try:
+            await client.request_room_key(event)
+        except LocalProtocolError:  # asked before, maybe in an earlier run: once is enough
+            return
+        except (ClientError, TimeoutError, OSError) as exc:
+            log.warning("Matrix: requesting the key of session %s failed: %s", event.session_id, exc)
+            return
+        if event.sender != self.user_id:
+            with contextlib.suppress(ClientError, TimeoutError, OSError):
+                await client.to_device(event.as_key_request(event.sender, client.device_id))
+
+    def _check_to_device(self, response: SyncResponse) -> None:
+        """An encrypted to-device message nio could not decrypt stays in the response: log it once
+        (there is no room to tell). A lost room key is asked for when a message needs it."""
+        client = self.client
+        dropped = client.dropped_to_device if isinstance(client, _Client) else set()
+        for event in response.to_device_events:
+            if isinstance(event, OlmEvent) and id(event) not in dropped:
+                _log_bad_to_device(event, "no Olm session decrypts it")
+        dropped.clear()
+
+    async def _tell_new_device(self) -> None:
+        assert self.client is not None
+        device = self.client.device_id
+        for room_id, room in list(self.client.rooms.items()):
+            if room.encrypted and self._algorithms.get(room_id) in SUPPORTED_ALGORITHMS:
+                await self._notice(
+                    room_id,
+                    NEW_DEVICE_NOTICE.format(device=device),
+                    tx_id=f"newsbot-newdevice-{_digest(room_id, device)}",
+                )
 
     async def _on_command(
         self, room_id: str, event_id: str, sender: str, text: str, thread: str | None = None
@@ -720,9 +1020,12 @@ class MatrixChat:
         except MatrixError as exc:
             log.warning("Matrix: could not answer in %s: %s", room_id, exc)
 
-    async def _notice(self, room_id: str, text: str, *, tx_id: str) -> None:
+    async def _notice(self, room_id: str, text: str, *, tx_id: str, plain: bool = False) -> None:
         try:
-            await self._send(room_id, self._notice_content(text), tx_id=tx_id)
+            if plain:
+                await self._send_plain(room_id, self._notice_content(text), tx_id=tx_id)
+            else:
+                await self._send(room_id, self._notice_content(text), tx_id=tx_id)
         except MatrixError as exc:
             log.warning("Matrix: could not post a notice in %s: %s", room_id, exc)
 
@@ -815,24 +1118,180 @@ class MatrixChat:
         safe_key = re.sub(r"[^A-Za-z0-9._-]", "_", key)[:100]
         return f"{safe_key}-{_digest(room_id, content)}"
 
+    async def _encryption_of(self, room_id: str) -> str | None:
+        """The room's encryption algorithm, or None for a plain room.
+
+        The listening process knows it from sync; a room it has not synced yet, and every room of a
+        send-only connection, is asked of the homeserver (a plain answer is kept for a minute only:
+        a room can be made encrypted any time, and must never then get a plain message)."""
+        client = self.client
+        assert client is not None
+        if room_id in self._algorithms:
+            return self._algorithms[room_id]
+        room = client.rooms.get(room_id)
+        if self._owner and room is not None and not room.encrypted:
+            return None
+        if self._plain_until.get(room_id, 0.0) > asyncio.get_running_loop().time():
+            return None
+        try:
+            response = await client.room_get_state_event(room_id, "m.room.encryption")
+        except (ClientError, TimeoutError, OSError) as exc:
+            raise MatrixUnreachable(
+                f"cannot reach the Matrix homeserver {self.homeserver}: {_describe(exc)}"
+            ) from None
+        content = response.content if isinstance(response, RoomGetStateEventResponse) else None
+        if not isinstance(content, dict):
+            return None  # rate-limited, …: the send itself says so
+        error = content.get("errcode") or getattr(response, "status_code", None)
+        if error == "M_NOT_FOUND":
+            self._plain_until[room_id] = asyncio.get_running_loop().time() + PLAIN_RECHECK_SECONDS
+            return None
+        if error:
+            return None  # not a member, …: the send itself says so
+        algorithm = str(content.get("algorithm") or "(no algorithm)")
+        self._algorithms[room_id] = algorithm
+        return algorithm
+
     async def _send(self, room_id: str, content: dict[str, Any], *, tx_id: str) -> str:
         client = self.client
         if client is None:
             raise MatrixUnreachable(
                 f"not connected to the Matrix homeserver {self.homeserver or '(not set)'} yet"
             )
-        room = client.rooms.get(room_id)
-        if room is not None and room.encrypted:
+        algorithm = await self._encryption_of(room_id)
+        if algorithm is None:
+            return await self._send_plain(room_id, content, tx_id=tx_id)
+        if algorithm not in SUPPORTED_ALGORITHMS:
             raise MatrixRoomError(
-                f"room {room_id} is end-to-end encrypted; newsbot does not support encryption yet and "
-                "posts nothing there"
+                f"room {room_id} is encrypted with {algorithm[:100]!r}, which newsbot does not support "
+                "(only m.megolm.v1.aes-sha2); it posts nothing there"
+            )
+        if not self._owner:
+            return await self._relay(room_id, content, tx_id)
+        if client.olm is None:
+            raise MatrixRoomError(
+                f"room {room_id} is end-to-end encrypted and {self._crypto_problem or 'no keys are loaded'}"
+            )
+        if room_id not in client.rooms:
+            raise MatrixRoomError(
+                f"the bot may not post in room {room_id}: it is not a member (kicked, left or never "
+                f"invited). Invite it again, or unsubscribe matrix:{room_id}"
             )
         try:
+            room = client.rooms[room_id]
+            if not room.members_synced:
+                await client.joined_members(room_id)
+            if client.should_query_keys:
+                await client.keys_query()
+            apply_trust(client, room_id, self.settings.matrix_device_trust, self._verified)
             response = await client.room_send(room_id, "m.room.message", content, tx_id=tx_id)
         except (ClientError, TimeoutError, OSError) as exc:
             raise MatrixUnreachable(
                 f"cannot reach the Matrix homeserver {self.homeserver}: {_describe(exc)}"
             ) from None
+        except LocalProtocolError as exc:  # members or devices changed while sharing the room key
+            raise MatrixUnreachable(f"encrypting for {room_id} failed, will retry: {exc}") from None
+        return self._sent(room_id, response)
+
+    async def _send_plain(self, room_id: str, content: dict[str, Any], *, tx_id: str) -> str:
+        """Send without encryption, whatever nio knows of the room (a plain room, or a notice in a
+        room whose algorithm the bot does not speak)."""
+        client = self.client
+        if client is None:
+            raise MatrixUnreachable(
+                f"not connected to the Matrix homeserver {self.homeserver or '(not set)'} yet"
+            )
+        method, path, data = Api.room_send(client.access_token, room_id, "m.room.message", content, tx_id)
+        try:
+            response = await client._send(RoomSendResponse, method, path, data, (room_id,))
+        except (ClientError, TimeoutError, OSError) as exc:
+            raise MatrixUnreachable(
+                f"cannot reach the Matrix homeserver {self.homeserver}: {_describe(exc)}"
+            ) from None
+        return self._sent(room_id, response)
+
+    # -- scale-out: sends to encrypted rooms go through the owner of the keys -----------------------
+
+    def _relay_key(self) -> bytes:
+        secret = self.settings.matrix_access_token or self.settings.matrix_password
+        return relay_key(secret.get_secret_value() if secret is not None else "")
+
+    def web_routes(self) -> list[web.RouteDef]:
+        """POST /matrix/relay: a send-only process's message for an encrypted room (bot.chat.matrix_relay)."""
+        return [web.post(RELAY_PATH, self.handle_relay)]
+
+    async def handle_relay(self, request: web.Request) -> web.Response:
+        body = await request.content.read(MAX_BODY + 1)
+        if len(body) > MAX_BODY:
+            return web.json_response({"error": "the message is too large"}, status=413)
+        refused = check(
+            self._relay_key(),
+            request.headers.get("X-Newsbot-Timestamp", ""),
+            request.headers.get("X-Newsbot-Signature", ""),
+            body,
+        )
+        if refused is not None:
+            log.warning("Matrix: refused a relayed send from %s: %s", request.remote, refused)
+            return web.json_response({"error": refused}, status=401)
+        try:
+            room_id, content, tx_id = parse(body)
+        except ValueError as exc:
+            return web.json_response({"error": f"bad relayed send: {exc}"}, status=400)
+        if not self._owner:
+            return web.json_response({"error": "this process does not run the Matrix sync"}, status=503)
+        try:
+            event_id = await self._send(room_id, content, tx_id=tx_id)
+        except MatrixRateLimited as exc:
+            return web.json_response({"error": str(exc), "retry_after": exc.retry_after}, status=429)
+        except MatrixRoomError as exc:
+            return web.json_response({"error": str(exc)}, status=409)
+        except MatrixUnreachable as exc:
+            return web.json_response({"error": str(exc)}, status=503)
+        except MatrixError as exc:
+            return web.json_response({"error": str(exc)}, status=502)
+        return web.json_response({"event_id": event_id})
+
+    async def _relay(self, room_id: str, content: dict[str, Any], tx_id: str) -> str:
+        """Hand a message for an encrypted room to the process that owns the keys, and raise its
+        answer as this connection's own."""
+        base = (self.settings.matrix_relay_url or "").rstrip("/")
+        if not base:
+            raise MatrixRoomError(
+                f"room {room_id} is end-to-end encrypted and this process only sends: the keys belong to "
+                "the process that runs the Matrix sync. Set matrix_relay_url to that process's HTTP "
+                "address (docs/operations.md); until then nothing is posted there"
+            )
+        body = json.dumps({"room_id": room_id, "content": content, "tx_id": tx_id}).encode()
+        stamp = f"{time.time():.3f}"
+        headers = {
+            "Content-Type": "application/json",
+            "X-Newsbot-Timestamp": stamp,
+            "X-Newsbot-Signature": sign(self._relay_key(), stamp, body),
+        }
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.request_timeout * 2)) as http,
+                http.post(base + RELAY_PATH, data=body, headers=headers) as response,
+            ):
+                answer = await response.json(content_type=None)
+                status = response.status
+        except (ClientError, TimeoutError, OSError, ValueError) as exc:
+            raise MatrixUnreachable(
+                f"cannot reach the Matrix relay {base} (the process that owns the keys): {_describe(exc)}"
+            ) from None
+        error = str(answer.get("error", "")) if isinstance(answer, dict) else "not a relay answer"
+        if status == 200 and isinstance(answer, dict) and isinstance(answer.get("event_id"), str):
+            return str(answer["event_id"])
+        if status == 429:
+            retry = answer.get("retry_after") if isinstance(answer, dict) else None
+            raise MatrixRateLimited(error, float(retry) if isinstance(retry, int | float) else 5.0)
+        if status == 409:
+            raise MatrixRoomError(error)
+        if status == 503:
+            raise MatrixUnreachable(f"the Matrix relay {base} cannot send now: {error}")
+        raise MatrixError(f"the Matrix relay {base} refused the message (HTTP {status}): {error}")
+
+    def _sent(self, room_id: str, response: Any) -> str:
         if isinstance(response, RoomSendResponse):
             return str(response.event_id)
         code = response.status_code or "error"
@@ -854,6 +1313,20 @@ class MatrixChat:
                 "Restart with a valid NEWSBOT_MATRIX_ACCESS_TOKEN or NEWSBOT_MATRIX_PASSWORD"
             )
         raise MatrixError(f"sending to {room_id} failed: {code} {response.message}")
+
+
+def _unreadable_keys(exc: BaseException) -> bool:
+    """nio could open the store but not unpickle the keys in it (vodozemac's pickle errors)."""
+    return any("pickle" in type(e).__name__.lower() or "pickle" in str(e).lower() for e in _chain(exc))
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
 
 
 def _describe(exc: BaseException) -> str:

@@ -339,21 +339,28 @@ def test_invites_from_disallowed_servers_are_declined(
     assert [e for e in alice.messages(refused) if e["sender"] == botuser.user_id] == []
 
 
-def test_encrypted_rooms_get_a_clear_notice_and_no_alerts(
-    synapse: Synapse, bots: list[RunningBot], tmp_path: Path
+def test_a_room_encrypted_with_an_unknown_algorithm_gets_one_notice_and_no_alerts(
+    synapse: Synapse, bots: list[RunningBot], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     alice = synapse.register("alice")
     botuser = synapse.register("newsbot")
-    running = start_bot(bots, bot_settings(tmp_path, synapse, botuser))
-    room = alice.create_room(invite=(botuser.user_id,), encrypted=True)
-    notice = alice.wait_for(room, from_bot(botuser))["content"]["body"]
-    assert "encrypted" in notice and "does not support encryption" in notice
-    for _ in range(50):  # the next sync tells the bot's client that the room is encrypted
-        if room in running.chat.client.rooms:  # type: ignore[union-attr]
-            break
-        threading.Event().wait(0.2)
-    with pytest.raises(MatrixRoomError, match="encrypted"):
-        running.run(running.chat.send_alert(f"matrix:{room}", alert(), key="newsbot-alert-1", thread=None))
+    with caplog.at_level(logging.WARNING, logger="bot.chat.matrix"):
+        running = start_bot(bots, bot_settings(tmp_path, synapse, botuser))
+        room = alice.create_room(invite=(botuser.user_id,), encrypted=True, algorithm="com.example.rot13")
+        plain = alice.create_room(invite=(botuser.user_id,))
+        notice = alice.wait_for(room, from_bot(botuser))["content"]["body"]
+        assert "com.example.rot13" in notice and "does not support" in notice
+        alice.wait_for(plain, from_bot(botuser), what="the greeting in the other, plain room")
+        with pytest.raises(MatrixRoomError, match="does not support"):
+            running.run(
+                running.chat.send_alert(f"matrix:{room}", alert(), key="newsbot-alert-1", thread=None)
+            )
+        # the bot keeps working for its other rooms
+        command = alice.say(plain, "!news list")
+        alice.wait_for(plain, replies_to(botuser, command), what="an answer in the plain room")
+    assert len([e for e in alice.messages(room) if e["sender"] == botuser.user_id]) == 1
+    lines = [r.getMessage() for r in caplog.records if "com.example.rot13" in r.getMessage()]
+    assert len([m for m in lines if "does not support" in m]) == 1, lines
 
 
 def test_kicked_unknown_and_misnamed_rooms_are_clear_errors(
