@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from typing import TextIO
@@ -77,29 +78,68 @@ class ConsoleChat:
 async def run_console_commands(store: Store, console: ConsoleChat | None, clock: Clock) -> None:
     """Read commands from a terminal until EOF; without a terminal (or console), keep the bot running.
 
-    Returns when stdin closes (terminal) or on SIGINT/SIGTERM.
+    Returns when stdin closes (terminal) or on SIGINT/SIGTERM. The terminal is read by the event
+    loop itself (a reader callback, no thread), so nothing is left blocked in a read when a signal
+    ends the bot: Ctrl-C stops it at once, not after the next Enter.
     """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    handled = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    if console is None or not sys.stdin.isatty():
-        await stop.wait()
-        return
+            handled.append(sig)
+    try:
+        if console is None or not sys.stdin.isatty():
+            await stop.wait()
+            return
+        await _read_commands(store, console, clock, stop)
+    finally:
+        # a second Ctrl-C while shutting down interrupts as usual
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+
+
+async def _read_commands(store: Store, console: ConsoleChat, clock: Clock, stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    fd = sys.stdin.fileno()
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+    pending = b""
+
+    def readable() -> None:
+        nonlocal pending
+        # a terminal reports readable once a whole line (or Ctrl-D) is typed: this read never blocks
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            loop.remove_reader(fd)
+            lines.put_nowait(None)
+            return
+        pending += chunk
+        *complete, pending = pending.split(b"\n")
+        for line in complete:
+            lines.put_nowait(line.decode(sys.stdin.encoding or "utf-8", errors="replace"))
+
     handler = CommandHandler(store)
-    console.answer("Type a command (e.g. /news subscribe Nordkorea, /news help); Ctrl-D quits.")
-    while not stop.is_set():
-        reader = asyncio.ensure_future(loop.run_in_executor(None, sys.stdin.readline))
-        stopper = asyncio.ensure_future(stop.wait())
-        done, _ = await asyncio.wait({reader, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    console.answer("Type a command (e.g. /news subscribe Nordkorea, /news help); Ctrl-D or Ctrl-C quits.")
+    loop.add_reader(fd, readable)
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        while True:
+            reader = asyncio.ensure_future(lines.get())
+            done, _ = await asyncio.wait({reader, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if reader not in done:
+                reader.cancel()
+                return
+            line = reader.result()
+            if line is None:
+                return
+            if not line.strip():
+                continue
+            reply = handler.handle(line, CommandContext(channel=CHANNEL, user=None, now=clock.now()))
+            console.answer(reply.text)
+    finally:
         stopper.cancel()
-        if reader not in done:
-            return
-        line = reader.result()
-        if not line:
-            return
-        if not line.strip():
-            continue
-        reply = handler.handle(line, CommandContext(channel=CHANNEL, user=None, now=clock.now()))
-        console.answer(reply.text)
+        loop.remove_reader(fd)
