@@ -204,3 +204,44 @@ def test_quiet_hours_digest_and_time_zone_are_channel_settings(
     assert handler.handle("settings digest off", ctx()).ok
     back = sqlite_store.delivery_prefs()["console"]
     assert (back.quiet_start, back.quiet_end, back.digest) == (None, None, "off")
+
+
+def test_topics_are_case_insensitive_and_resubscribing_adds_and_says_what_changed(
+    handler: CommandHandler, sqlite_store: Store
+) -> None:
+    first = handler.handle("subscribe Nordkorea | North Korea -Südkorea", ctx())
+    # the confirmation echoes the whole query, exclusions included
+    assert "Nordkorea | North Korea -Südkorea" in first.text
+
+    again = handler.handle("subscribe nordkorea | DPRK", ctx())
+    assert again.ok and "added alias DPRK" in again.text
+    assert "Now: Nordkorea | North Korea | DPRK -Südkorea." in again.text
+    (sub,) = sqlite_store.list_subscriptions("console")  # one topic, not a second beside it
+    assert sub.name == "Nordkorea" and sub.query == "Nordkorea | North Korea | DPRK -Südkorea"
+
+    same = handler.handle("subscribe NORDKOREA", ctx())  # nothing dropped, nothing silently kept back
+    assert "Nothing changed" in same.text and "-Südkorea" in same.text
+    assert sqlite_store.list_subscriptions("console")[0].query == sub.query
+
+    stricter = handler.handle('subscribe Nordkorea +"Kim Jong Un" --threshold 80', ctx())
+    assert 'added +"Kim Jong Un"' in stricter.text and "threshold default → 80" in stricter.text
+    (sub,) = sqlite_store.list_subscriptions("console")
+    assert sub.threshold == 80 and sub.query == 'Nordkorea | North Korea | DPRK +"Kim Jong Un" -Südkorea'
+
+    assert handler.handle("mute nordkorea for 2h", ctx()).ok
+    assert handler.handle("unsubscribe NordKorea", ctx()).ok
+    assert sqlite_store.list_subscriptions() == []
+
+
+def test_non_ascii_topic_names_are_case_insensitive_too(handler: CommandHandler, sqlite_store: Store) -> None:
+    handler.handle("subscribe Österreich", ctx())
+    assert "added alias Austria" in handler.handle("subscribe ÖSTERREICH | Austria", ctx()).text
+    assert handler.handle("unmute österreich", ctx()).ok
+    assert handler.handle("unsubscribe österreich", ctx()).ok
+    assert sqlite_store.list_subscriptions() == []
+
+
+@pytest.mark.parametrize("command", ["/NEWS LIST", "!News list", "/News\tList"])
+def test_commands_and_their_prefix_are_case_insensitive(handler: CommandHandler, command: str) -> None:
+    reply = handler.handle(command, ctx())
+    assert reply.ok and "tracks no topics" in reply.text
