@@ -52,6 +52,11 @@ from bot.store.db import (
 
 log = logging.getLogger(__name__)
 
+# A report joins the thread of a topic's alert only when it matches that topic too, or when story
+# grouping is this sure (cosine similarity to the story, 0..1) that it is the same event: a
+# near-duplicate, not merely a story sharing a name or a place.
+SAME_EVENT_SIMILARITY = 0.6
+
 
 @dataclass
 class CycleReport:
@@ -454,7 +459,7 @@ class Pipeline:
             new.append(row)
             if entry.key in alertable:
                 fresh.append((entry, decision))
-        outbox = self._alerts_for(fresh, subscriptions, thread_modes, source, now)
+        outbox = self._alerts_for(fresh, subscriptions, thread_modes, source, now, feed.id)
         delay = next_poll_delay(
             entry_times=[e.published for e in parsed.entries if e.published is not None],
             now=now,
@@ -502,8 +507,12 @@ class Pipeline:
         thread_modes: dict[str, str],
         source: str,
         now: datetime,
+        feed_id: int,
     ) -> list[PendingAlert]:
-        """Outbox rows for new entries: a parent alert per channel and story, then replies and edits."""
+        """Outbox rows for new entries: a parent alert per channel and story, then replies and edits.
+
+        A reply or edit goes into a thread only when the entry is relevant to the thread's topic (see
+        SAME_EVENT_SIMILARITY); else it is a story of its own (its own id) in that channel."""
         if not fresh:
             return []
         matches = (
@@ -525,32 +534,46 @@ class Pipeline:
         outbox: list[PendingAlert] = []
         for (entry, decision), results in zip(fresh, matches, strict=True):
             best = self._best_per_channel(subscriptions, results, entry.lang)
+            topics = self._matched_topics(subscriptions, results, entry.lang)
             for channel in channels:
-                parent = parents.get((channel, decision.story))
+                story = decision.story
+                parent = parents.get((channel, story))
                 match = best.get(channel)
-                if parent is None:
-                    if match is None:
-                        continue
-                    content = self._content(entry, match[0], match[1], source, "new")
-                    parents[(channel, decision.story)] = _Parent(None, entry.key, content)
-                    outbox.append(
-                        PendingAlert(
-                            channel=channel,
-                            kind="alert",
-                            payload=alert_to_dict(content),
-                            entry_key=entry.key,
-                            story=decision.story,
-                            topic=match[0].name,
+                if parent is not None:
+                    on_topic = topics.get((channel, parent.content.topic.casefold()))
+                    if on_topic is not None or decision.similarity >= SAME_EVENT_SIMILARITY:
+                        outbox.extend(
+                            self._story_grows(
+                                channel,
+                                entry,
+                                decision,
+                                parent,
+                                on_topic,
+                                source,
+                                thread_modes.get(channel),
+                                now,
+                            )
                         )
-                    )
+                        parents[(channel, story)] = replace(
+                            parent, content=_grown(parent.content, source, now)
+                        )
+                        continue
+                    # Nothing to do with this thread's topic and not surely the same event: no reply
+                    # or "+1 source" there; a story of its own in this channel, an alert if it matches.
+                    story = story_item_id(feed_id, entry.key)
+                if match is None:
                     continue
-                outbox.extend(
-                    self._story_grows(
-                        channel, entry, decision, parent, match, source, thread_modes.get(channel), now
+                content = self._content(entry, match[0], match[1], source, "new")
+                parents[(channel, story)] = _Parent(None, entry.key, content)
+                outbox.append(
+                    PendingAlert(
+                        channel=channel,
+                        kind="alert",
+                        payload=alert_to_dict(content),
+                        entry_key=entry.key,
+                        story=story,
+                        topic=match[0].name,
                     )
-                )
-                parents[(channel, decision.story)] = replace(
-                    parent, content=_grown(parent.content, source, now)
                 )
         return outbox
 
@@ -565,7 +588,9 @@ class Pipeline:
         thread_mode: str | None,
         now: datetime,
     ) -> list[PendingAlert]:
-        """Another report of a story the channel knows: a reply for a follow-up, and a parent edit."""
+        """Another report of a story the channel knows: a reply for a follow-up, and a parent edit.
+
+        `match` is the entry's match of the thread's own topic (None: it joins as the same event)."""
         rows = []
         grown = _grown(parent.content, source, now)
         if decision.relation == "followup":
@@ -620,6 +645,17 @@ class Pipeline:
             if current is None or result.score > current[1].score:
                 best[sub.row.channel] = (sub.query, result)
         return best
+
+    @staticmethod
+    def _matched_topics(
+        subscriptions: Sequence[_Subscription], results: Sequence[MatchResult], lang: str | None
+    ) -> dict[tuple[str, str], tuple[TopicQuery, MatchResult]]:
+        """Every (channel, topic name in any case) the entry matches, for the threads it may join."""
+        topics: dict[tuple[str, str], tuple[TopicQuery, MatchResult]] = {}
+        for sub, result in zip(subscriptions, results, strict=True):
+            if result.matched and not (sub.row.lang and lang != sub.row.lang):
+                topics[(sub.row.channel, sub.query.name.casefold())] = (sub.query, result)
+        return topics
 
     @staticmethod
     def _content(
