@@ -256,7 +256,7 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
             log.info("resending %d alerts whose delivery was not confirmed", released)
     clock = SystemClock()
     services = chat_services(settings, store, clock)
-    console = ConsoleChat() if not services else None
+    console = ConsoleChat(store=store) if not services else None
     chats: list[Chat] = [*services, *([console] if console else [])]
     async with Fetcher(fetch_policy(settings)) as fetcher, AsyncExitStack() as stack:
         executor = stack.enter_context(parse_pool(settings))

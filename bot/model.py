@@ -150,3 +150,5 @@ class AlertContent:
     sources: tuple[str, ...] = field(default_factory=tuple)  # every outlet that reported the story so far
     updated: datetime | None = None  # when a later report last changed the story (parent edits)
     broadcast: bool = False  # a major follow-up that should also show in the channel (thread+broadcast)
+    lang: str | None = None  # the language the article was read in ("de", "en")
+    parent_title: str | None = None  # for a follow-up: the headline of the alert whose thread it is in

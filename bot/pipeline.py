@@ -601,7 +601,11 @@ class Pipeline:
             )
             if new_figure:
                 grown = replace(grown, figure=content.figure)
-            content = replace(content, broadcast=thread_mode == "thread+broadcast" and new_figure)
+            content = replace(
+                content,
+                broadcast=thread_mode == "thread+broadcast" and new_figure,
+                parent_title=parent.content.title,  # which alert it follows, for chats without threads
+            )
             flat = thread_mode == "flat"
             rows.append(
                 PendingAlert(

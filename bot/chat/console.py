@@ -19,7 +19,7 @@ from rich.text import Text
 
 from bot.chat.commands import CommandContext, CommandHandler
 from bot.core.digest import Digest, plain_digest
-from bot.core.render import plain_text, render
+from bot.core.render import one_line, plain_text, render
 from bot.model import AlertContent
 from bot.ports import Clock
 from bot.store.db import Store
@@ -28,14 +28,28 @@ CHANNEL = "console"
 
 
 class ConsoleChat:
-    def __init__(self, stream: TextIO | None = None) -> None:
+    """Alerts of the console's channels (`console`, `console:<name>`) on standard output.
+
+    A terminal has no threads: a reply names the alert it follows, and when the store has topics
+    in more than one console channel, every line names its channel.
+    """
+
+    def __init__(self, stream: TextIO | None = None, store: Store | None = None) -> None:
         self.console = Console(file=stream or sys.stdout, soft_wrap=True, highlight=False, emoji=False)
+        self.store = store
 
     def handles(self, channel: str) -> bool:
         return channel == CHANNEL or channel.startswith("console:")
 
-    def _print(self, text: str, *, style: str | None = None, indent: bool = False) -> None:
-        prefix = "    " if indent else ""
+    def _label(self, channel: str) -> str:
+        """`console:iran │ ` before each line while several console channels have topics, else ''."""
+        if self.store is None:
+            return ""
+        channels = {s.channel for s in self.store.list_subscriptions() if self.handles(s.channel)}
+        return f"{one_line(channel)} │ " if len(channels | {channel}) > 1 else ""
+
+    def _print(self, text: str, *, style: str | None = None, indent: bool = False, label: str = "") -> None:
+        prefix = label + ("    " if indent else "")
         for line in text.splitlines():
             # Feed text is never read as rich markup: Text() takes it literally.
             self.console.print(Text(prefix + line, style=style or ""))
@@ -43,10 +57,13 @@ class ConsoleChat:
     async def send_alert(self, channel: str, alert: AlertContent, *, key: str, thread: str | None) -> str:
         message = render(alert)
         indent = thread is not None
+        label = self._label(channel)
         self.console.rule(style="dim") if not indent else None
         lines = plain_text(message).splitlines()
-        self._print(lines[0], style="bold", indent=indent)
-        self._print("\n".join(lines[1:]), indent=indent)
+        self._print(lines[0], style="bold", indent=indent, label=label)
+        if indent and message.parent:
+            self._print(f"in reply to: {message.parent}", style="dim", indent=indent, label=label)
+        self._print("\n".join(lines[1:]), indent=indent, label=label)
         return f"console:{key}"
 
     async def edit_alert(self, channel: str, message_id: str, alert: AlertContent) -> None:
@@ -57,17 +74,20 @@ class ConsoleChat:
             for part in (message.sources, f"Figure: {message.figure}" if message.figure else None)
             if part
         ]
-        self._print(note + (" — " + " · ".join(details) if details else ""), style="dim")
+        self._print(
+            note + (" — " + " · ".join(details) if details else ""), style="dim", label=self._label(channel)
+        )
 
     async def send_notice(self, channel: str, text: str, *, key: str) -> str:
-        self.console.print(f"[yellow]newsbot:[/] {escape(text)}")
+        self.console.print(f"{escape(self._label(channel))}[yellow]newsbot:[/] {escape(text)}")
         return f"console:{key}"
 
     async def send_digest(self, channel: str, digest: Digest, *, key: str) -> str:
         self.console.rule(style="dim")
+        label = self._label(channel)
         lines = plain_digest(digest).splitlines()
         for line in lines:
-            self._print(line, style="bold" if line == digest.title else None)
+            self._print(line, style="bold" if line == digest.title else None, label=label)
         return f"console:{key}"
 
     def answer(self, text: str) -> None:

@@ -35,6 +35,8 @@ def alert_to_dict(alert: AlertContent) -> dict[str, Any]:
         "sources": list(alert.sources),
         "broadcast": alert.broadcast,
         "updated": alert.updated.isoformat() if alert.updated else None,
+        "lang": alert.lang,
+        "parent_title": alert.parent_title,
     }
 
 
@@ -74,4 +76,6 @@ def alert_from_dict(data: dict[str, Any]) -> AlertContent:
         sources=tuple(str(s) for s in data.get("sources") or ()),
         broadcast=bool(data.get("broadcast", False)),
         updated=_time(data.get("updated")),
+        lang=data.get("lang"),
+        parent_title=data.get("parent_title"),
     )
