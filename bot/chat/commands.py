@@ -43,7 +43,8 @@ newsbot commands (type them after /news on Slack, !news on Matrix, or on their o
   list                                the topics this channel tracks
   mute <topic> [for 2h|30m|3d]        no alerts for a topic for a while (or until unmute)
   unmute <topic>                      alerts for the topic again
-  preview <topic>                     the latest stored story that matches a topic, as an alert
+  preview <topic>                     the best match among stories published in the last 3 days,
+                                      as an alert
   why                                 why the alert (of this thread, else the latest one) matched
   feeds                               the feeds the bot polls, with their status
   feeds add <url>                     poll another feed (http or https)
@@ -308,11 +309,18 @@ class CommandHandler:
         return Reply(f"Muted “{name}” {when}.", announce=f"{who} muted “{name}” in this channel {when}.")
 
     def preview(self, rest: str, ctx: CommandContext) -> Reply:
+        """The best match among the stories of the last days: by when an entry was published, or
+        first seen where its feed gives no date (an old article first seen today is not recent)."""
         try:
             topic = parse_topic(rest.strip())
         except QueryError as exc:
             return Reply(str(exc), ok=False)
-        recent = self.store.recent_entries(ctx.now - PREVIEW_WINDOW)[-PREVIEW_MAX_ENTRIES:]
+        since = ctx.now - PREVIEW_WINDOW
+        recent = [
+            e
+            for e in self.store.recent_entries(since)[-PREVIEW_MAX_ENTRIES:]
+            if (e.published or e.first_seen_at) >= since
+        ]
         articles = [Article(title=e.title, summary=e.summary, text=e.text, lang=e.lang) for e in recent]
         results = [row[0] for row in match_batch(articles, [topic])] if articles else []
         best = max(
@@ -320,8 +328,12 @@ class CommandHandler:
             key=lambda i: (results[i].score, i),
             default=None,
         )
+        window = f"{PREVIEW_WINDOW.days} days"
         if best is None:
-            return Reply(f"No story of the last {PREVIEW_WINDOW.days} days matches “{topic.name}”.")
+            return Reply(
+                f"No story published in the last {window} (or first seen then, for entries without a "
+                f"date) matches “{topic.name}”."
+            )
         entry = recent[best]
         alert = build_alert(
             articles[best],
@@ -331,7 +343,13 @@ class CommandHandler:
             source=entry.source,
             published=entry.published,
         )
-        return Reply(plain_text(render(alert)))
+        when = (
+            f"published {entry.published:%d.%m.%Y %H:%M} UTC"
+            if entry.published
+            else f"first seen {entry.first_seen_at:%d.%m.%Y %H:%M} UTC (its feed gives no date)"
+        )
+        heading = f"The best match for “{topic.name}” of the last {window}, {when}:"
+        return Reply(f"{heading}\n{plain_text(render(alert))}")
 
     def why(self, ctx: CommandContext) -> Reply:
         payload = self.store.last_alert(ctx.channel, ctx.thread)

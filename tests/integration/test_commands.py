@@ -245,3 +245,23 @@ def test_non_ascii_topic_names_are_case_insensitive_too(handler: CommandHandler,
 def test_commands_and_their_prefix_are_case_insensitive(handler: CommandHandler, command: str) -> None:
     reply = handler.handle(command, ctx())
     assert reply.ok and "tracks no topics" in reply.text
+
+
+def test_preview_keeps_to_stories_published_in_the_last_three_days_and_says_which_time(
+    handler: CommandHandler, sqlite_store: Store
+) -> None:
+    feed, _ = sqlite_store.add_feed("https://news.example/feed.xml", "Beispiel", NOW)
+    seed = (FIXTURES / "seed-article-de.txt").read_text(encoding="utf-8").split("\n", 1)
+    # first seen now, but published 24 days ago: an old article, not a story of the last days
+    old = NewEntry(
+        "old", seed[0], "https://news.example/old", "", seed[1], "de", NOW - timedelta(days=24), "h1", "s1"
+    )
+    sqlite_store.record_poll(feed.id, [old], [], [], {}, NOW)
+    refused = handler.handle("preview Nordkorea", ctx())
+    assert "No story published in the last 3 days" in refused.text and "Sabrina Singh" not in refused.text
+
+    undated = NewEntry("undated", seed[0], "https://news.example/new", "", seed[1], "de", None, "h2", "s2")
+    sqlite_store.record_poll(feed.id, [undated], [], [], {}, NOW)
+    shown = handler.handle("preview Nordkorea", ctx())
+    assert "first seen 24.11.2026 12:00 UTC (its feed gives no date)" in shown.text
+    assert "https://news.example/new" in shown.text and "https://news.example/old" not in shown.text
