@@ -428,8 +428,13 @@ class CommandHandler:
                 return Reply("No feeds yet. Add one with: feeds add https://www.tagesschau.de/index~rss2.xml")
             lines = [f"{len(rows)} feed{'s' if len(rows) != 1 else ''}:"]
             for feed in rows:
-                error = f" — {feed.last_error}" if feed.last_error and feed.status != "ok" else ""
-                lines.append(f"• [{feed.status}] {feed.title or feed.url} <{feed.url}>{error}")
+                error = (
+                    f" — {_problem_of(feed.url, feed.last_error)}"
+                    if feed.last_error and feed.status != "ok"
+                    else ""
+                )
+                name = f"{feed.title} <{feed.url}>" if feed.title else f"<{feed.url}>"
+                lines.append(f"• [{feed.status}] {name}{error}")
             return Reply("\n".join(lines))
         url = argument.strip()
         if action == "add":
@@ -450,6 +455,11 @@ class CommandHandler:
 
 
 MUTE_FOREVER = 100 * 365 * 86400
+
+
+def _problem_of(url: str, error: str) -> str:
+    """A feed's last error without the URL it starts with: the listing names the feed once."""
+    return error.removeprefix(f"{url}: ").removeprefix(url).strip() or error
 
 
 def parse_duration(text: str) -> int | None:

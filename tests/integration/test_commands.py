@@ -265,3 +265,20 @@ def test_preview_keeps_to_stories_published_in_the_last_three_days_and_says_whic
     shown = handler.handle("preview Nordkorea", ctx())
     assert "first seen 24.11.2026 12:00 UTC (its feed gives no date)" in shown.text
     assert "https://news.example/new" in shown.text and "https://news.example/old" not in shown.text
+
+
+def test_a_failing_feed_is_named_once_in_the_feeds_listing(
+    handler: CommandHandler, sqlite_store: Store
+) -> None:
+    url = "https://www.tagesschau.de/index~rss2.xml"
+    titled, _ = sqlite_store.add_feed(url, "tagesschau.de", NOW)
+    untitled, _ = sqlite_store.add_feed("https://rss.dw.com/xml/rss-de-all", None, NOW)
+    for feed in (titled, untitled):  # as the pipeline records a poll that failed offline
+        error = f"{feed.url}: host name not found ([Errno -2] Name or service not known)"
+        sqlite_store.set_feed_state(feed.id, status="failing", failures=1, last_error=error)
+    lines = handler.handle("/news feeds", ctx()).text.splitlines()
+    assert lines[1:] == [
+        f"• [failing] tagesschau.de <{url}> — host name not found ([Errno -2] Name or service not known)",
+        "• [failing] <https://rss.dw.com/xml/rss-de-all> — host name not found ([Errno -2] Name or service "
+        "not known)",
+    ]
