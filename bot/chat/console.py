@@ -133,14 +133,16 @@ async def _read_commands(store: Store, console: ConsoleChat, clock: Clock, stop:
             chunk = os.read(fd, 65536)
         except OSError:
             chunk = b""
-        if not chunk:
+        if not chunk:  # end of input: the last line even without its newline, then stop
             loop.remove_reader(fd)
-            lines.put_nowait(None)
-            return
-        pending += chunk
-        *complete, pending = pending.split(b"\n")
+            complete, pending = [pending] if pending else [], b""
+        else:
+            pending += chunk
+            *complete, pending = pending.split(b"\n")
         for line in complete:
             lines.put_nowait(line.decode(sys.stdin.encoding or "utf-8", errors="replace"))
+        if not chunk:
+            lines.put_nowait(None)
 
     handler = CommandHandler(store)
     console.answer("Type a command (e.g. /news subscribe Nordkorea, /news help); Ctrl-D or Ctrl-C quits.")

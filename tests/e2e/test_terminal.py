@@ -1,4 +1,4 @@
-"""`newsbot run` on a real terminal (a pty): Ctrl-C and SIGTERM stop it promptly and cleanly."""
+"""`newsbot run` on a real terminal (a pty): Ctrl-C, SIGTERM and Ctrl-D stop it promptly and cleanly."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ def _read_until(fd: int, needle: bytes, timeout: float) -> bytes:
     return seen
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_signal_stops_the_bot_on_a_terminal_within_three_seconds(
-    tmp_path: Path, sig: signal.Signals
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM", "Ctrl-D"])
+def test_ctrl_c_sigterm_or_ctrl_d_stop_the_bot_on_a_terminal_within_three_seconds(
+    tmp_path: Path, stop: str
 ) -> None:
     config = tmp_path / "newsbot.toml"
     config.write_text(f'data_dir = "{tmp_path / "data"}"\n[schedule]\ntick_seconds = 1\n', encoding="utf-8")
@@ -51,7 +51,10 @@ def test_a_signal_stops_the_bot_on_a_terminal_within_three_seconds(
         shown = _read_until(master, b"tracks no topics", 20)
         assert b"tracks no topics" in shown, shown.decode(errors="replace")
         started = time.monotonic()
-        process.send_signal(sig)
+        if stop == "Ctrl-D":
+            os.write(master, b"\x04")  # end of input on a terminal
+        else:
+            process.send_signal(getattr(signal, stop))
         code = process.wait(timeout=10)
         took = time.monotonic() - started
         rest = _read_until(master, b"\x00never", 0.5).decode(errors="replace")
