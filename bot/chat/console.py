@@ -61,7 +61,7 @@ class ConsoleChat:
         self.console.rule(style="dim") if not indent else None
         lines = plain_text(message).splitlines()
         self._print(lines[0], style="bold", indent=indent, label=label)
-        if indent and message.parent:
+        if message.parent:  # also in flat mode, where a reply is a message of its own
             self._print(f"in reply to: {message.parent}", style="dim", indent=indent, label=label)
         self._print("\n".join(lines[1:]), indent=indent, label=label)
         return f"console:{key}"
