@@ -9,6 +9,7 @@ nothing and doubles nothing: what was not committed is fetched again on the next
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import random
@@ -56,6 +57,13 @@ log = logging.getLogger(__name__)
 # grouping is this sure (cosine similarity to the story, 0..1) that it is the same event: a
 # near-duplicate, not merely a story sharing a name or a place.
 SAME_EVENT_SIMILARITY = 0.6
+
+
+def topic_thread(story: str, topic: str) -> str:
+    """The story id of a topic's own thread in a story. Reports of the story that match the topic,
+    but not the topic of the story's first alert in a channel, go there (one alert, then replies)
+    instead of into that unrelated thread, or each into an alert of its own."""
+    return hashlib.sha1(f"{story}\x00{topic.casefold()}".encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -459,7 +467,7 @@ class Pipeline:
             new.append(row)
             if entry.key in alertable:
                 fresh.append((entry, decision))
-        outbox = self._alerts_for(fresh, subscriptions, thread_modes, source, now, feed.id)
+        outbox = self._alerts_for(fresh, subscriptions, thread_modes, source, now)
         delay = next_poll_delay(
             entry_times=[e.published for e in parsed.entries if e.published is not None],
             now=now,
@@ -507,12 +515,12 @@ class Pipeline:
         thread_modes: dict[str, str],
         source: str,
         now: datetime,
-        feed_id: int,
     ) -> list[PendingAlert]:
         """Outbox rows for new entries: a parent alert per channel and story, then replies and edits.
 
         A reply or edit goes into a thread only when the entry is relevant to the thread's topic (see
-        SAME_EVENT_SIMILARITY); else it is a story of its own (its own id) in that channel."""
+        SAME_EVENT_SIMILARITY); else into the story's thread of the topic it matches in that channel,
+        which starts with an alert of its own (see topic_thread)."""
         if not fresh:
             return []
         matches = (
@@ -524,11 +532,16 @@ class Pipeline:
         parents: dict[tuple[str, str], _Parent] = {
             key: _Parent(alert_id, None, alert_from_dict(payload))
             for key, (alert_id, payload) in self.store.story_parents(
-                # a story that begins with this entry has no alert anywhere yet
-                (c, d.story)
-                for c in channels
+                # a story that begins with this entry has no alert anywhere yet; one that has may
+                # also have threads of other topics (see topic_thread)
+                pair
                 for _, d in fresh
                 if d.relation != "new"
+                for sub in subscriptions
+                for pair in (
+                    (sub.row.channel, d.story),
+                    (sub.row.channel, topic_thread(d.story, sub.query.name)),
+                )
             ).items()
         }
         outbox: list[PendingAlert] = []
@@ -536,31 +549,28 @@ class Pipeline:
             best = self._best_per_channel(subscriptions, results, entry.lang)
             topics = self._matched_topics(subscriptions, results, entry.lang)
             for channel in channels:
+                match = best.get(channel)
                 story = decision.story
                 parent = parents.get((channel, story))
-                match = best.get(channel)
+                on_topic = None
                 if parent is not None:
                     on_topic = topics.get((channel, parent.content.topic.casefold()))
-                    if on_topic is not None or decision.similarity >= SAME_EVENT_SIMILARITY:
-                        outbox.extend(
-                            self._story_grows(
-                                channel,
-                                entry,
-                                decision,
-                                parent,
-                                on_topic,
-                                source,
-                                thread_modes.get(channel),
-                                now,
-                            )
+                    if on_topic is None and decision.similarity < SAME_EVENT_SIMILARITY:
+                        # Nothing to do with this thread's topic and not surely the same event: no
+                        # reply or "+1 source" there, but the story's thread for the entry's own best
+                        # topic in this channel (its first alert, the first time), or nothing at all.
+                        if match is None:
+                            continue
+                        story = topic_thread(decision.story, match[0].name)
+                        parent, on_topic = parents.get((channel, story)), match
+                if parent is not None:
+                    outbox.extend(
+                        self._story_grows(
+                            channel, entry, decision, parent, on_topic, source, thread_modes.get(channel), now
                         )
-                        parents[(channel, story)] = replace(
-                            parent, content=_grown(parent.content, source, now)
-                        )
-                        continue
-                    # Nothing to do with this thread's topic and not surely the same event: no reply
-                    # or "+1 source" there; a story of its own in this channel, an alert if it matches.
-                    story = story_item_id(feed_id, entry.key)
+                    )
+                    parents[(channel, story)] = replace(parent, content=_grown(parent.content, source, now))
+                    continue
                 if match is None:
                     continue
                 content = self._content(entry, match[0], match[1], source, "new")

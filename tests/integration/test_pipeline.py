@@ -339,8 +339,14 @@ def test_a_report_of_the_story_that_misses_a_channels_topic_is_not_posted_in_its
         "entsandt worden sind. Einige der Soldaten seien bereits in der russischen Region Kursk im Einsatz. "
         "„Das ist eine erhebliche Eskalation“, sagte Rutte.",
     )
+    brussels = (
+        "wire-brussels",
+        "Nordkoreanische Soldaten: NATO-Treffen in Brüssel",
+        "In Brüssel kommen die Außenminister der NATO zusammen. Thema sind 3.000 weitere Soldaten aus "
+        "Pjöngjang, die nach Angaben Seouls auf dem Weg nach Russland sind.",
+    )
     with feed_server() as server:
-        server.serve("/wire.xml", _story_feed([troops, nato]))
+        server.serve("/wire.xml", _story_feed([troops, nato, brussels]))
         sqlite_store.add_feed(server.url("/wire.xml"), None, START)
         # the second report is a follow-up of the first (the same story); one channel follows the
         # story's topic, another a word only the first report has, a third that word and a topic of
@@ -355,15 +361,24 @@ def test_a_report_of_the_story_that_misses_a_channels_topic_is_not_posted_in_its
                 await Pipeline(config, sqlite_store, fetcher).run_cycle(START, every_feed=True)
 
         asyncio.run(poll())
-    sent: dict[str, list[tuple[str, str, str]]] = {"console": [], "slack:C1": [], "slack:C2": []}
+    sent: dict[str, list[tuple[str, str, str, str | None]]] = {"console": [], "slack:C1": [], "slack:C2": []}
+    titles: dict[int, str] = {}
     for channel, rows in sent.items():
         while (row := sqlite_store.claim_next(channel, START)) is not None:
-            rows.append((row.kind, row.payload["topic"], row.payload["title"]))
+            titles[row.id] = row.payload["title"]
+            parent = titles.get(row.parent_id) if row.parent_id is not None else None
+            rows.append((row.kind, row.payload["topic"], row.payload["title"], parent))
             sqlite_store.mark_sent(row.id, f"m{row.id}", START)
-    # the channel of the story's topic gets the second report in the thread, as before
-    assert ("followup", "Nordkorea", nato[1]) in sent["console"]
-    # "Pentagon" gets its alert and nothing of the report that does not mention it: no reply, no
+    # the channel of the story's topic gets the later reports in its thread, as before
+    assert ("followup", "Nordkorea", nato[1], troops[1]) in sent["console"]
+    assert ("followup", "Nordkorea", brussels[1], troops[1]) in sent["console"]
+    # "Pentagon" gets its alert and nothing of the reports that do not mention it: no reply, no
     # "+1 source" edit of its alert
-    assert sent["slack:C1"] == [("alert", "Pentagon", troops[1])]
-    # where the second report matches another topic, it is an alert of its own, not a reply
-    assert sent["slack:C2"] == [("alert", "Pentagon", troops[1]), ("alert", "NATO", nato[1])]
+    assert sent["slack:C1"] == [("alert", "Pentagon", troops[1], None)]
+    # where a report matches another topic of the channel, it starts that topic's own thread of the
+    # story, and the next such report is a reply there, not an alert of its own
+    alert, nato_alert, *rest = sent["slack:C2"]
+    assert alert == ("alert", "Pentagon", troops[1], None)
+    assert nato_alert == ("alert", "NATO", nato[1], None)
+    assert rest[0] == ("followup", "NATO", brussels[1], nato[1])
+    assert [(kind, parent) for kind, _, _, parent in rest[1:]] == [("edit", nato[1])]  # "+1 source"
