@@ -259,7 +259,7 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
             log.info("resending %d alerts whose delivery was not confirmed", released)
     clock = SystemClock()
     services = chat_services(settings, store, clock)
-    console = ConsoleChat() if not services else None
+    console = ConsoleChat(store=store) if not services else None
     chats: list[Chat] = [*services, *([console] if console else [])]
     async with Fetcher(fetch_policy(settings)) as fetcher, AsyncExitStack() as stack:
         executor = stack.enter_context(parse_pool(settings))
@@ -512,27 +512,34 @@ def _import_opml(store: Store, path: str, now: datetime) -> int:
     from rich.progress import Progress
 
     from bot.chat.commands import check_feed_url
-    from bot.ingest.opml import parse_opml
+    from bot.core.render import one_line
+    from bot.ingest.opml import OpmlSkipped, read_opml
 
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise NewsbotError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    outlines = parse_opml(data)
-    added = skipped = 0
+    found = read_opml(data)
+    skipped = list(found.skipped)
+    added = 0
     with Progress(transient=True, console=None) as progress:
-        task = progress.add_task("importing feeds", total=len(outlines))
-        for outline in outlines:
-            if check_feed_url(outline.url) is None:
+        task = progress.add_task("importing feeds", total=len(found.feeds))
+        for outline in found.feeds:
+            problem = check_feed_url(outline.url)
+            if problem is None:
                 _, was_added = store.add_feed(outline.url, outline.title, now, outline.category)
                 added += was_added
             else:
-                skipped += 1
+                skipped.append(OpmlSkipped(outline.url, outline.title, problem))
             progress.advance(task)
+    present = len(found.feeds) - added - (len(skipped) - len(found.skipped))
     print(
-        f"imported {added} new feeds from {path} ({len(outlines) - added - skipped} already present"
-        + (f", {skipped} skipped: not http(s))" if skipped else ")")
+        f"imported {added} new feeds from {path} ({present} already present"
+        + (f", {len(skipped)} skipped)" if skipped else ")")
     )
+    for entry in skipped:
+        title = f"“{one_line(entry.title)[:80]}” " if entry.title else ""
+        print(f"  skipped {title}<{one_line(entry.url)[:200]}>: {entry.reason.rstrip('.')}")
     return 0
 
 

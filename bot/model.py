@@ -151,6 +151,8 @@ class AlertContent:
     updated: datetime | None = None  # when a later report last changed the story (parent edits)
     broadcast: bool = False  # a major follow-up that should also show in the channel (thread+broadcast)
     breaking: bool = False  # many outlets reported the story within a short time (bot/core/breaking.py)
+    lang: str | None = None  # the language the article was read in ("de", "en")
+    parent_title: str | None = None  # for a follow-up: the headline of the alert whose thread it is in
 
 
 @dataclass(frozen=True, slots=True)

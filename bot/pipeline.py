@@ -9,6 +9,7 @@ nothing and doubles nothing: what was not committed is fetched again on the next
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import random
@@ -61,6 +62,18 @@ from bot.store.db import (
 )
 
 log = logging.getLogger(__name__)
+
+# A report joins the thread of a topic's alert only when it matches that topic too, or when story
+# grouping is this sure (cosine similarity to the story, 0..1) that it is the same event: a
+# near-duplicate, not merely a story sharing a name or a place.
+SAME_EVENT_SIMILARITY = 0.6
+
+
+def topic_thread(story: str, topic: str) -> str:
+    """The story id of a topic's own thread in a story. Reports of the story that match the topic,
+    but not the topic of the story's first alert in a channel, go there (one alert, then replies)
+    instead of into that unrelated thread, or each into an alert of its own."""
+    return hashlib.sha1(f"{story}\x00{topic.casefold()}".encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -606,7 +619,11 @@ class Pipeline:
         now: datetime,
         feed_id: int | None = None,
     ) -> list[PendingAlert]:
-        """Outbox rows for new entries: a parent alert per channel and story, then replies and edits."""
+        """Outbox rows for new entries: a parent alert per channel and story, then replies and edits.
+
+        A reply or edit goes into a thread only when the entry is relevant to the thread's topic (see
+        SAME_EVENT_SIMILARITY); else into the story's thread of the topic it matches in that channel,
+        which starts with an alert of its own (see topic_thread)."""
         if not fresh:
             return []
         matches = (
@@ -618,11 +635,16 @@ class Pipeline:
         parents: dict[tuple[str, str], _Parent] = {
             key: _Parent(alert_id, None, alert_from_dict(payload))
             for key, (alert_id, payload) in self.store.story_parents(
-                # a story that begins with this entry has no alert anywhere yet
-                (c, d.story)
-                for c in channels
+                # a story that begins with this entry has no alert anywhere yet; one that has may
+                # also have threads of other topics (see topic_thread)
+                pair
                 for _, d in fresh
                 if d.relation != "new"
+                for sub in subscriptions
+                for pair in (
+                    (sub.row.channel, d.story),
+                    (sub.row.channel, topic_thread(d.story, sub.query.name)),
+                )
             ).items()
         }
         outbox: list[PendingAlert] = []
@@ -630,36 +652,51 @@ class Pipeline:
         for (entry, decision), results in zip(fresh, matches, strict=True):
             terms = alert_terms(entry.title, entry.summary, source)[0] if learning else frozenset()
             best = self._best_per_channel(subscriptions, results, entry.lang, terms)
+            topics = self._matched_topics(subscriptions, results, entry.lang)
             for channel in channels:
-                parent = parents.get((channel, decision.story))
                 match = best.get(channel)
-                if parent is None:
-                    if match is None:
-                        continue
-                    content = self._content(entry, match[0], match[1], source, "new")
-                    parents[(channel, decision.story)] = _Parent(None, entry.key, content)
-                    outbox.append(
-                        PendingAlert(
-                            channel=channel,
-                            kind="alert",
-                            payload=alert_to_dict(content),
-                            entry_key=entry.key,
-                            story=decision.story,
-                            topic=match[0].name,
-                        )
+                story = decision.story
+                parent = parents.get((channel, story))
+                on_topic = None
+                if parent is not None:
+                    on_topic = topics.get((channel, parent.content.topic.casefold()))
+                    if on_topic is None and decision.similarity < SAME_EVENT_SIMILARITY:
+                        # Nothing to do with this thread's topic and not surely the same event: no
+                        # reply or "+1 source" there, but the story's thread for the entry's own best
+                        # topic in this channel (its first alert, the first time), or nothing at all.
+                        if match is None:
+                            continue
+                        story = topic_thread(decision.story, match[0].name)
+                        parent, on_topic = parents.get((channel, story)), match
+                if parent is not None:
+                    grows = self._story_grows(
+                        channel, entry, decision, parent, on_topic, source, thread_modes.get(channel), now
                     )
+                    grown = alert_from_dict(grows[-1].payload)  # the parent's edit, always the last row
+                    if not grown.breaking and self._breaks(
+                        channel, decision.story, grown, entry, feed_id, now
+                    ):
+                        grown = replace(grown, breaking=True)
+                        grows[-1] = replace(grows[-1], payload=alert_to_dict(grown))
+                        if channel in self._breaking_notices:
+                            grows.append(self._breaking_notice(channel, entry, story, grown))
+                    outbox.extend(grows)
+                    parents[(channel, story)] = replace(parent, content=grown)
                     continue
-                grows = self._story_grows(
-                    channel, entry, decision, parent, match, source, thread_modes.get(channel), now
+                if match is None:
+                    continue
+                content = self._content(entry, match[0], match[1], source, "new")
+                parents[(channel, story)] = _Parent(None, entry.key, content)
+                outbox.append(
+                    PendingAlert(
+                        channel=channel,
+                        kind="alert",
+                        payload=alert_to_dict(content),
+                        entry_key=entry.key,
+                        story=story,
+                        topic=match[0].name,
+                    )
                 )
-                grown = alert_from_dict(grows[-1].payload)  # the parent's edit, always the last row
-                if not grown.breaking and self._breaks(channel, decision.story, grown, entry, feed_id, now):
-                    grown = replace(grown, breaking=True)
-                    grows[-1] = replace(grows[-1], payload=alert_to_dict(grown))
-                    if channel in self._breaking_notices:
-                        grows.append(self._breaking_notice(channel, entry, decision, grown))
-                outbox.extend(grows)
-                parents[(channel, decision.story)] = replace(parent, content=grown)
         return outbox
 
     def _story_grows(
@@ -673,7 +710,9 @@ class Pipeline:
         thread_mode: str | None,
         now: datetime,
     ) -> list[PendingAlert]:
-        """Another report of a story the channel knows: a reply for a follow-up, and a parent edit."""
+        """Another report of a story the channel knows: a reply for a follow-up, and a parent edit.
+
+        `match` is the entry's match of the thread's own topic (None: it joins as the same event)."""
         rows = []
         grown = _grown(parent.content, source, now)
         if decision.relation == "followup":
@@ -684,7 +723,11 @@ class Pipeline:
             )
             if new_figure:
                 grown = replace(grown, figure=content.figure)
-            content = replace(content, broadcast=thread_mode == "thread+broadcast" and new_figure)
+            content = replace(
+                content,
+                broadcast=thread_mode == "thread+broadcast" and new_figure,
+                parent_title=parent.content.title,  # which alert it follows, for chats without threads
+            )
             flat = thread_mode == "flat"
             rows.append(
                 PendingAlert(
@@ -741,9 +784,7 @@ class Pipeline:
         return is_breaking(reports, rule, usual)
 
     @staticmethod
-    def _breaking_notice(
-        channel: str, entry: Entry, decision: StoryDecision, parent: AlertContent
-    ) -> PendingAlert:
+    def _breaking_notice(channel: str, entry: Entry, story: str, parent: AlertContent) -> PendingAlert:
         outlets = len(set(parent.sources))
         text = (
             f"Breaking: “{parent.title}” ({parent.topic}) — {outlets} outlets are reporting it; "
@@ -754,7 +795,7 @@ class Pipeline:
             kind="notice",
             payload={"text": text},
             entry_key=entry.key,
-            story=decision.story,
+            story=story,
             topic=parent.topic,
         )
 
@@ -783,6 +824,17 @@ class Pipeline:
             if current is None or result.score > current[1].score:
                 best[sub.row.channel] = (sub.query, result)
         return best
+
+    @staticmethod
+    def _matched_topics(
+        subscriptions: Sequence[_Subscription], results: Sequence[MatchResult], lang: str | None
+    ) -> dict[tuple[str, str], tuple[TopicQuery, MatchResult]]:
+        """Every (channel, topic name in any case) the entry matches, for the threads it may join."""
+        topics: dict[tuple[str, str], tuple[TopicQuery, MatchResult]] = {}
+        for sub, result in zip(subscriptions, results, strict=True):
+            if result.matched and not (sub.row.lang and lang != sub.row.lang):
+                topics[(sub.row.channel, sub.query.name.casefold())] = (sub.query, result)
+        return topics
 
     @staticmethod
     def _content(

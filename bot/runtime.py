@@ -22,7 +22,7 @@ from bot.chat.commands import check_feed_url
 from bot.core.matching import QueryError, parse_topic
 from bot.errors import ConfigError
 from bot.ingest.fetch import FetchPolicy
-from bot.ingest.opml import parse_opml
+from bot.ingest.opml import read_opml
 from bot.ports import ChatService, SystemClock
 from bot.settings import Settings
 from bot.store.db import Store
@@ -79,10 +79,14 @@ def apply_declared(settings: Settings, store: Store) -> None:
     if settings.feeds_opml:
         for path in settings.feeds_opml:
             try:
-                outlines = parse_opml(path.read_bytes())
+                found = read_opml(path.read_bytes())
             except OSError as exc:
                 raise ConfigError(f"feeds_opml: cannot read {path}: {exc.strerror or exc}") from exc
-            for outline in outlines:
+            for skipped in found.skipped:
+                logging.getLogger(__name__).warning(
+                    "feeds_opml %s: skipped %r <%s>: %s", path, skipped.title, skipped.url, skipped.reason
+                )
+            for outline in found.feeds:
                 if check_feed_url(outline.url) is None:
                     store.add_feed(outline.url, outline.title, now, outline.category)
     for sub in settings.subscriptions:

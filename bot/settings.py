@@ -7,12 +7,13 @@ e.g. `NEWSBOT_FETCH__TIMEOUT_SECONDS=10`.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -20,7 +21,13 @@ from bot.errors import ConfigError
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "default.toml"
 
 
-class FetchSettings(BaseModel):
+class _Table(BaseModel):
+    """A table of the config: a key it does not know is a typo, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class FetchSettings(_Table):
     user_agent: str = "newsbot/0.1 (+https://github.com/newsbot/newsbot)"
     timeout_seconds: float = Field(30.0, gt=0)
     max_bytes: int = Field(10_000_000, gt=0)
@@ -33,7 +40,7 @@ class FetchSettings(BaseModel):
     parse_processes: int = Field(0, ge=0)  # 0: one per core
 
 
-class ScheduleSettings(BaseModel):
+class ScheduleSettings(_Table):
     tick_seconds: float = Field(30.0, gt=0)
     min_interval_seconds: float = Field(300.0, gt=0)
     max_interval_seconds: float = Field(3600.0, gt=0)
@@ -50,7 +57,7 @@ class WebSubSettings(BaseModel):
     confirm_timeout_seconds: float = Field(600.0, gt=0)  # a hub that never confirms: poll as before
 
 
-class AlertSettings(BaseModel):
+class AlertSettings(_Table):
     first_poll_window_seconds: float = Field(0.0, ge=0)
     max_age_days: float = Field(7.0, gt=0)
     story_window_hours: float = Field(72.0, gt=0)
@@ -62,7 +69,7 @@ class AlertSettings(BaseModel):
     breaking_factor: float = Field(2.0, ge=1)
 
 
-class FeedConfig(BaseModel):
+class FeedConfig(_Table):
     url: str
     title: str | None = None
     category: str | None = None  # a folder, as in OPML ("News/World")
@@ -71,7 +78,7 @@ class FeedConfig(BaseModel):
     full_text: Literal["always", "never", "teasers"] | None = None
 
 
-class SubscriptionConfig(BaseModel):
+class SubscriptionConfig(_Table):
     channel: str = "console"
     topic: str
     threshold: float | None = None
@@ -200,8 +207,35 @@ def load_settings(config_path: str | os.PathLike[str] | None = None) -> Settings
     try:
         return Settings(**layers)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'settings'}: {error['msg']}"
-            for error in exc.errors()
-        )
+        problems = "; ".join(_problem(error) for error in exc.errors())
         raise ConfigError(f"invalid settings: {problems}") from exc
+
+
+def _problem(error: Any) -> str:
+    """One validation error as the user's key path and what is wrong, with the nearest valid key
+    for an unknown one (`alerts.first_poll_window` -> `first_poll_window_seconds`)."""
+    loc = [str(part) for part in error["loc"]]
+    where = ".".join(loc) or "settings"
+    if error["type"] != "extra_forbidden":
+        return f"{where}: {error['msg']}"
+    known = _keys_at([part for part in error["loc"][:-1] if not isinstance(part, int)])
+    nearest = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.5)
+    hint = f"; did you mean {'.'.join([*loc[:-1], nearest[0]])}?" if nearest else ""
+    return f"{where}: unknown setting{hint}"
+
+
+def _keys_at(path: list[str]) -> list[str]:
+    """The valid keys of the table at `path` (list items such as one [[feeds]] entry skipped)."""
+    model: type[BaseModel] | None = Settings
+    for name in path:
+        field = model.model_fields.get(name) if model is not None else None
+        annotation = field.annotation if field is not None else None
+        model = next(
+            (
+                candidate
+                for candidate in (annotation, *getattr(annotation, "__args__", ()))
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel)
+            ),
+            None,
+        )
+    return list(model.model_fields) if model is not None else []

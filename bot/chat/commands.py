@@ -17,6 +17,7 @@ from bot.core.alerts import build_alert
 from bot.core.matching import QueryError, match_batch, parse_topic
 from bot.core.payload import alert_from_dict
 from bot.core.render import plain_text, render
+from bot.core.text import fold
 from bot.core.windows import (
     DEFAULT_DIGEST_AT,
     DIGEST_MODES,
@@ -27,8 +28,8 @@ from bot.core.windows import (
     zone,
 )
 from bot.errors import StoreError
-from bot.model import Article
-from bot.store.db import Store
+from bot.model import Article, TopicQuery
+from bot.store.db import Store, SubscriptionRow
 
 MAX_COMMAND_LENGTH = 2000
 
@@ -43,7 +44,8 @@ newsbot commands (type them after /news on Slack, !news on Matrix, or on their o
   list                                the topics this channel tracks
   mute <topic> [for 2h|30m|3d]        no alerts for a topic for a while (or until unmute)
   unmute <topic>                      alerts for the topic again
-  preview <topic>                     the latest stored story that matches a topic, as an alert
+  preview <topic>                     the best match among stories published in the last 3 days,
+                                      as an alert
   why                                 why the alert (of this thread, else the latest one) matched
   relevant | not relevant             your verdict on that alert; after a few, the bot proposes an
                                       exclusion and (settings learn on) lowers stories like the
@@ -82,12 +84,14 @@ class CommandContext:
 
 
 def strip_prefix(text: str) -> str:
-    """The command without its platform prefix: `/news list` and `!news list` are both `list`."""
+    """The command without its platform prefix, in any case: `/news list`, `!news list` and
+    `/NEWS LIST` all name the `list` command."""
     text = text.strip()
+    head = text[:6].lower()
     for prefix in ("/news", "!news"):
-        if text == prefix:
+        if head == prefix:
             return ""
-        if text.startswith(prefix + " ") or text.startswith(prefix + "\t"):
+        if head in (prefix + " ", prefix + "\t"):
             return text[len(prefix) :].strip()
     return text
 
@@ -205,18 +209,63 @@ class CommandHandler:
                     raise QueryError(f"--lang takes {' or '.join(LANGUAGES)}, e.g. --lang de")
             query_text = " ".join(tokens)
             query = parse_topic(query_text, threshold)
+            existing = self._subscription(ctx.channel, query.name)
+            if existing is not None:
+                return self._resubscribe(existing, query, lang, ctx)
         except QueryError as exc:
             return Reply(str(exc), ok=False)
-        created = self.store.add_subscription(
-            ctx.channel, query.name, query_text, threshold, ctx.user, ctx.now, lang=lang
+        self.store.add_subscription(
+            ctx.channel, query.name, query_text, query.threshold, ctx.user, ctx.now, lang=lang
         )
-        described = " | ".join(query.aliases) + (f"; stories in {lang} only" if lang else "")
-        if not created:
-            return Reply(f"This channel already tracks “{query.name}”; updated it to: {described}.")
         who = f"{ctx.user} subscribed" if ctx.user else "Subscribed"
         return Reply(
-            f"Subscribed this channel to “{query.name}” ({described}).",
+            f"Subscribed this channel to “{query.name}”: {describe_topic(query, lang)}.",
             announce=f"{who} this channel to news about “{query.name}”.",
+        )
+
+    def _subscription(self, channel: str, name: str) -> SubscriptionRow | None:
+        """The channel's topic of this name in any case: `nordkorea` is `Nordkorea`."""
+        wanted = name.casefold()
+        return next((s for s in self.store.list_subscriptions(channel) if s.name.casefold() == wanted), None)
+
+    def _resubscribe(
+        self, existing: SubscriptionRow, query: TopicQuery, lang: str | None, ctx: CommandContext
+    ) -> Reply:
+        """Subscribing to a tracked topic again adds to it (aliases, +/- words) and changes only the
+        threshold or language given; nothing it had is dropped, and the answer says what changed."""
+        old = parse_topic(existing.query, existing.threshold)
+        merged = TopicQuery(
+            name=existing.name,
+            aliases=_union(old.aliases, query.aliases),
+            required=_union(old.required, query.required),
+            excluded=_union(old.excluded, query.excluded),
+            threshold=query.threshold if query.threshold is not None else old.threshold,
+        )
+        new_lang = lang if lang is not None else existing.lang
+        changes = [
+            *(f"alias {a}" for a in merged.aliases[len(old.aliases) :]),
+            *(f"+{_term(t)}" for t in merged.required[len(old.required) :]),
+            *(f"-{_term(t)}" for t in merged.excluded[len(old.excluded) :]),
+        ]
+        notes = [f"added {', '.join(changes)}"] if changes else []
+        if merged.threshold != old.threshold:
+            notes.append(f"threshold {_threshold(old.threshold)} → {_threshold(merged.threshold)}")
+        if new_lang != existing.lang:
+            notes.append(f"language {existing.lang or 'any'} → {new_lang}")
+        if not notes:
+            return Reply(
+                f"This channel already tracks “{existing.name}”: {describe_topic(old, existing.lang)}. "
+                "Nothing changed; to drop an alias or a word, "
+                f"unsubscribe {existing.name} and subscribe again."
+            )
+        text = topic_text(merged)
+        parse_topic(text, merged.threshold)  # still a valid topic (not too many terms)
+        self.store.add_subscription(
+            ctx.channel, existing.name, text, merged.threshold, ctx.user, ctx.now, lang=new_lang
+        )
+        return Reply(
+            f"This channel already tracks “{existing.name}”; {'; '.join(notes)}. "
+            f"Now: {describe_topic(merged, new_lang)}."
         )
 
     def unsubscribe(self, rest: str, ctx: CommandContext) -> Reply:
@@ -227,8 +276,10 @@ class CommandHandler:
             )
         with contextlib.suppress(QueryError):  # else remove by the name as typed
             name = parse_topic(name).name
-        if not self.store.remove_subscription(ctx.channel, name):
+        existing = self._subscription(ctx.channel, name)
+        if existing is None or not self.store.remove_subscription(ctx.channel, existing.name):
             return Reply(f"This channel does not track “{name}”. See `list` for its topics.", ok=False)
+        name = existing.name
         who = f"{ctx.user} unsubscribed" if ctx.user else "Unsubscribed"
         return Reply(
             f"Unsubscribed this channel from “{name}”.", announce=f"{who} this channel from “{name}”."
@@ -319,8 +370,10 @@ class CommandHandler:
                     f"“{duration.strip()[:40]}” is not a duration; try: mute {name} for 2h", ok=False
                 )
             until = ctx.now + timedelta(seconds=seconds)
-        if not self.store.mute_subscription(ctx.channel, name, until):
+        existing = self._subscription(ctx.channel, name)
+        if existing is None or not self.store.mute_subscription(ctx.channel, existing.name, until):
             return Reply(f"This channel does not track “{name}”. See `list` for its topics.", ok=False)
+        name = existing.name
         who = ctx.user or "Someone"
         if unmute:
             return Reply(f"Alerts for “{name}” are on again.", announce=f"{who} unmuted “{name}” here.")
@@ -328,11 +381,18 @@ class CommandHandler:
         return Reply(f"Muted “{name}” {when}.", announce=f"{who} muted “{name}” in this channel {when}.")
 
     def preview(self, rest: str, ctx: CommandContext) -> Reply:
+        """The best match among the stories of the last days: by when an entry was published, or
+        first seen where its feed gives no date (an old article first seen today is not recent)."""
         try:
             topic = parse_topic(rest.strip())
         except QueryError as exc:
             return Reply(str(exc), ok=False)
-        recent = self.store.recent_entries(ctx.now - PREVIEW_WINDOW)[-PREVIEW_MAX_ENTRIES:]
+        since = ctx.now - PREVIEW_WINDOW
+        recent = [
+            e
+            for e in self.store.recent_entries(since)[-PREVIEW_MAX_ENTRIES:]
+            if (e.published or e.first_seen_at) >= since
+        ]
         articles = [Article(title=e.title, summary=e.summary, text=e.text, lang=e.lang) for e in recent]
         results = [row[0] for row in match_batch(articles, [topic])] if articles else []
         best = max(
@@ -340,8 +400,12 @@ class CommandHandler:
             key=lambda i: (results[i].score, i),
             default=None,
         )
+        window = f"{PREVIEW_WINDOW.days} days"
         if best is None:
-            return Reply(f"No story of the last {PREVIEW_WINDOW.days} days matches “{topic.name}”.")
+            return Reply(
+                f"No story published in the last {window} (or first seen then, for entries without a "
+                f"date) matches “{topic.name}”."
+            )
         entry = recent[best]
         alert = build_alert(
             articles[best],
@@ -351,7 +415,13 @@ class CommandHandler:
             source=entry.source,
             published=entry.published,
         )
-        return Reply(plain_text(render(alert)))
+        when = (
+            f"published {entry.published:%d.%m.%Y %H:%M} UTC"
+            if entry.published
+            else f"first seen {entry.first_seen_at:%d.%m.%Y %H:%M} UTC (its feed gives no date)"
+        )
+        heading = f"The best match for “{topic.name}” of the last {window}, {when}:"
+        return Reply(f"{heading}\n{plain_text(render(alert))}")
 
     def why(self, ctx: CommandContext) -> Reply:
         payload = self.store.last_alert(ctx.channel, ctx.thread)
@@ -447,8 +517,13 @@ class CommandHandler:
                 return Reply("No feeds yet. Add one with: feeds add https://www.tagesschau.de/index~rss2.xml")
             lines = [f"{len(rows)} feed{'s' if len(rows) != 1 else ''}:"]
             for feed in rows:
-                error = f" — {feed.last_error}" if feed.last_error and feed.status != "ok" else ""
-                lines.append(f"• [{feed.status}] {feed.title or feed.url} <{feed.url}>{error}")
+                error = (
+                    f" — {_problem_of(feed.url, feed.last_error)}"
+                    if feed.last_error and feed.status != "ok"
+                    else ""
+                )
+                name = f"{feed.title} <{feed.url}>" if feed.title else f"<{feed.url}>"
+                lines.append(f"• [{feed.status}] {name}{error}")
             return Reply("\n".join(lines))
         url = argument.strip()
         if action == "add":
@@ -469,6 +544,11 @@ class CommandHandler:
 
 
 MUTE_FOREVER = 100 * 365 * 86400
+
+
+def _problem_of(url: str, error: str) -> str:
+    """A feed's last error without the URL it starts with: the listing names the feed once."""
+    return error.removeprefix(f"{url}: ").removeprefix(url).strip() or error
 
 
 def parse_duration(text: str) -> int | None:
@@ -496,3 +576,38 @@ def check_feed_url(url: str) -> str | None:
     if not usable:
         return f"“{url[:100]}” is not an http or https URL; feeds must be fetched over the web."
     return None
+
+
+def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    """`first`, then what `second` adds to it, compared case- and accent-insensitively."""
+    seen = {fold(term) for term in first}
+    added = []
+    for term in second:
+        if fold(term) not in seen:
+            seen.add(fold(term))
+            added.append(term)
+    return (*first, *added)
+
+
+def _term(term: str) -> str:
+    """A term as typed in a query: phrases of several words in quotes."""
+    return f'"{term}"' if any(ch.isspace() for ch in term) else term
+
+
+def _threshold(value: float | None) -> str:
+    return "default" if value is None else f"{value:g}"
+
+
+def topic_text(query: TopicQuery) -> str:
+    """The query as one would type it: `Nordkorea | North Korea +Raketen -Südkorea`."""
+    aliases = [f'"{a}"' if any(w[0] in "+-~" for w in a.split()) else a for a in query.aliases]
+    words = [f"+{_term(t)}" for t in query.required] + [f"-{_term(t)}" for t in query.excluded]
+    return " ".join([" | ".join(aliases), *words])
+
+
+def describe_topic(query: TopicQuery, lang: str | None) -> str:
+    """The whole query with its exclusions, threshold and language, for a confirmation."""
+    notes = [f"threshold {query.threshold:g}"] if query.threshold is not None else []
+    if lang:
+        notes.append(f"stories in {lang} only")
+    return topic_text(query) + (f" ({', '.join(notes)})" if notes else "")

@@ -203,8 +203,10 @@ def room_of(channel: str) -> str:
 
 
 def is_command(body: str) -> bool:
+    """`!news …` in any case (`!NEWS LIST` too), never `!newsletter`."""
     text = body.strip()
-    return text == COMMAND or (text.startswith(COMMAND) and text[len(COMMAND)].isspace())
+    head = text[: len(COMMAND)].lower()
+    return head == COMMAND and (len(text) == len(COMMAND) or text[len(COMMAND)].isspace())
 
 
 def without_reply_fallback(body: str) -> str:

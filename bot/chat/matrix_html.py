@@ -50,7 +50,10 @@ def alert_html(message: Message) -> tuple[str, str]:
         parts.append(f"<p>Figure: <strong>{_e(message.figure)}</strong></p>")
     if message.quote:
         speaker = f"<br>— {_e(message.speaker)}" if message.speaker else ""
-        parts.append(f"<blockquote><p>„{_e(message.quote)}“{speaker}</p></blockquote>")
+        opening, closing = message.quote_marks
+        parts.append(
+            f"<blockquote><p>{_e(opening)}{_e(message.quote)}{_e(closing)}{speaker}</p></blockquote>"
+        )
     details = [_e(message.context)]
     if message.sources:
         details.append(_e(message.sources))

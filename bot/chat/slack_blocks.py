@@ -95,7 +95,8 @@ def alert_blocks(message: Message, key: str) -> list[Block]:
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines), "verbatim": True}}
         )
     if message.quote:
-        quote = "> “" + fit(message.quote, 1500) + "”"
+        opening, closing = message.quote_marks  # the marks of the quote's language
+        quote = "> " + opening + fit(message.quote, 1500) + closing
         if message.speaker:
             quote += "\n> — " + fit(message.speaker, 300)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": quote, "verbatim": True}})

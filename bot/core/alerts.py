@@ -35,4 +35,5 @@ def build_alert(
         evidence=match.evidence if match else (),
         relation=relation,
         sources=(source,),
+        lang=points.lang,
     )

@@ -36,6 +36,8 @@ def alert_to_dict(alert: AlertContent) -> dict[str, Any]:
         "broadcast": alert.broadcast,
         "breaking": alert.breaking,
         "updated": alert.updated.isoformat() if alert.updated else None,
+        "lang": alert.lang,
+        "parent_title": alert.parent_title,
     }
 
 
@@ -76,4 +78,6 @@ def alert_from_dict(data: dict[str, Any]) -> AlertContent:
         broadcast=bool(data.get("broadcast", False)),
         breaking=bool(data.get("breaking", False)),
         updated=_time(data.get("updated")),
+        lang=data.get("lang"),
+        parent_title=data.get("parent_title"),
     )

@@ -9,13 +9,17 @@ Text is shortened on word boundaries.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.model import AlertContent
+from bot.core.lang.typography import DEFAULT_LANGUAGE, QUOTATION_MARKS
+from bot.core.text import detect_language
+from bot.model import AlertContent, Figure
 
 HEADLINE_LIMIT = 140  # fits Slack's 150-character header with the topic in front
 QUOTE_LIMIT = 400
+PARENT_LIMIT = 80  # the parent's headline on a thread reply, enough to tell the alert
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,12 @@ class Message:
     sources: str | None  # "+3 sources: Spiegel, DW, BBC" for a story reported more than once
     followup: bool  # a reply in the thread of the story's first alert
     lead: str | None  # for a follow-up: what is new
+    parent: str | None = None  # for a follow-up: the (shortened) headline of the alert it replies to
+    quote_marks: tuple[str, str] = QUOTATION_MARKS[DEFAULT_LANGUAGE]  # in the quote's own language
+
+    def quoted(self) -> str | None:
+        """The key quote in its language's marks: “…” for English, „…“ for German."""
+        return f"{self.quote_marks[0]}{self.quote}{self.quote_marks[1]}" if self.quote else None
 
 
 # C0 and C1 control characters and DEL; str.split() already treats \n, \t, \x1c-\x1f and \x85 as spaces
@@ -76,11 +86,31 @@ def sources_line(sources: tuple[str, ...]) -> str | None:
     return f"+{len(others)} {label}: {shown}"
 
 
+def _figure(figure: Figure | None) -> str | None:
+    """The key figure as shown; None for a bare number (`84`), which says nothing without a unit."""
+    if figure is None:
+        return None
+    text = shorten(figure.text, 120)
+    rest = text.replace(figure.approx, "", 1) if figure.approx else text
+    says_what = figure.unit or any(
+        unicodedata.category(ch)[0] == "L" or unicodedata.category(ch) == "Sc" or ch in "%‰" for ch in rest
+    )
+    return text if text and says_what else None
+
+
+def _quote_marks(alert: AlertContent) -> tuple[str, str]:
+    """The marks of the language the quote is in (an English quote in a German article is English)."""
+    if alert.quote is None:
+        return QUOTATION_MARKS[DEFAULT_LANGUAGE]
+    lang = detect_language(alert.quote.text, default=alert.lang or DEFAULT_LANGUAGE)
+    return QUOTATION_MARKS.get(lang, QUOTATION_MARKS[DEFAULT_LANGUAGE])
+
+
 def _lead(alert: AlertContent) -> str | None:
     if alert.relation != "followup":
         return None
     news = []
-    figure = shorten(alert.figure.text, 120) if alert.figure is not None else ""
+    figure = _figure(alert.figure)
     if figure:
         news.append(f"new figure {figure}")
     if alert.quote is not None and alert.quote.speaker and one_line(alert.quote.speaker):
@@ -101,7 +131,7 @@ def render(alert: AlertContent) -> Message:
     return Message(
         topic=one_line(alert.topic),
         headline=shorten(alert.title, HEADLINE_LIMIT),
-        figure=shorten(alert.figure.text, 120) or None if alert.figure else None,
+        figure=_figure(alert.figure),
         quote=shorten(alert.quote.text, QUOTE_LIMIT) or None if alert.quote else None,
         speaker=_speaker(alert),
         context=context,
@@ -109,6 +139,10 @@ def render(alert: AlertContent) -> Message:
         sources=sources_line(alert.sources),
         followup=alert.relation == "followup",
         lead=_lead(alert),
+        parent=shorten(alert.parent_title, PARENT_LIMIT) or None
+        if alert.parent_title and alert.relation == "followup"
+        else None,
+        quote_marks=_quote_marks(alert),
     )
 
 
@@ -120,7 +154,7 @@ def plain_text(message: Message) -> str:
     if message.figure:
         lines.append(f"Figure: {message.figure}")
     if message.quote:
-        lines.append(f"„{message.quote}“" + (f" — {message.speaker}" if message.speaker else ""))
+        lines.append(f"{message.quoted()}" + (f" — {message.speaker}" if message.speaker else ""))
     lines.append(message.context)
     if message.sources:
         lines.append(message.sources)

@@ -23,6 +23,21 @@ class OpmlFeed:
     category: str | None = None  # folder path, "News/World" for nested folders
 
 
+@dataclass(frozen=True, slots=True)
+class OpmlSkipped:
+    """An outline with a feed URL that is not imported, and why, so the import can say so."""
+
+    url: str
+    title: str | None
+    reason: str  # "not an http or https URL", "listed twice"
+
+
+@dataclass(frozen=True, slots=True)
+class OpmlImport:
+    feeds: list[OpmlFeed]
+    skipped: list[OpmlSkipped]
+
+
 class _Refused(Exception):
     pass
 
@@ -69,6 +84,15 @@ def parse_opml(data: bytes) -> list[OpmlFeed]:
 
     Raises ParseError when the document is not OPML or declares entities.
     """
+    return read_opml(data).feeds
+
+
+def read_opml(data: bytes) -> OpmlImport:
+    """The feeds of an OPML document, in document order, each URL once, and the outlines skipped
+    (with the reason), so an import can tell which entries it left out.
+
+    Raises ParseError when the document is not OPML or declares entities.
+    """
     try:
         root = _safe_parse(data)
     except _Refused:
@@ -79,6 +103,7 @@ def parse_opml(data: bytes) -> list[OpmlFeed]:
         raise ParseError(f"not an OPML document (root element <{root.tag}>)")
     body = next((child for child in root if child.tag.lower() == "body"), None)
     feeds: list[OpmlFeed] = []
+    skipped: list[OpmlSkipped] = []
     seen: set[str] = set()
 
     def walk(element: ET.Element, folders: tuple[str, ...]) -> None:
@@ -91,7 +116,11 @@ def parse_opml(data: bytes) -> list[OpmlFeed]:
                 walk(outline, (*folders, label) if label else folders)
                 continue
             url = _feed_url(raw_url)
-            if url is None or url in seen:
+            if url is None:
+                skipped.append(OpmlSkipped(raw_url.strip(), label, "not an http or https URL"))
+                continue
+            if url in seen:
+                skipped.append(OpmlSkipped(url, label, "listed twice"))
                 continue
             seen.add(url)
             category = "/".join(folders) if folders else None
@@ -103,7 +132,7 @@ def parse_opml(data: bytes) -> list[OpmlFeed]:
 
     if body is not None:
         walk(body, ())
-    return feeds
+    return OpmlImport(feeds, skipped)
 
 
 def write_opml(feeds: Iterable[OpmlFeed], title: str = "newsbot feeds") -> str:
@@ -130,4 +159,4 @@ def write_opml(feeds: Iterable[OpmlFeed], title: str = "newsbot feeds") -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-__all__ = ["OpmlFeed", "parse_opml", "write_opml"]
+__all__ = ["OpmlFeed", "OpmlImport", "OpmlSkipped", "parse_opml", "read_opml", "write_opml"]

@@ -18,6 +18,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     Table,
@@ -527,9 +528,7 @@ class Store:
 
     def remove_subscription(self, channel: str, name: str) -> bool:
         with self._tx() as conn:
-            query = subscriptions.delete().where(
-                subscriptions.c.channel == channel, func.lower(subscriptions.c.name) == name.lower()
-            )
+            query = subscriptions.delete().where(subscriptions.c.channel == channel, _named(name))
             return conn.execute(query).rowcount > 0
 
     def mute_subscription(self, channel: str, name: str, until: datetime | None) -> bool:
@@ -537,7 +536,7 @@ class Store:
         with self._tx() as conn:
             result = conn.execute(
                 update(subscriptions)
-                .where(subscriptions.c.channel == channel, func.lower(subscriptions.c.name) == name.lower())
+                .where(subscriptions.c.channel == channel, _named(name))
                 .values(muted_until=until)
             )
             return result.rowcount > 0
@@ -1256,6 +1255,12 @@ def _claimed_row(r: Any, now: datetime, *, orphan: bool = False) -> OutboxRow:
         attempts=r["attempts"] + 1,
         created_at=_aware(r["created_at"]) or now,
     )
+
+
+def _named(name: str) -> ColumnElement[bool]:
+    """A subscription of this name: exactly, or in another case (SQLite's lower() is ASCII-only,
+    so a name like "Österreich" must also match as given)."""
+    return or_(subscriptions.c.name == name, func.lower(subscriptions.c.name) == name.lower())
 
 
 def story_item_id(feed_id: int, key: str) -> str:

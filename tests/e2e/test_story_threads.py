@@ -103,3 +103,48 @@ def test_five_entries_of_two_stories_make_two_threads_with_edited_parents(tmp_pa
     assert any("[Jesse Jackson]" in e and "+1 source: Tageszeitung" in e for e in edits), edits
     # the follow-up is printed after its parent, indented under it
     assert lines.index(followups[0]) > lines.index(parents[0])
+
+
+def test_with_two_console_channels_every_line_names_its_channel_and_a_reply_its_alert(
+    tmp_path: Path,
+) -> None:
+    now = datetime.now(UTC)
+    seed = (FIXTURES / "seed-feed.xml").read_text(encoding="utf-8")
+    seed = seed.replace("Tue, 29 Oct 2024 06:12:00 +0100", format_datetime(now - timedelta(minutes=50)))
+    daily = rss(
+        "Tageszeitung",
+        [
+            (
+                "daily-nato",
+                "NATO bestätigt Entsendung nordkoreanischer Truppen",
+                "NATO-Generalsekretär Mark Rutte hat bestätigt, dass nordkoreanische Truppen nach Russland "
+                "entsandt worden sind. Einige der Soldaten seien bereits in der russischen Region Kursk im "
+                "Einsatz. „Das ist eine erhebliche Eskalation“, sagte Rutte.",
+                now - timedelta(minutes=20),
+            ),
+        ],
+    )
+    with feed_server() as server:
+        for path in ("/a.xml", "/c.xml"):
+            server.serve(path, EMPTY_FEED)
+        config = _config(tmp_path, server, "/a.xml", "/c.xml", topics=())
+        (tmp_path / "newsbot.toml").write_text(
+            config.read_text()
+            + '[[subscriptions]]\nchannel = "console:korea"\ntopic = "Nordkorea | North Korea"\n'
+            + '[[subscriptions]]\nchannel = "console:defence"\ntopic = "Pentagon"\n',
+            encoding="utf-8",
+        )
+        assert newsbot("--config", str(config), "run", "--once").returncode == 0
+        server.serve("/a.xml", seed)
+        server.serve("/c.xml", daily)
+        run = newsbot("--config", str(config), "run", "--once")
+    assert run.returncode == 0, run.stderr
+    text = [line for line in run.stdout.splitlines() if line.strip() and not set(line) <= {"─"}]
+    assert text and all(line.startswith(("console:korea │ ", "console:defence │ ")) for line in text), text
+    headline = "Krieg gegen die Ukraine Offenbar 10.000 Soldaten aus Nordkorea in Russland"
+    assert f"console:defence │ [Pentagon] {headline}" in text
+    reply = text.index("console:korea │     ↳ [Nordkorea] NATO bestätigt Entsendung nordkoreanischer Truppen")
+    assert text[reply + 1] == f"console:korea │     in reply to: {headline}"
+    assert text.index(f"console:korea │ [Nordkorea] {headline}") < reply
+    # the report without the word "Pentagon" is not shown in the Pentagon channel's thread
+    assert not any(line.startswith("console:defence │     ↳") for line in text)

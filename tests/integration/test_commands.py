@@ -204,3 +204,81 @@ def test_quiet_hours_digest_and_time_zone_are_channel_settings(
     assert handler.handle("settings digest off", ctx()).ok
     back = sqlite_store.delivery_prefs()["console"]
     assert (back.quiet_start, back.quiet_end, back.digest) == (None, None, "off")
+
+
+def test_topics_are_case_insensitive_and_resubscribing_adds_and_says_what_changed(
+    handler: CommandHandler, sqlite_store: Store
+) -> None:
+    first = handler.handle("subscribe Nordkorea | North Korea -Südkorea", ctx())
+    # the confirmation echoes the whole query, exclusions included
+    assert "Nordkorea | North Korea -Südkorea" in first.text
+
+    again = handler.handle("subscribe nordkorea | DPRK", ctx())
+    assert again.ok and "added alias DPRK" in again.text
+    assert "Now: Nordkorea | North Korea | DPRK -Südkorea." in again.text
+    (sub,) = sqlite_store.list_subscriptions("console")  # one topic, not a second beside it
+    assert sub.name == "Nordkorea" and sub.query == "Nordkorea | North Korea | DPRK -Südkorea"
+
+    same = handler.handle("subscribe NORDKOREA", ctx())  # nothing dropped, nothing silently kept back
+    assert "Nothing changed" in same.text and "-Südkorea" in same.text
+    assert sqlite_store.list_subscriptions("console")[0].query == sub.query
+
+    stricter = handler.handle('subscribe Nordkorea +"Kim Jong Un" --threshold 80', ctx())
+    assert 'added +"Kim Jong Un"' in stricter.text and "threshold default → 80" in stricter.text
+    (sub,) = sqlite_store.list_subscriptions("console")
+    assert sub.threshold == 80 and sub.query == 'Nordkorea | North Korea | DPRK +"Kim Jong Un" -Südkorea'
+
+    assert handler.handle("mute nordkorea for 2h", ctx()).ok
+    assert handler.handle("unsubscribe NordKorea", ctx()).ok
+    assert sqlite_store.list_subscriptions() == []
+
+
+def test_non_ascii_topic_names_are_case_insensitive_too(handler: CommandHandler, sqlite_store: Store) -> None:
+    handler.handle("subscribe Österreich", ctx())
+    assert "added alias Austria" in handler.handle("subscribe ÖSTERREICH | Austria", ctx()).text
+    assert handler.handle("unmute österreich", ctx()).ok
+    assert handler.handle("unsubscribe österreich", ctx()).ok
+    assert sqlite_store.list_subscriptions() == []
+
+
+@pytest.mark.parametrize("command", ["/NEWS LIST", "!News list", "/News\tList"])
+def test_commands_and_their_prefix_are_case_insensitive(handler: CommandHandler, command: str) -> None:
+    reply = handler.handle(command, ctx())
+    assert reply.ok and "tracks no topics" in reply.text
+
+
+def test_preview_keeps_to_stories_published_in_the_last_three_days_and_says_which_time(
+    handler: CommandHandler, sqlite_store: Store
+) -> None:
+    feed, _ = sqlite_store.add_feed("https://news.example/feed.xml", "Beispiel", NOW)
+    seed = (FIXTURES / "seed-article-de.txt").read_text(encoding="utf-8").split("\n", 1)
+    # first seen now, but published 24 days ago: an old article, not a story of the last days
+    old = NewEntry(
+        "old", seed[0], "https://news.example/old", "", seed[1], "de", NOW - timedelta(days=24), "h1", "s1"
+    )
+    sqlite_store.record_poll(feed.id, [old], [], [], {}, NOW)
+    refused = handler.handle("preview Nordkorea", ctx())
+    assert "No story published in the last 3 days" in refused.text and "Sabrina Singh" not in refused.text
+
+    undated = NewEntry("undated", seed[0], "https://news.example/new", "", seed[1], "de", None, "h2", "s2")
+    sqlite_store.record_poll(feed.id, [undated], [], [], {}, NOW)
+    shown = handler.handle("preview Nordkorea", ctx())
+    assert "first seen 24.11.2026 12:00 UTC (its feed gives no date)" in shown.text
+    assert "https://news.example/new" in shown.text and "https://news.example/old" not in shown.text
+
+
+def test_a_failing_feed_is_named_once_in_the_feeds_listing(
+    handler: CommandHandler, sqlite_store: Store
+) -> None:
+    url = "https://www.tagesschau.de/index~rss2.xml"
+    titled, _ = sqlite_store.add_feed(url, "tagesschau.de", NOW)
+    untitled, _ = sqlite_store.add_feed("https://rss.dw.com/xml/rss-de-all", None, NOW)
+    for feed in (titled, untitled):  # as the pipeline records a poll that failed offline
+        error = f"{feed.url}: host name not found ([Errno -2] Name or service not known)"
+        sqlite_store.set_feed_state(feed.id, status="failing", failures=1, last_error=error)
+    lines = handler.handle("/news feeds", ctx()).text.splitlines()
+    assert lines[1:] == [
+        f"• [failing] tagesschau.de <{url}> — host name not found ([Errno -2] Name or service not known)",
+        "• [failing] <https://rss.dw.com/xml/rss-de-all> — host name not found ([Errno -2] Name or service "
+        "not known)",
+    ]

@@ -559,6 +559,7 @@ def test_power_levels_from_room_state_of_old_and_new_room_versions() -> None:
 
 def test_commands_are_recognised_also_in_replies_from_older_clients() -> None:
     assert is_command("!news") and is_command("  !news list") and is_command("!news\tlist")
+    assert is_command("!NEWS LIST") and is_command("!News")
     assert not is_command("!newsletter") and not is_command("news list") and not is_command("")
     reply = "> <@newsbot:x> [Nordkorea] Offenbar 10.000 Soldaten\n> more\n\n!news list"
     assert without_reply_fallback(reply) == "!news list"

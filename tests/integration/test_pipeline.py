@@ -299,3 +299,86 @@ def test_an_item_that_loses_or_gains_its_guid_is_not_a_second_alert(
     ]
     stored = [e.title for e in sqlite_store.recent_entries(START - timedelta(days=1))]
     assert len(stored) == 3  # each item once, whichever identity it came with
+
+
+def _story_feed(items: list[tuple[str, str, str]]) -> str:
+    """One RSS feed of (guid, title, description) items, published a few minutes apart, in order."""
+    body = "".join(
+        f"<item><title>{title}</title><link>https://news.example/{guid}</link><guid>{guid}</guid>"
+        f"<pubDate>{(START - timedelta(minutes=30 - n)).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
+        f"<description>{text}</description></item>"
+        for n, (guid, title, text) in enumerate(items)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>'
+        f"<link>https://news.example/</link>{body}</channel></rss>"
+    )
+
+
+def test_a_report_of_the_story_that_misses_a_channels_topic_is_not_posted_in_its_thread(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    config = settings(tmp_path).model_copy(
+        update={
+            "alerts": settings(tmp_path).alerts.model_copy(
+                update={"first_poll_window_seconds": 3600, "edit_interval_seconds": 0}
+            )
+        }
+    )
+    troops = (  # the title and lead of tests/fixtures/seed-feed.xml
+        "seed",
+        "Krieg gegen die Ukraine Offenbar 10.000 Soldaten aus Nordkorea in Russland",
+        "Berichte über eine Beteiligung Nordkoreas am Ukraine-Krieg lösen weltweit Besorgnis aus. Das "
+        "US-Pentagon spricht von etwa 10.000 nordkoreanischen Soldaten zur Unterstützung Russlands. Die "
+        "NATO bestätigt entsprechende Meldungen.",
+    )
+    nato = (
+        "wire-nato",
+        "NATO bestätigt Entsendung nordkoreanischer Truppen",
+        "NATO-Generalsekretär Mark Rutte hat bestätigt, dass nordkoreanische Truppen nach Russland "
+        "entsandt worden sind. Einige der Soldaten seien bereits in der russischen Region Kursk im Einsatz. "
+        "„Das ist eine erhebliche Eskalation“, sagte Rutte.",
+    )
+    brussels = (
+        "wire-brussels",
+        "Nordkoreanische Soldaten: NATO-Treffen in Brüssel",
+        "In Brüssel kommen die Außenminister der NATO zusammen. Thema sind 3.000 weitere Soldaten aus "
+        "Pjöngjang, die nach Angaben Seouls auf dem Weg nach Russland sind.",
+    )
+    with feed_server() as server:
+        server.serve("/wire.xml", _story_feed([troops, nato, brussels]))
+        sqlite_store.add_feed(server.url("/wire.xml"), None, START)
+        # the second report is a follow-up of the first (the same story); one channel follows the
+        # story's topic, another a word only the first report has, a third that word and a topic of
+        # the second report
+        sqlite_store.add_subscription("console", "Nordkorea", "Nordkorea | North Korea", None, None, START)
+        sqlite_store.add_subscription("slack:C1", "Pentagon", "Pentagon", None, None, START)
+        sqlite_store.add_subscription("slack:C2", "Pentagon", "Pentagon", None, None, START)
+        sqlite_store.add_subscription("slack:C2", "NATO", "NATO", None, None, START)
+
+        async def poll() -> None:
+            async with Fetcher(fetch_policy(config)) as fetcher:
+                await Pipeline(config, sqlite_store, fetcher).run_cycle(START, every_feed=True)
+
+        asyncio.run(poll())
+    sent: dict[str, list[tuple[str, str, str, str | None]]] = {"console": [], "slack:C1": [], "slack:C2": []}
+    titles: dict[int, str] = {}
+    for channel, rows in sent.items():
+        while (row := sqlite_store.claim_next(channel, START)) is not None:
+            titles[row.id] = row.payload["title"]
+            parent = titles.get(row.parent_id) if row.parent_id is not None else None
+            rows.append((row.kind, row.payload["topic"], row.payload["title"], parent))
+            sqlite_store.mark_sent(row.id, f"m{row.id}", START)
+    # the channel of the story's topic gets the later reports in its thread, as before
+    assert ("followup", "Nordkorea", nato[1], troops[1]) in sent["console"]
+    assert ("followup", "Nordkorea", brussels[1], troops[1]) in sent["console"]
+    # "Pentagon" gets its alert and nothing of the reports that do not mention it: no reply, no
+    # "+1 source" edit of its alert
+    assert sent["slack:C1"] == [("alert", "Pentagon", troops[1], None)]
+    # where a report matches another topic of the channel, it starts that topic's own thread of the
+    # story, and the next such report is a reply there, not an alert of its own
+    alert, nato_alert, *rest = sent["slack:C2"]
+    assert alert == ("alert", "Pentagon", troops[1], None)
+    assert nato_alert == ("alert", "NATO", nato[1], None)
+    assert rest[0] == ("followup", "NATO", brussels[1], nato[1])
+    assert [(kind, parent) for kind, _, _, parent in rest[1:]] == [("edit", nato[1])]  # "+1 source"

@@ -94,7 +94,8 @@ def test_an_alert_arrives_as_block_kit_with_a_fallback_and_its_key(
     shown = json.dumps(posted["blocks"], ensure_ascii=False)
     assert "*etwa 10.000 Soldaten*" in shown
     assert (
-        "> “Wir gehen davon aus" in shown and "Sabrina Singh, stellvertretende Pentagon-Sprecherin" in shown
+        # a German quote in German marks
+        "> „Wir gehen davon aus" in shown and "Sabrina Singh, stellvertretende Pentagon-Sprecherin" in shown
     )
     assert "Beispiel-Nachrichten · 29.10.2024 05:12 UTC · match 92" in shown
     buttons = [e for b in posted["blocks"] if b["type"] == "actions" for e in b["elements"]]

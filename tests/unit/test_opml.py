@@ -26,6 +26,7 @@ READER_EXPORT = b"""<?xml version="1.0" encoding="UTF-8"?>
              category="/Tech"/>
     <outline type="rss" text="Podcast" xmlUrl="feed://example.com/podcast.xml"/>
     <outline type="rss" text="Local file" xmlUrl="file:///etc/passwd"/>
+    <outline type="rss" text="Old mirror" xmlUrl="ftp://ftp.example.org/news.rss"/>
     <outline type="rss" text="again" xmlUrl="https://www.tagesschau.de/xml/rss2/"/>
   </body>
 </opml>
@@ -108,3 +109,19 @@ def test_import_then_export_through_the_store_keeps_titles_and_folders(
     assert main(["feeds", "export"]) == 0
     exported = parse_opml(capsys.readouterr().out.encode())
     assert exported == parse_opml(READER_EXPORT)  # titles and (nested) folders survive the store
+
+
+def test_import_says_which_entries_it_skipped_and_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
+    source = tmp_path / "reader.opml"
+    source.write_bytes(READER_EXPORT)
+    assert main(["feeds", "import", str(source)]) == 0
+    out = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert out[0] == f"imported 4 new feeds from {source} (0 already present, 3 skipped)"
+    assert out[1:] == [
+        "  skipped “Local file” <file:///etc/passwd>: not an http or https URL",
+        "  skipped “Old mirror” <ftp://ftp.example.org/news.rss>: not an http or https URL",
+        "  skipped “again” <https://www.tagesschau.de/xml/rss2/>: listed twice",
+    ]

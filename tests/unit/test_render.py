@@ -55,3 +55,29 @@ def test_a_speaker_is_never_shown_without_words_and_an_empty_figure_is_no_figure
     assert message.quote is None and message.speaker is None and message.figure is None
     followup = render(alert(relation="followup", figure=Figure(text=" ", value=1.0), quote=None))
     assert followup.lead == "Update"
+
+
+def test_a_quote_is_shown_in_the_marks_of_its_own_language_on_every_platform() -> None:
+    from bot.chat.matrix_html import alert_html
+    from bot.chat.slack_blocks import alert_message
+
+    english = render(
+        alert(lang="de", quote=Quote(text="We believe that North Korea has sent about 10,000 soldiers"))
+    )
+    german = render(
+        alert(lang="en", quote=Quote(text="Wir gehen davon aus, dass Nordkorea Soldaten schickt"))
+    )
+    assert "“We believe that North Korea has sent about 10,000 soldiers”" in plain_text(english)
+    assert "„Wir gehen davon aus, dass Nordkorea Soldaten schickt“" in plain_text(german)
+    assert "“We believe" in alert_html(english)[1] and "„Wir gehen" in alert_html(german)[1]
+    slack = str(alert_message(english, "C1")) + str(alert_message(german, "C1"))
+    assert "> “We believe" in slack and "> „Wir gehen" in slack
+
+
+def test_a_bare_number_without_a_unit_is_not_shown_as_the_key_figure() -> None:
+    assert render(alert(figure=Figure(text="84", value=84.0))).figure is None
+    assert render(alert(figure=Figure(text="etwa 84", value=84.0, approx="etwa"))).figure is None
+    assert "Figure:" not in plain_text(render(alert(figure=Figure(text="84", value=84.0))))
+    shown = render(alert(figure=Figure(text="84 Prozent", value=84.0, unit="Prozent"))).figure
+    assert shown == "84 Prozent"
+    assert render(alert(figure=Figure(text="5 %", value=5.0))).figure == "5 %"

@@ -70,3 +70,32 @@ def test_bad_config_is_one_clear_error(tmp_path: Path, content: str, message: st
 def test_a_missing_config_file_says_where_it_looked(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            "[alerts]\nfirst_poll_window = 3600\n",
+            "alerts.first_poll_window: unknown setting; did you mean alerts.first_poll_window_seconds?",
+        ),
+        ("[fetch]\ntimeout = 10\n", "fetch.timeout: unknown setting; did you mean fetch.timeout_seconds?"),
+        (
+            '[[feeds]]\nurl = "https://example.org/rss"\ntitel = "X"\n',
+            "feeds.0.titel: unknown setting; did you mean feeds.0.title?",
+        ),
+        (
+            '[[subscriptions]]\ntopic = "Nordkorea"\nchanel = "console"\n',
+            "did you mean subscriptions.0.channel?",
+        ),
+        ('log_levle = "DEBUG"\n', "log_levle: unknown setting; did you mean log_level?"),
+    ],
+)
+def test_an_unknown_key_in_any_table_is_an_error_naming_the_nearest_valid_one(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    config = tmp_path / "typo.toml"
+    config.write_text(content)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    assert message in str(raised.value)
