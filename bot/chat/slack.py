@@ -218,6 +218,9 @@ class SlackChat:
                 name="newsbot",
                 oauth_settings=oauth,
             )
+        from bot.chat.slack_surfaces import SlackSurfaces  # it builds on this module
+
+        self.surfaces = SlackSurfaces(self)
         self._register(self.app)
         self._socket: Any = None
         self._locks: dict[str, asyncio.Lock] = {}
@@ -448,6 +451,7 @@ class SlackChat:
         app.action(ACTION_NOT_RELEVANT)(self._on_not_relevant)
         app.event("app_uninstalled")(self._on_uninstalled)
         app.event("tokens_revoked")(self._on_uninstalled)
+        self.surfaces.register(app)
 
     async def _on_command(
         self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
