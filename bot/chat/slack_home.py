@@ -23,7 +23,7 @@ ACTION_ADD_TOPIC = "newsbot_home_add_topic"
 ACTION_SETTINGS = "newsbot_home_settings"
 ACTION_ADD_FEED = "newsbot_home_add_feed"
 ACTION_RESUME_FEED = "newsbot_home_resume_feed"
-ACTION_PAGE = "newsbot_home_page"
+ACTION_PAGE = "newsbot_home_page"  # the prefix of the Previous and Next buttons' action ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +171,9 @@ def home_view(
     if len(pages) > 1:
         nav = []
         if page > 0:
-            nav.append(_button("Previous", ACTION_PAGE, str(page - 1)))
+            nav.append(_button("Previous", ACTION_PAGE + "_previous", str(page - 1)))
         if page < len(pages) - 1:
-            nav.append(_button("Next", ACTION_PAGE, str(page + 1)))
+            nav.append(_button("Next", ACTION_PAGE + "_next", str(page + 1)))
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Page {page + 1} of {len(pages)}"}]}
         )

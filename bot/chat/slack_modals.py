@@ -244,12 +244,13 @@ def topic_view(
     return _modal(TOPIC_FORM, "Track a topic", "Track", blocks, metadata(channel=target, home=home))
 
 
-def _terms(value: str | None) -> list[str]:
-    """A comma- or line-separated field as terms; a term of several words is quoted as a phrase."""
+def _terms(value: str | None, *, quote: bool = True) -> list[str]:
+    """A comma- or line-separated field as terms; a +/- term of several words is quoted as a phrase
+    (an alias between `|` needs no quotes)."""
     if not value:
         return []
     parts = [" ".join(part.split()) for part in value.replace("\n", ",").split(",")]
-    return [f'"{part}"' if " " in part else part for part in parts if part]
+    return [f'"{part}"' if quote and " " in part else part for part in parts if part]
 
 
 def _no_option(value: str | None) -> str | None:
@@ -276,7 +277,7 @@ def topic_query(values: dict[str, str | None]) -> tuple[str, float | None, str |
         return "", None, None, {"topic": "Which topic? Type a name, e.g. Nordkorea."}
     parts = [topic]
     pieces = {
-        "aliases": " | ".join(_terms(values.get("aliases"))),
+        "aliases": " | ".join(_terms(values.get("aliases"), quote=False)),
         "required": " ".join("+" + term for term in _terms(values.get("required"))),
         "excluded": " ".join("-" + term for term in _terms(values.get("excluded"))),
     }

@@ -113,7 +113,7 @@ class SlackSurfaces:
 
     def register(self, app: AsyncApp) -> None:
         app.event("app_home_opened")(self._guard(self._on_home_opened))
-        app.action(ACTION_PAGE)(self._guard(self._on_page))
+        app.action(re.compile("^" + ACTION_PAGE))(self._guard(self._on_page))
         app.action(ACTION_ADD_TOPIC)(self._guard(self._on_open_topic))
         app.action(ACTION_SETTINGS)(self._guard(self._on_open_settings))
         app.action(ACTION_ADD_FEED)(self._guard(self._on_open_feed))

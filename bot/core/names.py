@@ -1,11 +1,11 @@
 """The most distinctive names of a text: what "Track this story's topic" offers as the topic.
 
 A name is a run of capitalised words inside a sentence (`Mark Rutte`, `Nordkorea`) or an acronym
-(`NATO`); a capital at the start of a sentence or line says nothing. Names are ranked by how rare
-they are in a background of other texts (the stored entries of the last days), so that a name every
-story carries (`Russland` on a day of war news) ranks below the one this story is about; ties go to the
-name the text repeats, then to the one it names first. Pure functions; no word lists of their own
-beyond the stop words of bot.core.text.
+(`NATO`); a capital at the start of a sentence or line says nothing. Names are ranked as a search
+engine ranks words (how often the text names them, times how rare they are in a background of other
+texts: the stored entries of the last days), so that a name every story carries (`Russland` on a day
+of war news) ranks below the one this story is about; ties go to the name the text names first.
+Pure functions; no word lists of their own beyond the stop words of bot.core.text.
 """
 
 from __future__ import annotations
@@ -77,8 +77,8 @@ def distinctive_names(text: str, background: Iterable[str], limit: int = 3) -> l
     folded_text = fold(text)
     order = {key: i for i, key in enumerate(keys)}
 
-    def rank(key: str) -> tuple[float, int, int]:
+    def rank(key: str) -> tuple[float, int]:
         rarity = math.log((documents + 1) / (frequency[key] + 1))
-        return (-rarity, -len(patterns[key].findall(folded_text)), order[key])
+        return (-len(patterns[key].findall(folded_text)) * rarity, order[key])
 
     return [keys[key] for key in sorted(keys, key=rank)[:limit]]
