@@ -11,6 +11,7 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,10 +28,13 @@ from bot.chat.slack_home import (
 )
 from bot.chat.slack_modals import ACTION_PREVIEW
 from bot.chat.slack_surfaces import SHORTCUT_TRACK, STALE_SETTINGS, UNKNOWN_FORM
+from bot.core.payload import alert_to_dict
+from bot.delivery import Deliverer
+from bot.model import Quote
 from bot.ports import SystemClock
 from bot.settings import Settings
-from bot.store.db import NewEntry, Store
-from tests.integration.test_slack import _post, make_chat, serving
+from bot.store.db import NewEntry, PendingAlert, Store
+from tests.integration.test_slack import ALERT, _post, make_chat, serving
 from tests.slack_standin import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -561,3 +565,29 @@ def test_the_preview_of_an_unusable_topic_says_why(standin: SlackStandin, sqlite
     assert "Nothing to preview yet" in texts(update.args["view"]) and "only stop words" in texts(
         update.args["view"]
     )
+
+
+def test_a_delivered_alert_carries_its_story_in_the_metadata_without_link_previews(
+    standin: SlackStandin, sqlite_store: Store
+) -> None:
+    feed, _ = sqlite_store.add_feed("https://news.example/feed.xml", "Beispiel-Nachrichten", NOW)
+    long_quote = Quote(text="Wir gehen davon aus " * 400, speaker="Sabrina Singh " * 40, role=None)
+    content = replace(
+        ALERT, title="Nordkorea " * 80, quote=long_quote, sources=tuple(f"Outlet {n}" for n in range(300))
+    )
+    sqlite_store.record_poll(
+        feed.id,
+        [NewEntry("p", content.title, content.link, "", "", "de", NOW, "p", "story-17")],
+        [],
+        [PendingAlert("slack:C0NEWS", "alert", alert_to_dict(content), entry_key="p", story="story-17")],
+        {},
+        NOW,
+    )
+    chat = make_chat(standin, sqlite_store)
+    asyncio.run(Deliverer(sqlite_store, [chat], SystemClock()).deliver())
+    [posted] = standin.posted("C0NEWS")
+    assert posted["metadata"]["event_type"] == "newsbot_alert"
+    assert posted["metadata"]["event_payload"]["story"] == "story-17"
+    assert posted["unfurl_links"] is False and posted["unfurl_media"] is False
+    assert block_kit_problems({"blocks": posted["blocks"]}, "message") == []  # a long alert still fits
+    assert sqlite_store.alert_counts() == {"sent": 1}
