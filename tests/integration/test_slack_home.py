@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -591,3 +592,15 @@ def test_a_delivered_alert_carries_its_story_in_the_metadata_without_link_previe
     assert posted["unfurl_links"] is False and posted["unfurl_media"] is False
     assert block_kit_problems({"blocks": posted["blocks"]}, "message") == []  # a long alert still fits
     assert sqlite_store.alert_counts() == {"sent": 1}
+
+
+def test_the_manifest_asks_for_the_home_tab_the_shortcut_and_the_event() -> None:
+    yaml = pytest.importorskip("yaml")
+    manifest = yaml.safe_load((Path(__file__).parents[2] / "config" / "slack-manifest.yml").read_text())
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    [shortcut] = manifest["features"]["shortcuts"]
+    assert shortcut["type"] == "message" and shortcut["callback_id"] == SHORTCUT_TRACK
+    assert len(shortcut["name"]) <= 24 and len(shortcut["description"]) <= 150  # Slack's limits
+    assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert {"channels:read", "groups:read"} <= set(manifest["oauth_config"]["scopes"]["bot"])
