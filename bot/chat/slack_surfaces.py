@@ -11,6 +11,7 @@ field and nothing is stored. Any failure is an answer (a field error or a short 
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -18,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot.chat.commands import PREVIEW_WINDOW, CommandContext, Reply, changes_settings
@@ -112,6 +114,7 @@ class SlackSurfaces:
         self.chat = chat
 
     def register(self, app: AsyncApp) -> None:
+        app.middleware(self._malformed_forms)
         app.event("app_home_opened")(self._guard(self._on_home_opened))
         app.action(re.compile("^" + ACTION_PAGE))(self._guard(self._on_page))
         app.action(ACTION_ADD_TOPIC)(self._guard(self._on_open_topic))
@@ -161,6 +164,24 @@ class SlackSurfaces:
             await once()
 
         return run
+
+    @staticmethod
+    async def _malformed_forms(
+        body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        """A form submission without a view or callback_id would fail in Bolt's listener matching;
+        it gets the same answer as an unknown form."""
+        if body.get("type") in ("view_submission", "view_closed"):
+            view = body.get("view")
+            if not isinstance(view, dict) or not isinstance(view.get("callback_id"), str):
+                log.warning("Slack: a form submission without a view or callback_id")
+                answer = {"response_action": "update", "view": notice_view("Form out of date", UNKNOWN_FORM)}
+                return BoltResponse(
+                    status=200,
+                    body=json.dumps(answer) if body.get("type") == "view_submission" else "",
+                    headers={"content-type": ["application/json;charset=utf-8"]},
+                )
+        return await next()
 
     async def _on_unknown_form(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """A form whose callback_id this version does not know: say so instead of failing."""
