@@ -88,6 +88,8 @@ class SlackStandin:
         self.homes: dict[str, dict[str, Any]] = {}  # the Home tab published for each user
         self.sent_views: list[dict[str, Any]] = []  # every view the app sent (publish, open, update)
         self.opened: list[str] = []  # the ids of the modals views.open opened, in order
+        self.files: dict[str, bytes] = {}  # uploaded files by id, served at url_private_download
+        self.downloads: list[tuple[str, str | None]] = []  # (file id, bearer token) of each download
         self._view_ids = itertools.count(1)
 
     # -- set-up ---------------------------------------------------------------------------------
@@ -150,6 +152,7 @@ class SlackStandin:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._respond)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/files/{id}/{name}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(self._runner.setup())
         sock = socket.socket()
@@ -209,6 +212,35 @@ class SlackStandin:
             ws = self.sockets[-1]
         asyncio.run_coroutine_threadsafe(ws.send_json(body), self._loop).result(5)
         return envelope_id
+
+    def upload(self, name: str, content: bytes) -> dict[str, Any]:
+        """A file someone uploaded in a form's file field, as the submission describes it."""
+        file_id = f"F{next(self._ts):08d}"
+        with self._lock:
+            self.files[file_id] = content
+        url = f"http://127.0.0.1:{self.port}/files/{file_id}/{name}"
+        return {
+            "id": file_id,
+            "name": name,
+            "size": len(content),
+            "filetype": name.rpartition(".")[2],
+            "url_private": url,
+            "url_private_download": url,
+        }
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """A file's bytes, for the bot token only (as url_private needs files:read and the token)."""
+        auth = request.headers.get("Authorization", "")
+        token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else None
+        file_id = request.match_info["id"]
+        with self._lock:
+            self.downloads.append((file_id, token))
+            content = self.files.get(file_id)
+        if token != BOT_TOKEN and token not in self.workspace_tokens:
+            return web.Response(status=403, text="login page")
+        if content is None:
+            return web.Response(status=404)
+        return web.Response(body=content, content_type="application/octet-stream")
 
     async def _respond(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -631,6 +663,14 @@ def _text_problems(where: str, text: Any, limit: int, *, plain_only: bool = Fals
     return []
 
 
+def _bad_file_input(element: dict[str, Any]) -> bool:
+    """True when a file_input element is malformed."""
+    count = element.get("max_files", 10)
+    return not (
+        isinstance(count, int) and 1 <= count <= 10 and isinstance(element.get("filetypes", []), list)
+    )
+
+
 def _element_problems(where: str, element: Any) -> list[str]:
     if not isinstance(element, dict):
         return [f"{where}: not an element"]
@@ -653,6 +693,9 @@ def _element_problems(where: str, element: Any) -> list[str]:
             problems.append(f"{where}: bad max_length")
         elif len(str(element.get("initial_value", ""))) > longest:
             problems.append(f"{where}: initial_value longer than max_length")
+    elif kind == "file_input":
+        if _bad_file_input(element):
+            problems.append(f"{where}: file_input needs 1 to 10 max_files and a list of filetypes")
     elif kind == "number_input":
         if not isinstance(element.get("is_decimal_allowed"), bool):
             problems.append(f"{where}: number_input needs is_decimal_allowed")
@@ -797,6 +840,8 @@ def view_action(
 
 def _state_of(element: dict[str, Any], value: Any) -> dict[str, Any]:
     kind = element.get("type")
+    if kind == "file_input":
+        return {"type": kind, "files": [value] if value else []}
     if kind == "static_select":
         option = next((o for o in element.get("options", []) if o["value"] == value), None)
         if option is None and value is not None:  # what a forged request could carry

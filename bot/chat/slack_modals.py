@@ -36,6 +36,8 @@ from bot.core.windows import (
     parse_quiet_hours,
     zone,
 )
+from bot.errors import ParseError
+from bot.ingest.opml import parse_opml
 
 TOPIC_FORM = "newsbot_topic"
 SETTINGS_FORM = "newsbot_settings"
@@ -421,25 +423,71 @@ def settings_request(values: dict[str, str | None], thread_mode: str, prefs: Del
 # -- Add a feed -------------------------------------------------------------------------------------
 
 
+OPML_MAX_BYTES = 1_000_000  # an OPML file larger than this is no list of subscriptions
+OPML_MAX_FEEDS = 200  # what one form adds within Slack's three seconds; `newsbot feeds import` takes more
+
+
 def feed_view(*, home: bool = False) -> dict[str, Any]:
-    """The "Add a feed" form: one URL."""
+    """The "Add a feed" form: a URL, or an OPML file of feeds (an export of another reader)."""
     blocks: list[Block] = [
         _input(
             "url",
             "Feed URL",
             _text_input(None, max_length=2048, placeholder="https://www.tagesschau.de/index~rss2.xml"),
+            optional=True,
             hint="An RSS or Atom feed over http or https; it is polled for every channel.",
-        )
+        ),
+        _input(
+            "opml",
+            "…or an OPML file",
+            {"type": "file_input", "filetypes": ["opml", "xml"], "max_files": 1},
+            optional=True,
+            hint=f"The feeds of an OPML export (at most {OPML_MAX_FEEDS}); feeds already polled are kept.",
+        ),
     ]
     return _modal(FEED_FORM, "Add a feed", "Add", blocks, metadata(home=home))
 
 
-def feed_request(values: dict[str, str | None]) -> FormResult:
-    """The `feeds add <url>` command, or the error the command would give."""
+def state_files(view: dict[str, Any], block_id: str) -> list[dict[str, Any]]:
+    """The files uploaded in a file field of a submitted view."""
+    values = (view.get("state") or {}).get("values") or {}
+    action = (values.get(block_id) or {}).get(VALUE) if isinstance(values, dict) else None
+    files = action.get("files") if isinstance(action, dict) else None
+    return [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
+
+
+def _url_problem(url: str) -> str | None:
+    """Why `feeds add <url>` would refuse the URL (a space would split the command)."""
+    return check_feed_url(url) or ("A feed URL has no spaces." if any(c.isspace() for c in url) else None)
+
+
+def feed_request(values: dict[str, str | None], opml: bytes | None = None) -> FormResult:
+    """The `feeds add <url>` commands of the form (its URL, or each feed of its OPML file), or the
+    error the command would give; nothing is added unless all of it can be."""
     url = values.get("url") or ""
-    problem = check_feed_url(url) or (
-        "A feed URL has no spaces." if any(ch.isspace() for ch in url) else None
-    )
-    if problem:
-        return FormResult(errors={"url": problem[:ERROR_LIMIT]})
-    return FormResult(commands=[f"feeds add {url}"])
+    if opml is None or url:
+        problem = check_feed_url(url) or (
+            "A feed URL has no spaces." if any(c.isspace() for c in url) else None
+        )
+        if problem:
+            return FormResult(errors={"url": problem[:ERROR_LIMIT]})
+    commands = [f"feeds add {url}"] if url else []
+    if opml is not None:
+        try:
+            feeds = parse_opml(opml)
+        except ParseError as exc:
+            return FormResult(errors={"opml": f"That file cannot be read: {exc}"[:ERROR_LIMIT]})
+        usable = [
+            f.url for f in feeds if check_feed_url(f.url) is None and not any(c.isspace() for c in f.url)
+        ]
+        if not usable:
+            return FormResult(errors={"opml": "That OPML file lists no http or https feeds."})
+        if len(usable) > OPML_MAX_FEEDS:
+            return FormResult(
+                errors={
+                    "opml": f"That file lists {len(usable)} feeds; a form takes at most {OPML_MAX_FEEDS}. "
+                    "Use `newsbot feeds import FILE` on the server for more."
+                }
+            )
+        commands += [f"feeds add {feed}" for feed in usable if feed != url]
+    return FormResult(commands=commands)

@@ -17,7 +17,9 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -37,6 +39,7 @@ from bot.chat.slack_home import (
 from bot.chat.slack_modals import (
     ACTION_PREVIEW,
     FEED_FORM,
+    OPML_MAX_BYTES,
     SETTINGS_FORM,
     TOPIC_FORM,
     FormResult,
@@ -47,6 +50,7 @@ from bot.chat.slack_modals import (
     settings_request,
     settings_version,
     settings_view,
+    state_files,
     state_values,
     topic_query,
     topic_request,
@@ -62,6 +66,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SHORTCUT_TRACK = "newsbot_track_story"
+SLACK_FILES_HOST = "files.slack.com"
+DOWNLOAD_SECONDS = 2.0  # an uploaded OPML file is fetched within Slack's three seconds
+TOO_LARGE = f"That file is larger than {OPML_MAX_BYTES // 1000} kB; an OPML file of feeds is smaller."
 PREVIEW_SHOWN = 5  # matches listed under the Preview button
 MEMBER_PAGES = 5  # users.conversations pages read for the Home tab (200 channels each)
 STALE_SETTINGS = (
@@ -492,5 +499,47 @@ class SlackSurfaces:
         await self._submit(ack, body, target, result, "threads")
 
     async def _on_feed_form(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        result = feed_request(state_values(body.get("view") or {}))
-        await self._submit(ack, body, None, result, "url")
+        view = body.get("view") or {}
+        files = state_files(view, "opml")
+        opml: bytes | None = None
+        if files:
+            try:
+                opml = await self._download(files[0], _team(body))
+            except SlackError as exc:
+                await ack(response_action="errors", errors={"opml": str(exc)[:1000]})
+                return
+        result = feed_request(state_values(view), opml)
+        await self._submit(ack, body, None, result, "url" if "url" in result.errors or not files else "opml")
+
+    def _trusted_file_url(self, url: str) -> bool:
+        """Only Slack's own file host (or the configured API host) ever sees the bot token."""
+        parts, api = urlsplit(url), urlsplit(self.chat.base_url)
+        if (parts.scheme, parts.hostname) == (api.scheme, api.hostname):
+            return True
+        return parts.scheme == "https" and parts.hostname == SLACK_FILES_HOST
+
+    async def _download(self, file: dict[str, Any], team: str | None) -> bytes:
+        """An uploaded file's bytes (at most OPML_MAX_BYTES), fetched with the workspace's bot token."""
+        url = str(file.get("url_private_download") or file.get("url_private") or "")
+        if not url or not self._trusted_file_url(url):
+            raise SlackError("I could not find the uploaded file; please upload it again.")
+        if int(file.get("size") or 0) > OPML_MAX_BYTES:
+            raise SlackError(TOO_LARGE)
+        client = await self.chat._client_for(team if self.chat.oauth is not None else None)
+        headers = {"Authorization": f"Bearer {client.token}"} if client.token else {}
+        data = b""
+        try:
+            timeout = aiohttp.ClientTimeout(total=DOWNLOAD_SECONDS)
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.get(url, headers=headers, allow_redirects=False) as response,
+            ):
+                if response.status != 200:
+                    raise SlackError(f"Slack did not hand out the file (HTTP {response.status}); try again.")
+                async for chunk in response.content.iter_chunked(65536):
+                    data += chunk
+                    if len(data) > OPML_MAX_BYTES:
+                        raise SlackError(TOO_LARGE)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise SlackError(f"I could not fetch the file from Slack ({type(exc).__name__}).") from None
+        return data

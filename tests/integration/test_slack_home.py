@@ -27,7 +27,7 @@ from bot.chat.slack_home import (
     ACTION_RESUME_FEED,
     ACTION_SETTINGS,
 )
-from bot.chat.slack_modals import ACTION_PREVIEW
+from bot.chat.slack_modals import ACTION_PREVIEW, feed_view
 from bot.chat.slack_surfaces import SHORTCUT_TRACK, STALE_SETTINGS, UNKNOWN_FORM
 from bot.core.payload import alert_to_dict
 from bot.delivery import Deliverer
@@ -607,4 +607,44 @@ def test_the_manifest_asks_for_the_home_tab_the_shortcut_and_the_event() -> None
     assert len(shortcut["name"]) <= 24 and len(shortcut["description"]) <= 150  # Slack's limits
     assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
-    assert {"channels:read", "groups:read"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"channels:read", "groups:read", "files:read"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>Export</title></head><body>
+<outline text="Welt"><outline text="Eins" type="rss" xmlUrl="https://eins.example/rss"/>
+<outline text="Zwei" type="rss" xmlUrl="https://zwei.example/atom.xml"/></outline>
+<outline text="Alt" type="rss" xmlUrl="ftp://alt.example/feed"/>
+</body></opml>"""
+HOSTILE = b"""<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>
+<opml version="2.0"><body><outline text="&b;" xmlUrl="https://x.example/rss"/></body></opml>"""
+
+
+def test_an_opml_file_uploaded_in_the_feed_form_adds_its_feeds_and_a_bad_one_adds_nothing(
+    standin: SlackStandin, sqlite_store: Store
+) -> None:
+    chat = make_chat(standin, sqlite_store)
+    answers: list[tuple[int, str]] = []
+    form = {**feed_view(), "id": "V0FEED", "hash": "1"}
+
+    async def script(send: Send, _: str) -> None:
+        for name, content in (
+            ("junk.opml", b"<html>no</html>"),
+            ("bomb.opml", HOSTILE),
+            ("feeds.opml", OPML),
+        ):
+            answers.append(await send(view_submission(form, opml=standin.upload(name, content))))
+        elsewhere = {**standin.upload("x.opml", OPML), "url_private_download": "https://evil.example/x.opml"}
+        answers.append(await send(view_submission(form, opml=elsewhere)))
+
+    run(chat, script)
+    assert "not an OPML document" in _errors(answers[0][1])["opml"]
+    assert "declares XML entities" in _errors(answers[1][1])["opml"]
+    assert answers[2] == (200, "")
+    assert [f.url for f in sqlite_store.list_feeds()] == [
+        "https://eins.example/rss",
+        "https://zwei.example/atom.xml",
+    ]
+    assert {token for _, token in standin.downloads} == {BOT_TOKEN}  # fetched with the bot token
+    assert "could not find the uploaded file" in _errors(answers[3][1])["opml"]  # the token stays home
+    assert len(standin.downloads) == 3
