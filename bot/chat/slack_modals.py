@@ -162,6 +162,12 @@ def notice_view(title: str, text: str) -> dict[str, Any]:
     }
 
 
+def _for_channel(target: str) -> Block:
+    """Which channel a form changes, as Slack shows a channel: by its name."""
+    channel = target.partition("@")[0]
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": f"For <#{channel}>"}]}
+
+
 # -- Track a topic ---------------------------------------------------------------------------------
 
 
@@ -176,6 +182,7 @@ def topic_view(
     values = initial or {}
     languages = [(ANY_LANGUAGE, "any language"), *((lang, lang) for lang in LANGUAGES)]
     blocks: list[Block] = [
+        _for_channel(target),
         _input(
             "topic",
             "Topic",
@@ -340,6 +347,7 @@ def settings_view(
     """The "Channel settings" form, filled with the channel's settings as they are now."""
     quiet = f"{prefs.quiet_start}-{prefs.quiet_end}" if prefs.quiet_start and prefs.quiet_end else None
     blocks: list[Block] = [
+        _for_channel(target),
         _input(
             "threads",
             "Follow-ups",

@@ -81,6 +81,7 @@ UNKNOWN_FORM = (
 )
 UNKNOWN_CHANNEL = "I could not tell which channel this form is for. Close it and open it again."
 Listener = Callable[[AsyncAck, dict[str, Any]], Awaitable[None]]
+CHANNEL_ID = re.compile(r"[A-Z0-9]{2,40}(?:@[A-Z0-9]{2,40})?")  # `C0123` or `C0123@T0456`
 _MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 
 
@@ -230,6 +231,8 @@ class SlackSurfaces:
 
     def _ours(self, target: str, team: str | None) -> bool:
         """Whether a channel (as the store names it) belongs to this workspace."""
+        if not CHANNEL_ID.fullmatch(target):
+            return False
         _, _, owner = target.partition("@")
         if self.chat.oauth is None:
             return not owner

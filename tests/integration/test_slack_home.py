@@ -648,3 +648,21 @@ def test_an_opml_file_uploaded_in_the_feed_form_adds_its_feeds_and_a_bad_one_add
     assert {token for _, token in standin.downloads} == {BOT_TOKEN}  # fetched with the bot token
     assert "could not find the uploaded file" in _errors(answers[3][1])["opml"]  # the token stays home
     assert len(standin.downloads) == 3
+
+
+def test_a_home_button_for_a_channel_that_is_no_channel_opens_no_form(
+    standin: SlackStandin, sqlite_store: Store
+) -> None:
+    chat = make_chat(standin, sqlite_store)
+
+    async def script(send: Send, _: str) -> None:
+        home = {"id": "V0HOME", "type": "home", "blocks": []}
+        for value in ("<!channel>", "C0NEWS@T0ELSEWHERE", ""):
+            assert (await send(view_action(home, ACTION_ADD_TOPIC, value)))[0] == 200
+        await settle(lambda: len(standin.calls_to("views.open", ok=True)) == 3, "three answers")
+
+    run(chat, script)
+    for n in range(3):
+        view = opened(standin, n)
+        assert view.get("callback_id") == "" and "which channel this form is for" in texts(view)
+    assert "<!channel>" not in json.dumps(standin.sent_views)
