@@ -208,8 +208,8 @@ class SlackStandin:
             "retry_attempt": 0,
             "retry_reason": "",
         }
-        with self._lock:
-            ws = self.sockets[-1]
+        # the app's connect may return a moment before the stand-in has recorded the socket
+        ws = self.wait_for(lambda: self.sockets[-1] if self.sockets else None, 5, "the app's websocket")
         asyncio.run_coroutine_threadsafe(ws.send_json(body), self._loop).result(5)
         return envelope_id
 
