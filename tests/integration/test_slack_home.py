@@ -128,6 +128,7 @@ def test_opening_home_lists_each_channel_with_its_topics_settings_and_paused_fee
     handler.handle("settings threads flat", ctx)
     feed, _ = sqlite_store.add_feed("https://broken.example/rss", "Broken Feed", NOW)
     sqlite_store.set_feed_state(feed.id, status="paused", last_error="HTTP 404 eight times in a row")
+    sqlite_store.pause_channel("slack:C0OTHER", "Slack refused chat.postMessage: is_archived")
     chat = make_chat(standin, sqlite_store)
 
     async def script(send: Send, _: str) -> None:
@@ -143,6 +144,7 @@ def test_opening_home_lists_each_channel_with_its_topics_settings_and_paused_fee
     assert "NATO" in shown and "muted until" in shown
     assert "Follow-ups: flat" in shown and "Quiet hours: 22:00–07:00" in shown and "Time zone: UTC" in shown
     assert "[paused]" in shown and "HTTP 404 eight times in a row" in shown
+    assert "Alerts are paused here: Slack refused chat.postMessage: is_archived" in shown
     buttons = [
         e
         for b in home["blocks"]
