@@ -256,8 +256,9 @@ class SlackSurfaces:
                 log.warning("Slack: cannot list the bot's channels for the Home tab: %s", exc)
                 break
             for channel in data.get("channels") or []:
-                if isinstance(channel, dict) and channel.get("id"):
-                    found.append(self.chat._qualified(channel["id"], team) or str(channel["id"]))
+                target = self.chat._qualified(channel.get("id"), team) if isinstance(channel, dict) else ""
+                if target and self._ours(target, team):
+                    found.append(target)
             cursor = str((data.get("response_metadata") or {}).get("next_cursor") or "")
             if not cursor:
                 break
