@@ -668,3 +668,42 @@ def test_a_home_button_for_a_channel_that_is_no_channel_opens_no_form(
         view = opened(standin, n)
         assert view.get("callback_id") == "" and "which channel this form is for" in texts(view)
     assert "<!channel>" not in json.dumps(standin.sent_views)
+
+
+def test_an_oauth_workspace_sees_only_its_own_channels_served_with_its_own_token(sqlite_store: Store) -> None:
+    from slack_sdk.oauth.installation_store import Installation
+
+    from tests.integration.test_slack_oauth import TEAM, TEAM_TOKEN, oauth_chat
+
+    with slack_standin() as standin:
+        standin.add_channel("C0SECOND")
+        standin.workspace_tokens[TEAM_TOKEN] = TEAM
+        chat = oauth_chat(standin, sqlite_store)
+        assert chat.oauth is not None
+        installation = Installation(
+            app_id="A0NEWSBOT", team_id=TEAM, bot_token=TEAM_TOKEN, bot_user_id="U0NEWSBOT", user_id="U0ADMIN"
+        )
+        asyncio.run(chat.oauth.installation_store.async_save(installation))
+        for channel, topic in (
+            ("slack:C0SECOND@" + TEAM, "Zweite"),
+            ("slack:C0THIRD@T0OTHER", "Dritte"),
+            ("slack:C0PLAIN", "Schlicht"),
+        ):
+            sqlite_store.add_subscription(channel, topic, topic, None, "U0ADMIN", NOW)
+
+        async def script(send: Send, _: str) -> None:
+            await send(home_opened("U0ADMIN", team=TEAM))
+            home = await settle(lambda: standin.homes.get("U0ADMIN"), "the Home tab")
+            await send(view_action(home, ACTION_ADD_TOPIC, "C0SECOND@" + TEAM, user="U0ADMIN", team=TEAM))
+            await settle(lambda: standin.calls_to("views.open", ok=True), "the topic form")
+            form = opened(standin)
+            assert (await send(view_submission(form, user="U0ADMIN", team=TEAM, topic="Nordkorea")))[0] == 200
+            await settle(lambda: standin.posted("C0SECOND"), "the announcement")
+
+        run(chat, script)
+        shown = texts(standin.homes["U0ADMIN"])
+        assert "<#C0SECOND>" in shown and "Zweite" in shown
+        assert "Dritte" not in shown and "Schlicht" not in shown  # other workspaces' channels stay hidden
+        assert {c.token for c in standin.calls if c.method.startswith("views.")} == {TEAM_TOKEN}
+        assert "Nordkorea" in [s.name for s in sqlite_store.list_subscriptions("slack:C0SECOND@" + TEAM)]
+        all_views_valid(standin)
