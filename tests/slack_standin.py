@@ -822,7 +822,14 @@ def _who(user: str, team: str) -> dict[str, Any]:
 
 
 def view_action(
-    view: dict[str, Any], action_id: str, value: str, *, user: str = "U0ANN", team: str = TEAM, **fields: Any
+    view: dict[str, Any],
+    action_id: str,
+    value: str,
+    *,
+    user: str = "U0ANN",
+    team: str = TEAM,
+    block_id: str = "",
+    **fields: Any,
 ) -> dict[str, Any]:
     """A button click inside a view (the Home tab or a modal), with the view's state as typed."""
     if fields:
@@ -833,7 +840,13 @@ def view_action(
         "container": {"type": "view", "view_id": view.get("id")},
         "view": view,
         "actions": [
-            {"action_id": action_id, "type": "button", "value": value, "action_ts": str(time.time())}
+            {
+                "action_id": action_id,
+                "block_id": block_id,
+                "type": "plain_text_input" if block_id else "button",
+                "value": value,
+                "action_ts": str(time.time()),
+            }
         ],
     }
 

@@ -48,7 +48,7 @@ METADATA_LIMIT = 3000  # Slack's limit for private_metadata
 ERROR_LIMIT = 1000  # a field error stays readable next to its field
 ANY_LANGUAGE = "any"
 
-TOPIC_FIELDS = ("topic", "aliases", "required", "excluded", "threshold", "lang")
+PREVIEW_ON_ENTER = ("topic", "aliases", "required", "excluded")  # the fields whose Enter previews
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +250,10 @@ def topic_view(
                 "text": {"type": "mrkdwn", "text": preview[:3000], "verbatim": True},
             }
         )
+    for block in blocks:
+        if block.get("block_id") in PREVIEW_ON_ENTER:  # Enter in a word field refreshes the preview
+            block["dispatch_action"] = True
+            block["element"]["dispatch_action_config"] = {"trigger_actions_on": ["on_enter_pressed"]}
     return _modal(TOPIC_FORM, "Track a topic", "Track", blocks, metadata(channel=target, home=home))
 
 

@@ -40,8 +40,10 @@ from bot.chat.slack_modals import (
     ACTION_PREVIEW,
     FEED_FORM,
     OPML_MAX_BYTES,
+    PREVIEW_ON_ENTER,
     SETTINGS_FORM,
     TOPIC_FORM,
+    VALUE,
     FormResult,
     feed_request,
     feed_view,
@@ -130,6 +132,8 @@ class SlackSurfaces:
         app.action(ACTION_ADD_FEED)(self._guard(self._on_open_feed))
         app.action(ACTION_RESUME_FEED)(self._guard(self._on_resume_feed))
         app.action(ACTION_PREVIEW)(self._guard(self._on_preview))
+        on_enter = re.compile("^(" + "|".join(PREVIEW_ON_ENTER) + ")$")
+        app.action({"action_id": VALUE, "block_id": on_enter})(self._guard(self._on_preview))
         app.shortcut(SHORTCUT_TRACK)(self._guard(self._on_track_shortcut))
         app.view(TOPIC_FORM)(self._guard_form("topic", self._on_topic_form))
         app.view(SETTINGS_FORM)(self._guard_form("threads", self._on_settings_form))

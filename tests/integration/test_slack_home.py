@@ -566,9 +566,15 @@ def test_the_preview_of_an_unusable_topic_says_why(standin: SlackStandin, sqlite
         await settle(lambda: standin.calls_to("views.open", ok=True), "the topic form")
         await send(view_action(opened(standin), ACTION_PREVIEW, "preview", topic="der"))
         await settle(lambda: standin.calls_to("views.update", ok=True), "the preview")
+        # Enter in the topic field previews too, with what was typed so far
+        typed = view_action(opened(standin), "value", "NATO", block_id="topic", topic="NATO")
+        await send(typed)
+        await settle(lambda: len(standin.calls_to("views.update", ok=True)) == 2, "the preview on Enter")
+        last = standin.calls_to("views.update", ok=True)[-1].args["view"]
+        assert "No story of the last 3 days matches “NATO”" in texts(last)
 
     run(chat, script)
-    [update] = standin.calls_to("views.update", ok=True)
+    [update, *_] = standin.calls_to("views.update", ok=True)
     assert "Nothing to preview yet" in texts(update.args["view"]) and "only stop words" in texts(
         update.args["view"]
     )
