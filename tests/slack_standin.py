@@ -522,6 +522,13 @@ class SlackStandin:
         self.homes[str(args["user_id"])] = stored
         return {"ok": True, "view": stored}
 
+    def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(str(args.get("channel") or ""))
+        if channel is None or (not channel.public and not channel.member):
+            return {"ok": False, "error": "channel_not_found"}
+        info = {"id": args["channel"], "is_member": channel.member, "is_archived": channel.archived}
+        return {"ok": True, "channel": info}
+
     def _m_users_conversations(self, args: dict[str, Any]) -> dict[str, Any]:
         """The channels the bot is a member of (one page; the stand-in has few)."""
         channels = [

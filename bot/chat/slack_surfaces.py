@@ -81,6 +81,10 @@ UNKNOWN_FORM = (
     "I don't know this form any more (newsbot may have been updated since it opened). Close it and "
     "open it again from newsbot's Home tab."
 )
+NOT_A_MEMBER = (
+    "I'm not a member of that channel, so I can't post its alerts yet. Invite me there with "
+    "/invite @newsbot; the alerts follow."
+)
 UNKNOWN_CHANNEL = "I could not tell which channel this form is for. Close it and open it again."
 Listener = Callable[[AsyncAck, dict[str, Any]], Awaitable[None]]
 CHANNEL_ID = re.compile(r"[A-Z0-9]{2,40}(?:@[A-Z0-9]{2,40})?")  # `C0123` or `C0123@T0456`
@@ -451,9 +455,28 @@ class SlackSurfaces:
         if failed is not None:
             await ack(response_action="errors", errors={field: failed.text[:1000]})
             return
+        if target and await self._is_member(target, _team(body)) is False:
+            # as `/news` does: the change is made, and the person learns the bot must be invited first
+            done = "\n".join(r.text for r in replies)
+            await ack(response_action="update", view=notice_view("Saved", f"{done}\n\n{NOT_A_MEMBER}"))
+            return
         await ack()
         view = body.get("view") or {}
         await self._after(body, target, replies, key=f"form-{view.get('id', '')}-{view.get('hash', '')}")
+
+    async def _is_member(self, target: str, team: str | None) -> bool | None:
+        """Whether the bot is in the channel (None when Slack cannot say): a form may come from a
+        message shortcut in a channel the bot was never invited to."""
+        channel = target.partition("@")[0]
+        try:
+            data = await self._api(team, "conversations.info", form=True, channel=channel)
+        except SlackError as exc:
+            if exc.error == "channel_not_found":  # private, and the bot is not in it
+                return False
+            log.info("Slack: cannot tell whether the bot is in %s: %s", target, exc)
+            return None
+        info = data.get("channel") or {}
+        return bool(info.get("is_member")) if "is_member" in info else None
 
     async def _after(
         self, body: dict[str, Any], target: str | None, replies: list[Reply], *, key: str

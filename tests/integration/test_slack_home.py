@@ -713,3 +713,26 @@ def test_an_oauth_workspace_sees_only_its_own_channels_served_with_its_own_token
         assert {c.token for c in standin.calls if c.method.startswith("views.")} == {TEAM_TOKEN}
         assert "Nordkorea" in [s.name for s in sqlite_store.list_subscriptions("slack:C0SECOND@" + TEAM)]
         all_views_valid(standin)
+
+
+def test_a_form_for_a_channel_the_bot_is_not_in_saves_and_says_how_to_invite_it(
+    standin: SlackStandin, sqlite_store: Store
+) -> None:
+    standin.add_channel("C0OUTSIDE", member=False)
+    chat = make_chat(standin, sqlite_store)
+    answers: list[tuple[int, str]] = []
+
+    async def script(send: Send, _: str) -> None:
+        await send(message_shortcut(SHORTCUT_TRACK, {"text": "Was sagt die NATO?"}, channel_id="C0OUTSIDE"))
+        await settle(lambda: standin.calls_to("views.open", ok=True), "the topic form")
+        answers.append(await send(view_submission(opened(standin))))
+
+    run(chat, script)
+    [(status, answer)] = answers
+    update = json.loads(answer)
+    assert status == 200 and update["response_action"] == "update"
+    assert "Subscribed this channel to “NATO”" in texts(update["view"]) and "/invite @newsbot" in texts(
+        update["view"]
+    )
+    assert block_kit_problems(update["view"], "modal") == []
+    assert [s.name for s in sqlite_store.list_subscriptions("slack:C0OUTSIDE")] == ["NATO"]  # as /news does
