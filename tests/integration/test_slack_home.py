@@ -27,7 +27,7 @@ from bot.chat.slack_home import (
     ACTION_RESUME_FEED,
     ACTION_SETTINGS,
 )
-from bot.chat.slack_modals import ACTION_PREVIEW, feed_view
+from bot.chat.slack_modals import ACTION_PREVIEW, feed_view, topic_view
 from bot.chat.slack_surfaces import SHORTCUT_TRACK, STALE_SETTINGS, UNKNOWN_FORM
 from bot.core.payload import alert_to_dict
 from bot.delivery import Deliverer
@@ -252,8 +252,6 @@ def _errors(answer: str) -> dict[str, str]:
 
 
 def _topic_form(target: str = "C0NEWS") -> dict[str, Any]:
-    from bot.chat.slack_modals import topic_view
-
     return {**topic_view(target), "id": "V0FORM", "hash": "1.1"}
 
 
