@@ -84,6 +84,13 @@ class SlackStandin:
         self._envelopes = itertools.count(1)
         self.workspace_tokens: dict[str, str] = {}  # bot token -> team, issued by oauth.v2.access
         self._codes: dict[str, str] = {}  # OAuth code -> team, as Slack's authorize page hands out
+        self.views: dict[str, dict[str, Any]] = {}  # open modals by view id, as Slack keeps them
+        self.homes: dict[str, dict[str, Any]] = {}  # the Home tab published for each user
+        self.sent_views: list[dict[str, Any]] = []  # every view the app sent (publish, open, update)
+        self.opened: list[str] = []  # the ids of the modals views.open opened, in order
+        self.files: dict[str, bytes] = {}  # uploaded files by id, served at url_private_download
+        self.downloads: list[tuple[str, str | None]] = []  # (file id, bearer token) of each download
+        self._view_ids = itertools.count(1)
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -145,6 +152,7 @@ class SlackStandin:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._respond)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/files/{id}/{name}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(self._runner.setup())
         sock = socket.socket()
@@ -200,10 +208,39 @@ class SlackStandin:
             "retry_attempt": 0,
             "retry_reason": "",
         }
-        with self._lock:
-            ws = self.sockets[-1]
+        # the app's connect may return a moment before the stand-in has recorded the socket
+        ws = self.wait_for(lambda: self.sockets[-1] if self.sockets else None, 5, "the app's websocket")
         asyncio.run_coroutine_threadsafe(ws.send_json(body), self._loop).result(5)
         return envelope_id
+
+    def upload(self, name: str, content: bytes) -> dict[str, Any]:
+        """A file someone uploaded in a form's file field, as the submission describes it."""
+        file_id = f"F{next(self._ts):08d}"
+        with self._lock:
+            self.files[file_id] = content
+        url = f"http://127.0.0.1:{self.port}/files/{file_id}/{name}"
+        return {
+            "id": file_id,
+            "name": name,
+            "size": len(content),
+            "filetype": name.rpartition(".")[2],
+            "url_private": url,
+            "url_private_download": url,
+        }
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """A file's bytes, for the bot token only (as url_private needs files:read and the token)."""
+        auth = request.headers.get("Authorization", "")
+        token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else None
+        file_id = request.match_info["id"]
+        with self._lock:
+            self.downloads.append((file_id, token))
+            content = self.files.get(file_id)
+        if token != BOT_TOKEN and token not in self.workspace_tokens:
+            return web.Response(status=403, text="login page")
+        if content is None:
+            return web.Response(status=404)
+        return web.Response(body=content, content_type="application/octet-stream")
 
     async def _respond(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -332,13 +369,8 @@ class SlackStandin:
             return None
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
-        if not isinstance(blocks, list) or len(blocks) > 50:
+        if not isinstance(blocks, list) or block_kit_problems({"blocks": blocks}, "message"):
             return "invalid_blocks"
-        for block in blocks:
-            if block.get("type") == "header" and len(block["text"]["text"]) > 150:
-                return "invalid_blocks"
-            if block.get("type") == "section" and len(block["text"]["text"]) > 3000:
-                return "invalid_blocks"
         return None
 
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -424,6 +456,88 @@ class SlackStandin:
             shown["metadata"] = message["metadata"]
         return shown
 
+    def _view_arg(self, args: dict[str, Any], surface: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """The `view` argument, checked as Slack checks it: (the view, or None with Slack's answer)."""
+        view = args.get("view")
+        if isinstance(view, str):
+            try:
+                view = json.loads(view)
+            except ValueError:
+                return None, {"ok": False, "error": "invalid_arguments"}
+        if not isinstance(view, dict):
+            return None, {"ok": False, "error": "invalid_arguments"}
+        problems = block_kit_problems(view, surface)
+        self.sent_views.append(view)
+        if problems:
+            return None, {
+                "ok": False,
+                "error": "invalid_arguments",
+                "response_metadata": {"messages": problems},
+            }
+        return view, {}
+
+    def _stored_view(self, view: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
+        view_id = view_id or f"V{next(self._view_ids):08d}"
+        stored = {
+            **view,
+            "id": view_id,
+            "team_id": TEAM,
+            "hash": f"{time.time():.6f}.{next(self._ts)}",
+            "state": {"values": {}},
+            "private_metadata": view.get("private_metadata", ""),
+            "callback_id": view.get("callback_id", ""),
+        }
+        self.views[view_id] = stored
+        return stored
+
+    def _m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        view, refusal = self._view_arg(args, "modal")
+        if view is None:
+            return refusal
+        stored = self._stored_view(view)
+        self.opened.append(stored["id"])
+        return {"ok": True, "view": stored}
+
+    def _m_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view_id = args.get("view_id")
+        current = self.views.get(str(view_id)) if view_id else None
+        if current is None:
+            return {"ok": False, "error": "not_found"}
+        if args.get("hash") and args["hash"] != current["hash"]:
+            return {"ok": False, "error": "hash_conflict"}
+        view, refusal = self._view_arg(args, "modal")
+        if view is None:
+            return refusal
+        return {"ok": True, "view": self._stored_view(view, str(view_id))}
+
+    def _m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("user_id"):
+            return {"ok": False, "error": "invalid_arguments"}
+        view, refusal = self._view_arg(args, "home")
+        if view is None:
+            return refusal
+        stored = self._stored_view(view)
+        self.homes[str(args["user_id"])] = stored
+        return {"ok": True, "view": stored}
+
+    def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(str(args.get("channel") or ""))
+        if channel is None or (not channel.public and not channel.member):
+            return {"ok": False, "error": "channel_not_found"}
+        info = {"id": args["channel"], "is_member": channel.member, "is_archived": channel.archived}
+        return {"ok": True, "channel": info}
+
+    def _m_users_conversations(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The channels the bot is a member of (one page; the stand-in has few)."""
+        channels = [
+            {"id": channel_id, "is_member": True, "is_archived": False}
+            for channel_id, channel in self.channels.items()
+            if channel.member and not channel.archived
+        ]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+
     def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel, error = self._channel(args, write=False)
         if channel is None:
@@ -460,14 +574,20 @@ def slack_standin(**options: Any) -> Iterator[SlackStandin]:
 # -- requests as Slack signs them ----------------------------------------------------------------
 
 
-def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+def sign(
+    body: str,
+    *,
+    secret: str = SIGNING_SECRET,
+    timestamp: int | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> dict[str, str]:
     """The headers Slack sends: X-Slack-Signature = v0=HMAC-SHA256(secret, "v0:<ts>:<body>")."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
     return {
         "X-Slack-Request-Timestamp": stamp,
         "X-Slack-Signature": f"v0={digest}",
-        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Type": content_type,
     }
 
 
@@ -530,4 +650,271 @@ def block_action(
             }
         ],
     }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+# -- Block Kit's limits, as Slack enforces them ------------------------------------------------------
+
+BLOCK_LIMITS = {"message": 50, "modal": 100, "home": 100}
+_TEXT_BLOCKS = {"section", "header", "context", "actions", "divider", "input", "image"}
+
+
+def _text_problems(where: str, text: Any, limit: int, *, plain_only: bool = False) -> list[str]:
+    if not isinstance(text, dict) or text.get("type") not in ("plain_text", "mrkdwn"):
+        return [f"{where}: not a text object"]
+    if plain_only and text["type"] != "plain_text":
+        return [f"{where}: must be plain_text"]
+    value = text.get("text")
+    if not isinstance(value, str) or not value:
+        return [f"{where}: empty text"]
+    if len(value) > limit:
+        return [f"{where}: {len(value)} characters, more than {limit}"]
+    return []
+
+
+def _bad_file_input(element: dict[str, Any]) -> bool:
+    """True when a file_input element is malformed."""
+    count = element.get("max_files", 10)
+    return not (
+        isinstance(count, int) and 1 <= count <= 10 and isinstance(element.get("filetypes", []), list)
+    )
+
+
+def _element_problems(where: str, element: Any) -> list[str]:
+    if not isinstance(element, dict):
+        return [f"{where}: not an element"]
+    kind = element.get("type")
+    problems: list[str] = []
+    action_id = element.get("action_id")
+    if action_id is not None and (not isinstance(action_id, str) or len(action_id) > 255):
+        problems.append(f"{where}: bad action_id")
+    if "placeholder" in element:
+        problems += _text_problems(f"{where}.placeholder", element["placeholder"], 150, plain_only=True)
+    if kind == "button":
+        problems += _text_problems(f"{where}.text", element.get("text"), 75, plain_only=True)
+        if len(str(element.get("value", ""))) > 2000 or len(str(element.get("url", ""))) > 3000:
+            problems.append(f"{where}: value or url too long")
+        if element.get("style") not in (None, "primary", "danger"):
+            problems.append(f"{where}: bad style")
+    elif kind == "plain_text_input":
+        longest = element.get("max_length", 3000)
+        if not isinstance(longest, int) or not 1 <= longest <= 3000:
+            problems.append(f"{where}: bad max_length")
+        elif len(str(element.get("initial_value", ""))) > longest:
+            problems.append(f"{where}: initial_value longer than max_length")
+    elif kind == "file_input":
+        if _bad_file_input(element):
+            problems.append(f"{where}: file_input needs 1 to 10 max_files and a list of filetypes")
+    elif kind == "number_input":
+        if not isinstance(element.get("is_decimal_allowed"), bool):
+            problems.append(f"{where}: number_input needs is_decimal_allowed")
+    elif kind == "static_select":
+        options = element.get("options")
+        if not isinstance(options, list) or not 1 <= len(options) <= 100:
+            problems.append(f"{where}: 1 to 100 options")
+            options = []
+        for n, option in enumerate(options):
+            problems += _text_problems(f"{where}.options[{n}]", option.get("text"), 75, plain_only=True)
+            if not isinstance(option.get("value"), str) or not 1 <= len(option["value"]) <= 150:
+                problems.append(f"{where}.options[{n}]: bad value")
+        if "initial_option" in element and element["initial_option"] not in options:
+            problems.append(f"{where}: initial_option is not one of the options")
+    else:
+        problems.append(f"{where}: unknown element type {kind!r}")
+    return problems
+
+
+def block_kit_problems(view: dict[str, Any], surface: str) -> list[str]:
+    """Everything about a message's blocks or a view that Slack would refuse (invalid_blocks,
+    invalid_arguments): block counts, text lengths, required fields, unique ids."""
+    problems: list[str] = []
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list):
+        return ["blocks: not a list"]
+    if len(blocks) > BLOCK_LIMITS[surface]:
+        problems.append(f"{len(blocks)} blocks, more than {BLOCK_LIMITS[surface]}")
+    if surface != "message":
+        if view.get("type") != surface:
+            problems.append(f"type must be {surface}")
+        if len(str(view.get("private_metadata", ""))) > 3000 or len(str(view.get("callback_id", ""))) > 255:
+            problems.append("private_metadata or callback_id too long")
+    if surface == "modal":
+        problems += _text_problems("title", view.get("title"), 24, plain_only=True)
+        for name in ("submit", "close"):
+            if name in view:
+                problems += _text_problems(name, view[name], 24, plain_only=True)
+        if any(b.get("type") == "input" for b in blocks if isinstance(b, dict)) and "submit" not in view:
+            problems.append("a modal with inputs needs a submit button")
+    block_ids: set[str] = set()
+    for n, block in enumerate(blocks):
+        where = f"blocks[{n}]"
+        if not isinstance(block, dict) or block.get("type") not in _TEXT_BLOCKS:
+            problems.append(f"{where}: unknown block")
+            continue
+        if "block_id" in block:
+            block_id = block["block_id"]
+            if not isinstance(block_id, str) or len(block_id) > 255 or block_id in block_ids:
+                problems.append(f"{where}: bad or repeated block_id")
+            block_ids.add(str(block_id))
+        kind = block["type"]
+        if kind == "header":
+            problems += _text_problems(where, block.get("text"), 150, plain_only=True)
+        elif kind == "section":
+            if "text" not in block and "fields" not in block:
+                problems.append(f"{where}: a section needs text or fields")
+            if "text" in block:
+                problems += _text_problems(where, block["text"], 3000)
+            if "accessory" in block:
+                problems += _element_problems(f"{where}.accessory", block["accessory"])
+        elif kind == "context":
+            elements = block.get("elements")
+            if not isinstance(elements, list) or not 1 <= len(elements) <= 10:
+                problems.append(f"{where}: 1 to 10 context elements")
+            else:
+                for m, element in enumerate(elements):
+                    problems += _text_problems(f"{where}.elements[{m}]", element, 2000)
+        elif kind == "actions":
+            elements = block.get("elements")
+            if not isinstance(elements, list) or not 1 <= len(elements) <= 25:
+                problems.append(f"{where}: 1 to 25 action elements")
+                elements = []
+            ids = [e.get("action_id") for e in elements if isinstance(e, dict) and e.get("action_id")]
+            if len(ids) != len(set(ids)):
+                problems.append(f"{where}: repeated action_id")
+            for m, element in enumerate(elements):
+                problems += _element_problems(f"{where}.elements[{m}]", element)
+        elif kind == "input":
+            if surface == "message":
+                problems.append(f"{where}: no input blocks in messages")
+            problems += _text_problems(f"{where}.label", block.get("label"), 2000, plain_only=True)
+            if "hint" in block:
+                problems += _text_problems(f"{where}.hint", block["hint"], 2000, plain_only=True)
+            if "element" not in block:
+                problems.append(f"{where}: an input needs an element")
+            else:
+                problems += _element_problems(f"{where}.element", block["element"])
+    return problems
+
+
+# -- interactivity and events as Slack sends them -------------------------------------------------------
+
+
+def event_body(event: dict[str, Any], *, team: str = TEAM) -> dict[str, Any]:
+    """An Events API callback (HTTP: a JSON body; Socket Mode: the envelope's payload)."""
+    return {
+        "token": "deprecated-verification-token",
+        "team_id": team,
+        "api_app_id": "A0NEWSBOT",
+        "event": {"event_ts": f"{time.time():.6f}", **event},
+        "type": "event_callback",
+        "event_id": f"Ev{time.monotonic_ns()}",
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": team, "user_id": BOT_USER, "is_bot": True}],
+    }
+
+
+def home_opened(user: str = "U0ANN", *, team: str = TEAM) -> dict[str, Any]:
+    return event_body(
+        {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"}, team=team
+    )
+
+
+def _who(user: str, team: str) -> dict[str, Any]:
+    return {
+        "type": "",
+        "team": {"id": team, "domain": "standin"},
+        "user": {"id": user, "username": user.lower(), "team_id": team},
+        "api_app_id": "A0NEWSBOT",
+        "token": "deprecated-verification-token",
+        "trigger_id": f"trigger-{time.monotonic_ns()}",
+    }
+
+
+def view_action(
+    view: dict[str, Any],
+    action_id: str,
+    value: str,
+    *,
+    user: str = "U0ANN",
+    team: str = TEAM,
+    block_id: str = "",
+    **fields: Any,
+) -> dict[str, Any]:
+    """A button click inside a view (the Home tab or a modal), with the view's state as typed."""
+    if fields:
+        view = filled(view, **fields)
+    return {
+        **_who(user, team),
+        "type": "block_actions",
+        "container": {"type": "view", "view_id": view.get("id")},
+        "view": view,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": block_id,
+                "type": "plain_text_input" if block_id else "button",
+                "value": value,
+                "action_ts": str(time.time()),
+            }
+        ],
+    }
+
+
+def _state_of(element: dict[str, Any], value: Any) -> dict[str, Any]:
+    kind = element.get("type")
+    if kind == "file_input":
+        return {"type": kind, "files": [value] if value else []}
+    if kind == "static_select":
+        option = next((o for o in element.get("options", []) if o["value"] == value), None)
+        if option is None and value is not None:  # what a forged request could carry
+            option = {"text": {"type": "plain_text", "text": str(value)}, "value": value}
+        return {"type": kind, "selected_option": option}
+    return {"type": kind, "value": value}
+
+
+def filled(view: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """The view with its inputs as a person left them: initial values, then `fields` by block id
+    (None clears a field)."""
+    values: dict[str, Any] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        initial = element.get("initial_value")
+        if element.get("type") == "static_select" and element.get("initial_option"):
+            initial = element["initial_option"]["value"]
+        value = fields.get(block["block_id"], initial)
+        values[block["block_id"]] = {element["action_id"]: _state_of(element, value)}
+    return {**view, "state": {"values": values}}
+
+
+def view_submission(
+    view: dict[str, Any], *, user: str = "U0ANN", team: str = TEAM, **fields: Any
+) -> dict[str, Any]:
+    """A modal submitted with its fields as `filled` makes them."""
+    return {
+        **_who(user, team),
+        "type": "view_submission",
+        "view": filled(view, **fields),
+        "response_urls": [],
+    }
+
+
+def message_shortcut(
+    callback_id: str, message: dict[str, Any], *, channel_id: str = "C0NEWS", user: str = "U0ANN"
+) -> dict[str, Any]:
+    """A message shortcut chosen on `message` in a channel."""
+    return {
+        **_who(user, TEAM),
+        "type": "message_action",
+        "callback_id": callback_id,
+        "channel": {"id": channel_id, "name": "news"},
+        "message": {"type": "message", **message},
+        "message_ts": message.get("ts", "1.000001"),
+        "response_url": "",
+    }
+
+
+def interactive_body(payload: dict[str, Any]) -> str:
+    """The form body Slack POSTs for interactivity: payload=<json>."""
     return urlencode({"payload": json.dumps(payload)})

@@ -8,6 +8,7 @@ Nothing is stored unless the whole command is valid.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -28,8 +29,8 @@ from bot.core.windows import (
     zone,
 )
 from bot.errors import StoreError
-from bot.model import Article, TopicQuery
-from bot.store.db import Store, SubscriptionRow
+from bot.model import Article, MatchResult, TopicQuery
+from bot.store.db import RecentEntry, Store, SubscriptionRow
 
 MAX_COMMAND_LENGTH = 2000
 
@@ -55,6 +56,7 @@ newsbot commands (type them after /news on Slack, !news on Matrix, or on their o
   feeds                               the feeds the bot polls, with their status
   feeds add <url>                     poll another feed (http or https)
   feeds remove <url>                  stop polling a feed
+  feeds resume <url>                  poll a paused feed again
   settings                            this channel's settings
   settings threads thread|thread+broadcast|flat
                                       follow-ups in the first alert's thread (default), there and in
@@ -110,7 +112,10 @@ SETTINGS_USAGE = (
     " | settings digest off|hourly|daily [08:00] | settings timezone Europe/Berlin"
     " | settings learn on|off | settings breaking on|off"
 )
-MUTATING_FEED_ACTIONS = frozenset({"add", "remove"})
+MUTATING_FEED_ACTIONS = frozenset({"add", "remove", "resume"})
+THRESHOLD_USAGE = "--threshold takes a number from 0 to 100, e.g. --threshold 80"
+QUIET_USAGE = "Quiet hours are a span of two times, e.g. settings quiet 22:00-07:00"
+DIGEST_TIME_USAGE = "A time goes with a daily digest only, e.g. settings digest daily 08:00"
 
 
 def changes_settings(text: str) -> bool:
@@ -136,6 +141,25 @@ def _take_option(tokens: list[str], name: str) -> str | None:
     value = tokens[index + 1]
     del tokens[index : index + 2]
     return value
+
+
+def parse_threshold_option(raw: str) -> float:
+    """The value of `--threshold`, a number from 0 to 100 (also what the Slack topic form checks)."""
+    try:
+        threshold = float(raw)
+    except ValueError:
+        raise QueryError(THRESHOLD_USAGE) from None
+    if not 0 <= threshold <= 100:  # also rejects NaN
+        raise QueryError(THRESHOLD_USAGE)
+    return threshold
+
+
+def parse_lang_option(raw: str) -> str:
+    """The value of `--lang`: one of LANGUAGES."""
+    lang = raw.lower()
+    if lang not in LANGUAGES:
+        raise QueryError(f"--lang takes {' or '.join(LANGUAGES)}, e.g. --lang de")
+    return lang
 
 
 class CommandHandler:
@@ -192,21 +216,9 @@ class CommandHandler:
         tokens = rest.split()
         try:
             raw_threshold = _take_option(tokens, "--threshold")
-            threshold = None
-            if raw_threshold is not None:
-                try:
-                    threshold = float(raw_threshold)
-                except ValueError:
-                    raise QueryError(
-                        "--threshold takes a number from 0 to 100, e.g. --threshold 80"
-                    ) from None
-                if not 0 <= threshold <= 100:
-                    raise QueryError("--threshold takes a number from 0 to 100, e.g. --threshold 80")
-            lang = _take_option(tokens, "--lang")
-            if lang is not None:
-                lang = lang.lower()
-                if lang not in LANGUAGES:
-                    raise QueryError(f"--lang takes {' or '.join(LANGUAGES)}, e.g. --lang de")
+            threshold = parse_threshold_option(raw_threshold) if raw_threshold is not None else None
+            raw_lang = _take_option(tokens, "--lang")
+            lang = parse_lang_option(raw_lang) if raw_lang is not None else None
             query_text = " ".join(tokens)
             query = parse_topic(query_text, threshold)
             existing = self._subscription(ctx.channel, query.name)
@@ -387,41 +399,47 @@ class CommandHandler:
             topic = parse_topic(rest.strip())
         except QueryError as exc:
             return Reply(str(exc), ok=False)
-        since = ctx.now - PREVIEW_WINDOW
-        recent = [
-            e
-            for e in self.store.recent_entries(since)[-PREVIEW_MAX_ENTRIES:]
-            if (e.published or e.first_seen_at) >= since
-        ]
-        articles = [Article(title=e.title, summary=e.summary, text=e.text, lang=e.lang) for e in recent]
-        results = [row[0] for row in match_batch(articles, [topic])] if articles else []
-        best = max(
-            (i for i, result in enumerate(results) if result.matched),
-            key=lambda i: (results[i].score, i),
-            default=None,
-        )
-        window = f"{PREVIEW_WINDOW.days} days"
-        if best is None:
+        found = self.recent_matches(topic, ctx.now)
+        if not found:
             return Reply(
-                f"No story published in the last {window} (or first seen then, for entries without a "
-                f"date) matches “{topic.name}”."
+                f"No story published in the last {PREVIEW_WINDOW.days} days (or first seen then, for "
+                f"entries without a date) matches “{topic.name}”."
             )
-        entry = recent[best]
+        entry, article, result = found[0]
         alert = build_alert(
-            articles[best],
-            topic,
-            results[best],
-            link=entry.link,
-            source=entry.source,
-            published=entry.published,
+            article, topic, result, link=entry.link, source=entry.source, published=entry.published
         )
         when = (
             f"published {entry.published:%d.%m.%Y %H:%M} UTC"
             if entry.published
             else f"first seen {entry.first_seen_at:%d.%m.%Y %H:%M} UTC (its feed gives no date)"
         )
-        heading = f"The best match for “{topic.name}” of the last {window}, {when}:"
+        heading = f"The best match for “{topic.name}” of the last {PREVIEW_WINDOW.days} days, {when}:"
         return Reply(f"{heading}\n{plain_text(render(alert))}")
+
+    def recent_matches(
+        self, topic: TopicQuery, now: datetime, lang: str | None = None
+    ) -> Sequence[tuple[RecentEntry, Article, MatchResult]]:
+        """Stored entries of the preview window the topic matches, best (then newest) first.
+
+        `preview` shows the first; the Slack topic form lists several. `lang` keeps one language only,
+        as a subscription with `--lang` would."""
+        since = now - PREVIEW_WINDOW
+        recent = [
+            e
+            for e in self.store.recent_entries(since)[-PREVIEW_MAX_ENTRIES:]
+            if (e.published or e.first_seen_at) >= since  # published in the window, not only seen
+        ]
+        if lang is not None:
+            recent = [e for e in recent if e.lang == lang]
+        articles = [Article(title=e.title, summary=e.summary, text=e.text, lang=e.lang) for e in recent]
+        results = [row[0] for row in match_batch(articles, [topic])] if articles else []
+        ranked = sorted(
+            (i for i, result in enumerate(results) if result.matched),
+            key=lambda i: (results[i].score, i),
+            reverse=True,
+        )
+        return [(recent[i], articles[i], results[i]) for i in ranked]
 
     def why(self, ctx: CommandContext) -> Reply:
         payload = self.store.last_alert(ctx.channel, ctx.thread)
@@ -469,7 +487,7 @@ class CommandHandler:
         if what == "quiet" and values:
             span = parse_quiet_hours(" ".join(values))
             if span is None:
-                return Reply("Quiet hours are a span of two times, e.g. settings quiet 22:00-07:00", ok=False)
+                return Reply(QUIET_USAGE, ok=False)
             self.store.set_delivery_prefs(ctx.channel, quiet_start=span[0], quiet_end=span[1])
             return self._changed(
                 ctx, f"quiet hours of this channel to {span[0]}–{span[1]} ({prefs.timezone}); alerts wait"
@@ -477,9 +495,7 @@ class CommandHandler:
         if what == "digest" and values and values[0] in DIGEST_MODES and len(values) <= 2:
             at = parse_clock(values[1]) if len(values) == 2 else DEFAULT_DIGEST_AT
             if at is None or (len(values) == 2 and values[0] != "daily"):
-                return Reply(
-                    "A time goes with a daily digest only, e.g. settings digest daily 08:00", ok=False
-                )
+                return Reply(DIGEST_TIME_USAGE, ok=False)
             # the first digest comes at the next hour or day, with what arrives from now on
             self.store.set_delivery_prefs(
                 ctx.channel,
@@ -495,10 +511,7 @@ class CommandHandler:
         if what in ("timezone", "tz") and len(words) == 2:
             name = words[1]
             if zone(name) is None:
-                return Reply(
-                    f"“{name[:64]}” is not a time zone I know; use a name like Europe/Berlin or UTC.",
-                    ok=False,
-                )
+                return Reply(unknown_zone(name), ok=False)
             self.store.set_delivery_prefs(ctx.channel, timezone=name)
             return self._changed(ctx, f"the time zone of this channel to {name}")
         return Reply(SETTINGS_USAGE, ok=False)
@@ -540,7 +553,13 @@ class CommandHandler:
             if not self.store.remove_feed(url):
                 return Reply(f"I don't poll {url}. See `feeds` for the list.", ok=False)
             return Reply(f"Removed feed {url}.")
-        return Reply("Usage: feeds | feeds add <url> | feeds remove <url>", ok=False)
+        if action == "resume":
+            if not url:
+                return Reply("Which feed? Usage: feeds resume <url>", ok=False)
+            if not self.store.resume_feed(url, ctx.now):
+                return Reply(f"I don't poll {url}. See `feeds` for the list.", ok=False)
+            return Reply(f"Resumed feed {url}; it will be polled within the next minutes.")
+        return Reply("Usage: feeds | feeds add <url> | feeds remove <url> | feeds resume <url>", ok=False)
 
 
 MUTE_FOREVER = 100 * 365 * 86400
@@ -549,6 +568,11 @@ MUTE_FOREVER = 100 * 365 * 86400
 def _problem_of(url: str, error: str) -> str:
     """A feed's last error without the URL it starts with: the listing names the feed once."""
     return error.removeprefix(f"{url}: ").removeprefix(url).strip() or error
+
+
+def unknown_zone(name: str) -> str:
+    """The answer to a time zone that is not one."""
+    return f"“{name[:64]}” is not a time zone I know; use a name like Europe/Berlin or UTC."
 
 
 def parse_duration(text: str) -> int | None:

@@ -48,7 +48,7 @@ from bot.chat.slack_blocks import (
 from bot.chat.slack_oauth import oauth_settings
 from bot.core.digest import Digest
 from bot.core.render import render
-from bot.errors import ChannelUnavailable, ChatUnavailable, ConfigError, NewsbotError
+from bot.errors import ChannelUnavailable, ChatUnavailable, ConfigError, NewsbotError, StoreError
 from bot.model import AlertContent
 from bot.ports import Clock
 from bot.settings import Settings
@@ -224,6 +224,9 @@ class SlackChat:
                 name="newsbot",
                 oauth_settings=oauth,
             )
+        from bot.chat.slack_surfaces import SlackSurfaces  # it builds on this module
+
+        self.surfaces = SlackSurfaces(self)
         self._register(self.app)
         self._socket: Any = None
         self._locks: dict[str, asyncio.Lock] = {}
@@ -285,13 +288,24 @@ class SlackChat:
         if found is not None:
             log.info("Slack: %s is already in %s (ts %s); not posting it again", key, target, found)
             return f"{target}:{found}"
-        args = alert_message(render(alert), key)
+        args = alert_message(render(alert), key, self._story_of(key))
         if thread_ts:
             args["thread_ts"] = thread_ts
             if getattr(alert, "broadcast", False):  # a major development also shows in the channel
                 args["reply_broadcast"] = True
         ts = await self._post(target, key, args)
         return f"{target}:{ts}"
+
+    def _story_of(self, key: str) -> str | None:
+        """The story id of the outbox row an alert key names (`newsbot-alert-<id>`, bot.delivery)."""
+        number = key.removeprefix("newsbot-alert-")
+        if number == key or not number.isdigit():
+            return None
+        try:
+            return self.store.alert_story(int(number))
+        except StoreError as exc:  # the alert matters more than its metadata
+            log.warning("Slack: cannot read the story of %s: %s", key, exc)
+            return None
 
     async def edit_alert(self, channel: str, message_id: str, alert: AlertContent) -> None:
         target, ts = split_message_id(message_id)
@@ -457,6 +471,7 @@ class SlackChat:
         app.action(ACTION_DECLINE)(self._on_decline)
         app.event("app_uninstalled")(self._on_uninstalled)
         app.event("tokens_revoked")(self._on_uninstalled)
+        self.surfaces.register(app)
 
     async def _on_command(
         self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext

@@ -152,17 +152,19 @@ def fallback_text(message: Message) -> str:
     return text if len(text) <= FALLBACK_LIMIT else fit(text, FALLBACK_LIMIT)
 
 
-def alert_metadata(key: str, event_type: str = ALERT_EVENT) -> dict[str, Any]:
-    """Message metadata that lets a resend find the message it would double."""
-    return {"event_type": event_type, "event_payload": {"key": key}}
+def alert_metadata(key: str, event_type: str = ALERT_EVENT, story: str | None = None) -> dict[str, Any]:
+    """Message metadata that lets a resend find the message it would double; an alert also names
+    its story, so that other apps (and a later version of this one) can tell which story it is."""
+    payload = {"key": key} if story is None else {"key": key, "story": story}
+    return {"event_type": event_type, "event_payload": payload}
 
 
-def alert_message(message: Message, key: str) -> dict[str, Any]:
+def alert_message(message: Message, key: str, story: str | None = None) -> dict[str, Any]:
     """The arguments of chat.postMessage for an alert (without channel and thread_ts)."""
     return {
         "text": fallback_text(message),
         "blocks": alert_blocks(message, key),
-        "metadata": alert_metadata(key),
+        "metadata": alert_metadata(key, story=story),
         "unfurl_links": False,
         "unfurl_media": False,
     }

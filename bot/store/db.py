@@ -702,6 +702,12 @@ class Store:
             )
             return [r.story for r in rows]
 
+    def alert_story(self, alert_id: int) -> str | None:
+        """The story an outbox row belongs to (a chat puts it in the message's metadata)."""
+        with self._tx() as conn:
+            story = conn.execute(select(alerts.c.story).where(alerts.c.id == alert_id)).scalar()
+            return str(story) if story is not None else None
+
     def last_alert(self, channel: str, message_id: str | None = None) -> dict[str, Any] | None:
         """The payload of the alert with that message id in the channel, else of its latest alert."""
         query = select(alerts.c.payload).where(
