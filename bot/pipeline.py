@@ -23,7 +23,7 @@ from typing import Any
 from bot.core.alerts import build_alert
 from bot.core.matching import QueryError, match_batch, parse_topic
 from bot.core.payload import alert_from_dict, alert_to_dict
-from bot.core.stories import StoryGrouper
+from bot.core.stories import StoryFeatures, StoryGrouper
 from bot.errors import FetchError, NewsbotError, ParseError
 from bot.ingest.article import fetch_full_text
 from bot.ingest.fetch import Fetcher, FetchResult
@@ -115,6 +115,7 @@ class Pipeline:
         self.window = timedelta(hours=settings.alerts.story_window_hours)
         self.grouper = StoryGrouper(window=self.window)
         self._last_entry_id = 0  # the newest stored entry story grouping has seen
+        self._grouping_due: datetime | None = None  # the cycle time story grouping must catch up to
         self._own_items: set[str] = set()  # items this process grouped since the last catch-up
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -122,23 +123,42 @@ class Pipeline:
 
     def _catch_up_grouper(self, now: datetime) -> None:
         """Story grouping sees every stored entry of the window: at start-up all of them, later
-        those other processes stored (this process grouped its own already)."""
+        those other processes stored (this process grouped its own already).
+
+        Each goes back into the story it was grouped into when stored, from the features stored
+        with it: nothing is decided or analysed again, except entries stored before features were
+        kept (analysed here, once)."""
         recent_entries, self._last_entry_id = self.store.entries_after(
             now - self.window, self._last_entry_id, self._own_items
         )
         for recent in recent_entries:
-            self.grouper.assign(
-                StoryItem(
-                    id=recent.story_item_id,
-                    title=recent.title,
-                    summary=recent.summary,
-                    text=recent.text,
-                    published=recent.published or recent.first_seen_at,
-                    source=recent.source,
-                    lang=recent.lang,
-                )
+            item = StoryItem(
+                id=recent.story_item_id,
+                title=recent.title,
+                summary=recent.summary,
+                text=recent.text,
+                published=recent.published or recent.first_seen_at,
+                source=recent.source,
+                lang=recent.lang,
             )
+            features = None
+            if recent.story_features is not None:
+                try:
+                    features = StoryFeatures.decode(recent.story_features)
+                except ValueError as exc:
+                    log.warning("entry %d: stored story features unreadable: %s", recent.entry_id, exc)
+            if recent.story is None:
+                self.grouper.assign(item, features)
+            else:
+                self.grouper.restore(item, recent.story, features)
         self._own_items.clear()
+
+    def _grouper_ready(self) -> None:
+        """Catch story grouping up before its first decision of a cycle; a cycle that stores nothing
+        (every feed answered 304) never reads the window, so start-up costs nothing per stored entry."""
+        if self._grouping_due is not None:
+            self._catch_up_grouper(self._grouping_due)
+            self._grouping_due = None
 
     def _subscriptions(self, now: datetime) -> list[_Subscription]:
         """The subscriptions that may alert now; every topic's aliases join story grouping first.
@@ -175,7 +195,7 @@ class Pipeline:
         report = CycleReport()
         subscriptions = self._subscriptions(now)
         thread_modes = self.store.thread_modes()
-        self._catch_up_grouper(now)
+        self._grouping_due = now  # caught up lazily, before this cycle's first grouping decision
         lease = timedelta(seconds=feed_lease_seconds(self.settings))
         feeds = self.store.lease_due_feeds(
             now, self.owner, lease, every=every_feed, ids=feed_ids, limit=limit
@@ -425,18 +445,19 @@ class Pipeline:
                 continue
             entry = completed.get(original.key, original)
             item_id = story_item_id(feed.id, entry.key)
+            self._grouper_ready()
             self._own_items.add(item_id)
-            decision = self.grouper.assign(
-                StoryItem(
-                    id=item_id,
-                    title=entry.title,
-                    summary=entry.summary,
-                    text=entry.text,
-                    published=entry.published or now,
-                    source=source,
-                    lang=entry.lang,
-                )
+            story_item = StoryItem(
+                id=item_id,
+                title=entry.title,
+                summary=entry.summary,
+                text=entry.text,
+                published=entry.published or now,
+                source=source,
+                lang=entry.lang,
             )
+            features = self.grouper.analyse(story_item)  # once: stored with the entry
+            decision = self.grouper.assign(story_item, features)
             row = NewEntry(
                 key=entry.key,
                 title=entry.title,
@@ -447,6 +468,7 @@ class Pipeline:
                 published=entry.published,
                 content_hash=original.content_hash,  # the feed's text decides what counts as changed
                 story=decision.story,
+                story_features=features.encode(),
             )
             if stored is not None:
                 changed.append((stored.id, row))  # an edited entry is an update, never a new alert

@@ -8,7 +8,7 @@ Rows leave the store as plain dataclasses, never as SQLAlchemy objects.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Engine,
     Table,
     and_,
+    case,
     create_engine,
     event,
     func,
@@ -107,6 +108,8 @@ class RecentEntry:
     first_seen_at: datetime
     source: str
     lang: str | None
+    story: str | None = None  # the story it was grouped into when stored
+    story_features: str | None = None  # StoryFeatures.encode(); None: stored before they were kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,7 @@ class NewEntry:
     published: datetime | None
     content_hash: str
     story: str | None
+    story_features: str | None = None  # StoryFeatures.encode() of the entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -598,8 +602,25 @@ class Store:
                     wanted.append(r.id)
             found: list[RecentEntry] = []
             for start in range(0, len(wanted), 500):
+                analysed = entries.c.story_features.is_not(None)
                 query = (
-                    select(entries, feeds.c.url, feeds.c.title.label("feed_title"))
+                    select(
+                        entries.c.id,
+                        entries.c.feed_id,
+                        entries.c.key,
+                        entries.c.link,
+                        entries.c.title,
+                        # the text only where story grouping must still analyse it
+                        case((analysed, ""), else_=entries.c.summary).label("summary"),
+                        case((analysed, ""), else_=entries.c.text).label("text"),
+                        entries.c.published,
+                        entries.c.first_seen_at,
+                        entries.c.lang,
+                        entries.c.story,
+                        entries.c.story_features,
+                        feeds.c.url,
+                        feeds.c.title.label("feed_title"),
+                    )
                     .join(feeds, feeds.c.id == entries.c.feed_id)
                     .where(entries.c.id.in_(wanted[start : start + 500]))
                     .order_by(entries.c.id)
@@ -616,10 +637,57 @@ class Store:
                         first_seen_at=_aware(r["first_seen_at"]) or since,
                         source=r["feed_title"] or r["url"],
                         lang=r["lang"],
+                        story=r["story"],
+                        story_features=r["story_features"],
                     )
                     for r in conn.execute(query).mappings()
                 )
             return found, newest
+
+    def count_unanalysed(self, since: datetime) -> int:
+        """Entries of the story window (first seen since `since`) stored without story features."""
+        with self._tx() as conn:
+            query = select(func.count()).where(
+                entries.c.first_seen_at >= since, entries.c.story_features.is_(None)
+            )
+            return int(conn.execute(query).scalar_one())
+
+    def unanalysed_entries(self, since: datetime, after_id: int, limit: int) -> list[RecentEntry]:
+        """Up to `limit` entries of the window without story features, after entry `after_id`."""
+        with self._tx() as conn:
+            query = (
+                select(entries, feeds.c.url, feeds.c.title.label("feed_title"))
+                .join(feeds, feeds.c.id == entries.c.feed_id)
+                .where(
+                    entries.c.first_seen_at >= since,
+                    entries.c.story_features.is_(None),
+                    entries.c.id > after_id,
+                )
+                .order_by(entries.c.id)
+                .limit(limit)
+            )
+            return [
+                RecentEntry(
+                    entry_id=r["id"],
+                    link=r["link"],
+                    story_item_id=story_item_id(r["feed_id"], r["key"]),
+                    title=r["title"],
+                    summary=r["summary"],
+                    text=r["text"],
+                    published=_aware(r["published"]),
+                    first_seen_at=_aware(r["first_seen_at"]) or since,
+                    source=r["feed_title"] or r["url"],
+                    lang=r["lang"],
+                    story=r["story"],
+                )
+                for r in conn.execute(query).mappings()
+            ]
+
+    def store_story_features(self, features: Mapping[int, str]) -> None:
+        """Keep the story features of entries (entry id -> StoryFeatures.encode())."""
+        with self._tx() as conn:
+            for entry_id, encoded in features.items():
+                conn.execute(update(entries).where(entries.c.id == entry_id).values(story_features=encoded))
 
     def record_poll(
         self,
@@ -651,6 +719,7 @@ class Store:
                     "content_hash": item.content_hash,
                     "first_seen_at": now,
                     "story": item.story,
+                    "story_features": item.story_features,
                 }
                 for item in new
             ]
@@ -675,6 +744,7 @@ class Store:
                         summary=item.summary,
                         text=item.text,
                         content_hash=item.content_hash,
+                        story_features=item.story_features,
                         updated_at=now,
                     )
                 )
