@@ -566,9 +566,16 @@ class Pipeline:
                         )
                     )
                     continue
+                # a channel that takes its topic in one language only gets no reply in another one
+                # (the parent's sources still list the outlet: the thread is the same story)
+                reply = all(
+                    not s.row.lang or s.row.lang == entry.lang
+                    for s in subscriptions
+                    if s.row.channel == channel and s.row.name == parent.content.topic
+                )
                 outbox.extend(
                     self._story_grows(
-                        channel, entry, decision, parent, match, source, thread_modes.get(channel), now
+                        channel, entry, decision, parent, match, source, thread_modes.get(channel), now, reply
                     )
                 )
                 parents[(channel, decision.story)] = replace(
@@ -586,11 +593,13 @@ class Pipeline:
         source: str,
         thread_mode: str | None,
         now: datetime,
+        reply: bool = True,
     ) -> list[PendingAlert]:
-        """Another report of a story the channel knows: a reply for a follow-up, and a parent edit."""
+        """Another report of a story the channel knows: a reply for a follow-up (unless `reply` is
+        False), and a parent edit."""
         rows = []
         grown = _grown(parent.content, source, now)
-        if decision.relation == "followup":
+        if decision.relation == "followup" and reply:
             topic = match[0] if match else parse_topic(parent.content.topic)
             content = self._content(entry, topic, match[1] if match else None, source, "followup")
             new_figure = content.figure is not None and (
