@@ -69,6 +69,10 @@ MANY_DISTINCTIVE = 5  # this many shared distinctive tokens, one an entity, back
 CLOSE_SCORE = 0.50  # this alike, one shared distinctive entity besides another distinctive token is enough
 SAME_TITLE_RATIO = 85.0  # same source, title edited this little: the same report
 NEW_ENTITY_SHARE = 0.30  # this share of the entry's names/places/figures new to the story: a follow-up
+EVENT_PREFIX = "^"  # event tokens ("^earthquake"); figures are "#…", places and aliases "@…"
+RESPELL_MIN = 6  # a name this long may be transliterated another way and still be the same name
+RESPELL_RATIO = 80.0  # how alike two spellings of one name are (rapidfuzz ratio)
+NEAR_HOURS = 24.0  # two kinds of event in one country this close in time: the same event
 MIN_EVIDENCE = 3.0  # names + figures + event words (2 at most) + a country (1 at most) beyond the rules
 FUTURE_JUMP = timedelta(hours=24)  # a date this far beyond the newest needs another source to confirm it
 # Dates outside these years are placeholders (0001-01-01 is the "no date" of .NET and Go feeds),
@@ -405,7 +409,7 @@ def _features(item: StoryItem, aliases: AliasTable) -> StoryFeatures:
                 continue
             event = event_of(word)
             if event is not None:  # Erdbeben and earthquake: one token in either language
-                found.append(("#" + event, "event"))
+                found.append((EVENT_PREFIX + event, "event"))
                 continue
             surface = token.surface
             acronym = len(surface) >= 2 and surface.isupper()
@@ -754,12 +758,17 @@ class StoryGrouper:
                 and (story.last < when - self.window or story.first > when + self.window)
             ):
                 continue
-            candidate = self._score(item, features, vector, story)
+            candidate = self._score(item, features, vector, story, when)
             if candidate is not None:
                 yield candidate
 
     def _score(
-        self, item: StoryItem, features: StoryFeatures, vector: dict[str, float], story: _Story
+        self,
+        item: StoryItem,
+        features: StoryFeatures,
+        vector: dict[str, float],
+        story: _Story,
+        when: datetime | None,
     ) -> _Candidate | None:
         """The candidate with its features and the fitted model's probability that it is the story."""
         profile_score = _dot(vector, story.profile) / story.norm if story.norm else 0.0
@@ -773,7 +782,9 @@ class StoryGrouper:
         # swallowing its neighbours one loosely related entry at a time
         score = max(PROFILE_DISCOUNT * profile_score, member_score)
         shared = [token for token in vector if token in story.profile]
-        if not shared:
+        # a name spelled another way in the other language (Prigoschin, Prigozhin) is shared too
+        spelled = self._respelled(features, vector, story)
+        if not shared and not spelled:
             return None
         distinctive = [token for token in shared if self._distinctive(token)]
         entities = [
@@ -792,15 +803,19 @@ class StoryGrouper:
         rules = self._rules_accept(
             features, score, member_score, shared, distinctive, entities, points, story
         )
-        names = {features.runs.get(t, t) for t in entities if t not in self._common and t[0] != "#"}
+        names = {
+            features.runs.get(t, t)
+            for t in entities
+            if t not in self._common and features.kinds.get(t) not in ("num", "event")
+        }
         values = {
             "rules": 1.0 if rules else 0.0,
             "similarity": score,
             "member": member_score,
             "points": min(points, 6.0),
-            "names": float(min(len(names), 4)),
+            "names": float(min(len(names) + len(spelled), 4)),
             "figures": float(min(sum(features.kinds.get(t) == "num" for t in shared), 3)),
-            "events": float(min(sum(t[0] == "#" for t in shared), 4)),
+            "events": float(min(sum(t.startswith(EVENT_PREFIX) for t in shared), 4)),
             "places": float(min(len(places), 3)),
             "distinctive": float(min(len(distinctive), 8)),
             "other_language": 1.0 if features.lang not in story.langs else 0.0,
@@ -810,8 +825,35 @@ class StoryGrouper:
         )
         # beyond the rules the model decides, but only on several kinds of evidence: one name, one
         # event's name ("Hannover Messe") or a country with an event word is not one story
-        probability = self._model.probability(values) if rules or evidence >= MIN_EVIDENCE else 0.0
+        # the entry's own date, even one held back from the window's clock: how far apart the reports are
+        own = _plausible(item.published) or when
+        hours = abs((own - story.last).total_seconds()) / 3600 if own and story.last else 0.0
+        near = hours <= NEAR_HOURS and values["events"] >= 2 and values["places"] >= 1
+        specific = rules or (evidence >= MIN_EVIDENCE and (bool(spelled) or near or self._specific(shared)))
+        probability = self._model.probability(values) if specific else 0.0
         return _Candidate(story, score, member_score, best_member, probability, values)
+
+    def _respelled(self, features: StoryFeatures, vector: dict[str, float], story: _Story) -> list[str]:
+        """The entry's names not in the story that nearly match one of its names: the same name
+        transliterated another way (Prigoschin / Prigozhin, Selenskyj / Zelensky)."""
+        found = []
+        for token in vector:
+            if features.kinds.get(token) != "name" or token in story.profile or len(token) < RESPELL_MIN:
+                continue
+            for other in story.entities:
+                if (
+                    other[:2] == token[:2]
+                    and len(other) >= RESPELL_MIN
+                    and fuzz.ratio(token, other) >= RESPELL_RATIO
+                ):
+                    found.append(token)
+                    break
+        return found
+
+    def _specific(self, shared: Sequence[str]) -> bool:
+        """Whether the shared tokens say more than a kind of event in a country: two earthquakes in
+        Japan are two stories unless a name, a figure or some other word is shared too."""
+        return any(not token.startswith(EVENT_PREFIX) and token not in self._common for token in shared)
 
     def _rules_accept(
         self,
@@ -825,7 +867,7 @@ class StoryGrouper:
         story: _Story,
     ) -> bool:
         """The hand-written rules of the module docstring: one feature of the fitted model."""
-        if score < SUPPORTED_SCORE:
+        if score < SUPPORTED_SCORE or not self._specific(shared):
             return False
         # below the merge score one entity, however well named, is not enough: different news from one
         # event ("Hannover Messe", "Winter Olympics") shares its name and little else
