@@ -125,7 +125,7 @@ _MAX_TOKENS = 48  # an entry's vector keeps its strongest tokens
 _MAX_PROFILE = 400  # a story's profile keeps its strongest tokens
 _MAX_MEMBERS = 12  # members compared one by one: the first and the most recent
 _QUERY_TOKENS = 20  # the entry's strongest tokens looked up in the index
-_MAX_CANDIDATES = 12  # stories scored in full
+_MAX_CANDIDATES = 4  # stories scored in full: the best overlaps of the index
 _MAX_ITEM_IDS = 500  # item ids a story remembers for edits
 _SUMMARY_CHARS = 1200
 _TEXT_CHARS = 1500
@@ -456,6 +456,7 @@ class _Story:
     norm: float = 0.0
     members: list[_Member] = field(default_factory=list)
     entities: set[str] = field(default_factory=set)
+    long_names: dict[str, list[str]] = field(default_factory=dict)  # names that may be respelled, by prefix
     body: set[str] = field(default_factory=set)
     titles: set[str] = field(default_factory=set)  # headline words of its members
     langs: set[str] = field(default_factory=set)  # languages of its members
@@ -718,10 +719,12 @@ class StoryGrouper:
         norm = math.sqrt(sum(value * value for value, _ in scored)) or 1.0
         return {token: value / norm for value, token in scored}
 
-    def _candidates(self, vector: dict[str, float]) -> Iterable[_Story]:
-        """Stories sharing one of the entry's distinctive tokens, best overlap first."""
+    def _candidates(self, vector: dict[str, float], lang: str = "") -> Iterable[_Story]:
+        """Stories sharing two of the entry's distinctive tokens (one is enough for a story in another
+        language, whose other words may be spelled differently), best overlap first."""
         limit = max(50, int(0.05 * len(self._stories)))
         overlap: dict[int, float] = {}
+        hits: dict[int, int] = {}
         strongest = sorted(vector.items(), key=lambda pair: (-pair[1], pair[0]))[:_QUERY_TOKENS]
         for token, value in strongest:
             postings = self._index.get(token)
@@ -729,8 +732,17 @@ class StoryGrouper:
                 continue
             for seq in postings:
                 overlap[seq] = overlap.get(seq, 0.0) + value
-        ranked = sorted(overlap.items(), key=lambda pair: (-pair[1], pair[0]))[:_MAX_CANDIDATES]
-        return [self._stories[seq] for seq, _ in ranked]
+                hits[seq] = hits.get(seq, 0) + 1
+        stories = self._stories
+        ranked = sorted(
+            (
+                (value, seq)
+                for seq, value in overlap.items()
+                if hits[seq] >= 2 or lang not in stories[seq].langs
+            ),
+            key=lambda pair: (-pair[0], pair[1]),
+        )[:_MAX_CANDIDATES]
+        return [stories[seq] for _, seq in ranked]
 
     def _best_candidate(
         self, item: StoryItem, features: StoryFeatures, vector: dict[str, float], when: datetime | None
@@ -750,7 +762,7 @@ class StoryGrouper:
     def _scored(
         self, item: StoryItem, features: StoryFeatures, vector: dict[str, float], when: datetime | None
     ) -> Iterable[_Candidate]:
-        for story in self._candidates(vector):
+        for story in self._candidates(vector, features.lang):
             if (
                 when is not None
                 and story.last is not None
@@ -771,7 +783,15 @@ class StoryGrouper:
         when: datetime | None,
     ) -> _Candidate | None:
         """The candidate with its features and the fitted model's probability that it is the story."""
-        profile_score = _dot(vector, story.profile) / story.norm if story.norm else 0.0
+        profile = story.profile
+        shared = [token for token in vector if token in profile]
+        # a name spelled another way in the other language (Prigoschin, Prigozhin) is shared too
+        spelled = (
+            self._respelled(features, vector, story) if shared and features.lang not in story.langs else []
+        )
+        if len(shared) + len(spelled) < 2:
+            return None  # neither the rules nor the model take one shared token
+        profile_score = sum(vector[t] * profile[t] for t in shared) / story.norm if story.norm else 0.0
         member_score = 0.0
         best_member: _Member | None = None
         for member in story.members:
@@ -781,11 +801,6 @@ class StoryGrouper:
         # the profile of a story with many members covers much; discounting it keeps a story from
         # swallowing its neighbours one loosely related entry at a time
         score = max(PROFILE_DISCOUNT * profile_score, member_score)
-        shared = [token for token in vector if token in story.profile]
-        # a name spelled another way in the other language (Prigoschin, Prigozhin) is shared too
-        spelled = self._respelled(features, vector, story)
-        if not shared and not spelled:
-            return None
         distinctive = [token for token in shared if self._distinctive(token)]
         entities = [
             token
@@ -840,14 +855,10 @@ class StoryGrouper:
         for token in vector:
             if features.kinds.get(token) != "name" or token in story.profile or len(token) < RESPELL_MIN:
                 continue
-            for other in story.entities:
-                if (
-                    other[:2] == token[:2]
-                    and len(other) >= RESPELL_MIN
-                    and fuzz.ratio(token, other) >= RESPELL_RATIO
-                ):
-                    found.append(token)
-                    break
+            if any(
+                fuzz.ratio(token, other) >= RESPELL_RATIO for other in story.long_names.get(token[:2], ())
+            ):
+                found.append(token)
         return found
 
     def _specific(self, shared: Sequence[str]) -> bool:
@@ -977,7 +988,12 @@ class StoryGrouper:
                     if not postings:
                         del self._index[token]
         story.norm = math.sqrt(sum(value * value for value in profile.values()))
-        story.entities.update(t for t in vector if features.kinds.get(t) in _ENTITY_KINDS)
+        for token in vector:
+            kind = features.kinds.get(token)
+            if kind in _ENTITY_KINDS and token not in story.entities:
+                story.entities.add(token)
+                if kind == "name" and len(token) >= RESPELL_MIN:
+                    story.long_names.setdefault(token[:2], []).append(token)
         story.body.update(t for t in features.body if t in vector)
         story.titles.update(t for t in features.title if t in vector)
         story.langs.add(features.lang)

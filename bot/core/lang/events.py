@@ -104,15 +104,18 @@ MIN_COMPOUND = 5  # a shorter German word matches only whole
 ENGLISH_ENDINGS = ("s", "es", "ed", "d", "ing")
 
 _WHOLE: dict[str, str] = {}
-_GERMAN: list[tuple[str, str]] = []
+_HEADS: dict[str, str] = {}  # German words that may end a compound
+_STARTS: dict[str, str] = {}  # German words that may begin one
 for _token, _german, _english in EVENTS:
     for _word in _german:
         _WHOLE.setdefault(_word, _token)
         if _word not in WHOLE_WORDS and len(_word) >= MIN_COMPOUND:
-            _GERMAN.append((_word, _token))
+            _HEADS.setdefault(_word, _token)
+            if _word not in HEAD_ONLY:
+                _STARTS.setdefault(_word, _token)
     for _word in _english:
         _WHOLE.setdefault(_word, _token)
-_GERMAN.sort(key=lambda pair: -len(pair[0]))  # the longest part decides: Messerangriff is a knife
+_LENGTHS = sorted({len(word) for word in _HEADS}, reverse=True)  # the longest part decides
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -126,9 +129,10 @@ def event_of(word: str) -> str | None:
             found = _WHOLE.get(word[: -len(ending)])
             if found is not None:
                 return found
-    for part, token in _GERMAN:
-        if len(word) > len(part) and (
-            word.endswith(part) or (part not in HEAD_ONLY and word.startswith(part))
-        ):
-            return token
+    for size in _LENGTHS:
+        if size >= len(word):
+            continue
+        found = _HEADS.get(word[-size:]) or _STARTS.get(word[:size])
+        if found is not None:
+            return found
     return None
