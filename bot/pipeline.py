@@ -113,13 +113,28 @@ class Pipeline:
         self.executor = executor
         self.rng = rng or random.Random()
         self.window = timedelta(hours=settings.alerts.story_window_hours)
-        self.grouper = StoryGrouper(window=self.window)
+        self._grouper: StoryGrouper | None = None  # made at the first grouping decision
+        self._topic_aliases: dict[tuple[str, ...], None] = {}  # topics' aliases, for the grouper to be
         self._last_entry_id = 0  # the newest stored entry story grouping has seen
         self._grouping_due: datetime | None = None  # the cycle time story grouping must catch up to
         self._own_items: set[str] = set()  # items this process grouped since the last catch-up
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     # -- story grouping state -----------------------------------------------------------------
+
+    @property
+    def grouper(self) -> StoryGrouper:
+        """Story grouping, made when first needed: a cycle in which every feed answered 304 never
+        loads its place tables or the stored window."""
+        if self._grouper is None:
+            self._grouper = StoryGrouper(window=self.window, aliases=list(self._topic_aliases))
+        return self._grouper
+
+    def _add_topic_aliases(self, aliases: Sequence[str]) -> None:
+        if self._grouper is not None:
+            self._grouper.add_aliases(aliases)
+        else:
+            self._topic_aliases.setdefault(tuple(aliases))
 
     def _catch_up_grouper(self, now: datetime) -> None:
         """Story grouping sees every stored entry of the window: at start-up all of them, later
@@ -129,7 +144,7 @@ class Pipeline:
         with it: nothing is decided or analysed again, except entries stored before features were
         kept (analysed here, once)."""
         recent_entries, self._last_entry_id = self.store.entries_after(
-            now - self.window, self._last_entry_id, self._own_items
+            now - self.window, self._last_entry_id, self._own_items, text_of_analysed=False
         )
         for recent in recent_entries:
             item = StoryItem(
@@ -175,7 +190,7 @@ class Pipeline:
             except QueryError as exc:
                 log.warning("subscription %r in %s cannot be read: %s", row.query, row.channel, exc)
                 continue
-            self.grouper.add_aliases(query.aliases)
+            self._add_topic_aliases(query.aliases)
             if row.channel not in paused and not row.muted(now):
                 active.append(_Subscription(row, query))
         return active

@@ -18,6 +18,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     Table,
@@ -579,15 +580,22 @@ class Store:
         return self.entries_after(since, after_id)[0]
 
     def entries_after(
-        self, since: datetime, after_id: int = 0, skip_items: Collection[str] = ()
+        self,
+        since: datetime,
+        after_id: int = 0,
+        skip_items: Collection[str] = (),
+        *,
+        text_of_analysed: bool = True,
     ) -> tuple[list[RecentEntry], int]:
         """Entries first seen since `since` and stored after entry `after_id`, oldest first,
         except the story items in `skip_items` (those the caller grouped itself); and the newest
         entry id looked at, skipped or not.
 
         Story grouping rebuilds itself from these at start-up and catches up with what other
-        processes stored since. Identities are read first and whole rows only for the entries
-        wanted, so a process that stored thousands of entries itself does not read them back.
+        processes stored since; it reads their stored features, so it asks for no text
+        (`text_of_analysed=False`) of entries that have them. Identities are read first and whole
+        rows only for the entries wanted, so a process that stored thousands of entries itself
+        does not read them back.
         """
         newest = after_id
         with self._tx() as conn:
@@ -603,6 +611,12 @@ class Store:
             found: list[RecentEntry] = []
             for start in range(0, len(wanted), 500):
                 analysed = entries.c.story_features.is_not(None)
+                # the text only where story grouping must still analyse it, unless asked for
+                summary: ColumnElement[Any] = entries.c.summary
+                text: ColumnElement[Any] = entries.c.text
+                if not text_of_analysed:
+                    summary = case((analysed, ""), else_=entries.c.summary).label("summary")
+                    text = case((analysed, ""), else_=entries.c.text).label("text")
                 query = (
                     select(
                         entries.c.id,
@@ -610,9 +624,8 @@ class Store:
                         entries.c.key,
                         entries.c.link,
                         entries.c.title,
-                        # the text only where story grouping must still analyse it
-                        case((analysed, ""), else_=entries.c.summary).label("summary"),
-                        case((analysed, ""), else_=entries.c.text).label("text"),
+                        summary,
+                        text,
                         entries.c.published,
                         entries.c.first_seen_at,
                         entries.c.lang,
