@@ -216,8 +216,19 @@ def cmd_stories(args: argparse.Namespace) -> int:
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise NewsbotError(f"{args.file}:{number}: not an entry ({exc})") from exc
+        explained = grouper.explain(item) if args.explain else None
         decision = grouper.assign(item)
-        _print_json({"id": item.id, "story": decision.story, "relation": decision.relation})
+        line_out: dict[str, Any] = {"id": item.id, "story": decision.story, "relation": decision.relation}
+        if explained is not None:
+            line_out["candidates"] = [
+                {
+                    "story": story,
+                    "probability": round(p, 4),
+                    "features": {k: round(v, 4) for k, v in f.items()},
+                }
+                for story, p, f in explained
+            ]
+        _print_json(line_out)
     return 0
 
 
@@ -555,6 +566,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     stories = sub.add_parser("stories", help="group entries (JSON lines, in time order) into stories")
     stories.add_argument("--json", action="store_true", help="print JSON lines (the only format)")
+    stories.add_argument(
+        "--explain", action="store_true", help="add each entry's candidate stories with their scored features"
+    )
     stories.add_argument("file", help="JSON lines file; - for stdin")
     stories.set_defaults(handler=cmd_stories)
 

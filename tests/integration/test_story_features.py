@@ -58,3 +58,36 @@ def test_db_upgrade_analyses_entries_stored_before_features_were_kept(tmp_path: 
         id="x", title=old[0].title, summary=old[0].summary, published=now, source="Wire", lang="en"
     )
     assert features.weights.keys() == StoryGrouper().analyse(item).weights.keys()
+
+
+def test_stories_explain_prints_the_candidates_and_their_features(tmp_path: Path) -> None:
+    import json
+
+    rows = [
+        {
+            "id": "de1",
+            "title": "Schweres Erdbeben in Marokko: mehr als 820 Tote",
+            "summary": "Ein Erdbeben der Stärke 6,8 erschütterte das Atlasgebirge südlich von Marrakesch.",
+            "published": "2026-09-09T06:00:00+00:00",
+            "source": "tagesblatt.example",
+            "lang": "de",
+        },
+        {
+            "id": "en1",
+            "title": "Morocco earthquake: death toll passes 820",
+            "summary": "A magnitude 6.8 earthquake struck the Atlas mountains south of Marrakesh.",
+            "published": "2026-09-09T07:00:00+00:00",
+            "source": "wire.example",
+            "lang": "en",
+        },
+    ]
+    path = tmp_path / "entries.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    run = newsbot("stories", "--json", "--explain", str(path))
+    assert run.returncode == 0, run.stderr
+    first, second = (json.loads(line) for line in run.stdout.splitlines())
+    assert first["candidates"] == []
+    assert second["story"] == "de1"
+    (candidate,) = second["candidates"]
+    assert candidate["story"] == "de1" and candidate["features"]["other_language"] == 1.0
+    assert candidate["features"]["figures"] >= 1.0  # 6,8 and 6.8, 820 and 820
