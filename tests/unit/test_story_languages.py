@@ -159,3 +159,55 @@ def test_a_third_language_is_grouped_alone_and_never_raises() -> None:
         grouper.assign(item("f3", "Землетрясение в Японии", "", 2, "c.ru", "ru")),
     ]
     assert [d.relation for d in decisions] == ["new", "new", "new"]
+
+
+def test_a_story_begun_after_a_quiet_day_is_not_forgotten_when_its_next_report_comes() -> None:
+    grouper = StoryGrouper()
+    grouper.assign(
+        item("old", "Council approves new tram line", "The council voted for the tram.", 0, "a.example")
+    )
+    # two days later: the first report of a new event (its date waits for a second source) ...
+    first = grouper.assign(
+        item(
+            "n1",
+            "Bridge collapses in Genoa",
+            "The Morandi bridge collapsed; 35 people died.",
+            50,
+            "b.example",
+        )
+    )
+    # ... which the next report, from another outlet, confirms: it joins the story instead of the
+    # story having been expired at the old clock's time
+    second = grouper.assign(
+        item(
+            "n2",
+            "Genoa bridge collapse: 35 dead",
+            "35 people died when the Morandi bridge collapsed.",
+            51,
+            "c.example",
+        )
+    )
+    assert second.story == first.story == "n1"
+
+
+def test_a_big_event_does_not_swallow_unrelated_news_from_it() -> None:
+    grouper = StoryGrouper()
+    first = grouper.assign(
+        item(
+            "o1",
+            "Winter Olympics: Norway wins biathlon relay gold",
+            "Norway's men won the 4x7.5 km biathlon relay at the Winter Olympics in Cortina.",
+            0,
+            "a.example",
+        )
+    )
+    second = grouper.assign(
+        item(
+            "o2",
+            "Winter Olympics: Canada beat USA in ice hockey final",
+            "Canada beat the United States 3-2 in overtime in the ice hockey final at the Winter Olympics.",
+            2,
+            "b.example",
+        )
+    )
+    assert second.story != first.story
