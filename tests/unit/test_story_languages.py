@@ -161,18 +161,21 @@ def test_a_third_language_is_grouped_alone_and_never_raises() -> None:
     assert [d.relation for d in decisions] == ["new", "new", "new"]
 
 
-def test_a_story_begun_after_a_quiet_day_is_not_forgotten_when_its_next_report_comes() -> None:
+def test_a_story_begun_after_quiet_days_is_not_forgotten_when_its_next_report_comes() -> None:
     grouper = StoryGrouper()
     grouper.assign(
         item("old", "Council approves new tram line", "The council voted for the tram.", 0, "a.example")
     )
-    # two days later: the first report of a new event (its date waits for a second source) ...
+    grouper.assign(
+        item("old2", "Tram line approved", "The council voted for a new tram line.", 1, "d.example")
+    )
+    # four quiet days later: the first report of a new event (its date waits for a second source) ...
     first = grouper.assign(
         item(
             "n1",
             "Bridge collapses in Genoa",
             "The Morandi bridge collapsed; 35 people died.",
-            50,
+            100,
             "b.example",
         )
     )
@@ -183,7 +186,7 @@ def test_a_story_begun_after_a_quiet_day_is_not_forgotten_when_its_next_report_c
             "n2",
             "Genoa bridge collapse: 35 dead",
             "35 people died when the Morandi bridge collapsed.",
-            51,
+            101,
             "c.example",
         )
     )
