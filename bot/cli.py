@@ -219,8 +219,19 @@ def cmd_stories(args: argparse.Namespace) -> int:
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise NewsbotError(f"{args.file}:{number}: not an entry ({exc})") from exc
+        explained = grouper.explain(item) if args.explain else None
         decision = grouper.assign(item)
-        _print_json({"id": item.id, "story": decision.story, "relation": decision.relation})
+        line_out: dict[str, Any] = {"id": item.id, "story": decision.story, "relation": decision.relation}
+        if explained is not None:
+            line_out["candidates"] = [
+                {
+                    "story": story,
+                    "probability": round(p, 4),
+                    "features": {k: round(v, 4) for k, v in f.items()},
+                }
+                for story, p, f in explained
+            ]
+        _print_json(line_out)
     return 0
 
 
@@ -391,9 +402,61 @@ def cmd_clock(args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store = open_store(settings)
-    store.close()
+    try:
+        analysed = _backfill_story_features(settings, store)
+    finally:
+        store.close()
     print(f"database is up to date ({settings.resolved_database_url().split('://')[0]})")
+    if analysed:
+        print(f"story features computed for {analysed} entries of the story window")
     return 0
+
+
+def _backfill_story_features(settings: Settings, store: Store, batch: int = 500) -> int:
+    """Analyse the entries of the story window stored before story features were kept (migration
+    0009), with a progress bar, so that start-up reads them instead of analysing them."""
+    from datetime import UTC, timedelta
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from bot.core.matching import QueryError, parse_topic
+    from bot.core.stories import StoryGrouper
+    from bot.model import StoryItem
+
+    since = datetime.now(UTC) - timedelta(hours=settings.alerts.story_window_hours)
+    total = store.count_unanalysed(since)
+    if not total:
+        return 0
+    grouper = StoryGrouper()
+    for row in store.list_subscriptions():  # topic aliases shape the features, as in the pipeline
+        try:
+            grouper.add_aliases(parse_topic(row.query, row.threshold).aliases)
+        except QueryError:
+            continue
+    done, after = 0, 0
+    columns = (TextColumn("story features"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns) as progress:
+        task = progress.add_task("analyse", total=total)
+        while rows := store.unanalysed_entries(since, after, batch):
+            features = {
+                r.entry_id: grouper.analyse(
+                    StoryItem(
+                        id=r.story_item_id,
+                        title=r.title,
+                        summary=r.summary,
+                        text=r.text,
+                        published=r.published or r.first_seen_at,
+                        source=r.source,
+                        lang=r.lang,
+                    )
+                ).encode()
+                for r in rows
+            }
+            store.store_story_features(features)
+            after = rows[-1].entry_id
+            done += len(rows)
+            progress.update(task, completed=done)
+    return done
 
 
 def _when(moment: datetime | None) -> str:
@@ -567,6 +630,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     stories = sub.add_parser("stories", help="group entries (JSON lines, in time order) into stories")
     stories.add_argument("--json", action="store_true", help="print JSON lines (the only format)")
+    stories.add_argument(
+        "--explain", action="store_true", help="add each entry's candidate stories with their scored features"
+    )
     stories.add_argument("file", help="JSON lines file; - for stdin")
     stories.set_defaults(handler=cmd_stories)
 

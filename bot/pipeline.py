@@ -26,7 +26,7 @@ from bot.core.breaking import BreakingRule, Report, is_breaking, outlets_in_wind
 from bot.core.feedback import LEARNING_WINDOW, Relevance, alert_terms, learn_from
 from bot.core.matching import DEFAULT_THRESHOLD, QueryError, match_batch, parse_topic
 from bot.core.payload import alert_from_dict, alert_to_dict
-from bot.core.stories import StoryGrouper
+from bot.core.stories import StoryFeatures, StoryGrouper
 from bot.errors import FetchError, NewsbotError, ParseError
 from bot.ingest.article import fetch_full_text
 from bot.ingest.fetch import Fetcher, FetchResult
@@ -139,8 +139,10 @@ class Pipeline:
         self.executor = executor
         self.rng = rng or random.Random()
         self.window = timedelta(hours=settings.alerts.story_window_hours)
-        self.grouper = StoryGrouper(window=self.window)
+        self._grouper: StoryGrouper | None = None  # made at the first grouping decision
+        self._topic_aliases: dict[tuple[str, ...], None] = {}  # topics' aliases, for the grouper to be
         self._last_entry_id = 0  # the newest stored entry story grouping has seen
+        self._grouping_due: datetime | None = None  # the cycle time story grouping must catch up to
         self._own_items: set[str] = set()  # items this process grouped since the last catch-up
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._cycle = asyncio.Lock()  # a WebSub push and the poll tick take turns
@@ -154,25 +156,58 @@ class Pipeline:
 
     # -- story grouping state -----------------------------------------------------------------
 
+    @property
+    def grouper(self) -> StoryGrouper:
+        """Story grouping, made when first needed: a cycle in which every feed answered 304 never
+        loads its place tables or the stored window."""
+        if self._grouper is None:
+            self._grouper = StoryGrouper(window=self.window, aliases=list(self._topic_aliases))
+        return self._grouper
+
+    def _add_topic_aliases(self, aliases: Sequence[str]) -> None:
+        if self._grouper is not None:
+            self._grouper.add_aliases(aliases)
+        else:
+            self._topic_aliases.setdefault(tuple(aliases))
+
     def _catch_up_grouper(self, now: datetime) -> None:
         """Story grouping sees every stored entry of the window: at start-up all of them, later
-        those other processes stored (this process grouped its own already)."""
+        those other processes stored (this process grouped its own already).
+
+        Each goes back into the story it was grouped into when stored, from the features stored
+        with it: nothing is decided or analysed again, except entries stored before features were
+        kept (analysed here, once)."""
         recent_entries, self._last_entry_id = self.store.entries_after(
-            now - self.window, self._last_entry_id, self._own_items
+            now - self.window, self._last_entry_id, self._own_items, text_of_analysed=False
         )
         for recent in recent_entries:
-            self.grouper.assign(
-                StoryItem(
-                    id=recent.story_item_id,
-                    title=recent.title,
-                    summary=recent.summary,
-                    text=recent.text,
-                    published=recent.published or recent.first_seen_at,
-                    source=recent.source,
-                    lang=recent.lang,
-                )
+            item = StoryItem(
+                id=recent.story_item_id,
+                title=recent.title,
+                summary=recent.summary,
+                text=recent.text,
+                published=recent.published or recent.first_seen_at,
+                source=recent.source,
+                lang=recent.lang,
             )
+            features = None
+            if recent.story_features is not None:
+                try:
+                    features = StoryFeatures.decode(recent.story_features)
+                except ValueError as exc:
+                    log.warning("entry %d: stored story features unreadable: %s", recent.entry_id, exc)
+            if recent.story is None:
+                self.grouper.assign(item, features)
+            else:
+                self.grouper.restore(item, recent.story, features)
         self._own_items.clear()
+
+    def _grouper_ready(self) -> None:
+        """Catch story grouping up before its first decision of a cycle; a cycle that stores nothing
+        (every feed answered 304) never reads the window, so start-up costs nothing per stored entry."""
+        if self._grouping_due is not None:
+            self._catch_up_grouper(self._grouping_due)
+            self._grouping_due = None
 
     def _subscriptions(self, now: datetime) -> list[_Subscription]:
         """The subscriptions that may alert now; every topic's aliases join story grouping first.
@@ -191,7 +226,7 @@ class Pipeline:
             except QueryError as exc:
                 log.warning("subscription %r in %s cannot be read: %s", row.query, row.channel, exc)
                 continue
-            self.grouper.add_aliases(query.aliases)
+            self._add_topic_aliases(query.aliases)
             if row.channel not in paused and not row.muted(now):
                 learning = switches.get(row.channel, (False, False))[0]
                 active.append(
@@ -233,7 +268,7 @@ class Pipeline:
         report = CycleReport()
         subscriptions = self._subscriptions(now)
         thread_modes = self.store.thread_modes()
-        self._catch_up_grouper(now)
+        self._grouping_due = now  # caught up lazily, before this cycle's first grouping decision
         lease = timedelta(seconds=feed_lease_seconds(self.settings))
         feeds = self.store.lease_due_feeds(
             now, self.owner, lease, every=every_feed, ids=feed_ids, limit=limit
@@ -536,18 +571,19 @@ class Pipeline:
                 continue
             entry = completed.get(original.key, original)
             item_id = story_item_id(feed.id, entry.key)
+            self._grouper_ready()
             self._own_items.add(item_id)
-            decision = self.grouper.assign(
-                StoryItem(
-                    id=item_id,
-                    title=entry.title,
-                    summary=entry.summary,
-                    text=entry.text,
-                    published=entry.published or now,
-                    source=source,
-                    lang=entry.lang,
-                )
+            story_item = StoryItem(
+                id=item_id,
+                title=entry.title,
+                summary=entry.summary,
+                text=entry.text,
+                published=entry.published or now,
+                source=source,
+                lang=entry.lang,
             )
+            features = self.grouper.analyse(story_item)  # once: stored with the entry
+            decision = self.grouper.assign(story_item, features)
             row = NewEntry(
                 key=entry.key,
                 title=entry.title,
@@ -558,6 +594,7 @@ class Pipeline:
                 published=entry.published,
                 content_hash=original.content_hash,  # the feed's text decides what counts as changed
                 story=decision.story,
+                story_features=features.encode(),
             )
             if stored is not None:
                 changed.append((stored.id, row))  # an edited entry is an update, never a new alert
@@ -669,8 +706,23 @@ class Pipeline:
                         story = topic_thread(decision.story, match[0].name)
                         parent, on_topic = parents.get((channel, story)), match
                 if parent is not None:
+                    # a channel that takes its topic in one language only gets no reply in another one
+                    # (the parent's sources still list the outlet: the thread is the same story)
+                    reply = all(
+                        not s.row.lang or s.row.lang == entry.lang
+                        for s in subscriptions
+                        if s.row.channel == channel and s.row.name == parent.content.topic
+                    )
                     grows = self._story_grows(
-                        channel, entry, decision, parent, on_topic, source, thread_modes.get(channel), now
+                        channel,
+                        entry,
+                        decision,
+                        parent,
+                        on_topic,
+                        source,
+                        thread_modes.get(channel),
+                        now,
+                        reply,
                     )
                     grown = alert_from_dict(grows[-1].payload)  # the parent's edit, always the last row
                     if not grown.breaking and self._breaks(
@@ -709,13 +761,15 @@ class Pipeline:
         source: str,
         thread_mode: str | None,
         now: datetime,
+        reply: bool = True,
     ) -> list[PendingAlert]:
-        """Another report of a story the channel knows: a reply for a follow-up, and a parent edit.
+        """Another report of a story the channel knows: a reply for a follow-up (unless `reply` is
+        False), and a parent edit.
 
         `match` is the entry's match of the thread's own topic (None: it joins as the same event)."""
         rows = []
         grown = _grown(parent.content, source, now)
-        if decision.relation == "followup":
+        if decision.relation == "followup" and reply:
             topic = match[0] if match else parse_topic(parent.content.topic)
             content = self._content(entry, topic, match[1] if match else None, source, "followup")
             new_figure = content.figure is not None and (

@@ -37,19 +37,24 @@ The same input in the same order always gives the same decisions.
 
 from __future__ import annotations
 
+import copy
 import functools
 import heapq
 import itertools
+import json
 import math
 import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from bot.core.entities import AliasTable, figure_token, multiplier, parse_number
+from bot.core.entities import AliasTable, alias_words, figure_token, multiplier, parse_number
+from bot.core.lang.events import event_of
+from bot.core.lang.places import country_groups, language_groups, place_groups
 from bot.core.text import detect_language, fold
 from bot.model import Relation, StoryDecision, StoryItem
 
@@ -64,10 +69,49 @@ MANY_DISTINCTIVE = 5  # this many shared distinctive tokens, one an entity, back
 CLOSE_SCORE = 0.50  # this alike, one shared distinctive entity besides another distinctive token is enough
 SAME_TITLE_RATIO = 85.0  # same source, title edited this little: the same report
 NEW_ENTITY_SHARE = 0.30  # this share of the entry's names/places/figures new to the story: a follow-up
+EVENT_PREFIX = "^"  # event tokens ("^earthquake"); figures are "#…", places and aliases "@…"
+RESPELL_MIN = 6  # a name this long may be transliterated another way and still be the same name
+RESPELL_RATIO = 80.0  # how alike two spellings of one name are (rapidfuzz ratio)
+NEAR_HOURS = 24.0  # two kinds of event in one country this close in time: the same event
+MIN_EVIDENCE = 3.0  # names + figures + event words (2 at most) + a country (1 at most) beyond the rules
 FUTURE_JUMP = timedelta(hours=24)  # a date this far beyond the newest needs another source to confirm it
 # Dates outside these years are placeholders (0001-01-01 is the "no date" of .NET and Go feeds),
 # not news: such an item counts as undated.
 PLAUSIBLE_YEARS = range(1900, 9000)
+MODEL_PATH = Path(__file__).with_name("stories_model.json")
+
+
+@dataclass(frozen=True, slots=True)
+class StoryModel:
+    """A logistic score over a candidate's named features; `scripts/fit_stories.py` fits the weights
+    and the threshold on labelled stories and writes them to `stories_model.json`."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float  # a candidate below this probability is not the entry's story
+
+    def probability(self, values: dict[str, float]) -> float:
+        """How likely the candidate is the entry's story."""
+        z = self.bias + sum(weight * values.get(name, 0.0) for name, weight in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> StoryModel:
+        """The model kept in `path` (JSON: weights, bias, threshold)."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            {str(k): float(v) for k, v in data["weights"].items()},
+            float(data["bias"]),
+            float(data["threshold"]),
+        )
+
+    def dump(self, path: Path, notes: dict[str, object]) -> None:
+        """Write the model to `path`, with `notes` on how it was fitted."""
+        data = {"weights": self.weights, "bias": self.bias, "threshold": self.threshold, "fitted": notes}
+        path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+MODEL = StoryModel.load()
 
 
 def _plausible(published: datetime | None) -> datetime | None:
@@ -75,13 +119,13 @@ def _plausible(published: datetime | None) -> datetime | None:
 
 
 _FIELD_WEIGHT = {"title": 2.0, "summary": 1.0, "text": 0.5}
-_KIND_BOOST = {"alias": 2.0, "name": 1.5, "num": 1.5, "year": 1.0, "word": 1.0}
+_KIND_BOOST = {"alias": 2.0, "name": 1.5, "num": 1.5, "year": 1.0, "event": 1.5, "word": 1.0}
 _ENTITY_KINDS = frozenset({"alias", "name", "num"})
 _MAX_TOKENS = 48  # an entry's vector keeps its strongest tokens
 _MAX_PROFILE = 400  # a story's profile keeps its strongest tokens
 _MAX_MEMBERS = 12  # members compared one by one: the first and the most recent
 _QUERY_TOKENS = 20  # the entry's strongest tokens looked up in the index
-_MAX_CANDIDATES = 12  # stories scored in full
+_MAX_CANDIDATES = 4  # stories scored in full: the best overlaps of the index
 _MAX_ITEM_IDS = 500  # item ids a story remembers for edits
 _SUMMARY_CHARS = 1200
 _TEXT_CHARS = 1500
@@ -242,12 +286,61 @@ def _title_case(tokens: Sequence[_Raw]) -> bool:
 
 
 @dataclass(slots=True)
-class _Features:
+class StoryFeatures:
+    """What story grouping reads of an entry: computed once at ingest, stored (`encode`), read back at
+    start-up (`decode`) instead of tokenizing the entry again."""
+
     weights: dict[str, float]  # token -> weight before IDF
     kinds: dict[str, str]
     title: frozenset[str]
     body: frozenset[str]
     runs: dict[str, int]  # entity token -> entity number; "Donald" and "Trump" side by side share one
+    lang: str = ""  # the entry's language: a report in another one than the story's is weighed apart
+
+    def encode(self) -> str:
+        """A compact JSON form: [lang, [[token, weight, kind, where, entity], ...]]."""
+        rows = [
+            [
+                token,
+                round(weight, 3),
+                _KIND_CODE[self.kinds.get(token, "word")],
+                (1 if token in self.title else 0) | (2 if token in self.body else 0),
+                self.runs.get(token, -1),
+            ]
+            for token, weight in self.weights.items()
+        ]
+        return json.dumps([_FORMAT, self.lang, rows], ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, text: str) -> StoryFeatures:
+        """The features `encode` wrote; ValueError when `text` is not such a form."""
+        try:
+            version, lang, rows = json.loads(text)
+            if version != _FORMAT:
+                raise ValueError(f"story features of format {version!r}, not {_FORMAT}")
+            weights: dict[str, float] = {}
+            kinds: dict[str, str] = {}
+            title: set[str] = set()
+            body: set[str] = set()
+            runs: dict[str, int] = {}
+            for token, weight, kind, where, run in rows:
+                weights[token] = float(weight)
+                if kind != "w":
+                    kinds[token] = _KIND_NAME[kind]
+                if where & 1:
+                    title.add(token)
+                if where & 2:
+                    body.add(token)
+                if run >= 0:
+                    runs[token] = int(run)
+        except (TypeError, KeyError, json.JSONDecodeError) as exc:
+            raise ValueError(f"not stored story features: {exc}") from exc
+        return cls(weights, kinds, frozenset(title), frozenset(body), runs, str(lang))
+
+
+_FORMAT = 1  # the version of StoryFeatures.encode; entries stored in another are analysed again
+_KIND_CODE = {"word": "w", "event": "e", "year": "y", "name": "n", "num": "f", "alias": "a"}
+_KIND_NAME = {code: kind for kind, code in _KIND_CODE.items()}
 
 
 _HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([^/\s:?#]+\.[a-z]{2,})(?:[:/?#]|$)", re.IGNORECASE)
@@ -270,7 +363,7 @@ def _names_outlet(word: str, outlet: tuple[frozenset[str], tuple[str, ...]]) -> 
     return word in words or (len(word) >= 3 and any(label.startswith(word) for label in labels))
 
 
-def _features(item: StoryItem, aliases: AliasTable) -> _Features:
+def _features(item: StoryItem, aliases: AliasTable) -> StoryFeatures:
     lang = item.lang if item.lang in ("de", "en") else detect_language(f"{item.title}\n{item.summary}")
     outlet = _outlet_words(item.source)
     fields = (  # the lead first: its capitals tell names, so its runs of names are the ones kept
@@ -284,7 +377,7 @@ def _features(item: StoryItem, aliases: AliasTable) -> _Features:
     body_tokens: set[str] = set()
     runs: dict[str, int] = {}  # entity token -> which entity (names written side by side are one)
     counter = itertools.count()
-    rank = {"word": 0, "year": 1, "name": 2, "num": 3, "alias": 4}
+    rank = {"word": 0, "event": 1, "year": 2, "name": 3, "num": 4, "alias": 5}
     for name, text in fields:
         if not text:
             continue
@@ -314,6 +407,10 @@ def _features(item: StoryItem, aliases: AliasTable) -> _Features:
                 continue
             if _names_outlet(word, outlet):
                 continue
+            event = event_of(word)
+            if event is not None:  # Erdbeben and earthquake: one token in either language
+                found.append((EVENT_PREFIX + event, "event"))
+                continue
             surface = token.surface
             acronym = len(surface) >= 2 and surface.isupper()
             capital = surface[0].isupper() and caps_mean_names and not token.initial and word not in _ROLES
@@ -337,7 +434,7 @@ def _features(item: StoryItem, aliases: AliasTable) -> _Features:
                 kinds[tok] = kind
             (title_tokens if name == "title" else body_tokens).add(tok)
     weights = {tok: min(total, 4.0) * _KIND_BOOST[kinds.get(tok, "word")] for tok, total in totals.items()}
-    return _Features(weights, kinds, frozenset(title_tokens), frozenset(body_tokens), runs)
+    return StoryFeatures(weights, kinds, frozenset(title_tokens), frozenset(body_tokens), runs, lang)
 
 
 @dataclass(slots=True)
@@ -359,8 +456,10 @@ class _Story:
     norm: float = 0.0
     members: list[_Member] = field(default_factory=list)
     entities: set[str] = field(default_factory=set)
+    long_names: dict[str, list[str]] = field(default_factory=dict)  # names that may be respelled, by prefix
     body: set[str] = field(default_factory=set)
     titles: set[str] = field(default_factory=set)  # headline words of its members
+    langs: set[str] = field(default_factory=set)  # languages of its members
     item_ids: list[str] = field(default_factory=list)
 
 
@@ -370,20 +469,49 @@ class _Candidate:
     score: float
     member_score: float
     best_member: _Member | None
+    probability: float = 1.0
+    features: dict[str, float] = field(default_factory=dict)
 
 
 def _dot(vector: dict[str, float], other: dict[str, float]) -> float:
     return sum(vector[token] * other[token] for token in vector.keys() & other.keys())
 
 
+def _place_aliases() -> AliasTable:
+    """A grouper's own copy of the place table (topics add their aliases to it)."""
+    return copy.deepcopy(_place_table())
+
+
+@functools.cache
+def _place_table() -> AliasTable:
+    """The built-in aliases with every country, city and language of `bot.core.lang.places`: each
+    place one token in German and English; countries and languages common (one shared country is not
+    a story), cities not (a city says more)."""
+    table = AliasTable()
+    common = set(table.common)
+    for group in place_groups():
+        table.add(group)
+    for group in country_groups() + language_groups():
+        canonical = table.lookup(alias_words(group[0]), capitals=True)
+        if canonical is not None:
+            common.add(canonical)
+    table.common = frozenset(common)
+    return table
+
+
 class StoryGrouper:
     """Assigns entries, in time order, to stories; see the module docstring for how."""
 
     def __init__(
-        self, window: timedelta = timedelta(hours=72), aliases: Sequence[Sequence[str]] = ()
+        self,
+        window: timedelta = timedelta(hours=72),
+        aliases: Sequence[Sequence[str]] = (),
+        model: StoryModel | None = None,
     ) -> None:
         self.window = window
-        self._aliases = AliasTable()
+        self._model = model or MODEL
+        self._by_story: dict[str, int] = {}  # story id -> seq of the live story
+        self._aliases = _place_aliases()
         self._common = self._aliases.common
         for group in aliases:
             self._aliases.add(group)
@@ -395,6 +523,8 @@ class StoryGrouper:
         self._seq = 0
         self._newest: datetime | None = None
         self._recent: deque[tuple[datetime, str]] = deque(maxlen=8)  # (date, source) of recent entries
+        self._pending: tuple[datetime, str] | None = None  # the date just held back, and its source
+        self._held: deque[tuple[datetime, str, int]] = deque(maxlen=8)  # held dates and their stories
 
     # -- public ---------------------------------------------------------------------------------------
 
@@ -407,28 +537,64 @@ class StoryGrouper:
         """Treat every spelling in `aliases` as one name from now on (a topic added later)."""
         self._aliases.add(aliases)
 
-    def assign(self, item: StoryItem) -> StoryDecision:
+    def analyse(self, item: StoryItem) -> StoryFeatures:
+        """What grouping reads of `item`: compute it once, store its `encode()`, pass it to `assign`."""
+        return _features(item, self._aliases)
+
+    def assign(self, item: StoryItem, features: StoryFeatures | None = None) -> StoryDecision:
         """The story of `item` and how it relates to it; the item joins that story."""
         when = self._effective_time(_plausible(item.published), item.source)
         known = self._by_item.get(item.id)
         if known is not None and known in self._stories:
             story = self._stories[known]
             self._touch(story, when)
+            self._hold(story)
             return StoryDecision(story=story.id, relation="same", similarity=1.0)
 
-        features = _features(item, self._aliases)
+        features = features if features is not None else _features(item, self._aliases)
         vector = self._vector(features)
         best = self._best_candidate(item, features, vector, when)
         if best is None:
             story = self._new_story(item.id, when)
             self._add_member(story, item, features, vector, when)
+            self._hold(story)
             self._evict()
             return StoryDecision(story=story.id, relation="new", similarity=0.0)
 
         relation = self._relation(item, features, vector, best)
         self._add_member(best.story, item, features, vector, when)
+        self._hold(best.story)
         self._evict()
         return StoryDecision(story=best.story.id, relation=relation, similarity=round(best.score, 4))
+
+    def restore(self, item: StoryItem, story_id: str, features: StoryFeatures | None = None) -> None:
+        """Put `item` back into the story it was grouped into before (start-up, or another process's
+        entry): no candidates are scored, so rebuilding the window costs little per entry."""
+        when = self._effective_time(_plausible(item.published), item.source)
+        if item.id in self._by_item and self._by_item[item.id] in self._stories:
+            self._pending = None
+            return
+        features = features if features is not None else _features(item, self._aliases)
+        vector = self._vector(features)
+        seq = self._by_story.get(story_id)
+        story = self._stories.get(seq) if seq is not None else None
+        if story is None:
+            story = self._new_story(story_id, when)
+        self._add_member(story, item, features, vector, when)
+        self._hold(story)
+        self._evict()
+
+    def explain(self, item: StoryItem) -> list[tuple[str, float, dict[str, float]]]:
+        """The candidate stories of `item` (story id, probability, features), best first, without
+        assigning it: what `newsbot stories --explain` prints and `scripts/fit_stories.py` fits on.
+        The window's clock moves on as it would for `assign`; the entry joins no story."""
+        when = self._effective_time(_plausible(item.published), item.source)
+        self._pending = None
+        features = _features(item, self._aliases)
+        vector = self._vector(features)
+        found = [c for c in self._scored(item, features, vector, when)]
+        found.sort(key=lambda c: (-c.probability, c.story.seq))
+        return [(c.story.id, c.probability, c.features) for c in found]
 
     # -- time -----------------------------------------------------------------------------------------
 
@@ -449,8 +615,11 @@ class StoryGrouper:
             for other, other_source in self._recent
         )
         self._recent.append((published, source))
-        if reference is not None and published > reference + FUTURE_JUMP and not confirmed:
-            return reference
+        if reference is not None and published > reference + FUTURE_JUMP:
+            if not confirmed:
+                self._pending = (published, source)
+                return reference
+            self._confirm_jump(published, source)
         if newest is None:
             if reference is None:
                 return published  # the first date: nothing to judge it by yet
@@ -467,6 +636,23 @@ class StoryGrouper:
         if published > newest:
             self._newest = published
         return published
+
+    def _confirm_jump(self, published: datetime, source: str) -> None:
+        """Another source confirms a jump in time: the entries held back at the old time move to theirs,
+        so that the story they began is not forgotten as old."""
+        for held, held_source, seq in self._held:
+            story = self._stories.get(seq)
+            if story is not None and held_source != source and abs(held - published) <= FUTURE_JUMP:
+                self._touch(story, held)
+                if story.first is not None and story.first < held - FUTURE_JUMP:
+                    story.first = held
+        self._held.clear()
+
+    def _hold(self, story: _Story) -> None:
+        """Remember the story of an entry whose date waits for confirmation (see `_effective_time`)."""
+        if self._pending is not None:
+            self._held.append((*self._pending, story.seq))
+            self._pending = None
 
     def _touch(self, story: _Story, when: datetime | None) -> None:
         if when is None:
@@ -487,6 +673,8 @@ class StoryGrouper:
             if story is None or story.last != last:
                 continue  # stale entry: the story was updated (or is gone)
             del self._stories[seq]
+            if self._by_story.get(story.id) == seq:
+                del self._by_story[story.id]
             for token in story.profile:
                 postings = self._index.get(token)
                 if postings is not None:
@@ -523,7 +711,7 @@ class StoryGrouper:
                     return False
         return True
 
-    def _vector(self, features: _Features) -> dict[str, float]:
+    def _vector(self, features: StoryFeatures) -> dict[str, float]:
         scored = sorted(
             ((weight * self._idf(token), token) for token, weight in features.weights.items()),
             key=lambda pair: (-pair[0], pair[1]),
@@ -531,10 +719,12 @@ class StoryGrouper:
         norm = math.sqrt(sum(value * value for value, _ in scored)) or 1.0
         return {token: value / norm for value, token in scored}
 
-    def _candidates(self, vector: dict[str, float]) -> Iterable[_Story]:
-        """Stories sharing one of the entry's distinctive tokens, best overlap first."""
+    def _candidates(self, vector: dict[str, float], lang: str = "") -> Iterable[_Story]:
+        """Stories sharing two of the entry's distinctive tokens (one is enough for a story in another
+        language, whose other words may be spelled differently), best overlap first."""
         limit = max(50, int(0.05 * len(self._stories)))
         overlap: dict[int, float] = {}
+        hits: dict[int, int] = {}
         strongest = sorted(vector.items(), key=lambda pair: (-pair[1], pair[0]))[:_QUERY_TOKENS]
         for token, value in strongest:
             postings = self._index.get(token)
@@ -542,14 +732,37 @@ class StoryGrouper:
                 continue
             for seq in postings:
                 overlap[seq] = overlap.get(seq, 0.0) + value
-        ranked = sorted(overlap.items(), key=lambda pair: (-pair[1], pair[0]))[:_MAX_CANDIDATES]
-        return [self._stories[seq] for seq, _ in ranked]
+                hits[seq] = hits.get(seq, 0) + 1
+        stories = self._stories
+        ranked = sorted(
+            (
+                (value, seq)
+                for seq, value in overlap.items()
+                if hits[seq] >= 2 or lang not in stories[seq].langs
+            ),
+            key=lambda pair: (-pair[0], pair[1]),
+        )[:_MAX_CANDIDATES]
+        return [stories[seq] for _, seq in ranked]
 
     def _best_candidate(
-        self, item: StoryItem, features: _Features, vector: dict[str, float], when: datetime | None
+        self, item: StoryItem, features: StoryFeatures, vector: dict[str, float], when: datetime | None
     ) -> _Candidate | None:
         best: _Candidate | None = None
-        for story in self._candidates(vector):
+        for candidate in self._scored(item, features, vector, when):
+            if candidate.probability < self._model.threshold:
+                continue
+            if best is None or (candidate.probability, candidate.score, -candidate.story.seq) > (
+                best.probability,
+                best.score,
+                -best.story.seq,
+            ):
+                best = candidate
+        return best
+
+    def _scored(
+        self, item: StoryItem, features: StoryFeatures, vector: dict[str, float], when: datetime | None
+    ) -> Iterable[_Candidate]:
+        for story in self._candidates(vector, features.lang):
             if (
                 when is not None
                 and story.last is not None
@@ -557,17 +770,28 @@ class StoryGrouper:
                 and (story.last < when - self.window or story.first > when + self.window)
             ):
                 continue
-            candidate = self._score(item, features, vector, story)
-            if candidate is None:
-                continue
-            if best is None or (candidate.score, -candidate.story.seq) > (best.score, -best.story.seq):
-                best = candidate
-        return best
+            candidate = self._score(item, features, vector, story, when)
+            if candidate is not None:
+                yield candidate
 
     def _score(
-        self, item: StoryItem, features: _Features, vector: dict[str, float], story: _Story
+        self,
+        item: StoryItem,
+        features: StoryFeatures,
+        vector: dict[str, float],
+        story: _Story,
+        when: datetime | None,
     ) -> _Candidate | None:
-        profile_score = _dot(vector, story.profile) / story.norm if story.norm else 0.0
+        """The candidate with its features and the fitted model's probability that it is the story."""
+        profile = story.profile
+        shared = [token for token in vector if token in profile]
+        # a name spelled another way in the other language (Prigoschin, Prigozhin) is shared too
+        spelled = (
+            self._respelled(features, vector, story) if shared and features.lang not in story.langs else []
+        )
+        if len(shared) + len(spelled) < 2:
+            return None  # neither the rules nor the model take one shared token
+        profile_score = sum(vector[t] * profile[t] for t in shared) / story.norm if story.norm else 0.0
         member_score = 0.0
         best_member: _Member | None = None
         for member in story.members:
@@ -577,9 +801,6 @@ class StoryGrouper:
         # the profile of a story with many members covers much; discounting it keeps a story from
         # swallowing its neighbours one loosely related entry at a time
         score = max(PROFILE_DISCOUNT * profile_score, member_score)
-        if score < SUPPORTED_SCORE:
-            return None
-        shared = [token for token in vector if token in story.profile]
         distinctive = [token for token in shared if self._distinctive(token)]
         entities = [
             token
@@ -593,29 +814,90 @@ class StoryGrouper:
         if len(places) >= 2 and self._rare_together(places):
             entities += [token for token in places if token not in entities]
             distinctive = distinctive + [token for token in places if token not in distinctive]
-        # below the merge score, more than one shared entity must back the similarity; a common place or
-        # organisation counts half, so that two reports sharing only "Geneva" and "US" stay apart
         points = self._entity_points(features, entities, story)
+        rules = self._rules_accept(
+            features, score, member_score, shared, distinctive, entities, points, story
+        )
+        names = {
+            features.runs.get(t, t)
+            for t in entities
+            if t not in self._common and features.kinds.get(t) not in ("num", "event")
+        }
+        values = {
+            "rules": 1.0 if rules else 0.0,
+            "similarity": score,
+            "member": member_score,
+            "points": min(points, 6.0),
+            "names": float(min(len(names) + len(spelled), 4)),
+            "figures": float(min(sum(features.kinds.get(t) == "num" for t in shared), 3)),
+            "events": float(min(sum(t.startswith(EVENT_PREFIX) for t in shared), 4)),
+            "places": float(min(len(places), 3)),
+            "distinctive": float(min(len(distinctive), 8)),
+            "other_language": 1.0 if features.lang not in story.langs else 0.0,
+        }
+        evidence = (
+            values["names"] + values["figures"] + min(values["events"], 2.0) + min(values["places"], 1.0)
+        )
+        # beyond the rules the model decides, but only on several kinds of evidence: one name, one
+        # event's name ("Hannover Messe") or a country with an event word is not one story
+        # the entry's own date, even one held back from the window's clock: how far apart the reports are
+        own = _plausible(item.published) or when
+        hours = abs((own - story.last).total_seconds()) / 3600 if own and story.last else 0.0
+        near = hours <= NEAR_HOURS and values["events"] >= 2 and values["places"] >= 1
+        specific = rules or (evidence >= MIN_EVIDENCE and (bool(spelled) or near or self._specific(shared)))
+        probability = self._model.probability(values) if specific else 0.0
+        return _Candidate(story, score, member_score, best_member, probability, values)
+
+    def _respelled(self, features: StoryFeatures, vector: dict[str, float], story: _Story) -> list[str]:
+        """The entry's names not in the story that nearly match one of its names: the same name
+        transliterated another way (Prigoschin / Prigozhin, Selenskyj / Zelensky)."""
+        found = []
+        for token in vector:
+            if features.kinds.get(token) != "name" or token in story.profile or len(token) < RESPELL_MIN:
+                continue
+            if any(
+                fuzz.ratio(token, other) >= RESPELL_RATIO for other in story.long_names.get(token[:2], ())
+            ):
+                found.append(token)
+        return found
+
+    def _specific(self, shared: Sequence[str]) -> bool:
+        """Whether the shared tokens say more than a kind of event in a country: two earthquakes in
+        Japan are two stories unless a name, a figure or some other word is shared too."""
+        return any(not token.startswith(EVENT_PREFIX) and token not in self._common for token in shared)
+
+    def _rules_accept(
+        self,
+        features: StoryFeatures,
+        score: float,
+        member_score: float,
+        shared: Sequence[str],
+        distinctive: Sequence[str],
+        entities: Sequence[str],
+        points: float,
+        story: _Story,
+    ) -> bool:
+        """The hand-written rules of the module docstring: one feature of the fitted model."""
+        if score < SUPPORTED_SCORE or not self._specific(shared):
+            return False
         # below the merge score one entity, however well named, is not enough: different news from one
         # event ("Hannover Messe", "Winter Olympics") shares its name and little else
         if score < MERGE_SCORE and (points < 2.0 or len({features.runs.get(t, t) for t in entities}) < 2):
-            return None
+            return False
         alike = (member_score >= SAME_MEMBER_SCORE and len(distinctive) >= 4) or (
             points > 0.0 and (score >= CLOSE_SCORE or len(distinctive) >= MANY_DISTINCTIVE)
         )
         if len(distinctive) < 2 or (points < 1.5 and not alike):
-            return None  # one shared word or two common places is not a story, unless the rest is alike
+            return False  # one shared word or two common places is not a story, unless the rest is alike
         # a generic headline is no reason to merge: when both leads say something, a shared word must
         # come from one of the leads, not only from both headlines
-        if (
+        return not (
             len(features.body) >= 5
             and len(story.body) >= 5
             and not any(token in features.body or token in story.body for token in shared)
-        ):
-            return None
-        return _Candidate(story, score, member_score, best_member)
+        )
 
-    def _entity_points(self, features: _Features, tokens: Iterable[str], story: _Story) -> float:
+    def _entity_points(self, features: StoryFeatures, tokens: Iterable[str], story: _Story) -> float:
         """How much the shared entities say: names written side by side are one entity; a common place
         or organisation counts half; a full name (two shared words of one name) and a (not common)
         entity in both headlines count half more."""
@@ -634,7 +916,7 @@ class StoryGrouper:
         return total
 
     def _relation(
-        self, item: StoryItem, features: _Features, vector: dict[str, float], best: _Candidate
+        self, item: StoryItem, features: StoryFeatures, vector: dict[str, float], best: _Candidate
     ) -> Relation:
         if best.member_score >= SAME_MEMBER_SCORE:
             return "same"
@@ -663,6 +945,7 @@ class StoryGrouper:
         self._seq += 1
         story = _Story(seq=self._seq, id=item_id, first=when, last=when)
         self._stories[story.seq] = story
+        self._by_story[item_id] = story.seq
         if when is None:
             self._undated.append(story.seq)
         else:
@@ -673,7 +956,7 @@ class StoryGrouper:
         self,
         story: _Story,
         item: StoryItem,
-        features: _Features,
+        features: StoryFeatures,
         vector: dict[str, float],
         when: datetime | None,
     ) -> None:
@@ -705,7 +988,13 @@ class StoryGrouper:
                     if not postings:
                         del self._index[token]
         story.norm = math.sqrt(sum(value * value for value in profile.values()))
-        story.entities.update(t for t in vector if features.kinds.get(t) in _ENTITY_KINDS)
+        for token in vector:
+            kind = features.kinds.get(token)
+            if kind in _ENTITY_KINDS and token not in story.entities:
+                story.entities.add(token)
+                if kind == "name" and len(token) >= RESPELL_MIN:
+                    story.long_names.setdefault(token[:2], []).append(token)
         story.body.update(t for t in features.body if t in vector)
         story.titles.update(t for t in features.title if t in vector)
+        story.langs.add(features.lang)
         self._touch(story, when)

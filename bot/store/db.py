@@ -8,7 +8,7 @@ Rows leave the store as plain dataclasses, never as SQLAlchemy objects.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -23,6 +23,7 @@ from sqlalchemy import (
     Engine,
     Table,
     and_,
+    case,
     create_engine,
     delete,
     event,
@@ -143,6 +144,8 @@ class RecentEntry:
     first_seen_at: datetime
     source: str
     lang: str | None
+    story: str | None = None  # the story it was grouped into when stored
+    story_features: str | None = None  # StoryFeatures.encode(); None: stored before they were kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +175,7 @@ class NewEntry:
     published: datetime | None
     content_hash: str
     story: str | None
+    story_features: str | None = None  # StoryFeatures.encode() of the entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -813,15 +817,22 @@ class Store:
         return self.entries_after(since, after_id)[0]
 
     def entries_after(
-        self, since: datetime, after_id: int = 0, skip_items: Collection[str] = ()
+        self,
+        since: datetime,
+        after_id: int = 0,
+        skip_items: Collection[str] = (),
+        *,
+        text_of_analysed: bool = True,
     ) -> tuple[list[RecentEntry], int]:
         """Entries first seen since `since` and stored after entry `after_id`, oldest first,
         except the story items in `skip_items` (those the caller grouped itself); and the newest
         entry id looked at, skipped or not.
 
         Story grouping rebuilds itself from these at start-up and catches up with what other
-        processes stored since. Identities are read first and whole rows only for the entries
-        wanted, so a process that stored thousands of entries itself does not read them back.
+        processes stored since; it reads their stored features, so it asks for no text
+        (`text_of_analysed=False`) of entries that have them. Identities are read first and whole
+        rows only for the entries wanted, so a process that stored thousands of entries itself
+        does not read them back.
         """
         newest = after_id
         with self._tx() as conn:
@@ -836,8 +847,30 @@ class Store:
                     wanted.append(r.id)
             found: list[RecentEntry] = []
             for start in range(0, len(wanted), 500):
+                analysed = entries.c.story_features.is_not(None)
+                # the text only where story grouping must still analyse it, unless asked for
+                summary: ColumnElement[Any] = entries.c.summary
+                text: ColumnElement[Any] = entries.c.text
+                if not text_of_analysed:
+                    summary = case((analysed, ""), else_=entries.c.summary).label("summary")
+                    text = case((analysed, ""), else_=entries.c.text).label("text")
                 query = (
-                    select(entries, feeds.c.url, feeds.c.title.label("feed_title"))
+                    select(
+                        entries.c.id,
+                        entries.c.feed_id,
+                        entries.c.key,
+                        entries.c.link,
+                        entries.c.title,
+                        summary,
+                        text,
+                        entries.c.published,
+                        entries.c.first_seen_at,
+                        entries.c.lang,
+                        entries.c.story,
+                        entries.c.story_features,
+                        feeds.c.url,
+                        feeds.c.title.label("feed_title"),
+                    )
                     .join(feeds, feeds.c.id == entries.c.feed_id)
                     .where(entries.c.id.in_(wanted[start : start + 500]))
                     .order_by(entries.c.id)
@@ -854,10 +887,57 @@ class Store:
                         first_seen_at=_aware(r["first_seen_at"]) or since,
                         source=r["feed_title"] or r["url"],
                         lang=r["lang"],
+                        story=r["story"],
+                        story_features=r["story_features"],
                     )
                     for r in conn.execute(query).mappings()
                 )
             return found, newest
+
+    def count_unanalysed(self, since: datetime) -> int:
+        """Entries of the story window (first seen since `since`) stored without story features."""
+        with self._tx() as conn:
+            query = select(func.count()).where(
+                entries.c.first_seen_at >= since, entries.c.story_features.is_(None)
+            )
+            return int(conn.execute(query).scalar_one())
+
+    def unanalysed_entries(self, since: datetime, after_id: int, limit: int) -> list[RecentEntry]:
+        """Up to `limit` entries of the window without story features, after entry `after_id`."""
+        with self._tx() as conn:
+            query = (
+                select(entries, feeds.c.url, feeds.c.title.label("feed_title"))
+                .join(feeds, feeds.c.id == entries.c.feed_id)
+                .where(
+                    entries.c.first_seen_at >= since,
+                    entries.c.story_features.is_(None),
+                    entries.c.id > after_id,
+                )
+                .order_by(entries.c.id)
+                .limit(limit)
+            )
+            return [
+                RecentEntry(
+                    entry_id=r["id"],
+                    link=r["link"],
+                    story_item_id=story_item_id(r["feed_id"], r["key"]),
+                    title=r["title"],
+                    summary=r["summary"],
+                    text=r["text"],
+                    published=_aware(r["published"]),
+                    first_seen_at=_aware(r["first_seen_at"]) or since,
+                    source=r["feed_title"] or r["url"],
+                    lang=r["lang"],
+                    story=r["story"],
+                )
+                for r in conn.execute(query).mappings()
+            ]
+
+    def store_story_features(self, features: Mapping[int, str]) -> None:
+        """Keep the story features of entries (entry id -> StoryFeatures.encode())."""
+        with self._tx() as conn:
+            for entry_id, encoded in features.items():
+                conn.execute(update(entries).where(entries.c.id == entry_id).values(story_features=encoded))
 
     def record_poll(
         self,
@@ -889,6 +969,7 @@ class Store:
                     "content_hash": item.content_hash,
                     "first_seen_at": now,
                     "story": item.story,
+                    "story_features": item.story_features,
                 }
                 for item in new
             ]
@@ -913,6 +994,7 @@ class Store:
                         summary=item.summary,
                         text=item.text,
                         content_hash=item.content_hash,
+                        story_features=item.story_features,
                         updated_at=now,
                     )
                 )

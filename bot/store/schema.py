@@ -95,6 +95,8 @@ entries = Table(
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True)),
     Column("story", String(64)),
+    # StoryFeatures.encode(): what story grouping reads of the entry, so start-up need not re-analyse it
+    Column("story_features", Text),
     UniqueConstraint("feed_id", "key", name="uq_entries_feed_key"),
     Index("ix_entries_first_seen_at", "first_seen_at"),
 )

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from sqlalchemy import select
+
+from bot.ingest.fetch import Fetcher
+from bot.pipeline import Pipeline
+from bot.runtime import fetch_policy
+from bot.settings import Settings
+from bot.store.db import Store
+from bot.store.schema import alerts
 from tests.conftest import FIXTURES
 from tests.e2e.test_run_once import _config, newsbot
 from tests.feedserver import EMPTY_FEED, feed_server
@@ -148,3 +157,74 @@ def test_with_two_console_channels_every_line_names_its_channel_and_a_reply_its_
     assert text.index(f"console:korea │ [Nordkorea] {headline}") < reply
     # the report without the word "Pentagon" is not shown in the Pentagon channel's thread
     assert not any(line.startswith("console:defence │     ↳") for line in text)
+
+
+QUAKE_DE = (
+    "tb-quake",
+    "Schweres Erdbeben in Marokko: mehr als 820 Tote",
+    "Ein Erdbeben der Stärke 6,8 hat in der Nacht das Atlasgebirge südlich von Marrakesch erschüttert. "
+    "Nach Angaben des Innenministeriums kamen mindestens 820 Menschen ums Leben, Hunderte wurden verletzt.",
+)
+QUAKE_EN = (
+    "ww-quake",
+    "Morocco earthquake: death toll passes 820 as rescuers search Atlas villages",
+    "A magnitude 6.8 earthquake struck the Atlas mountains south of Marrakesh overnight, killing at "
+    "least 820 people, the interior ministry said; hundreds more were injured.",
+)
+TRAP_EN = (
+    "ww-football",
+    "Morocco beat Portugal to reach the World Cup semi-final",
+    "Morocco's national team beat Portugal 1-0 in Doha on Saturday, the first African side to reach "
+    "the last four of the tournament.",
+)
+
+
+def _alert_rows(store: Store) -> list[tuple[str, str, str | None, dict[str, object]]]:
+    """(channel, kind, story, payload) of every outbox row, in the order written."""
+    with store.engine.connect() as conn:
+        query = select(alerts.c.channel, alerts.c.kind, alerts.c.story, alerts.c.payload)
+        return [(r.channel, r.kind, r.story, r.payload) for r in conn.execute(query.order_by(alerts.c.id))]
+
+
+def test_an_english_report_an_hour_after_a_german_alert_joins_its_thread_and_a_country_alone_does_not(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    start = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+    config = Settings(
+        data_dir=tmp_path,
+        fetch={"allow_private_hosts": ["127.0.0.1"], "timeout_seconds": 5},
+        alerts={"edit_interval_seconds": 0},
+    )
+    with feed_server() as server:
+        for path in ("/tagesblatt.xml", "/wire.xml"):
+            server.serve(path, EMPTY_FEED)
+            sqlite_store.add_feed(server.url(path), None, start)
+        # one channel takes every language, one only German; the same topic in both
+        for channel, lang in (("console", None), ("console:de", "de")):
+            sqlite_store.add_subscription(channel, "Marokko", "Marokko | Morocco", None, None, start, lang)
+
+        async def cycles() -> None:
+            async with Fetcher(fetch_policy(config)) as fetcher:
+                await Pipeline(config, sqlite_store, fetcher).run_cycle(start, every_feed=True)
+                german = start + timedelta(minutes=10)
+                server.serve("/tagesblatt.xml", rss("Tagesblatt", [(*QUAKE_DE, german)]))
+                await Pipeline(config, sqlite_store, fetcher).run_cycle(german, every_feed=True)
+                # an hour later, after a restart: story grouping is rebuilt from the stored features
+                english = german + timedelta(hours=1)
+                server.serve("/wire.xml", rss("World Wire", [(*QUAKE_EN, english), (*TRAP_EN, english)]))
+                await Pipeline(config, sqlite_store, fetcher).run_cycle(english, every_feed=True)
+
+        asyncio.run(cycles())
+    rows = _alert_rows(sqlite_store)
+    parents = {(channel, p["title"]): story for channel, kind, story, p in rows if kind == "alert"}
+    quake = parents[("console", QUAKE_DE[1])]
+    # the English report is a reply in the German alert's thread, and the parent lists both outlets
+    replies = [(c, p["title"], s) for c, kind, s, p in rows if kind == "followup"]
+    assert ("console", QUAKE_EN[1], quake) in replies
+    edits = [p for c, kind, s, p in rows if kind == "edit" and c == "console" and s == quake]
+    assert edits and set(edits[-1]["sources"]) == {"Tagesblatt", "World Wire"}
+    # the football result shares only the country: an alert of its own
+    assert parents[("console", TRAP_EN[1])] != quake
+    # the German channel gets only German alerts, in the same story as the other channel
+    german_rows = [(kind, p["title"], s) for c, kind, s, p in rows if c == "console:de" and kind != "edit"]
+    assert german_rows == [("alert", QUAKE_DE[1], quake)]
