@@ -26,14 +26,20 @@ _ENGLISH_MARKERS = _word_set(
     "will its their which been by an"
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Zero-width characters, word joiner, BOM, soft hyphen, and the bidirectional controls (marks,
+# embeddings, overrides, isolates): a U+202E in a headline would show the rest of it reversed.
+INVISIBLE_CHARS = (
+    "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARS), None)
+_INVISIBLE_RE = re.compile(f"[{INVISIBLE_CHARS}]")
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u2009\u202f]+")
 
 
 def clean_text(raw: str) -> str:
-    """Plain text from feed text: tags dropped, entities decoded, invisible characters removed.
+    """Plain text from feed text: tags dropped, entities decoded, invisible and bidi controls removed.
 
     Line breaks between paragraphs are kept; runs of other whitespace become one space.
     """
@@ -90,7 +96,7 @@ def fold(text: str) -> str:
 
 
 def strip_invisible(text: str) -> str:
-    """The text without zero-width characters, word joiners, BOMs and soft hyphens."""
+    """The text without zero-width characters, word joiners, BOMs, soft hyphens and bidi controls."""
     return _INVISIBLE_RE.sub("", text) if _INVISIBLE_RE.search(text) else text
 
 

@@ -1,0 +1,68 @@
+"""One unusable item in a feed costs only itself: the poll stores the other items and the feed stays ok."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.ingest.fetch import Fetcher
+from bot.pipeline import Pipeline
+from bot.runtime import fetch_policy
+from bot.settings import Settings
+from bot.store.db import Store
+from tests.feedserver import feed_server
+
+START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+# what the audit sent: a title with a lone surrogate, a port out of range, an unclosed IPv6 host
+BAD_ITEMS = {
+    "surrogate title": "<item><title>Bad &#xd800; title</title><link>https://example.org/bad</link>"
+    "<guid>bad-1</guid></item>",
+    "port 99999": "<item><title>Bad port</title><link>https://example.org:99999/story</link>"
+    "<guid>bad-2</guid></item>",
+    "unclosed IPv6 host": "<item><title>Bad host</title><link>http://[2001:db8::1/story</link></item>",
+}
+
+
+def _feed(bad: str) -> str:
+    good = "".join(
+        f"<item><title>Good story {n}</title><link>https://example.org/good/{n}</link>"
+        f"<description>Story number {n} about the NATO summit.</description></item>"
+        for n in (1, 2)
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Mixed</title>{good}{bad}</channel></rss>'
+
+
+@pytest.mark.parametrize("name", sorted(BAD_ITEMS))
+def test_a_bad_item_is_skipped_and_logged_and_the_other_items_are_stored(
+    name: str, sqlite_store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = Settings(
+        data_dir=tmp_path,
+        fetch={"allow_private_hosts": ["127.0.0.1"], "timeout_seconds": 5, "parse_processes": 1},
+        schedule={"min_interval_seconds": 60, "max_interval_seconds": 3600, "max_failures": 5},
+    )
+    with feed_server() as server:
+        server.serve("/feed.xml", _feed(BAD_ITEMS[name]))
+        sqlite_store.add_feed(server.url("/feed.xml"), None, START)
+
+        async def polls() -> None:
+            now = START
+            async with Fetcher(fetch_policy(config)) as fetcher:
+                pipeline = Pipeline(config, sqlite_store, fetcher, rng=random.Random(3))
+                for _ in range(6):  # more polls than max_failures: a rejected feed would be paused
+                    await pipeline.run_cycle(now, every_feed=True)
+                    now += timedelta(hours=2)
+
+        with caplog.at_level(logging.INFO, logger="bot.pipeline"):
+            asyncio.run(polls())
+    (feed,) = sqlite_store.list_feeds()
+    assert (feed.status, feed.failures, feed.last_error) == ("ok", 0, None)
+    stored = sqlite_store.recent_entries(START - timedelta(days=1))
+    assert sorted(e.title for e in stored) == ["Good story 1", "Good story 2"]
+    assert any("skipped 1 unusable item" in record.getMessage() for record in caplog.records)
