@@ -12,11 +12,10 @@ from urllib.parse import urlsplit
 
 from bot.core.digest import Digest, item_text, plain_digest
 from bot.core.render import Message, plain_text
-from bot.core.text import strip_invisible
 
 
 def _e(text: str) -> str:
-    return html.escape(strip_invisible(text), quote=True)  # bidi controls could reorder the room's view
+    return html.escape(text, quote=True)
 
 
 def safe_link(url: str | None) -> str | None:
@@ -41,7 +40,7 @@ def alert_html(message: Message) -> tuple[str, str]:
     The HTML shows the topic and headline, the key figure in bold, the key quote in a blockquote
     with its speaker, the context line, other sources and the link to the article.
     """
-    body = strip_invisible(plain_text(message))
+    body = plain_text(message)
     parts: list[str] = []
     marker = "↳ " if message.followup else ""
     parts.append(f"<p>{marker}<b>[{_e(message.topic)}]</b> <b>{_e(message.headline)}</b></p>")
@@ -80,4 +79,4 @@ def digest_html(digest: Digest) -> tuple[str, str]:
             anchor = f' <a href="{_e(link)}">Read</a>' if link else ""
             items.append(f"<li>{_e(item_text(item))}{anchor}</li>")
         parts.append(f"<ul>{''.join(items)}</ul>")
-    return strip_invisible(plain_digest(digest)), "".join(parts)
+    return plain_digest(digest), "".join(parts)

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 from bot.core.digest import Digest, item_text, plain_digest
 from bot.core.render import Message, plain_text, shorten
-from bot.core.text import strip_invisible
 
 HEADER_LIMIT = 150  # Slack's limit for a header block's text
 SECTION_LIMIT = 3000  # a section's text
@@ -39,9 +38,10 @@ _MRKDWN = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
 
 
 def escape(text: str) -> str:
-    """Slack's three control characters as entities; invisible and bidi controls (which could show
-    the rest of a line reversed) dropped; nothing else is touched."""
-    return strip_invisible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack's three control characters as entities; nothing else is touched.
+
+    Bidi controls never get this far: parsing drops them from feed text (`bot.core.text`)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def escape_mrkdwn(text: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.chat.matrix_html import alert_html, digest_html
+from bot.chat.matrix_html import digest_html
 from bot.chat.slack_blocks import alert_blocks, digest_message, fallback_text
 from bot.core.digest import Digest, DigestItem
 from bot.core.render import Message
@@ -56,15 +56,6 @@ def test_a_parsed_feed_carries_no_bidi_control_to_any_platform() -> None:
     for text in (parsed.title or "", entry.title, entry.summary, entry.text, entry.author or ""):
         assert not any(char in text for char in BIDI), text
     assert entry.title == "Headline desrever"
-
-
-def test_bidi_controls_reach_neither_slack_nor_matrix_even_if_not_cleaned_before() -> None:
-    alert = message(REVERSED)
-    body, formatted = alert_html(alert)
-    slack = strings(alert_blocks(alert, "k")) + fallback_text(alert)
-    for rendered in (body, formatted, slack):
-        assert not any(char in rendered for char in BIDI)
-        assert "fdp.exe" in rendered
 
 
 def test_feed_mrkdwn_shows_as_written_instead_of_formatting_the_slack_message() -> None:
