@@ -372,14 +372,16 @@ def _when(moment: datetime | None) -> str:
 def _feeds_table(store: Store) -> Table:
     from rich.table import Table
 
+    from bot.redact import redact
+
     table = Table("status", "feed", "last poll", "next poll", "last error", box=None, pad_edge=False)
     for feed in store.list_feeds():
         table.add_row(
             feed.status,
-            (feed.title + "\n" if feed.title else "") + feed.url,
+            (feed.title + "\n" if feed.title else "") + redact(feed.url),  # no user:password@ on screen
             _when(feed.last_polled_at),
             "paused" if feed.status == "paused" else _when(feed.next_poll_at),
-            feed.last_error or "",
+            redact(feed.last_error or ""),
         )
     return table
 

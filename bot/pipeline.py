@@ -39,6 +39,7 @@ from bot.model import (
     StoryItem,
     TopicQuery,
 )
+from bot.redact import redact
 from bot.settings import Settings
 from bot.store.db import (
     FeedRow,
@@ -362,7 +363,7 @@ class Pipeline:
             f"Fix the feed, then resume it with: newsbot feeds resume {feed.url}"
         )
         for channel in channels:
-            self.store.add_notice(channel, text, now)
+            self.store.add_notice(channel, redact(text), now)  # a feed URL's user:password@ stays private
 
     def _record_not_modified(self, feed: FeedRow, result: FetchResult, now: datetime) -> None:
         delay = next_poll_delay(

@@ -24,6 +24,7 @@ from bot.errors import ConfigError
 from bot.ingest.fetch import FetchPolicy
 from bot.ingest.opml import parse_opml
 from bot.ports import ChatService, SystemClock
+from bot.redact import RedactingFilter
 from bot.settings import Settings
 from bot.store.db import Store
 
@@ -129,6 +130,7 @@ def configure_logging(level: str, fmt: str) -> None:
         handler.setFormatter(JsonLogFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.addFilter(RedactingFilter())  # no feed URL's user:password@ in any log line
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -145,5 +147,5 @@ class JsonLogFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
+            payload["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(payload, ensure_ascii=False)
