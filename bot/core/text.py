@@ -26,14 +26,14 @@ _ENGLISH_MARKERS = _word_set(
     "will its their which been by an"
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
-# Zero-width characters, word joiner, BOM, soft hyphen, and the bidirectional controls (marks,
-# embeddings, overrides, isolates): a U+202E in a headline would show the rest of it reversed.
-INVISIBLE_CHARS = (
-    "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
-_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARS), None)
-_INVISIBLE_RE = re.compile(f"[{INVISIBLE_CHARS}]")
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # zero-width, word joiner, BOM, soft hyphen
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE_CHARS}]")
+# Bidirectional controls (marks, embeddings, overrides, isolates): a U+202E in a headline shows the
+# rest of it reversed. Feed text never needs them, so cleaning drops them with the invisible ones;
+# a topic someone types keeps them and is refused for them (matching names the character).
+_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+CLEANED_AWAY = _INVISIBLE_CHARS + _BIDI_CONTROLS  # what clean_text removes from feed text
+_CLEANED_AWAY = dict.fromkeys(map(ord, CLEANED_AWAY), None)
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u2009\u202f]+")
 
@@ -44,7 +44,7 @@ def clean_text(raw: str) -> str:
     Line breaks between paragraphs are kept; runs of other whitespace become one space.
     """
     text = _TAG.sub(" ", raw) if "<" in raw else raw
-    text = html.unescape(text).translate(_INVISIBLE)
+    text = html.unescape(text).translate(_CLEANED_AWAY)
     text = unicodedata.normalize("NFC", text)
     lines = (_SPACE.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
@@ -96,7 +96,7 @@ def fold(text: str) -> str:
 
 
 def strip_invisible(text: str) -> str:
-    """The text without zero-width characters, word joiners, BOMs, soft hyphens and bidi controls."""
+    """The text without zero-width characters, word joiners, BOMs and soft hyphens."""
     return _INVISIBLE_RE.sub("", text) if _INVISIBLE_RE.search(text) else text
 
 

@@ -30,7 +30,7 @@ import fastfeedparser
 import feedparser
 
 from bot.core.dates import parse_datetime
-from bot.core.text import INVISIBLE_CHARS, detect_language
+from bot.core.text import CLEANED_AWAY, detect_language
 from bot.errors import ParseError
 from bot.model import Entry, ParsedFeed
 
@@ -81,7 +81,7 @@ def html_to_text(raw: str | None) -> str:
 
 
 _TAG = re.compile(r"<[^>]{0,2000}>")
-_INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]")
+_INVISIBLE = re.compile(f"[{CLEANED_AWAY}]")
 _LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")  # str.splitlines' breaks
 _BREAK_CHARS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 # Runs of spaces that need rewriting to one " ": two or more, or any that is not a plain space.
