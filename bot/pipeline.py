@@ -286,9 +286,10 @@ class Pipeline:
 
     async def _parse(self, result: FetchResult) -> ParsedFeed:
         assert result.body is not None
+        cap = self.settings.fetch.max_items_per_poll  # bounds the memory one huge feed can take
         if self.executor is None:
-            return parse_feed(result.body, result.url, result.content_type)
-        return await parse_in_pool(self.executor, result.body, result.url, result.content_type)
+            return parse_feed(result.body, result.url, result.content_type, cap)
+        return await parse_in_pool(self.executor, result.body, result.url, result.content_type, cap)
 
     async def _with_full_text(self, feed: FeedRow, entries: list[Entry]) -> list[Entry]:
         """Entries that carry only a teaser (or every entry, for a feed set to `always`) get the

@@ -30,6 +30,7 @@ class FetchSettings(BaseModel):
     per_host: int = Field(8, gt=0)
     full_text_below_chars: int = Field(400, ge=0)
     parse_processes: int = Field(0, ge=0)  # 0: one per core
+    max_items_per_poll: int = Field(500, gt=0)  # the newest items taken from one feed document
 
 
 class ScheduleSettings(BaseModel):

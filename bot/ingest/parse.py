@@ -657,18 +657,38 @@ def _join_problems(*problems: str | None) -> str | None:
     return "; ".join(p for p in problems if p) or None
 
 
-def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+def parse_feed(
+    body: bytes, url: str, content_type: str | None = None, max_items: int | None = None
+) -> ParsedFeed:
     """Parse feed bytes fetched from `url` into plain-text entries.
 
     Raises ParseError("<url>: not a feed (<why>)") when no usable feed is there; a valid feed
     with no items comes back with `entries=()`. A recovered defect is named in `.problem`, and an
     item that cannot be read (an invalid character, a link no one can open) is left out and named
-    there too: one bad item costs only itself.
+    there too: one bad item costs only itself. With `max_items`, only the newest that many entries
+    come back (by date, undated ones after them in document order), so one huge document cannot
+    make a poll hold (and analyse) tens of thousands of entries.
     """
     if not body or not body.strip():
         raise ParseError(f"{url}: not a feed (empty document)")
     body, dropped = _drop_unreadable_items(body)
-    return _with_skipped(_parse_feed(body, url, content_type), dropped)
+    parsed = _with_skipped(_parse_feed(body, url, content_type), dropped)
+    return _newest(parsed, max_items) if max_items is not None else parsed
+
+
+def _newest(parsed: ParsedFeed, limit: int) -> ParsedFeed:
+    entries = parsed.entries
+    if len(entries) <= limit:
+        return parsed
+
+    def newest_first(index: int) -> tuple[int, float, int]:
+        published = entries[index].published
+        return (0, -published.timestamp(), index) if published else (1, 0.0, index)
+
+    order = sorted(range(len(entries)), key=newest_first)
+    kept = tuple(entries[i] for i in sorted(order[:limit]))
+    note = f"kept the newest {limit} of {len(entries)} items (fetch.max_items_per_poll)"
+    return replace(parsed, entries=kept, problem=_join_problems(parsed.problem, note))
 
 
 def _parse_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
@@ -708,12 +728,17 @@ def _parse_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
 
 
 async def parse_in_pool(
-    executor: Executor | None, body: bytes, url: str, content_type: str | None = None
+    executor: Executor | None,
+    body: bytes,
+    url: str,
+    content_type: str | None = None,
+    max_items: int | None = None,
 ) -> ParsedFeed:
     """`parse_feed` off the event loop: in `executor` (a ProcessPoolExecutor sized to the cores
-    for throughput, a thread pool, or None for the loop's default executor)."""
+    for throughput, a thread pool, or None for the loop's default executor). The cap applies in
+    the worker, so the entries beyond it never reach this process."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(executor, parse_feed, body, url, content_type)
+    return await loop.run_in_executor(executor, parse_feed, body, url, content_type, max_items)
 
 
 def parse_many(items: Iterable[tuple[bytes, str]]) -> list[ParsedFeed | ParseError]:

@@ -1,4 +1,4 @@
-"""One unusable item in a feed costs only itself: the poll stores the other items and the feed stays ok."""
+"""One unusable item costs only itself, and one huge feed gives a poll only its newest items."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import asyncio
 import logging
 import random
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 
 from bot.ingest.fetch import Fetcher
 from bot.pipeline import Pipeline
-from bot.runtime import fetch_policy
+from bot.runtime import fetch_policy, parse_pool
 from bot.settings import Settings
 from bot.store.db import Store
 from tests.feedserver import feed_server
@@ -66,3 +67,38 @@ def test_a_bad_item_is_skipped_and_logged_and_the_other_items_are_stored(
     stored = sqlite_store.recent_entries(START - timedelta(days=1))
     assert sorted(e.title for e in stored) == ["Good story 1", "Good story 2"]
     assert any("skipped 1 unusable item" in record.getMessage() for record in caplog.records)
+
+
+def _numbered_feed(count: int) -> str:
+    """`count` items, oldest first (as some archives list them), one minute apart."""
+    items = "".join(
+        f"<item><title>Story {n}</title><link>https://example.org/story/{n}</link><guid>s-{n}</guid>"
+        f"<pubDate>{format_datetime(START - timedelta(minutes=count - n))}</pubDate></item>"
+        for n in range(count)
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Archive</title>{items}</channel></rss>'
+
+
+def test_a_huge_feed_gives_only_its_newest_items_per_poll(
+    sqlite_store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = Settings(
+        data_dir=tmp_path,
+        fetch={"allow_private_hosts": ["127.0.0.1"], "timeout_seconds": 5, "max_items_per_poll": 50},
+    )
+    with feed_server() as server:
+        server.serve("/archive.xml", _numbered_feed(3000))
+        sqlite_store.add_feed(server.url("/archive.xml"), None, START)
+
+        async def poll() -> None:
+            async with Fetcher(fetch_policy(config)) as fetcher:
+                with parse_pool(config) as executor:  # the cap applies in the parse worker
+                    await Pipeline(config, sqlite_store, fetcher, executor=executor).run_cycle(START)
+
+        with caplog.at_level(logging.INFO, logger="bot.pipeline"):
+            asyncio.run(poll())
+    stored = sqlite_store.recent_entries(START - timedelta(days=1))
+    assert sorted(int(e.title.split()[1]) for e in stored) == list(range(2950, 3000))  # the newest 50
+    assert any("kept the newest 50 of 3000 items" in r.getMessage() for r in caplog.records)
+    (feed,) = sqlite_store.list_feeds()
+    assert feed.status == "ok"
