@@ -6,11 +6,15 @@ nothing listens (connection refused: what a homeserver that is down looks like t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
+import socketserver
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -20,6 +24,9 @@ from tests.conftest import FIXTURES
 from tests.feedserver import EMPTY_FEED, FeedServer, feed_server
 from tests.integration.test_slack_serve import free_port
 from tests.slack_standin import BOT_TOKEN, SIGNING_SECRET, SlackStandin, slack_standin
+from tests.synapse import Synapse, synapse
+
+__all__ = ["synapse"]
 
 SEED_TITLE = "Offenbar 10.000 Soldaten aus Nordkorea in Russland"
 ROOM = "matrix:!news:localhost"
@@ -30,7 +37,9 @@ def seed_feed() -> str:
     return document.replace("Tue, 29 Oct 2024 06:12:00 +0100", format_datetime(datetime.now(UTC)))
 
 
-def setup(tmp_path: Path, feeds: FeedServer, standin: SlackStandin) -> tuple[Path, dict[str, str]]:
+def setup(
+    tmp_path: Path, feeds: FeedServer, standin: SlackStandin, room: str = ROOM
+) -> tuple[Path, dict[str, str]]:
     lines = [
         f'data_dir = "{tmp_path / "data"}"',
         "[fetch]",
@@ -44,7 +53,7 @@ def setup(tmp_path: Path, feeds: FeedServer, standin: SlackStandin) -> tuple[Pat
         "[[feeds]]",
         f'url = "{feeds.url("/feed.xml")}"',
     ]
-    for channel in ("slack:C0NEWS", ROOM):
+    for channel in ("slack:C0NEWS", room):
         lines += ["[[subscriptions]]", f'channel = "{channel}"', 'topic = "Nordkorea"']
     config = tmp_path / "newsbot.toml"
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -130,3 +139,94 @@ def test_serve_with_matrix_down_polls_and_posts_to_slack_while_matrix_retries(tm
     assert "Matrix homeserver http://127.0.0.1" in text and "retrying in" in text
     assert code == 0 and "Traceback" not in text
     assert pending_for(tmp_path, ROOM) == 1
+
+
+class Relay(socketserver.ThreadingTCPServer):
+    """The way to the homeserver coming back: a TCP relay to Synapse, started on a port where
+    nothing listened before (so the bot's first attempts were refused)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, port: int, target: tuple[str, int]) -> None:
+        relay = self
+
+        class Pipe(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                with socket.create_connection(relay.target) as upstream:
+                    threading.Thread(target=_copy, args=(upstream, self.request), daemon=True).start()
+                    _copy(self.request, upstream)
+
+        self.target = target
+        super().__init__(("127.0.0.1", port), Pipe)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+def _copy(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while chunk := source.recv(65536):
+            sink.sendall(chunk)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+
+def test_matrix_that_comes_up_later_gets_its_waiting_alert_while_slack_had_it_at_once(
+    synapse: Synapse, tmp_path: Path
+) -> None:
+    alice, bot = synapse.register("alice"), synapse.register("newsbot")
+    room = alice.create_room(invite=(bot.user_id,))
+    host, synapse_port = synapse.base_url.removeprefix("http://").split(":")
+    with slack_standin() as standin, feed_server() as feeds:
+        standin.add_channel("C0NEWS")
+        config, env = setup(tmp_path, feeds, standin, room=f"matrix:{room}")
+        port = free_port()
+        env.update(
+            NEWSBOT_MATRIX_HOMESERVER=f"http://127.0.0.1:{port}",
+            NEWSBOT_MATRIX_USER=bot.user_id,
+            NEWSBOT_MATRIX_PASSWORD=bot.password,
+        )
+        feeds.serve("/feed.xml", EMPTY_FEED)
+        log = tmp_path / "run.log"
+        with log.open("w") as sink:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "-v", "--config", str(config), "run"],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=sink,
+            )
+        relay = None
+        try:
+            deadline = time.monotonic() + 40
+            while "polled 1 feeds" not in log.read_text():
+                assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.2)
+            feeds.serve("/feed.xml", seed_feed())
+            standin.wait_for(
+                lambda: [m for m in standin.posted("C0NEWS") if m.get("blocks")] or None,
+                timeout=40,
+                what="the alert on Slack while Matrix is down",
+            )
+            assert "is not reachable" in log.read_text()
+            relay = Relay(port, (host, int(synapse_port)))  # the homeserver is back
+            alert = alice.wait_for(
+                room,
+                lambda e: e["sender"] == bot.user_id and SEED_TITLE in e["content"].get("body", ""),
+                timeout=120,
+                what="the waiting alert in the Matrix room",
+            )
+            assert process.poll() is None
+        finally:
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=30)
+            if relay is not None:
+                relay.shutdown()
+                relay.server_close()
+    text = log.read_text()
+    assert alert["content"]["msgtype"] in ("m.text", "m.notice")
+    bodies = [e["content"].get("body", "") for e in alice.messages(room) if e["sender"] == bot.user_id]
+    assert sum(SEED_TITLE in body for body in bodies) == 1  # once, not once per retry
+    assert code == 0 and "Traceback" not in text and bot.password not in text
