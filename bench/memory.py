@@ -18,6 +18,7 @@ Aim (docs/operations.md promises it): the main process well under 400 MB.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import resource
@@ -105,7 +106,8 @@ class Site:
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the bot gave up on it
+                    self.wfile.write(body)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
