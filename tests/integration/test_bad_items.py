@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.ingest.fetch import Fetcher
+from bot.ingest.parse import parse_feed
 from bot.pipeline import Pipeline
 from bot.runtime import fetch_policy, parse_pool
 from bot.settings import Settings
@@ -102,3 +103,10 @@ def test_a_huge_feed_gives_only_its_newest_items_per_poll(
     assert any("kept the newest 50 of 3000 items" in r.getMessage() for r in caplog.records)
     (feed,) = sqlite_store.list_feeds()
     assert feed.status == "ok"
+
+
+def test_an_invalid_reference_outside_any_item_costs_only_that_character() -> None:
+    body = _feed("").replace("<title>Mixed</title>", "<title>Mixed &#xd800; news</title>").encode()
+    parsed = parse_feed(body, "https://example.org/feed")
+    assert parsed.title == "Mixed \ufffd news"
+    assert [e.title for e in parsed.entries] == ["Good story 1", "Good story 2"]
