@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 from bot.core.digest import Digest
 from bot.errors import NewsbotError
@@ -38,6 +39,12 @@ class StartedGate:
 
     def handles(self, channel: str) -> bool:
         return self.started and self.service.handles(channel)
+
+    def __getattr__(self, name: str) -> Any:
+        """Anything else a platform offers delivery (beyond the Chat protocol) is the platform's."""
+        if name == "service":  # not set yet (copying, unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.service, name)
 
     async def send_alert(self, channel: str, alert: AlertContent, *, key: str, thread: str | None) -> str:
         return await self.service.send_alert(channel, alert, key=key, thread=thread)
