@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from bot.store.db import FeedRow, Store
 
 Handler = Callable[[argparse.Namespace], int]
+# `run --once` gives the chat platforms this long to come up before it delivers; alerts for one
+# that is still down wait in the outbox for the next run
+ONCE_START_WAIT_SECONDS = 15.0
 
 
 def _read_document(path: str) -> str:
@@ -250,6 +253,7 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
     from bot.health import health_routes
     from bot.ingest.fetch import Fetcher
     from bot.pipeline import Pipeline
+    from bot.platforms import PlatformStarter
     from bot.scheduler import Ticker
 
     log = logging.getLogger(__name__)
@@ -271,7 +275,8 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
     clock = SystemClock()
     services = chat_services(settings, store, clock)
     console = ConsoleChat(store=store) if not services else None
-    chats: list[Chat] = [*services, *([console] if console else [])]
+    starter = PlatformStarter(services)
+    chats: list[Chat] = [*starter.gates, *([console] if console else [])]
     async with Fetcher(fetch_policy(settings)) as fetcher, AsyncExitStack() as stack:
         executor = stack.enter_context(parse_pool(settings))
         pipeline = Pipeline(settings, store, fetcher, executor=executor)
@@ -289,7 +294,6 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
                 delivered.sent,
             )
             return 0
-        started: list[ChatService] = []
         ticker = Ticker(pipeline, deliverer, clock, settings.schedule.tick_seconds)
         websub = _websub(settings, store, pipeline, clock) if listen else None
         routes = health_routes(store, None if web_role else ticker, clock)
@@ -300,27 +304,30 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
         )
         if websub is not None:
             await websub.start()
+        starting = starter.start()  # each platform on its own: one that is down holds back nothing
         try:
-            for service in services:
-                await service.start()
-                started.append(service)
             if once:
                 await pipeline.run_cycle(clock.now(), every_feed=True)
+                await starter.wait_started(ONCE_START_WAIT_SECONDS)
+                failure = starter.failure()
+                if failure is not None:
+                    raise failure
+                for name in starter.not_started():
+                    log.warning("%s is not reachable; its alerts wait in the outbox for the next run", name)
                 await deliverer.deliver()
                 return 0
             if web_role:
                 log.info("scale-out: serving chat only; `newsbot clock` and the workers poll and deliver")
             else:
                 ticker.start()
-            await _until_stopped_or_failed(run_console_commands(store, console, clock), services)
+            await _until_stopped_or_failed(run_console_commands(store, console, clock), starting)
         finally:
             await ticker.stop()
             if websub is not None:
                 await websub.stop()
             if web is not None:
                 await web.cleanup()
-            for service in started:
-                await service.stop()
+            await starter.stop()
     return 0
 
 
@@ -347,17 +354,16 @@ def _websub(settings: Settings, store: Store, pipeline: Pipeline, clock: SystemC
 
 
 async def _until_stopped_or_failed(
-    running: Coroutine[Any, Any, None], services: Sequence[ChatService]
+    running: Coroutine[Any, Any, None], platforms: Sequence[asyncio.Task[NewsbotError]]
 ) -> None:
-    """Run until `running` ends (SIGINT, SIGTERM, end of input) or a chat service fails for good;
-    then raise its error, so `newsbot` stops with that message and a non-zero exit."""
+    """Run until `running` ends (SIGINT, SIGTERM, end of input) or a chat platform fails for good
+    (each platform's task ends only then); then raise its error, so `newsbot` stops with that
+    message and a non-zero exit."""
     main = asyncio.ensure_future(running)
-    watchers = [asyncio.ensure_future(service.failed()) for service in services]
     try:
-        done, _ = await asyncio.wait([main, *watchers], return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait([main, *platforms], return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in (main, *watchers):
-            task.cancel()
+        main.cancel()
     for task in done:
         error = task.result()
         if isinstance(error, NewsbotError):
@@ -489,17 +495,19 @@ def _next_poll(feed: FeedRow) -> str:
 def _feeds_table(store: Store, now: datetime) -> Table:
     from rich.table import Table
 
+    from bot.redact import redact
+
     table = Table("status", "feed", "rate", "last poll", "next poll", "last error", box=None, pad_edge=False)
     pushed = {row.feed_id for row in store.websub_rows() if row.pushing(now)}
     for feed in store.list_feeds():
         rate = _rate(feed.rate_per_hour, feed.rate_basis)
         table.add_row(
             feed.status,
-            (feed.title + "\n" if feed.title else "") + feed.url,
+            (feed.title + "\n" if feed.title else "") + redact(feed.url),  # no user:password@ on screen
             rate + (", pushed by its hub" if feed.id in pushed else ""),
             _when(feed.last_polled_at),
             _next_poll(feed),
-            feed.last_error or "",
+            redact(feed.last_error or ""),
         )
     return table
 

@@ -50,6 +50,7 @@ from bot.model import (
     StoryItem,
     TopicQuery,
 )
+from bot.redact import redact
 from bot.settings import Settings
 from bot.store.db import (
     FeedRow,
@@ -379,9 +380,10 @@ class Pipeline:
 
     async def _parse(self, result: FetchResult) -> ParsedFeed:
         assert result.body is not None
+        cap = self.settings.fetch.max_items_per_poll  # bounds the memory one huge feed can take
         if self.executor is None:
-            return parse_feed(result.body, result.url, result.content_type)
-        return await parse_in_pool(self.executor, result.body, result.url, result.content_type)
+            return parse_feed(result.body, result.url, result.content_type, cap)
+        return await parse_in_pool(self.executor, result.body, result.url, result.content_type, cap)
 
     async def _with_full_text(self, feed: FeedRow, entries: list[Entry]) -> list[Entry]:
         """Entries that carry only a teaser (or every entry, for a feed set to `always`) get the
@@ -456,7 +458,7 @@ class Pipeline:
             f"Fix the feed, then resume it with: newsbot feeds resume {feed.url}"
         )
         for channel in channels:
-            self.store.add_notice(channel, text, now)
+            self.store.add_notice(channel, redact(text), now)  # a feed URL's user:password@ stays private
 
     def _record_not_modified(self, feed: FeedRow, result: FetchResult, now: datetime) -> None:
         rate = self._pace(feed, now)

@@ -10,6 +10,7 @@ import json
 import logging
 import multiprocessing
 import os
+import stat
 import sys
 import threading
 import time
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 from bot.chat.commands import check_feed_url
 from bot.core.matching import QueryError, parse_topic
@@ -24,15 +26,60 @@ from bot.errors import ConfigError
 from bot.ingest.fetch import FetchPolicy
 from bot.ingest.opml import read_opml
 from bot.ports import ChatService, SystemClock
+from bot.redact import RedactingFilter
 from bot.settings import Settings
 from bot.store.db import Store
 
 
 def open_store(settings: Settings) -> Store:
-
+    """The store, migrated; its data directory and SQLite file private to the bot first."""
+    secure_data_dir(settings)
     store = Store(settings.resolved_database_url())
     store.upgrade()
     return store
+
+
+def secure_data_dir(settings: Settings) -> None:
+    """Make `data_dir` 0700 and the SQLite file 0600, whether the bot creates them or finds them.
+
+    They hold OAuth tokens and the Matrix session. SQLite gives its -wal and -shm files the mode
+    of the database file, so creating that file 0600 before SQLite opens it covers all three.
+    Raises ConfigError when they cannot be made private (another owner, a shared directory).
+    """
+    directory = settings.data_dir
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = directory.stat()
+        if info.st_mode & stat.S_ISVTX:  # /tmp and the like: tightening it would break others
+            raise ConfigError(
+                f"data_dir {directory} is a shared directory (sticky bit set); set data_dir to a "
+                "directory of the bot's own"
+            )
+        mode = stat.S_IMODE(info.st_mode)
+        if mode & 0o077:
+            directory.chmod(0o700)
+            logging.getLogger(__name__).warning(
+                "data_dir %s was mode %04o; made it 0700 (it holds tokens)", directory, mode
+            )
+        database = _sqlite_file(settings.resolved_database_url())
+        if database is not None:
+            database.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+            for path in (database, *(database.with_name(database.name + end) for end in ("-wal", "-shm"))):
+                if path.exists() and stat.S_IMODE(path.stat().st_mode) & 0o077:
+                    path.chmod(0o600)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot make data_dir {directory} private to the bot (0700, database 0600): "
+            f"{exc.strerror or exc}; give this user ownership of it or set data_dir"
+        ) from exc
+
+
+def _sqlite_file(url: str) -> Path | None:
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
 
 
 @contextmanager
@@ -135,6 +182,7 @@ def configure_logging(level: str, fmt: str) -> None:
         handler.setFormatter(JsonLogFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.addFilter(RedactingFilter())  # no feed URL's user:password@ in any log line
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -151,5 +199,5 @@ class JsonLogFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
+            payload["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(payload, ensure_ascii=False)

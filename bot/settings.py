@@ -38,6 +38,7 @@ class FetchSettings(_Table):
     host_requests_per_minute: float = Field(30.0, gt=0)  # to one host, all its feeds together
     full_text_below_chars: int = Field(400, ge=0)
     parse_processes: int = Field(0, ge=0)  # 0: one per core
+    max_items_per_poll: int = Field(500, gt=0)  # the newest items taken from one feed document
 
 
 class ScheduleSettings(_Table):

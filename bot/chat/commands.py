@@ -30,6 +30,7 @@ from bot.core.windows import (
 )
 from bot.errors import StoreError
 from bot.model import Article, MatchResult, TopicQuery
+from bot.redact import redact
 from bot.store.db import RecentEntry, Store, SubscriptionRow
 
 MAX_COMMAND_LENGTH = 2000
@@ -528,14 +529,16 @@ class CommandHandler:
             rows = self.store.list_feeds()
             if not rows:
                 return Reply("No feeds yet. Add one with: feeds add https://www.tagesschau.de/index~rss2.xml")
-            lines = [f"{len(rows)} feed{'s' if len(rows) != 1 else ''}:"]
+            # Feeds are shared by every workspace of an OAuth install: there a workspace sees which
+            # sites are polled, not another workspace's URLs (paths and queries can hold tokens too).
+            shared = "@" in ctx.channel.partition(":")[2]
+            count = f"{len(rows)} feed{'s' if len(rows) != 1 else ''}"
+            lines = [f"{count}, shared by every workspace:" if shared else f"{count}:"]
             for feed in rows:
-                error = (
-                    f" — {_problem_of(feed.url, feed.last_error)}"
-                    if feed.last_error and feed.status != "ok"
-                    else ""
-                )
-                name = f"{feed.title} <{feed.url}>" if feed.title else f"<{feed.url}>"
+                shown = _site(feed.url) if shared else redact(feed.url)
+                failing = feed.last_error and feed.status != "ok" and not shared  # errors quote the URL
+                error = f" — {redact(_problem_of(feed.url, feed.last_error or ''))}" if failing else ""
+                name = f"{feed.title} <{shown}>" if feed.title else f"<{shown}>"
                 lines.append(f"• [{feed.status}] {name}{error}")
             return Reply("\n".join(lines))
         url = argument.strip()
@@ -545,20 +548,20 @@ class CommandHandler:
                 return Reply(problem, ok=False)
             _feed, added = self.store.add_feed(url, None, ctx.now)
             if not added:
-                return Reply(f"I already poll {url}.")
-            return Reply(f"Added feed {url}; it will be polled within the next minutes.")
+                return Reply(f"I already poll {redact(url)}.")
+            return Reply(f"Added feed {redact(url)}; it will be polled within the next minutes.")
         if action == "remove":
             if not url:
                 return Reply("Which feed? Usage: feeds remove <url>", ok=False)
             if not self.store.remove_feed(url):
-                return Reply(f"I don't poll {url}. See `feeds` for the list.", ok=False)
-            return Reply(f"Removed feed {url}.")
+                return Reply(f"I don't poll {redact(url)}. See `feeds` for the list.", ok=False)
+            return Reply(f"Removed feed {redact(url)}.")
         if action == "resume":
             if not url:
                 return Reply("Which feed? Usage: feeds resume <url>", ok=False)
             if not self.store.resume_feed(url, ctx.now):
-                return Reply(f"I don't poll {url}. See `feeds` for the list.", ok=False)
-            return Reply(f"Resumed feed {url}; it will be polled within the next minutes.")
+                return Reply(f"I don't poll {redact(url)}. See `feeds` for the list.", ok=False)
+            return Reply(f"Resumed feed {redact(url)}; it will be polled within the next minutes.")
         return Reply("Usage: feeds | feeds add <url> | feeds remove <url> | feeds resume <url>", ok=False)
 
 
@@ -584,6 +587,15 @@ def parse_duration(text: str) -> int | None:
         return None
     seconds = int(number) * _DURATION_UNITS[unit]
     return seconds if 0 < seconds <= 366 * 86400 else None
+
+
+def _site(url: str) -> str:
+    """A feed URL down to its scheme and host: what another workspace may know about it."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname or '?'}"
+    except ValueError:
+        return "(unreadable URL)"
 
 
 def check_feed_url(url: str) -> str | None:

@@ -45,6 +45,7 @@ from bot.chat.slack_blocks import (
     notice_message,
     proposal_blocks,
 )
+from bot.chat.slack_http import read_slack_request
 from bot.chat.slack_oauth import oauth_settings
 from bot.core.digest import Digest
 from bot.core.render import render
@@ -429,10 +430,13 @@ class SlackChat:
     # -- HTTP ----------------------------------------------------------------------------------------
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        """One request from Slack; Bolt checks its signature and age before any listener runs."""
+        """One request from Slack; signature, age and form are checked before Bolt parses it."""
+        secret = self.settings.slack_signing_secret
+        checked = await read_slack_request(request, secret.get_secret_value() if secret else "")
+        if isinstance(checked, web.Response):
+            return checked  # too large, unsigned, forged or malformed: a 4xx, no traceback
         try:
-            bolt_request = await to_bolt_request(request)
-            bolt_response = await self.app.async_dispatch(bolt_request)
+            bolt_response = await self.app.async_dispatch(checked)
         except Exception:
             log.exception("Slack: a request failed")
             return web.json_response({"response_type": "ephemeral", "text": SORRY})

@@ -35,16 +35,32 @@ DIGEST_EVENT = "newsbot_digest"
 Block = dict[str, Any]
 
 
+# mrkdwn has no escape character: the characters that open bold, italic, strike-through and code
+# become lookalikes, so feed text shows as written instead of as formatting.
+_MRKDWN = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
+
+
 def escape(text: str) -> str:
-    """Slack's three control characters as entities; nothing else is touched."""
+    """Slack's three control characters as entities; nothing else is touched.
+
+    Bidi controls never get this far: parsing drops them from feed text (`bot.core.text`)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def fit(text: str, limit: int) -> str:
-    """`text` shortened on a word boundary and escaped, at most `limit` characters once escaped."""
+def escape_mrkdwn(text: str) -> str:
+    """`escape`, and mrkdwn's emphasis and code markers neutralised: for feed text in mrkdwn fields."""
+    return escape(text).translate(_MRKDWN)
+
+
+def fit(text: str, limit: int, mrkdwn: bool = False) -> str:
+    """`text` shortened on a word boundary and escaped, at most `limit` characters once escaped.
+
+    With `mrkdwn`, formatting markers are neutralised too (`escape_mrkdwn`), for mrkdwn fields.
+    """
     budget = limit
+    escaper = escape_mrkdwn if mrkdwn else escape
     while True:
-        escaped = escape(shorten(text, budget))
+        escaped = escaper(shorten(text, budget))
         if len(escaped) <= limit or budget <= 1:
             return escaped[:limit] if len(escaped) > limit else escaped
         budget -= max(1, len(escaped) - limit)
@@ -68,8 +84,8 @@ def safe_url(url: str | None) -> str | None:
 
 
 def _bold(text: str) -> str:
-    """Emphasis in mrkdwn; asterisks inside would end it early, so they become a lookalike."""
-    return "*" + text.replace("*", "∗") + "*"
+    """Emphasis in mrkdwn around text already passed through `fit(..., mrkdwn=True)`."""
+    return "*" + text + "*"
 
 
 def button_value(topic: str, key: str) -> str:
@@ -87,22 +103,24 @@ def alert_blocks(message: Message, key: str) -> list[Block]:
     ]
     lines: list[str] = []
     if message.lead:
-        lines.append("_" + fit(message.lead, 300).replace("_", " ") + "_")
+        lines.append("_" + fit(message.lead, 300, mrkdwn=True) + "_")
     if message.figure:
-        lines.append("Key figure: " + _bold(fit(message.figure, 300)))
+        lines.append("Key figure: " + _bold(fit(message.figure, 300, mrkdwn=True)))
     if lines:
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines), "verbatim": True}}
         )
     if message.quote:
         opening, closing = message.quote_marks  # the marks of the quote's language
-        quote = "> " + opening + fit(message.quote, 1500) + closing
+        quote = "> " + opening + fit(message.quote, 1500, mrkdwn=True) + closing
         if message.speaker:
-            quote += "\n> — " + fit(message.speaker, 300)
+            quote += "\n> — " + fit(message.speaker, 300, mrkdwn=True)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": quote, "verbatim": True}})
-    context = [{"type": "mrkdwn", "text": fit(message.context, CONTEXT_LIMIT), "verbatim": True}]
+    context = [{"type": "mrkdwn", "text": fit(message.context, CONTEXT_LIMIT, mrkdwn=True), "verbatim": True}]
     if message.sources:
-        context.append({"type": "mrkdwn", "text": fit(message.sources, CONTEXT_LIMIT), "verbatim": True})
+        context.append(
+            {"type": "mrkdwn", "text": fit(message.sources, CONTEXT_LIMIT, mrkdwn=True), "verbatim": True}
+        )
     blocks.append({"type": "context", "elements": context})
     elements: list[Block] = []
     link = safe_url(message.link)
@@ -147,7 +165,8 @@ def alert_blocks(message: Message, key: str) -> list[Block]:
 
 def fallback_text(message: Message) -> str:
     """The notification text: the whole alert as plain lines, escaped."""
-    lines = [fit(line, 600) for line in plain_text(message).splitlines()]
+    # the link stays as written (Slack links it); every other line is feed text
+    lines = [fit(line, 600, mrkdwn=line != message.link) for line in plain_text(message).splitlines()]
     text = "\n".join(line for line in lines if line)
     return text if len(text) <= FALLBACK_LIMIT else fit(text, FALLBACK_LIMIT)
 
@@ -196,7 +215,7 @@ def digest_blocks(digest: Digest) -> list[Block]:
         )
     for item in digest.items:
         link = safe_url(item.link)
-        line = fit(item_text(item), 1500)
+        line = fit(item_text(item), 1500, mrkdwn=True)
         if link:
             line += f" <{link}|Read>"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": line, "verbatim": True}})
@@ -205,7 +224,9 @@ def digest_blocks(digest: Digest) -> list[Block]:
 
 def digest_message(digest: Digest, key: str) -> dict[str, Any]:
     """The arguments of chat.postMessage for a digest (without channel)."""
-    lines = [fit(line, 600) for line in plain_digest(digest).splitlines()]
+    # the bot's notices and the links stay as written; the other lines are feed text
+    ours = {*digest.notices, *(item.link for item in digest.items)}
+    lines = [fit(line, 600, mrkdwn=line.strip() not in ours) for line in plain_digest(digest).splitlines()]
     text = "\n".join(line for line in lines if line)
     return {
         "text": text if len(text) <= FALLBACK_LIMIT else fit(text, FALLBACK_LIMIT),

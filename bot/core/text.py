@@ -26,19 +26,25 @@ _ENGLISH_MARKERS = _word_set(
     "will its their which been by an"
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # zero-width, word joiner, BOM, soft hyphen
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE_CHARS}]")
+# Bidirectional controls (marks, embeddings, overrides, isolates): a U+202E in a headline shows the
+# rest of it reversed. Feed text never needs them, so cleaning drops them with the invisible ones;
+# a topic someone types keeps them and is refused for them (matching names the character).
+_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+CLEANED_AWAY = _INVISIBLE_CHARS + _BIDI_CONTROLS  # what clean_text removes from feed text
+_CLEANED_AWAY = dict.fromkeys(map(ord, CLEANED_AWAY), None)
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u2009\u202f]+")
 
 
 def clean_text(raw: str) -> str:
-    """Plain text from feed text: tags dropped, entities decoded, invisible characters removed.
+    """Plain text from feed text: tags dropped, entities decoded, invisible and bidi controls removed.
 
     Line breaks between paragraphs are kept; runs of other whitespace become one space.
     """
     text = _TAG.sub(" ", raw) if "<" in raw else raw
-    text = html.unescape(text).translate(_INVISIBLE)
+    text = html.unescape(text).translate(_CLEANED_AWAY)
     text = unicodedata.normalize("NFC", text)
     lines = (_SPACE.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)

@@ -97,6 +97,26 @@ class _AddressRefused(Exception):
         self.address = address
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052 well-known prefix
+_IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")  # RFC 2765 SIIT
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # RFC 4291, deprecated
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 form carries and reaches (mapped, compatible, NAT64, SIIT, 6to4).
+
+    A host that answers `::127.0.0.2` or `2002:7f00:2::` may end up talking to 127.0.0.2, so these
+    forms must be judged by the embedded address, not by the IPv6 ranges they sit in.
+    """
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64 or address in _IPV4_TRANSLATED or (address in _IPV4_COMPATIBLE and int(address) > 1):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 class AddressGuard:
     """Decides whether an address may be contacted: public addresses always, others when allowed."""
 
@@ -117,10 +137,14 @@ class AddressGuard:
         return host.lower().rstrip(".") in self._names
 
     def address_allowed(self, address: IPAddress) -> bool:
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
         if any(address in network for network in self._networks):
             return True
+        if isinstance(address, ipaddress.IPv6Address):
+            if address.is_site_local:
+                return False  # fec0::/10, deprecated but still routed inside some sites
+            embedded = embedded_ipv4(address)
+            if embedded is not None:
+                return self.address_allowed(embedded)  # judged by the IPv4 address it reaches
         return address.is_global and not address.is_multicast
 
     def check_literal(self, host: str) -> None:

@@ -12,6 +12,7 @@ finds no entries, or finds fewer entries than the document has `<item>`/`<entry>
 from __future__ import annotations
 
 import asyncio
+import bisect
 import codecs
 import hashlib
 import html
@@ -20,7 +21,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -29,7 +30,7 @@ import fastfeedparser
 import feedparser
 
 from bot.core.dates import parse_datetime
-from bot.core.text import detect_language
+from bot.core.text import CLEANED_AWAY, detect_language
 from bot.errors import ParseError
 from bot.model import Entry, ParsedFeed
 
@@ -80,7 +81,7 @@ def html_to_text(raw: str | None) -> str:
 
 
 _TAG = re.compile(r"<[^>]{0,2000}>")
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_INVISIBLE = re.compile(f"[{CLEANED_AWAY}]")
 _LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")  # str.splitlines' breaks
 _BREAK_CHARS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 # Runs of spaces that need rewriting to one " ": two or more, or any that is not a plain space.
@@ -186,17 +187,27 @@ _PLAIN_ABSOLUTE = re.compile(r"https?://[^\s/?#]+(?:[/?#][^\s]*)?", re.ASCII)
 
 
 def _absolute_link(link: str | None, base: str) -> str | None:
+    """The link resolved against `base` when it is http(s), else None.
+
+    Raises ValueError when it is an http(s) link no one could open (port 99999, `http://[…`):
+    stored, it would break every later step that reads it.
+    """
     if not link:
         return None
     text = link.strip()
-    if _PLAIN_ABSOLUTE.fullmatch(text):
-        return text  # already absolute http(s): nothing to resolve
+    if not _PLAIN_ABSOLUTE.fullmatch(text):  # an absolute http(s) link needs no resolving
+        try:
+            text = urljoin(base, text) if base else text
+        except ValueError:
+            return None  # a relative link that does not resolve: the item simply has no link
     try:
-        absolute = urljoin(base, text) if base else text
-        scheme = urlsplit(absolute).scheme.lower()
-    except ValueError:
-        return None
-    return absolute if scheme in ("http", "https") else None
+        parts = urlsplit(text)
+        scheme = parts.scheme.lower()
+        if scheme in ("http", "https"):
+            parts.port  # noqa: B018 - reading it is the check (ValueError when out of range)
+    except ValueError as exc:
+        raise ValueError(f"the link {text[:80]!r} is not a readable URL ({exc})") from None
+    return text if scheme in ("http", "https") else None
 
 
 def content_hash(title: str, summary: str, text: str) -> str:
@@ -210,6 +221,7 @@ _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)
 _SUSPICIOUS_AMP = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);|#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};)")
 _CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->", re.DOTALL)
 _ITEM_TAG = re.compile(rb"<(?:item|entry)[\s>/]")
+_ITEM_TAG_NAME = re.compile(rb"<(item|entry)[\s>/]")
 _HEAD = 16_384
 _FEED_LANG = re.compile(
     rb"<(?:language|dc:language)>\s*(?:<!\[CDATA\[)?\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9-]*)?\s*(?:\]\]>)?\s*"
@@ -493,10 +505,22 @@ def _lead(text: str, limit: int = 400) -> str:
     return f"{cut} …"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SKIPPED_SHOWN = 3  # reasons named in the feed's problem line; the count covers the rest
+
+
+def _checked(value: str, what: str) -> str:
+    """`value`, or ValueError when it holds a lone surrogate (`&#xd800;`), which no store can encode."""
+    if not value.isascii() and _SURROGATE.search(value):
+        raise ValueError(f"the {what} holds an invalid character (a lone UTF-16 surrogate)")
+    return value
+
+
 def _entry(raw: _RawEntry, base: str, feed_lang: str | None) -> Entry | None:
-    title = _one_line(raw.title)
-    text = html_to_text(raw.content)
-    summary = html_to_text(raw.description)
+    """One item as an Entry (None when it has nothing to show); ValueError when it is unusable."""
+    title = _checked(_one_line(raw.title), "title")
+    text = _checked(html_to_text(raw.content), "content")
+    summary = _checked(html_to_text(raw.description), "summary")
     if text and summary:
         flat_text, flat_summary = _flat(text), _flat(summary)
         if flat_text == flat_summary:
@@ -508,7 +532,7 @@ def _entry(raw: _RawEntry, base: str, feed_lang: str | None) -> Entry | None:
     link = _absolute_link(raw.link, base)
     if not (title or summary or text or link):
         return None
-    guid = (raw.guid or "").strip()
+    guid = _checked((raw.guid or "").strip(), "guid")
     if link and guid and guid == (raw.link or "").strip():
         guid = ""  # the guid is the link (or a parser's fallback to it): the normalised link is the identity
     key = guid or (normalize_link(link) if link else "") or f"hash:{content_hash(title, summary, text)}"
@@ -522,24 +546,36 @@ def _entry(raw: _RawEntry, base: str, feed_lang: str | None) -> Entry | None:
         published=raw.published,
         content_hash=content_hash(title, summary, text),
         lang=lang,
-        author=_one_line(raw.author) or None,
+        author=_checked(_one_line(raw.author), "author") or None,
     )
 
 
 def _build(raw: _RawFeed, meta: _FeedMeta, url: str, problem: str | None) -> ParsedFeed:
-    link = _absolute_link(raw.link, url)
+    try:
+        link = _absolute_link(raw.link, url)
+        title = _checked(_one_line(raw.title), "feed title") or None
+    except ValueError as exc:  # the channel's own link or title is unusable: the items still are
+        link, title = None, None
+        problem = _join_problems(problem, f"feed head ignored: {exc}")
     base = link or url
     feed_lang = meta.lang or raw.lang
     entries: list[Entry] = []
     seen: set[str] = set()
-    for raw_entry in raw.entries:
-        entry = _entry(raw_entry, url or base, feed_lang)
+    skipped: list[str] = []
+    for number, raw_entry in enumerate(raw.entries, 1):
+        try:
+            entry = _entry(raw_entry, url or base, feed_lang)
+        except ValueError as exc:  # one bad item (an unreadable link, a lone surrogate) costs only itself
+            skipped.append(f"item {number}: {exc}")
+            continue
         if entry is None or entry.key in seen:
             continue
         seen.add(entry.key)
         entries.append(entry)
+    if skipped:
+        problem = _join_problems(problem, _skipped_note(skipped))
     return ParsedFeed(
-        title=_one_line(raw.title) or None,
+        title=title,
         link=link,
         lang=feed_lang,
         entries=tuple(entries),
@@ -564,14 +600,98 @@ def parse_careful(body: bytes, url: str, content_type: str | None = None) -> Par
     return _build(raw, _feed_meta(body), url, raw.problem)
 
 
-def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+# A character reference to a UTF-16 surrogate or beyond U+10FFFF: both parsers give up on the
+# whole document for one of these, so the item holding it is cut out first.
+_WIDE_CHARREF = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]{4,8})|0*([0-9]{5,10}));")
+_ITEM_END = {b"item": b"</item>", b"entry": b"</entry>"}
+
+
+def _unreadable_ref(match: re.Match[bytes]) -> bool:
+    code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+    return 0xD800 <= code <= 0xDFFF or code > 0x10FFFF
+
+
+def _drop_unreadable_items(body: bytes) -> tuple[bytes, list[str]]:
+    """The document without the items that hold an unreadable character reference, and why each
+    went; such a reference outside any item becomes U+FFFD."""
+    if b"&#" not in body:
+        return body, []
+    bad = [m for m in _WIDE_CHARREF.finditer(body) if _unreadable_ref(m)]
+    if not bad:
+        return body, []
+    items = [(m.start(), m.group(1)) for m in _ITEM_TAG_NAME.finditer(body)]
+    starts = [start for start, _ in items]
+    parts: list[bytes] = []
+    reasons: list[str] = []
+    done = 0  # body[:done] is dealt with
+    for ref in bad:
+        if ref.start() < done:
+            continue  # inside an item already dropped
+        index = bisect.bisect_right(starts, ref.start()) - 1
+        start, name = items[index] if index >= 0 else (-1, b"")
+        end = body.find(_ITEM_END.get(name, b"\x00"), start) if start >= done else -1
+        if end == -1 or end < ref.start():  # not inside an item: keep the text, lose the character
+            parts += [body[done : ref.start()], b"&#xfffd;"]
+            done = ref.end()
+            continue
+        end += len(_ITEM_END[name])
+        parts.append(body[done:start])
+        reasons.append(f"item {index + 1}: invalid character reference {ref.group(0).decode('ascii')}")
+        done = end
+    parts.append(body[done:])
+    return b"".join(parts), reasons
+
+
+def _with_skipped(parsed: ParsedFeed, reasons: list[str]) -> ParsedFeed:
+    if not reasons:
+        return parsed
+    return replace(parsed, problem=_join_problems(parsed.problem, _skipped_note(reasons)))
+
+
+def _skipped_note(reasons: list[str]) -> str:
+    shown = "; ".join(reasons[:_SKIPPED_SHOWN]) + ("; …" if len(reasons) > _SKIPPED_SHOWN else "")
+    return f"skipped {len(reasons)} unusable item{'s' if len(reasons) != 1 else ''} ({shown})"
+
+
+def _join_problems(*problems: str | None) -> str | None:
+    return "; ".join(p for p in problems if p) or None
+
+
+def parse_feed(
+    body: bytes, url: str, content_type: str | None = None, max_items: int | None = None
+) -> ParsedFeed:
     """Parse feed bytes fetched from `url` into plain-text entries.
 
     Raises ParseError("<url>: not a feed (<why>)") when no usable feed is there; a valid feed
-    with no items comes back with `entries=()`. A recovered defect is named in `.problem`.
+    with no items comes back with `entries=()`. A recovered defect is named in `.problem`, and an
+    item that cannot be read (an invalid character, a link no one can open) is left out and named
+    there too: one bad item costs only itself. With `max_items`, only the newest that many entries
+    come back (by date, undated ones after them in document order), so one huge document cannot
+    make a poll hold (and analyse) tens of thousands of entries.
     """
     if not body or not body.strip():
         raise ParseError(f"{url}: not a feed (empty document)")
+    body, dropped = _drop_unreadable_items(body)
+    parsed = _with_skipped(_parse_feed(body, url, content_type), dropped)
+    return _newest(parsed, max_items) if max_items is not None else parsed
+
+
+def _newest(parsed: ParsedFeed, limit: int) -> ParsedFeed:
+    entries = parsed.entries
+    if len(entries) <= limit:
+        return parsed
+
+    def newest_first(index: int) -> tuple[int, float, int]:
+        published = entries[index].published
+        return (0, -published.timestamp(), index) if published else (1, 0.0, index)
+
+    order = sorted(range(len(entries)), key=newest_first)
+    kept = tuple(entries[i] for i in sorted(order[:limit]))
+    note = f"kept the newest {limit} of {len(entries)} items (fetch.max_items_per_poll)"
+    return replace(parsed, entries=kept, problem=_join_problems(parsed.problem, note))
+
+
+def _parse_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     reason = broken_reason(body)
     fast_result: ParsedFeed | None = None
     if reason is None:
@@ -608,12 +728,17 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
 
 
 async def parse_in_pool(
-    executor: Executor | None, body: bytes, url: str, content_type: str | None = None
+    executor: Executor | None,
+    body: bytes,
+    url: str,
+    content_type: str | None = None,
+    max_items: int | None = None,
 ) -> ParsedFeed:
     """`parse_feed` off the event loop: in `executor` (a ProcessPoolExecutor sized to the cores
-    for throughput, a thread pool, or None for the loop's default executor)."""
+    for throughput, a thread pool, or None for the loop's default executor). The cap applies in
+    the worker, so the entries beyond it never reach this process."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(executor, parse_feed, body, url, content_type)
+    return await loop.run_in_executor(executor, parse_feed, body, url, content_type, max_items)
 
 
 def parse_many(items: Iterable[tuple[bytes, str]]) -> list[ParsedFeed | ParseError]:
