@@ -40,14 +40,14 @@ CARDINAL_VALUES = {
     "zwei": 2,
     "drei": 3,
     "vier": 4,
-    "fuenf": 5,
+    "fünf": 5,
     "sechs": 6,
     "sieben": 7,
     "acht": 8,
     "neun": 9,
     "zehn": 10,
     "elf": 11,
-    "zwoelf": 12,
+    "zwölf": 12,
     "zwanzig": 20,
     "a": 1,
     "one": 1,
@@ -64,12 +64,12 @@ CARDINAL_VALUES = {
     "twelve": 12,
     "twenty": 20,
 }
-"""Number words and their values: `elf Zentimeter` is 11, `Fünf Tage` 5 (folded spelling)."""
+"""Number words as written and their values: `elf Zentimeter` is 11, `Fünf Tage` 5."""
 
 FRACTION_VALUES = {
     "drittel": 1 / 3,
     "viertel": 1 / 4,
-    "fuenftel": 1 / 5,
+    "fünftel": 1 / 5,
     "zehntel": 1 / 10,
     "third": 1 / 3,
     "thirds": 1 / 3,
@@ -228,4 +228,28 @@ DE_COUNT_STOP_LOWER = Table(
 MULTI_WORD_COUNTS = Table(
     "German counted nouns that take a second noun: `Millionen Schuss Munition`, `500 Tonnen Weizen`.",
     "schuss stueck tonnen liter barrel",
+)
+CLOCK_WORDS_EN = Table(
+    "English words after a number that make it a clock time: `3 pm`, `9 a.m.`.", "am pm a.m p.m"
+)
+AGE_PHRASES = Table(
+    "Two words before a number that make it an age: `at the age of 84`, `im Alter von 91`.",
+    "age_of alter_von",
+)
+DEATH_VERBS = Table("Verbs before `at 84` that make the number an age: `dies at 84`.", "dies died dead")
+RANGE_WORDS = Table("Words between the two ends of a range: `60 bis 80`, `10 to 20`.", "bis und to and")
+PAIRED_RANGE_WORDS = Table("Range words that need `zwischen`/`between` before the first end.", "und and")
+MONEY_LINKS = Table(
+    "Words after a sum that lead to what it pays for: `£1,700 in running costs`.", "in an fuer for worth"
+)
+PERCENT_LINKS = Table(
+    "Words after a percentage that lead to what it is of: `30 Prozent der Stimmen`.", "der des of aller all"
+)
+PERCENT_LINK_ARTICLES = Table(
+    "Articles after a percentage's link word: `8% of the vote`.", "the all seiner ihrer"
+)
+PER_WORDS = Table("Words that make `per cent` / `pro Cent` a percentage.", "per pro")
+PEOPLE_ENDINGS = Table(
+    "Endings of German compounds that count people: `Bundeswehrsoldaten`, `Schwerverletzte`.",
+    "soldaten verletzte tote opfer",
 )
