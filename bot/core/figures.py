@@ -117,7 +117,7 @@ def _parse_number(token: str, lang: str | None) -> float | None:
             and head.isdecimal()
             and all(len(g) == 3 and g.isdecimal() for g in middle)
             and last[:3].isdecimal()
-            and (len(last) == 3 or last[3:4] in ".,")
+            and (len(last) == 3 or (last[3:4] in (".", ",") and len(last) > 4))
         ):
             return None
         token = "".join(groups)
@@ -172,7 +172,9 @@ def _words_before(text: str, pos: int, count: int) -> list[str]:
 
 
 def _approx_before(text: str, pos: int) -> tuple[str | None, int]:
+    """`rund`, `mehr als`, `about` right before the number, on its line (a figure never spans lines)."""
     window = text[max(0, pos - 40) : pos]
+    window = window[window.rfind("\n") + 1 :]
     folded = fold(window)
     if len(folded) != len(window):  # folding changed lengths (umlauts): map by word count instead
         return _approx_by_words(window, pos)

@@ -16,71 +16,29 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
+from bot.core import lang as lang_data
 from bot.core.text import fold
 from bot.model import Quote
-
-
-def _set(words: str) -> frozenset[str]:
-    """A set of words written as one space-separated string."""
-    return frozenset(words.split())
-
 
 _MARKS = re.compile(r"[„“”\"»«‚‘’\n]")
 _MAX_QUOTE = 3000  # longer "quotes" are unbalanced marks, not quotations
 _CONTEXT = 300  # characters of attribution context looked at on either side
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
+# a full stop ends a sentence unless it ends an initial (`Anna M. Schmidt`)
+_SENTENCE_END = re.compile(r"(?<![\s(][^\W\d_])[.!?](?=\s|$)|[!?](?=\s|$)|\n")
+_INITIAL = re.compile(r"[^\W\d_]\.[ \u00a0][^\W\d_]")
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|[,:;.!?()–—]")
 
-_SPEECH_VERBS_DE = _set(
-    "sagte sagten sagt sagen gesagt erklaerte erklaerten erklaert betonte betont warnte warnt "
-    "meinte meint so schrieb schreibt schrieben teilte fuegte ergaenzte ergaenzt sprach spricht "
-    "kritisierte kritisiert forderte fordert bekraeftigte konstatierte unterstrich versicherte "
-    "raeumte erlaeuterte berichtete bestaetigte kuendigte mahnte aeusserte heisst hiess zitiert "
-    "zitierte twitterte verkuendete behauptete beklagte bilanzierte resuemierte stellte erwiderte "
-    "antwortete entgegnete ergaenzte appellierte drohte lobte klagte fragte rief beteuerte "
-    "bekannte gab ließ liess verwies"
-)
-_SPEECH_VERBS_EN = _set(
-    "said says say told tells added adds explained explains warned warns stressed stresses noted "
-    "notes wrote writes insisted insists argued argues claimed claims asked asks replied replies "
-    "announced stated states declared declares commented continued concluded acknowledged admitted "
-    "tweeted posted urged cautioned predicted suggested emphasised emphasized confirmed maintained "
-    "recalled observed remarked according testified conceded vowed pledged boasted complained"
-)
-_SPEECH_VERBS = _SPEECH_VERBS_DE | _SPEECH_VERBS_EN
-_DETERMINERS = _set("der die das des dem den ein eine einer eines einem the a an its his her their")
-_INDEFINITE = _set("ein eine einer eines einem a an")
-_PRONOUNS = _set("er sie he she")
-_PARTICLES = _set("von van de der den da di du la le al bin ibn ben dos del zu")
-_HONORIFICS = _set("mr mrs ms dr prof herr frau sir dame lord")
-_ROLE_STEMS_DE = sorted(
-    _set(
-        "sprecher präsident praesident minister kanzler chef sekretär sekretaer direktor leiter "
-        "vorsitzend botschafter general kommandeur bürgermeister buergermeister abgeordnet experte "
-        "expertin analyst ökonom oekonom forscher professor vorstand gründer gruender manager berater "
-        "beauftragt richter anwalt kommissar premier könig koenig papst trainer kapitän kapitaen senator "
-        "gouverneur offizier polizist ärzt aerzt arzt diplomat vize regierungssprecher staatschef "
-        "sprecherin journalist reporter autor chefin leiterin direktorin ministerin kanzlerin präsidentin "
-        "mitglied oberhaupt"
-    )
-)
-_ROLE_WORDS_EN = _set(
-    "spokesman spokeswoman spokesperson president secretary chief director head leader chairman "
-    "chairwoman chair ceo cfo coo executive analyst economist professor ambassador official mayor "
-    "governor senator minister commander founder officer lawyer attorney judge researcher scientist "
-    "expert adviser advisor representative manager editor correspondent premier chancellor spokesmen "
-    "officials boss coach envoy diplomat negotiator prosecutor commissioner lawmaker legislator"
-)
-_ROLE_MODIFIERS_EN = _set(
-    "deputy senior press vice corporate former foreign prime defence defense interior finance state "
-    "general executive chief assistant acting principal managing national security top lead"
-)
-_ROLE_RE = re.compile("|".join(re.escape(s) for s in _ROLE_STEMS_DE))
-_NOT_NAMES = _set(
-    "montag dienstag mittwoch donnerstag freitag samstag sonntag monday tuesday wednesday thursday "
-    "friday saturday sunday januar februar märz april mai juni juli august september oktober november "
-    "dezember january february march june july october december bbc reuters ap afp dpa cnn"
-)
+_t = lang_data.table
+_SPEECH_VERBS = _t("speech_verbs")
+_DETERMINERS = _t("speech_determiners")
+_INDEFINITE = _t("indefinite")
+_PRONOUNS = _t("pronouns")
+_PARTICLES = _t("name_particles")
+_HONORIFICS = _t("honorifics")
+_ROLE_WORDS_EN = _t("role_words_en")
+_ROLE_MODIFIERS_EN = _t("role_modifiers_en")
+_ROLE_RE = re.compile("|".join(re.escape(s) for s in sorted(_t("role_stems_de"))))
+_NOT_NAMES = _t("not_names")
 _DE_ADJECTIVE = re.compile(r"[a-zäöüß]+(?:e|en|er|es|em)")
 
 
@@ -179,14 +137,18 @@ def _tokens(s: str, base: int) -> list[tuple[str, int, int]]:
         word = m.group(0)
         if word == "." and out and out[-1][0].lower() in _HONORIFICS:
             continue
+        initial = word == "." and out and len(out[-1][0]) == 1 and out[-1][0].isupper()
+        if initial and _INITIAL.match(s, out[-1][1] - base):  # `Anna M. Schmidt`: the initial keeps its dot
+            out[-1] = (out[-1][0] + ".", out[-1][1], base + m.end())
+            continue
         out.append((word, base + m.start(), base + m.end()))
     return out
 
 
 @functools.lru_cache(maxsize=65536)
 def _is_role(word: str, lang: str) -> bool:
-    lower = word.lower()
-    if lower in _ROLE_WORDS_EN and (lang == "en" or lower in ("ceo", "cfo", "coo")):
+    lower = fold(word)
+    if lower in _ROLE_WORDS_EN and (lang == "en" or lower in _t("roles_every_language")):
         return True
     return (bool(word[:1].isupper() and _ROLE_RE.search(lower)) and lang != "en") or (
         lang == "en" and "-" in lower and lower.rsplit("-", 1)[-1] in _ROLE_WORDS_EN
@@ -273,6 +235,8 @@ def _np(tokens: list[tuple[str, int, int]], k: int, lang: str, text: str) -> tup
             m += 1
         if m >= n or tokens[m][0] in ",.;":
             name = " ".join(names)
+            if m < n and tokens[m][0] == ",":
+                j = m + 1  # `the governor, Andrew Bailey, said`: the verb follows the apposition
     return _Attribution(
         name,
         role,
@@ -443,7 +407,7 @@ def _strip_possessive(names: list[str]) -> list[str]:
     return names
 
 
-_RELATIVE = _set("who der die welcher welche")
+_RELATIVE = _t("relative")
 
 
 def _appositive_person(
@@ -476,10 +440,7 @@ def _appositive_person(
         and tokens[k - 1][0] == ","
         and tokens[k - 2][0][:1].islower()
         and tokens[k - 2][0].isalpha()
-        and (
-            tokens[k - 3][0].endswith(("'s", "’s"))
-            or fold(tokens[k - 3][0]) in _set("his her their seine ihre ihr sein")
-        )
+        and (tokens[k - 3][0].endswith(("'s", "’s")) or fold(tokens[k - 3][0]) in _t("possessives"))
         and tokens[m][0] in (",", ".")
     ):
         return names, (tokens[k - 2][0].lower(),), m
@@ -512,11 +473,7 @@ class _Names:
     common: frozenset[str]
 
 
-_NAME_STARTERS = _set(
-    "but and or when as if after while in on at for with by from to of so then yet though although "
-    "because since before during under over about against despite asked unlike like aber und oder als "
-    "wenn wie nach bei mit von fuer auch doch dann da nun trotz gegen laut"
-)
+_NAME_STARTERS = _t("name_starters")
 
 
 def _names(text: str, tokens: list[tuple[str, int, int]], lang: str) -> _Names:
@@ -591,17 +548,7 @@ def _resolve(
     return None, role
 
 
-_ROLE_GROUPS = (
-    _set(
-        "präsident praesident staatschef regierungschef kanzler premier staatsoberhaupt president "
-        "chancellor premier leader"
-    ),
-    _set("sprecher sprecherin spokesman spokeswoman spokesperson"),
-    _set(
-        "chef chefin leiter leiterin vorsitzend direktor generalsekretär ceo chief head director chairman "
-        "secretary"
-    ),
-)
+_ROLE_GROUPS = (_t("role_group_head"), _t("role_group_spokesperson"), _t("role_group_chief"))
 
 
 def _same_role(a: str, b: str) -> bool:
@@ -609,7 +556,7 @@ def _same_role(a: str, b: str) -> bool:
 
 
 def _role_head(word: str) -> str:
-    low = word.lower().rsplit("-", 1)[-1]
+    low = fold(word).rsplit("-", 1)[-1]
     match = _ROLE_RE.search(low)
     if match:
         return match.group(0)

@@ -280,3 +280,35 @@ def test_a_german_role_reads_right_after_the_name_without_its_article() -> None:
         ("Anna Berg", "neues Vorstandsmitglied"),
         ("Julia Kurz", "stellvertretende Sprecherin"),
     ]
+
+
+# issue 14: speakers the attribution names with an initial, after a month, or in an apposition
+@pytest.mark.parametrize(
+    ("text", "lang", "speaker", "role"),
+    [
+        (
+            "„Wir sind mit dem Jahr zufrieden und planen weiter“, sagte Anna M. Schmidt, "
+            "Sprecherin des Verbunds.",
+            "de",
+            "Anna M. Schmidt",
+            "Sprecherin des Verbunds",
+        ),
+        (
+            "Im März sagte Kanzler Olaf Scholz: „Wir werden die Ukraine weiter unterstützen.“",
+            "de",
+            "Olaf Scholz",
+            "Kanzler",
+        ),
+        (
+            '"Inflation will fall back to the target next year," the governor, Andrew Bailey, said.',
+            "en",
+            "Andrew Bailey",
+            "governor",
+        ),
+    ],
+)
+def test_the_speaker_is_the_whole_name_the_attribution_gives(
+    text: str, lang: str, speaker: str, role: str
+) -> None:
+    quotes = find_quotes(text, lang)
+    assert [(q.speaker, q.role) for q in quotes] == [(speaker, role)]
