@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from bot.core import lang as lang_data
@@ -520,11 +521,13 @@ def _noun_after(text: str, pos: int, lang: str, kind: str) -> tuple[int, str | N
 
 def _word_figures(text: str, lang: str, numeric: list[Figure]) -> list[Figure]:
     """`zwei Drittel`, `zwei Millionen`, `Hunderte`, `Millionen Schuss Munition`."""
-    taken = [(f.start, f.start + len(f.text)) for f in numeric]
+    starts = [f.start for f in numeric]  # in text order, not overlapping
+    ends = [f.start + len(f.text) for f in numeric]
     found: list[Figure] = []
     for match in _WORD_FIGURE.finditer(text):
         start = match.start()
-        if any(a <= start < b for a, b in taken):
+        at = bisect_right(starts, start) - 1
+        if at >= 0 and start < ends[at]:
             continue
         if match.group("frac"):
             card = _CARDINALS.get(fold(match.group("card")))

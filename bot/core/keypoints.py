@@ -185,7 +185,8 @@ class _Context:
             for f in find_figures(text, lang)
         ]
         self.quotes = find_quotes(text, lang)
-        self.spans = [(q.start, q.start + len(q.text)) for q in self.quotes]
+        self.quote_starts = [q.start for q in self.quotes]
+        self.quote_ends = [q.start + len(q.text) for q in self.quotes]
         self.values: dict[tuple[float, str], int] = {}
         for f in self.figures:
             key = (round(f.value, 6), fold(f.unit or ""))
@@ -225,7 +226,8 @@ class _Context:
                 features["value_in_headline"] = 1.0
         if self.values.get((round(figure.value, 6), fold(figure.unit or "")), 0) > 1:
             features["repeated"] = 1.0
-        if any(a <= figure.start < b for a, b in self.spans):
+        at = bisect_right(self.quote_starts, figure.start) - 1
+        if at >= 0 and figure.start < self.quote_ends[at]:
             features["inside_quote"] = 1.0
         if kind in ("money", "percent") and _described(figure):
             features["says_what_it_counts"] = 1.0

@@ -25,6 +25,7 @@ _MAX_QUOTE = 3000  # longer "quotes" are unbalanced marks, not quotations
 _CONTEXT = 300  # characters of attribution context looked at on either side
 # a full stop ends a sentence unless it ends an initial (`Anna M. Schmidt`)
 _SENTENCE_END = re.compile(r"(?<![\s(][^\W\d_])[.!?](?=\s|$)|[!?](?=\s|$)|\n")
+_BLANK = re.compile(r"[\n \t]*")
 _INITIAL = re.compile(r"[^\W\d_]\.[ \u00a0][^\W\d_]")
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|[,:;.!?()–—]")
 
@@ -101,11 +102,11 @@ def _scan(text: str) -> list[_Span]:
         if ch == "\n":
             if stack:
                 opener, pos = stack[0]
-                following = text[i + 1 : i + 2]
-                starts_paragraph = pos == 0 or text[pos - 1] == "\n"
-                if (
-                    following == opener and starts_paragraph and i - pos > 1
-                ):  # runs on into the next paragraph
+                after = _BLANK.match(text, i + 1)
+                following = text[after.end() : after.end() + 1] if after else ""
+                # runs on: the next paragraph opens it again, and it stood alone or after `said:`
+                introduced = pos == 0 or text[pos - 1] == "\n" or text[max(0, pos - 2) : pos].strip() == ":"
+                if following == opener and introduced and i - pos > 1:
                     spans.append(_Span(pos, pos + 1, i))
                 stack.clear()
             continue
@@ -115,8 +116,8 @@ def _scan(text: str) -> list[_Span]:
                 spans.append(_Span(pos, pos + 1, i))
             continue
         if len(stack) < 2 and _is_opening(text, i, ch):
-            if ch in "‘’" and not stack:
-                continue  # single English quotes at top level are too often apostrophes
+            if ch in "‘’" and not stack and not (i == 0 or text[i - 1] == "\n" or text[i - 2 : i] == ": "):
+                continue  # single quotes at top level are apostrophes unless they open speech after `:`
             stack.append((ch, i))
     return spans
 
@@ -505,9 +506,31 @@ def _names(text: str, tokens: list[tuple[str, int, int]], lang: str) -> _Names:
     return _Names(full, frozenset(common))
 
 
+@dataclass(slots=True)
+class _Index:
+    """The people the text names, in order, with their offsets and their full names by surname, so
+    that resolving each quote's speaker looks up instead of scanning everyone (linear in the text)."""
+
+    people: list[_Person]
+    starts: list[int]
+    by_surname: dict[str, list[_Person]]
+
+    @classmethod
+    def of(cls, people: list[_Person]) -> _Index:
+        by_surname: dict[str, list[_Person]] = {}
+        for person in people:
+            parts = person.name.split()
+            if len(parts) > 1:
+                by_surname.setdefault(parts[-1], []).append(person)
+        return cls(people, [p.pos for p in people], by_surname)
+
+
+_ROLE_LOOKBACK = 50  # people looked at when a bare role (`der Staatschef`) refers back
+
+
 def _resolve(
     found: _Attribution,
-    people: list[_Person],
+    index: _Index,
     pos: int,
     last_speaker: tuple[str, int] | None,
     names: _Names | None = None,
@@ -518,18 +541,18 @@ def _resolve(
         parts = found.name.split()
         if len(parts) == 1:
             best = None
-            for person in people:
-                if person.name.split()[-1] == parts[0] and len(person.name.split()) > 1:
-                    best = person.name
-                    if person.pos > pos:
-                        break
+            same = index.by_surname.get(parts[0], [])
+            if same:  # the next full name after the quote, else the last one before it
+                at = bisect_left([p.pos for p in same], pos + 1)
+                best = same[at].name if at < len(same) else same[-1].name
             if best is None and names is not None:
                 if parts[0] in names.common:
                     return None, role  # "laut Armee" where the text says "die Armee": no person
                 best = names.full.get(parts[0])
             return best or found.name, role
         return found.name, role
-    before = [p for p in people if p.pos < pos]
+    count = bisect_left(index.starts, pos)
+    before = index.people[max(0, count - _ROLE_LOOKBACK) : count]
     if found.pronoun:
         subjects = [p for p in before[-3:] if p.subject]
         recent = subjects[-1] if subjects else None
@@ -591,6 +614,7 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
                 found = before
         raw.append((span, found, colon))
     people = _merge_people(people, raw, lang)
+    index = _Index.of(people)
     names = _names(text, tokens, lang)
     starts = [p.pos for p in people]
     quotes: list[Quote] = []
@@ -605,7 +629,7 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
         count = len(re.findall(r"\w+", quoted))
         speaker = role = None
         if found is not None:
-            speaker, role = _resolve(found, people, span.start, last_speaker, names)
+            speaker, role = _resolve(found, index, span.start, last_speaker, names)
         gap = masked[previous[2] : span.open_mark] if previous else ""
         shared = found is not None and previous is not None and found.pos == previous[3]
         if (found is None or shared) and previous is not None and len(gap) < _CONTEXT:
