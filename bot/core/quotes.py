@@ -612,6 +612,11 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
             before = _before_attribution(before_tokens, lang, text)
             if before is not None and (found is None or before.name):
                 found = before
+        if found is None:  # `CEO Christian Jansson said the market …, but "…"`
+            found = _sentence_speaker(before_tokens, lang, text)
+        if found is None and colon and sent_start > 1:  # `Darauf wies Richter Max Roth hin. …: „…“`
+            previous_start, _ = _sentence_bounds(masked, sent_start - 2, sent_start - 2)
+            found = _sentence_speaker(_tokens(masked[previous_start:sent_start], previous_start), lang, text)
         raw.append((span, found, colon))
     people = _merge_people(people, raw, lang)
     index = _Index.of(people)
@@ -675,6 +680,25 @@ def _introduced(
     lo = bisect_left(starts, previous[2])
     hi = bisect_left(starts, pos)
     return any(p.subject and p.name != previous[0] for p in people[lo:hi])
+
+
+def _sentence_speaker(tokens: list[tuple[str, int, int]], lang: str, text: str) -> _Attribution | None:
+    """The first person a sentence names with first and last name, when the sentence has a speech verb:
+    the speaker of a quote whose attribution stands apart from it."""
+    if not any(_is_verb(t[0]) for t in tokens):
+        return None
+    k = 0
+    while k < len(tokens):
+        word = tokens[k][0]
+        if not (_is_cap(word) or fold(word) in _DETERMINERS):
+            k += 1
+            continue
+        found, stop = _np(tokens, k, lang, text)
+        parts = found.name.split() if found is not None and found.name else []
+        if len(parts) > 1 and not any(fold(w) in _NOT_NAMES for w in parts):
+            return found
+        k = max(stop, k + 1)
+    return None
 
 
 def _merge_people(

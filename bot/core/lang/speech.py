@@ -13,12 +13,13 @@ SPEECH_VERBS = Table(
     "raeumte erlaeuterte berichtete bestaetigte kuendigte mahnte aeusserte heisst hiess zitiert "
     "zitierte twitterte verkuendete behauptete beklagte bilanzierte resuemierte stellte erwiderte "
     "antwortete entgegnete appellierte drohte lobte klagte fragte rief beteuerte "
-    "bekannte gab liess verwies "
+    "bekannte gab liess verwies wies sagend "
     "said says say told tells added adds explained explains warned warns stressed stresses noted "
     "notes wrote writes insisted insists argued argues claimed claims asked asks replied replies "
     "announced stated states declared declares commented continued concluded acknowledged admitted "
     "tweeted posted urged cautioned predicted suggested emphasised emphasized confirmed maintained "
-    "recalled observed remarked according testified conceded vowed pledged boasted complained",
+    "recalled observed remarked according testified conceded vowed pledged boasted complained saying "
+    "adding writing noting warning telling",
 )
 ROLE_STEMS_DE = Table(
     "German role stems found inside a capitalised word: `Pentagon-Sprecherin`, `Bundeskanzler`.",
