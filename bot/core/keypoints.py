@@ -136,6 +136,7 @@ def explain_keypoints(
     quote_options = _rank(
         [(q, context.quote_features(q)) for q in choosable], context.no_quote_features(), fitted.quote
     )
+    figure_options[0] = context.as_headline_says(figure_options[0])
     best_figure = figure_options[0]
     best_quote = quote_options[0]
     figure = best_figure.candidate if best_figure.confidence >= fitted.figure_threshold else None
@@ -211,6 +212,23 @@ class _Context:
             features["in_lead"] = 1.0
         features["later_in_text"] = start / self.length
 
+    def as_headline_says(self, best: Scored[Figure]) -> Scored[Figure]:
+        """The chosen fact in the headline's words when the headline states it too (same value and unit):
+        `10.000 Soldaten`, not `etwa 10.000 nordkoreanischen Soldaten` from the lead."""
+        chosen = best.candidate
+        if chosen is None or chosen.start < self.title_end:
+            return best
+        for figure in self.figures:
+            if figure.start >= self.title_end:
+                break
+            if round(figure.value, 6) == round(chosen.value, 6) and fold(figure.unit or "") == fold(
+                chosen.unit or ""
+            ):
+                return Scored(
+                    figure, {**best.features, "stated_in_headline": 1.0}, best.score, best.confidence
+                )
+        return best
+
     def figure_features(self, figure: Figure) -> Features:
         kind = figure_kind(figure)
         index, sentence = self.sentence_at(figure.start)
@@ -224,6 +242,8 @@ class _Context:
                 features["headline_words_in_sentence"] = min(shared, 4) / 4
             if round(figure.value, 6) in self.title_values:
                 features["value_in_headline"] = 1.0
+            if figure.unit and fold(figure.unit)[:6] in self.headline:
+                features["unit_in_headline"] = 1.0  # `21 Kilogramm` in the text of `… 21 Kilogramm Kokain`
         if self.values.get((round(figure.value, 6), fold(figure.unit or "")), 0) > 1:
             features["repeated"] = 1.0
         at = bisect_right(self.quote_starts, figure.start) - 1
@@ -234,7 +254,14 @@ class _Context:
         if _spelled_out(figure):
             features["written_out_headline" if figure.start < self.title_end else "written_out"] = 1.0
         if figure.approx:
-            features["approximate"] = 1.0
+            bound = figure.approx in lang_data.table("bound_words")
+            features["bound" if bound else "approximate"] = 1.0
+        before = self.text[max(0, figure.start - 30) : figure.start]
+        opened = before.rfind("(")
+        if opened >= 0 and ")" not in before[opened:]:
+            features["in_parentheses"] = 1.0  # `about 200 acres (80.9 hectares)`: a conversion or an aside
+        if lang_data.table("threshold_words") & {fold(w) for w in words(before)[-3:]}:
+            features["after_threshold_word"] = 1.0
         if abs(figure.value) < 10:
             features["below_ten"] = 1.0
         if self._background(sentence):

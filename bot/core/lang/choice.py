@@ -24,3 +24,12 @@ WRITTEN_COUNTS = Table(
     "zwei drei vier fuenf sechs sieben acht neun zehn elf zwoelf zwanzig two three four five six seven "
     "eight nine ten eleven twelve twenty",
 )
+BOUND_WORDS = Table(
+    "Approximation words that make a number a bound (`unter 30 Prozent`, `more than 400`), not a rounding.",
+    "mehr_als weniger_als bis_zu ueber unter mindestens hoechstens more_than less_than fewer_than at_least "
+    "up_to over under as_little_as as_much_as as_many_as",
+)
+THRESHOLD_WORDS = Table(
+    "Nouns right before a number that make it a threshold, not a result (`die Marke von 15 500 Punkten`).",
+    "marke schwelle grenze huerde mark threshold barrier milestone",
+)

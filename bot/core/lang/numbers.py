@@ -223,7 +223,8 @@ DE_COUNT_STOP_LOWER = Table(
     "die eine keine seine ihre unsere diese jene welche alle beide meine deine euer eure ihre andere "
     "werden wurde wurden haben hatte hatten sind seien waere waeren koennte koennen muessen sollen "
     "sollte wollen wollte ohne gegen gegenueber neben sowie aber oder wie wenn weil dass damit "
-    "bereits ueber unter hinter zwischen per pro",
+    "bereits ueber unter hinter zwischen per pro ihren ihrem ihrer seinen seinem seiner einen einem "
+    "unseren unserem euren eurem deren dessen",
 )
 MULTI_WORD_COUNTS = Table(
     "German counted nouns that take a second noun: `Millionen Schuss Munition`, `500 Tonnen Weizen`.",
