@@ -136,7 +136,8 @@ def explain_keypoints(
     quote_options = _rank(
         [(q, context.quote_features(q)) for q in choosable], context.no_quote_features(), fitted.quote
     )
-    figure_options[0] = context.as_headline_says(figure_options[0])
+    figure_options[0] = context.as_headline_says(_fact_confidence(figure_options, _figure_fact))
+    quote_options[0] = _fact_confidence(quote_options, _quote_fact)
     best_figure = figure_options[0]
     best_quote = quote_options[0]
     figure = best_figure.candidate if best_figure.confidence >= fitted.figure_threshold else None
@@ -145,6 +146,25 @@ def explain_keypoints(
     return Explanation(
         points, tuple(figure_options), tuple(quote_options), fitted.figure_threshold, fitted.quote_threshold
     )
+
+
+def _figure_fact(figure: Figure) -> tuple[object, ...]:
+    return (round(figure.value, 6), fold(figure.unit or ""))
+
+
+def _quote_fact(quote: Quote) -> tuple[object, ...]:
+    return (quote.text, quote.speaker)
+
+
+def _fact_confidence(options: list[Scored[C]], fact: Callable[[C], tuple[object, ...]]) -> Scored[C]:
+    """The best option with the confidence of its fact: the shares of every mention of the same fact
+    (value and unit, or words and speaker) added up; a fact repeated in a long text is no less certain."""
+    best = options[0]
+    if best.candidate is None:
+        return best
+    key = fact(best.candidate)
+    share = sum(o.confidence for o in options if o.candidate is not None and fact(o.candidate) == key)
+    return Scored(best.candidate, best.features, best.score, min(1.0, share))
 
 
 def _rank(
