@@ -59,6 +59,12 @@ class Explanation:
         return self.quotes[0] if self.quotes else None
 
 
+def contributions(option: Scored[C], weights: Mapping[str, float]) -> list[tuple[str, float]]:
+    """What decided an option's score: each feature's weight times its value, largest effect first."""
+    parts = [(name, weights.get(name, 0.0) * value) for name, value in option.features.items()]
+    return sorted((p for p in parts if p[1]), key=lambda p: -abs(p[1]))
+
+
 def _analysed_text(article: Article) -> tuple[str, int, int]:
     """title + summary + text, and the offsets where the summary and the text begin."""
     parts = [article.title.strip(), article.summary.strip(), article.text.strip()]
