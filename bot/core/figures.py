@@ -62,22 +62,40 @@ _FRACTIONS = {fold(k): v for k, v in number_data.FRACTION_VALUES.items()}
 
 
 def _alternatives(written: list[str]) -> str:
-    """A regex alternation of words as written, longest first (matched case-insensitively)."""
-    return "(?:" + "|".join(re.escape(w) for w in sorted(written, key=len, reverse=True)) + ")"
+    """A regex alternation of words as written, longest first, the first letter in either case (a
+    case-sensitive pattern scans far faster than one with re.IGNORECASE)."""
+    return (
+        "(?:"
+        + "|".join(
+            f"[{w[0].upper()}{w[0].lower()}]{re.escape(w[1:])}"
+            for w in sorted(written, key=len, reverse=True)
+        )
+        + ")"
+    )
 
 
 _CARDINAL_WORDS = _alternatives(list(number_data.CARDINAL_VALUES))
 # cardinals from two: "one"/"ein" are articles far more often than figures
 _COUNT_WORDS = _alternatives([w for w, v in number_data.CARDINAL_VALUES.items() if v >= 2])
 _SCALE_WORDS = _alternatives([w for w in number_data.SCALES.factors if len(w) > 3])
+# Only a word start whose first letter can begin a number word is tried (`_FIRST_LETTERS`): the
+# alternation is then attempted at a few hundred places of a long text instead of at every one.
+_FIRST_LETTERS = "".join(
+    sorted(
+        {
+            c
+            for w in (*number_data.CARDINAL_VALUES, *number_data.VAGUE_VALUES)
+            for c in (w[0].lower(), w[0].upper())
+        }
+    )
+)
 _WORD_FIGURE = re.compile(
-    rf"\b(?:(?P<card>{_CARDINAL_WORDS})[ \u00a0]+"
+    rf"(?<![^\W\d_])(?=[{_FIRST_LETTERS}])(?:(?P<card>{_CARDINAL_WORDS})[ \u00a0]+"
     rf"(?P<frac>{_alternatives(list(number_data.FRACTION_VALUES))})"
     rf"(?:[ \u00a0]+(?P<fscale>{_SCALE_WORDS}))?"
     rf"|(?P<card2>{_CARDINAL_WORDS})[ \u00a0]+(?P<scale>{_SCALE_WORDS})"
     rf"|(?P<vague>{_alternatives(list(number_data.VAGUE_VALUES))})"
-    rf"|(?P<card3>{_COUNT_WORDS}))\b",
-    re.IGNORECASE,
+    rf"|(?P<card3>{_COUNT_WORDS}))\b"
 )
 _EN_STOP = _t("en_count_stop")
 _DE_STOP_CAPS = _t("de_count_stop_caps")

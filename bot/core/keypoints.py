@@ -219,12 +219,17 @@ class _Context:
             key = (round(f.value, 6), fold(f.unit or ""))
             self.values[key] = self.values.get(key, 0) + 1
         self.title_values = {round(f.value, 6) for f in self.figures if f.start < self.title_end}
-        background = lang_data.table("background_markers")
-        self._background: Callable[[str], bool] = lambda s: bool(background & {fold(w) for w in words(s)})
+        self._sentence_words: dict[int, set[str]] = {}
 
     def sentence_at(self, pos: int) -> tuple[int, str]:
         index = bisect_right(self.starts, pos) - 1
         return (index, self.sentences[index][1]) if index >= 0 else (-1, "")
+
+    def sentence_words(self, index: int, sentence: str) -> set[str]:
+        """The folded words of sentence `index`, computed once per sentence."""
+        if index not in self._sentence_words:
+            self._sentence_words[index] = {fold(w) for w in words(sentence)}
+        return self._sentence_words[index]
 
     def mentions(self, index: int, sentence: str) -> bool:
         if index not in self._mentions:
@@ -263,7 +268,9 @@ class _Context:
         if self.mentions(index, sentence):
             features["topic_in_sentence"] = 1.0
         if figure.start >= self.title_end:
-            shared = len(self.headline & _stems(sentence))
+            stop = lang_data.table("stop_words")
+            stems = {w[:6] for w in self.sentence_words(index, sentence) if len(w) > 3 and w not in stop}
+            shared = len(self.headline & stems)
             if shared:
                 features["headline_words_in_sentence"] = min(shared, 4) / 4
             if round(figure.value, 6) in self.title_values:
@@ -290,7 +297,7 @@ class _Context:
             features["after_threshold_word"] = 1.0
         if abs(figure.value) < 10:
             features["below_ten"] = 1.0
-        if self._background(sentence):
+        if lang_data.table("background_markers") & self.sentence_words(index, sentence):
             features["background_sentence"] = 1.0
         return features
 

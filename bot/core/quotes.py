@@ -30,6 +30,7 @@ _INITIAL = re.compile(r"[^\W\d_]\.[ \u00a0][^\W\d_]")
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|[,:;.!?()–—]")
 
 _t = lang_data.table
+_fold = functools.lru_cache(maxsize=65536)(fold)  # the same words recur across a text
 _SPEECH_VERBS = _t("speech_verbs")
 _DETERMINERS = _t("speech_determiners")
 _INDEFINITE = _t("indefinite")
@@ -133,22 +134,28 @@ def _sentence_bounds(masked: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _tokens(s: str, base: int) -> list[tuple[str, int, int]]:
-    out: list[tuple[str, int, int]] = []
-    for m in _TOKEN.finditer(s):
-        word = m.group(0)
-        if word == "." and out and out[-1][0].lower() in _HONORIFICS:
+    """Words and punctuation of `s` with offsets (plus `base`); the full stop after a title (`Dr.`) is
+    dropped and an initial keeps its own (`Anna M. Schmidt`), so neither ends a name."""
+    out = [(m.group(0), base + m.start(), base + m.end()) for m in _TOKEN.finditer(s)]
+    stops = [i for i, t in enumerate(out) if t[0] == "."] if "." in s else []
+    if not stops:
+        return out
+    dropped: set[int] = set()
+    for i in stops:
+        if i == 0:
             continue
-        initial = word == "." and out and len(out[-1][0]) == 1 and out[-1][0].isupper()
-        if initial and _INITIAL.match(s, out[-1][1] - base):  # `Anna M. Schmidt`: the initial keeps its dot
-            out[-1] = (out[-1][0] + ".", out[-1][1], base + m.end())
-            continue
-        out.append((word, base + m.start(), base + m.end()))
-    return out
+        word, start, _ = out[i - 1]
+        if word.lower() in _HONORIFICS:
+            dropped.add(i)
+        elif len(word) == 1 and word.isupper() and _INITIAL.match(s, start - base):
+            out[i - 1] = (word + ".", start, out[i][2])
+            dropped.add(i)
+    return [t for i, t in enumerate(out) if i not in dropped] if dropped else out
 
 
 @functools.lru_cache(maxsize=65536)
 def _is_role(word: str, lang: str) -> bool:
-    lower = fold(word)
+    lower = _fold(word)
     if lower in _ROLE_WORDS_EN and (lang == "en" or lower in _t("roles_every_language")):
         return True
     return (bool(word[:1].isupper() and _ROLE_RE.search(lower)) and lang != "en") or (
@@ -161,7 +168,7 @@ def _is_cap(word: str) -> bool:
 
 
 def _is_verb(word: str) -> bool:
-    folded = fold(word)
+    folded = _fold(word)
     return folded in _SPEECH_VERBS and (word[:1].islower() or folded == "according")
 
 
@@ -171,11 +178,11 @@ def _np(tokens: list[tuple[str, int, int]], k: int, lang: str, text: str) -> tup
     if k >= n:
         return None, k
     first = tokens[k][0]
-    if fold(first) in _PRONOUNS:
+    if _fold(first) in _PRONOUNS:
         return _Attribution(None, None, pronoun=True, pos=tokens[k][1]), k + 1
     determiner = None
-    if fold(first) in _DETERMINERS:
-        determiner = fold(first)
+    if _fold(first) in _DETERMINERS:
+        determiner = _fold(first)
         k += 1
     j = k
     taken: list[tuple[str, int, int]] = []
@@ -188,7 +195,7 @@ def _np(tokens: list[tuple[str, int, int]], k: int, lang: str, text: str) -> tup
             j += 1
             continue
         if _is_cap(word) or _is_role(word, lang):
-            if fold(word) in _NOT_NAMES:
+            if _fold(word) in _NOT_NAMES:
                 break
             taken.append(tokens[j])
         elif (low in _PARTICLES and taken and j + 1 < n and _is_cap(tokens[j + 1][0])) or (
@@ -295,7 +302,7 @@ def _after_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str)
         return None  # the sentence ended with the quote
     if i < len(tokens) and _is_verb(tokens[i][0]):
         k = i + 1
-        if fold(tokens[i][0]) == "according" and k < len(tokens) and tokens[k][0] == "to":
+        if _fold(tokens[i][0]) == "according" and k < len(tokens) and tokens[k][0] == "to":
             k += 1
         found, _ = _np(tokens, k, lang, text)
         if found:
@@ -326,15 +333,15 @@ def _before_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str
     colon = tokens[-1][0] == ":"
     verbs = [j for j in range(max(0, end - 10), end) if _is_verb(tokens[j][0])]
     for j in reversed(verbs):
-        if fold(tokens[j][0]) == "according":
+        if _fold(tokens[j][0]) == "according":
             found, _ = _np(tokens, j + 2, lang, text)
             if found:
                 return found
             continue
-        that = fold(tokens[end - 1][0]) in ("that", "dass") and end - j <= 6
+        that = _fold(tokens[end - 1][0]) in ("that", "dass") and end - j <= 6
         if not colon and end - j > 3 and not that:
             continue  # `Rutte sprach von "…"` yes; a verb far from the quote no, unless `said … that "…"`
-        back = j - 1 if j > 1 and fold(tokens[j - 1][0]) in _RELATIVE else j  # `Randy Fine, who said`
+        back = j - 1 if j > 1 and _fold(tokens[j - 1][0]) in _RELATIVE else j  # `Randy Fine, who said`
         subject = _np_backward(tokens, back, lang, text)
         if subject is None and back != j and tokens[back - 1][0] == ",":
             subject = _np_backward(tokens, back - 1, lang, text)
@@ -346,7 +353,7 @@ def _before_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str
     if colon and not verbs:
         return _np_backward(tokens, end, lang, text)
     for j, token in enumerate(tokens[:end]):
-        if fold(token[0]) == "laut":
+        if _fold(token[0]) == "laut":
             found, _ = _np(tokens, j + 1, lang, text)
             if found and found.name:
                 return found
@@ -379,14 +386,16 @@ def _people(text: str, tokens: list[tuple[str, int, int]], lang: str) -> list[_P
                 names.append(tokens[m][0])
                 m += 1
             names = _strip_possessive(names)
-            if names and fold(names[0]) not in _NOT_NAMES:
+            if names and _fold(names[0]) not in _NOT_NAMES:
                 roles = tuple(t[0].lower() for t in tokens[max(0, k - 2) : k + 1] if _is_role(t[0], lang))
                 people.append(
                     _Person(" ".join(names), tokens[k + 1][1], roles, _heads_sentence(text, tokens, k))
                 )
             k = m
             continue
-        appositive = _appositive_person(tokens, k, lang)
+        # an appositive name needs two capitalised words from here: test that before the full look
+        pair = k + 1 < n and _is_cap(word) and _is_cap(tokens[k + 1][0])
+        appositive = _appositive_person(tokens, k, lang) if pair else None
         if appositive is not None:
             names, role_words, m = appositive
             people.append(
@@ -421,7 +430,7 @@ def _appositive_person(
         return None  # inside a longer capitalised run
     m = k
     while m < n and m - k < 4 and _is_cap(tokens[m][0]) and not _is_role(tokens[m][0], lang):
-        if fold(tokens[m][0]) in _NOT_NAMES or fold(tokens[m][0]) in _DETERMINERS:
+        if _fold(tokens[m][0]) in _NOT_NAMES or _fold(tokens[m][0]) in _DETERMINERS:
             return None
         m += 1
     if m - k < 2 or m >= n or (m < n and _is_cap(tokens[m][0])):
@@ -430,7 +439,7 @@ def _appositive_person(
     if any(w.endswith(("'s", "’s", "s'", "s’")) for w in names):
         return None
     # the name, then ", the co-founder of …" / ", a spokeswoman for …"
-    if tokens[m][0] == "," and m + 1 < n and fold(tokens[m + 1][0]) in _DETERMINERS:
+    if tokens[m][0] == "," and m + 1 < n and _fold(tokens[m + 1][0]) in _DETERMINERS:
         words = tokens[m + 2 : m + 8]
         roles = tuple(t[0].lower() for t in words if _is_role(t[0], lang))
         if roles:
@@ -441,7 +450,7 @@ def _appositive_person(
         and tokens[k - 1][0] == ","
         and tokens[k - 2][0][:1].islower()
         and tokens[k - 2][0].isalpha()
-        and (tokens[k - 3][0].endswith(("'s", "’s")) or fold(tokens[k - 3][0]) in _t("possessives"))
+        and (tokens[k - 3][0].endswith(("'s", "’s")) or _fold(tokens[k - 3][0]) in _t("possessives"))
         and tokens[m][0] in (",", ".")
     ):
         return names, (tokens[k - 2][0].lower(),), m
@@ -475,6 +484,7 @@ class _Names:
 
 
 _NAME_STARTERS = _t("name_starters")
+_NOT_FIRST_NAMES = _NAME_STARTERS | _DETERMINERS | _PRONOUNS | _HONORIFICS | _NOT_NAMES
 
 
 def _names(text: str, tokens: list[tuple[str, int, int]], lang: str) -> _Names:
@@ -485,9 +495,9 @@ def _names(text: str, tokens: list[tuple[str, int, int]], lang: str) -> _Names:
         first, word = tokens[i - 1][0], tokens[i][0]
         if (
             lang == "de"
-            and fold(first) in _DETERMINERS
-            and first.lower() not in _INDEFINITE
             and _is_cap(word)
+            and _fold(first) in _DETERMINERS
+            and first.lower() not in _INDEFINITE
         ):
             common.add(word)
         if not (_is_cap(first) and _is_cap(word)) or text[tokens[i - 1][2] : tokens[i][1]] != " ":
@@ -496,7 +506,7 @@ def _names(text: str, tokens: list[tuple[str, int, int]], lang: str) -> _Names:
         if (
             surname in full
             or first.lower() in lower
-            or fold(first) in _NAME_STARTERS | _DETERMINERS | _PRONOUNS | _HONORIFICS | _NOT_NAMES
+            or _fold(first) in _NOT_FIRST_NAMES
             or _is_role(first, lang)
             or _is_role(surname, lang)
             or first.endswith(("'s", "’s", "s'", "s’"))
@@ -579,7 +589,7 @@ def _same_role(a: str, b: str) -> bool:
 
 
 def _role_head(word: str) -> str:
-    low = fold(word).rsplit("-", 1)[-1]
+    low = _fold(word).rsplit("-", 1)[-1]
     match = _ROLE_RE.search(low)
     if match:
         return match.group(0)
@@ -690,12 +700,12 @@ def _sentence_speaker(tokens: list[tuple[str, int, int]], lang: str, text: str) 
     k = 0
     while k < len(tokens):
         word = tokens[k][0]
-        if not (_is_cap(word) or fold(word) in _DETERMINERS):
+        if not (_is_cap(word) or _fold(word) in _DETERMINERS):
             k += 1
             continue
         found, stop = _np(tokens, k, lang, text)
         parts = found.name.split() if found is not None and found.name else []
-        if len(parts) > 1 and not any(fold(w) in _NOT_NAMES for w in parts):
+        if len(parts) > 1 and not any(_fold(w) in _NOT_NAMES for w in parts):
             return found
         k = max(stop, k + 1)
     return None
