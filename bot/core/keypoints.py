@@ -88,8 +88,13 @@ def _analysed_text(article: Article) -> tuple[str, int, int]:
 
 
 def _stems(text: str) -> set[str]:
+    return _stems_of({fold(x) for x in words(text)})
+
+
+def _stems_of(folded: set[str]) -> set[str]:
+    """Six-letter prefixes of the content words: `Soldaten` meets `Soldatinnen` in the headline."""
     stop = lang_data.table("stop_words")
-    return {w[:6] for w in (fold(x) for x in words(text)) if len(w) > 3 and w not in stop}
+    return {w[:6] for w in folded if len(w) > 3 and w not in stop}
 
 
 class _Topic:
@@ -100,9 +105,10 @@ class _Topic:
         self.aliases = [[fold(w) for w in words(a)] for a in aliases if words(a)]
 
     def mentioned(self, text: str) -> bool:
-        if not self.aliases:
-            return False
-        found = [fold(w) for w in words(text)]
+        return self.mentioned_in({fold(w) for w in words(text)}) if self.aliases else False
+
+    def mentioned_in(self, found: set[str]) -> bool:
+        """Whether the folded words `found` name the topic."""
         return any(all(any(_meets(f, a) for f in found) for a in alias) for alias in self.aliases)
 
 
@@ -233,7 +239,8 @@ class _Context:
 
     def mentions(self, index: int, sentence: str) -> bool:
         if index not in self._mentions:
-            self._mentions[index] = self.matcher.mentioned(sentence)
+            found = self.sentence_words(index, sentence)
+            self._mentions[index] = bool(self.matcher.aliases) and self.matcher.mentioned_in(found)
         return self._mentions[index]
 
     def _position(self, start: int, features: Features) -> None:
@@ -268,9 +275,7 @@ class _Context:
         if self.mentions(index, sentence):
             features["topic_in_sentence"] = 1.0
         if figure.start >= self.title_end:
-            stop = lang_data.table("stop_words")
-            stems = {w[:6] for w in self.sentence_words(index, sentence) if len(w) > 3 and w not in stop}
-            shared = len(self.headline & stems)
+            shared = len(self.headline & _stems_of(self.sentence_words(index, sentence)))
             if shared:
                 features["headline_words_in_sentence"] = min(shared, 4) / 4
             if round(figure.value, 6) in self.title_values:
@@ -323,12 +328,13 @@ class _Context:
             features["short"] = 1.0
         elif n > 90:
             features["long"] = 1.0
-        if self.matcher.mentioned(quote.text):
+        folded = {fold(w) for w in words(quote.text)}
+        if self.matcher.aliases and self.matcher.mentioned_in(folded):
             features["topic_in_quote"] = 1.0
         elif self.mentions(index, sentence):
             features["topic_in_sentence"] = 1.0
         self._position(quote.start, features)
-        shared = len(self.headline & _stems(quote.text))
+        shared = len(self.headline & _stems_of(folded))
         if shared:
             features["headline_words_in_quote"] = min(shared, 4) / 4
         if quote is self.quotes[0]:

@@ -164,7 +164,7 @@ def _is_role(word: str, lang: str) -> bool:
 
 
 def _is_cap(word: str) -> bool:
-    return word[:1].isupper() and word[:1].isalpha()
+    return word[:1].isupper()  # only a cased letter is upper case
 
 
 def _is_verb(word: str) -> bool:
@@ -491,16 +491,14 @@ def _names(text: str, tokens: list[tuple[str, int, int]], lang: str) -> _Names:
     lower = {t[0] for t in tokens if t[0][:1].islower()}
     full: dict[str, str] = {}
     common: set[str] = set()
+    caps = [t[0][:1].isupper() for t in tokens]
     for i in range(1, len(tokens)):
+        if not caps[i]:
+            continue
         first, word = tokens[i - 1][0], tokens[i][0]
-        if (
-            lang == "de"
-            and _is_cap(word)
-            and _fold(first) in _DETERMINERS
-            and first.lower() not in _INDEFINITE
-        ):
+        if lang == "de" and _fold(first) in _DETERMINERS and first.lower() not in _INDEFINITE:
             common.add(word)
-        if not (_is_cap(first) and _is_cap(word)) or text[tokens[i - 1][2] : tokens[i][1]] != " ":
+        if not caps[i - 1] or text[tokens[i - 1][2] : tokens[i][1]] != " ":
             continue
         surname = _strip_possessive([word])[0]
         if (
@@ -611,11 +609,25 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
     masked = "".join(pieces)
     tokens = _tokens(text, 0)
     people = _people(text, tokens, lang)
+    # the tokens outside quotes (a quotation mark is no token, so none straddles a span's edge); each
+    # attribution reads the slice of them it needs
+    token_starts = [t[1] for t in tokens]
+    masked_tokens: list[tuple[str, int, int]] = []
+    kept = 0
+    for span in spans:
+        masked_tokens += tokens[kept : bisect_left(token_starts, span.start)]
+        kept = max(kept, bisect_left(token_starts, span.end))
+    masked_tokens += tokens[kept:]
+    masked_starts = [t[1] for t in masked_tokens]
+
+    def window(start: int, end: int) -> list[tuple[str, int, int]]:
+        return masked_tokens[bisect_left(masked_starts, start) : bisect_left(masked_starts, end)]
+
     raw: list[tuple[_Span, _Attribution | None, bool]] = []
     for span in spans:
         sent_start, sent_end = _sentence_bounds(masked, span.open_mark, span.end)
-        after_tokens = _tokens(masked[span.end + 1 : sent_end], span.end + 1)
-        before_tokens = _tokens(masked[sent_start : span.open_mark], sent_start)
+        after_tokens = window(span.end + 1, sent_end)
+        before_tokens = window(sent_start, span.open_mark)
         found = _after_attribution(after_tokens, lang, text)
         colon = bool(before_tokens) and before_tokens[-1][0] == ":"
         if found is None or (found.name is None and not found.pronoun):
@@ -626,7 +638,7 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
             found = _sentence_speaker(before_tokens, lang, text)
         if found is None and colon and sent_start > 1:  # `Darauf wies Richter Max Roth hin. …: „…“`
             previous_start, _ = _sentence_bounds(masked, sent_start - 2, sent_start - 2)
-            found = _sentence_speaker(_tokens(masked[previous_start:sent_start], previous_start), lang, text)
+            found = _sentence_speaker(window(previous_start, sent_start), lang, text)
         raw.append((span, found, colon))
     people = _merge_people(people, raw, lang)
     index = _Index.of(people)
