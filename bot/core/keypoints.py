@@ -98,24 +98,33 @@ def _stems_of(folded: set[str]) -> set[str]:
 
 
 class _Topic:
-    """Folded topic aliases, matched as word prefixes: `Nordkorea` meets `nordkoreanischen`."""
+    """Folded topic aliases, matched as word prefixes: `Nordkorea` meets `nordkoreanischen`; a word of
+    three letters or fewer only as itself, and one of six or more also without its last letter."""
 
     def __init__(self, topic: TopicQuery | None) -> None:
         aliases = (topic.name, *topic.aliases) if topic else ()
-        self.aliases = [[fold(w) for w in words(a)] for a in aliases if words(a)]
+        self.aliases = [[_prefixes(fold(w)) for w in words(a)] for a in aliases if words(a)]
 
     def mentioned(self, text: str) -> bool:
         return self.mentioned_in({fold(w) for w in words(text)}) if self.aliases else False
 
     def mentioned_in(self, found: set[str]) -> bool:
         """Whether the folded words `found` name the topic."""
-        return any(all(any(_meets(f, a) for f in found) for a in alias) for alias in self.aliases)
+        return any(all(_met(found, word) for word in alias) for alias in self.aliases)
 
 
-def _meets(word: str, alias: str) -> bool:
+def _prefixes(alias: str) -> tuple[str, tuple[str, ...]]:
+    """(the word itself, the prefixes a text word may start with; none for a short word)."""
     if len(alias) <= 3:
-        return word == alias
-    return word.startswith(alias) or (len(alias) >= 6 and word.startswith(alias[:-1]))
+        return alias, ()
+    return alias, (alias, alias[:-1]) if len(alias) >= 6 else (alias,)
+
+
+def _met(found: set[str], word: tuple[str, tuple[str, ...]]) -> bool:
+    alias, prefixes = word
+    if not prefixes:
+        return alias in found
+    return any(f.startswith(prefixes) for f in found)
 
 
 def extract_keypoints(

@@ -365,8 +365,12 @@ def _people(text: str, tokens: list[tuple[str, int, int]], lang: str) -> list[_P
     people: list[_Person] = []
     k = 0
     n = len(tokens)
+    caps = [t[0][:1].isupper() for t in tokens]
     while k < n:
         word = tokens[k][0]
+        if not caps[k] and (lang != "en" or not _is_role(word, lang)):
+            k += 1  # a lower-case word starts no name and, outside English, no role
+            continue
         if (
             _is_role(word, lang)
             and k + 1 < n
