@@ -25,8 +25,8 @@ from bot.model import Figure
 _t = lang_data.table
 
 # A number token: digits with inner separators, always ending in a digit; a space, no-break or thin
-# space groups thousands only before exactly three digits (`45 000`, `1 530 000`). Parsed in Python.
-_NUMBER = re.compile(r"\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?![\d.,]?\d)|\d(?:[\d.,]*\d)?")
+# space groups thousands only before exactly three digits (`45 000`, `15 368,39`). Parsed in Python.
+_NUMBER = re.compile(r"\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?(?![\d.,]?\d)|\d(?:[\d.,]*\d)?")
 _WORD_AT = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*\.?")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _SPACE_AT = re.compile(r"[ \u00a0\u202f]*")

@@ -280,6 +280,7 @@ def test_cardinal_words_with_what_they_count() -> None:
         ("The city agreed a $155 million deal.", "en", 155e6, "USD"),
         ("Zum Fest kamen eine Viertel Million Menschen.", "de", 250_000, "Menschen"),
         ("Das Defizit liegt zwischen 400 000 und 500 000 Euro.", "de", 400_000, "EUR"),
+        ("Der Dax schloss bei 15 368,39 Punkten.", "de", 15_368.39, "Punkten"),
     ],
 )
 def test_numbers_with_scale_words_and_space_grouping_read_whole(
