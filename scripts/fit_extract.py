@@ -48,6 +48,7 @@ PRIOR_FIGURE = {
     "says_what_it_counts": 0.6, "written_out": -2.0, "later_in_text": -1.0, "nothing": -1.0,
     "in_parentheses": -1.5, "after_threshold_word": -2.0, "bound": -0.3, "value_in_headline": 1.0,
     "background_sentence": -0.5, "below_ten": -0.3, "unit_in_headline": 0.5,
+    "written_out_with_unit": -0.5,
 }  # fmt: skip
 PRIOR_QUOTE = {
     "fragment": -7.0, "named_speaker": 2.0, "role_only": 1.0, "starts_lower_case": -1.0, "short": -1.0,

@@ -299,7 +299,12 @@ class _Context:
         if kind in ("money", "percent") and _described(figure):
             features["says_what_it_counts"] = 1.0
         if _spelled_out(figure):
-            features["written_out_headline" if figure.start < self.title_end else "written_out"] = 1.0
+            if figure.start < self.title_end:
+                features["written_out_headline"] = 1.0
+            elif kind in ("measure", "money", "duration", "percent"):
+                features["written_out_with_unit"] = 1.0  # `elf Zentimeter`: a measured fact, not a tally
+            else:
+                features["written_out"] = 1.0  # `two sides`, `six books`: small counts in passing
         if figure.approx:
             bound = figure.approx in lang_data.table("bound_words")
             features["bound" if bound else "approximate"] = 1.0
