@@ -12,6 +12,7 @@ length of the text and no pattern can backtrack catastrophically.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from bisect import bisect_right
@@ -21,6 +22,8 @@ from bot.core import lang as lang_data
 from bot.core.lang import numbers as number_data
 from bot.core.text import fold
 from bot.model import Figure
+
+_fold = functools.lru_cache(maxsize=65536)(fold)  # the same words recur across a text
 
 _t = lang_data.table
 
@@ -51,14 +54,14 @@ _CURRENCY_PREFIXES = re.compile(
     )
     + r")[ \u00a0\u202f]?\Z"
 )
-_CURRENCY_WORDS = {fold(k): v for k, v in number_data.CURRENCY_WORDS.items()}
+_CURRENCY_WORDS = {_fold(k): v for k, v in number_data.CURRENCY_WORDS.items()}
 _PERCENT_WORDS = _t("percent_words")
 _MEASURES = _t("measure_units")
 _DURATIONS = _t("duration_units")
 _APPROX_WORDS = tuple(sorted(_t("approx_phrases"), key=len, reverse=True))
-_VAGUE = {fold(k): float(v) for k, v in number_data.VAGUE_VALUES.items()}
-_CARDINALS = {fold(k): float(v) for k, v in number_data.CARDINAL_VALUES.items()}
-_FRACTIONS = {fold(k): v for k, v in number_data.FRACTION_VALUES.items()}
+_VAGUE = {_fold(k): float(v) for k, v in number_data.VAGUE_VALUES.items()}
+_CARDINALS = {_fold(k): float(v) for k, v in number_data.CARDINAL_VALUES.items()}
+_FRACTIONS = {_fold(k): v for k, v in number_data.FRACTION_VALUES.items()}
 
 
 def _alternatives(written: list[str]) -> str:
@@ -187,14 +190,14 @@ def _word_after(text: str, pos: int) -> tuple[str, int, int]:
 
 def _words_before(text: str, pos: int, count: int) -> list[str]:
     window = text[max(0, pos - 60) : pos]
-    return [fold(w) for w in _LETTERS.findall(window)[-count:]]
+    return [_fold(w) for w in _LETTERS.findall(window)[-count:]]
 
 
 def _approx_before(text: str, pos: int) -> tuple[str | None, int]:
     """`rund`, `mehr als`, `about` right before the number, on its line (a figure never spans lines)."""
     window = text[max(0, pos - 40) : pos]
     window = window[window.rfind("\n") + 1 :]
-    folded = fold(window)
+    folded = _fold(window)
     if len(folded) != len(window):  # folding changed lengths (umlauts): map by word count instead
         return _approx_by_words(window, pos)
     for phrase in _APPROX_WORDS:
@@ -212,7 +215,7 @@ def _approx_by_words(window: str, pos: int) -> tuple[str | None, int]:
         if len(tokens) < size:
             continue
         chunk = tokens[-size:]
-        phrase = fold(" ".join(t.group(0) for t in chunk))
+        phrase = _fold(" ".join(t.group(0) for t in chunk))
         if phrase in _APPROX_WORDS and window[chunk[-1].end() :].strip() == "":
             start = pos - len(window) + chunk[0].start()
             return window[chunk[0].start() : chunk[-1].end()], start
@@ -235,7 +238,7 @@ def _is_skipped_context(text: str, start: int, end: int, lang: str, value: float
         return True  # 1.2.2024 style leftovers
     if before == "(" and after == ")" and raw.isdigit() and value < 120:
         return True  # an age in a byline: "Peter Müller (45)"
-    if _AGE_AFTER.match(fold(text[end : end + 14])):
+    if _AGE_AFTER.match(_fold(text[end : end + 14])):
         return True
     prev = _words_before(text, start, 3)
     if prev and prev[-1] in _t("age_before"):
@@ -248,11 +251,11 @@ def _is_skipped_context(text: str, start: int, end: int, lang: str, value: float
         return True  # ids and phone numbers; large counts are written with separators
     suffix = _LETTERS.match(text, end)
     if suffix:
-        s = fold(suffix.group(0))
+        s = _fold(suffix.group(0))
         if _scale(s, lang) is None and s not in _MEASURES and s not in _PERCENT_WORDS:
             return True  # 3rd, 1990er, 4G, 3pm
     word, _, _word_end = _word_after(text, end + 1 if after == "." else end)
-    fw = fold(word.rstrip("."))
+    fw = _fold(word.rstrip("."))
     if fw in _CLOCK or (lang == "en" and fw in _CLOCK_EN):
         return True
     if fw in _MONTHS or (prev and prev[-1] in _MONTHS):
@@ -284,11 +287,11 @@ def _is_label(text: str, start: int, figure: Figure, lang: str) -> bool:
     if not match:
         return False
     word = match.group(1)
-    if not word[:1].isupper() or word.isupper() or len(word) < 2 or fold(word) in _LABEL_EXEMPT:
+    if not word[:1].isupper() or word.isupper() or len(word) < 2 or _fold(word) in _LABEL_EXEMPT:
         return False
     if figure.unit is None:
         return True
-    if lang == "de" or fold(figure.unit) in _CURRENCY_WORDS or figure.unit in _CURRENCY_SYMBOLS.values():
+    if lang == "de" or _fold(figure.unit) in _CURRENCY_WORDS or figure.unit in _CURRENCY_SYMBOLS.values():
         return False
     kind = figure_kind(figure)
     return kind in ("count", "bare")
@@ -339,7 +342,7 @@ def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -
     suffix = _LETTERS.match(text, pos)
     scale = 1.0
     if suffix:
-        s = fold(suffix.group(0))
+        s = _fold(suffix.group(0))
         factor = _scale(s, lang)
         if factor is not None:
             scale = factor
@@ -352,7 +355,7 @@ def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -
         unit, kind, pos = "%", "percent", pos + 1
     else:
         word, _, word_end = _word_after(text, pos)
-        fw = fold(word.rstrip("."))
+        fw = _fold(word.rstrip("."))
         factor = _scale(fw, lang) if len(fw) > 1 or lang == "en" else None
         if factor is not None:
             scale = factor
@@ -382,7 +385,7 @@ def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -
         prev = _words_before(text, text_start, 1)
         if kind in ("", "count", "duration") and (kind == "" or (prev and prev[-1] in _YEAR_CONTEXT)):
             return None
-        people = fold(unit or "") in _PEOPLE and _lower_word_after(text, end)
+        people = _fold(unit or "") in _PEOPLE and _lower_word_after(text, end)
         if lang == "en" and kind == "count" and not people:
             return None  # English writes counts over 999 with a comma: "2026 Winter Games" is a year
     approx, approx_start = _approx_before(text, text_start)
@@ -391,7 +394,7 @@ def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -
     elif range_end is not None:
         prev_word = _words_before(text, text_start, 1)
         if prev_word and prev_word[-1] in _t("range_openers"):
-            cut = fold(text[max(0, text_start - 12) : text_start]).rfind(prev_word[-1])
+            cut = _fold(text[max(0, text_start - 12) : text_start]).rfind(prev_word[-1])
             if cut >= 0:
                 text_start = max(0, text_start - 12) + cut
     figure_text = text[text_start:pos].strip().rstrip(",;:")
@@ -401,7 +404,7 @@ def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -
         text=figure_text,
         value=low * scale,
         unit=unit,
-        approx=fold(approx) if approx else None,
+        approx=_fold(approx) if approx else None,
         start=text_start,
     )
 
@@ -422,7 +425,7 @@ def _range_second(text: str, pos: int, lang: str, first_start: int) -> tuple[int
     if not m:
         return None
     connector = m.group(1)
-    if fold(connector) in _t("paired_range_words"):
+    if _fold(connector) in _t("paired_range_words"):
         prev = _words_before(text, first_start, 1)
         if not prev or prev[-1] not in _t("range_openers"):
             return None
@@ -435,7 +438,7 @@ def _range_second(text: str, pos: int, lang: str, first_start: int) -> tuple[int
     after = num.end()
     scale = 1.0
     word, _, word_end = _word_after(text, after)
-    fw = fold(word.rstrip("."))
+    fw = _fold(word.rstrip("."))
     factor = _scale(fw, lang) if len(fw) > 1 else None
     if factor is not None:
         scale, after = factor, word_end
@@ -453,19 +456,19 @@ def _unit_after(text: str, pos: int, lang: str) -> tuple[str, str, int] | None:
             return _CURRENCY_SYMBOLS[ch], "money", at + 1
     if text[pos : pos + 1] == "-":  # "18-month period", "5-km-Lauf"
         hyphen = _LETTERS.match(text, pos + 1)
-        if hyphen and fold(hyphen.group(0)) in _DURATIONS | _MEASURES:
+        if hyphen and _fold(hyphen.group(0)) in _DURATIONS | _MEASURES:
             return (
                 hyphen.group(0),
-                "duration" if fold(hyphen.group(0)) in _DURATIONS else "measure",
+                "duration" if _fold(hyphen.group(0)) in _DURATIONS else "measure",
                 hyphen.end(),
             )
     word, _, word_end = _word_after(text, pos)
     if not word:
         return None
-    fw = fold(word).rstrip(".")
+    fw = _fold(word).rstrip(".")
     if fw in _PERCENT_WORDS:
         return word.rstrip("."), "percent", word_end - (1 if word.endswith(".") else 0)
-    if fw in _t("per_words") and fold(text[word_end : word_end + 5]).strip().startswith("cent"):
+    if fw in _t("per_words") and _fold(text[word_end : word_end + 5]).strip().startswith("cent"):
         return "per cent", "percent", word_end + 5
     if fw in _CURRENCY_WORDS:
         return _CURRENCY_WORDS[fw], "money", word_end - (1 if word.endswith(".") else 0)
@@ -483,13 +486,13 @@ def _noun_after(text: str, pos: int, lang: str, kind: str) -> tuple[int, str | N
     if kind in ("money", "percent", "measure", "duration"):
         # "£1,700 in running costs", "30 Prozent der Stimmen", "8% of the vote"
         word, _, word_end = _word_after(text, at)
-        fw = fold(word)
+        fw = _fold(word)
         if kind == "money" and fw in _t("money_links"):
             at = word_end
         elif kind == "percent" and fw in _t("percent_links"):
             at = word_end
             w2, _, e2 = _word_after(text, at)
-            if fold(w2) in _t("percent_link_articles"):
+            if _fold(w2) in _t("percent_link_articles"):
                 at = e2
         else:
             return pos, None
@@ -503,12 +506,12 @@ def _noun_after(text: str, pos: int, lang: str, kind: str) -> tuple[int, str | N
             bare = word[:-1]
             if (
                 bare
-                and fold(bare) not in _MONTHS
-                and ((lang == "de" and bare[:1].isupper()) or (lang != "de" and fold(bare) not in _EN_STOP))
+                and _fold(bare) not in _MONTHS
+                and ((lang == "de" and bare[:1].isupper()) or (lang != "de" and _fold(bare) not in _EN_STOP))
             ):
                 head, end = bare, word_end - 1
             break
-        fw = fold(word)
+        fw = _fold(word)
         if fw in _MONTHS or _scale(fw, lang) is not None:
             break
         if lang == "de":
@@ -548,26 +551,26 @@ def _word_figures(text: str, lang: str, numeric: list[Figure]) -> list[Figure]:
         if at >= 0 and start < ends[at]:
             continue
         if match.group("frac"):
-            card = _CARDINALS.get(fold(match.group("card")))
+            card = _CARDINALS.get(_fold(match.group("card")))
             if card is None:
                 continue
-            value = card * _FRACTIONS[fold(match.group("frac"))]
+            value = card * _FRACTIONS[_fold(match.group("frac"))]
             if match.group("fscale"):
                 value *= _scale(match.group("fscale"), lang) or 1.0
             kind = "fraction"
         elif match.group("scale"):
-            card = _CARDINALS.get(fold(match.group("card2")))
+            card = _CARDINALS.get(_fold(match.group("card2")))
             if card is None:
                 continue
             scale = _scale(match.group("scale"), lang) or 1e6
             value, kind = card * scale, "scaled"
         elif match.group("card3"):
-            value, kind = _CARDINALS[fold(match.group("card3"))], "cardinal"
+            value, kind = _CARDINALS[_fold(match.group("card3"))], "cardinal"
         else:
             prev = text[max(0, start - 2) : start].strip()
             if prev[-1:].isdigit():
                 continue
-            value, kind = _VAGUE[fold(match.group("vague"))], "vague"
+            value, kind = _VAGUE[_fold(match.group("vague"))], "vague"
         end = match.end()
         approx: str | None = None
         if kind == "cardinal":  # "sieben Menschen", "Four heart transplants": only with what they count
@@ -575,7 +578,7 @@ def _word_figures(text: str, lang: str, numeric: list[Figure]) -> list[Figure]:
             noun_end, noun = (unit_info[2], unit_info[0]) if unit_info else _noun_after(text, end, lang, "")
             if noun is None or (lang == "de" and text[end : end + 1] == "-"):
                 continue
-            if lang != "de" and not unit_info and not fold(noun).endswith("s"):
+            if lang != "de" and not unit_info and not _fold(noun).endswith("s"):
                 continue  # a plural counts: "ten largest" is no figure
             approx, approx_start = _approx_before(text, start)
             found.append(
@@ -583,7 +586,7 @@ def _word_figures(text: str, lang: str, numeric: list[Figure]) -> list[Figure]:
                     text=text[approx_start if approx else start : noun_end].strip(),
                     value=float(value),
                     unit=noun,
-                    approx=fold(approx) if approx else None,
+                    approx=_fold(approx) if approx else None,
                     start=approx_start if approx else start,
                 )
             )
@@ -607,7 +610,7 @@ def _word_figures(text: str, lang: str, numeric: list[Figure]) -> list[Figure]:
 
 def figure_kind(figure: Figure) -> str:
     """'money', 'percent', 'measure', 'duration', 'people', 'count', 'vague' or 'bare'."""
-    unit = fold(figure.unit or "")
+    unit = _fold(figure.unit or "")
     if not unit:
         return "bare"
     if figure.unit in _CURRENCY_SYMBOLS.values() or unit.upper() in {"AUD", "CAD", "HKD", "CNY", "CHF"}:
@@ -620,7 +623,7 @@ def figure_kind(figure: Figure) -> str:
         return "measure"
     if unit in _PEOPLE or any(unit.endswith(p) for p in _t("people_endings")):
         return "people"
-    first = fold(figure.text.split()[0]) if figure.text.split() else ""
+    first = _fold(figure.text.split()[0]) if figure.text.split() else ""
     if first in _VAGUE:
         return "vague"
     return "count"

@@ -11,6 +11,7 @@ alert shows no figure rather than a wrong one.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from bisect import bisect_right
@@ -23,6 +24,8 @@ from bot.core.figures import figure_kind, find_figures
 from bot.core.quotes import find_quotes
 from bot.core.text import article_language, fold, split_sentences, words
 from bot.model import Article, Figure, KeyPoints, Quote, TopicQuery
+
+_fold = functools.lru_cache(maxsize=65536)(fold)  # the same words recur across a text
 
 C = TypeVar("C", Figure, Quote)
 Features = dict[str, float]
@@ -88,7 +91,7 @@ def _analysed_text(article: Article) -> tuple[str, int, int]:
 
 
 def _stems(text: str) -> set[str]:
-    return _stems_of({fold(x) for x in words(text)})
+    return _stems_of({_fold(x) for x in words(text)})
 
 
 def _stems_of(folded: set[str]) -> set[str]:
@@ -103,10 +106,10 @@ class _Topic:
 
     def __init__(self, topic: TopicQuery | None) -> None:
         aliases = (topic.name, *topic.aliases) if topic else ()
-        self.aliases = [[_prefixes(fold(w)) for w in words(a)] for a in aliases if words(a)]
+        self.aliases = [[_prefixes(_fold(w)) for w in words(a)] for a in aliases if words(a)]
 
     def mentioned(self, text: str) -> bool:
-        return self.mentioned_in({fold(w) for w in words(text)}) if self.aliases else False
+        return self.mentioned_in({_fold(w) for w in words(text)}) if self.aliases else False
 
     def mentioned_in(self, found: set[str]) -> bool:
         """Whether the folded words `found` name the topic."""
@@ -170,7 +173,7 @@ def explain_keypoints(
 
 
 def _figure_fact(figure: Figure) -> tuple[object, ...]:
-    return (round(figure.value, 6), fold(figure.unit or ""))
+    return (round(figure.value, 6), _fold(figure.unit or ""))
 
 
 def _quote_fact(quote: Quote) -> tuple[object, ...]:
@@ -231,7 +234,7 @@ class _Context:
         self.quote_ends = [q.start + len(q.text) for q in self.quotes]
         self.values: dict[tuple[float, str], int] = {}
         for f in self.figures:
-            key = (round(f.value, 6), fold(f.unit or ""))
+            key = (round(f.value, 6), _fold(f.unit or ""))
             self.values[key] = self.values.get(key, 0) + 1
         self.title_values = {round(f.value, 6) for f in self.figures if f.start < self.title_end}
         self._sentence_words: dict[int, set[str]] = {}
@@ -243,7 +246,7 @@ class _Context:
     def sentence_words(self, index: int, sentence: str) -> set[str]:
         """The folded words of sentence `index`, computed once per sentence."""
         if index not in self._sentence_words:
-            self._sentence_words[index] = {fold(w) for w in words(sentence)}
+            self._sentence_words[index] = {_fold(w) for w in words(sentence)}
         return self._sentence_words[index]
 
     def mentions(self, index: int, sentence: str) -> bool:
@@ -268,7 +271,7 @@ class _Context:
         for figure in self.figures:
             if figure.start >= self.title_end:
                 break
-            if round(figure.value, 6) == round(chosen.value, 6) and fold(figure.unit or "") == fold(
+            if round(figure.value, 6) == round(chosen.value, 6) and _fold(figure.unit or "") == _fold(
                 chosen.unit or ""
             ):
                 return Scored(
@@ -289,9 +292,9 @@ class _Context:
                 features["headline_words_in_sentence"] = min(shared, 4) / 4
             if round(figure.value, 6) in self.title_values:
                 features["value_in_headline"] = 1.0
-            if figure.unit and fold(figure.unit)[:6] in self.headline:
+            if figure.unit and _fold(figure.unit)[:6] in self.headline:
                 features["unit_in_headline"] = 1.0  # `21 Kilogramm` in the text of `… 21 Kilogramm Kokain`
-        if self.values.get((round(figure.value, 6), fold(figure.unit or "")), 0) > 1:
+        if self.values.get((round(figure.value, 6), _fold(figure.unit or "")), 0) > 1:
             features["repeated"] = 1.0
         at = bisect_right(self.quote_starts, figure.start) - 1
         if at >= 0 and figure.start < self.quote_ends[at]:
@@ -312,7 +315,7 @@ class _Context:
         opened = before.rfind("(")
         if opened >= 0 and ")" not in before[opened:]:
             features["in_parentheses"] = 1.0  # `about 200 acres (80.9 hectares)`: a conversion or an aside
-        if lang_data.table("threshold_words") & {fold(w) for w in words(before)[-3:]}:
+        if lang_data.table("threshold_words") & {_fold(w) for w in words(before)[-3:]}:
             features["after_threshold_word"] = 1.0
         if abs(figure.value) < 10:
             features["below_ten"] = 1.0
@@ -342,7 +345,7 @@ class _Context:
             features["short"] = 1.0
         elif n > 90:
             features["long"] = 1.0
-        folded = {fold(w) for w in words(quote.text)}
+        folded = {_fold(w) for w in words(quote.text)}
         if self.matcher.aliases and self.matcher.mentioned_in(folded):
             features["topic_in_quote"] = 1.0
         elif self.mentions(index, sentence):
@@ -369,12 +372,12 @@ def _described(figure: Figure) -> bool:
     """True when the figure's text names what it counts beyond number, unit and approximation."""
     approx = set((figure.approx or "").split())
     units = lang_data.table("unit_words")
-    rest = [w for w in (fold(x) for x in words(figure.text)) if w not in approx and w not in units]
-    return len(rest) > 1 if figure.unit and fold(figure.unit) in rest else bool(rest)
+    rest = [w for w in (_fold(x) for x in words(figure.text)) if w not in approx and w not in units]
+    return len(rest) > 1 if figure.unit and _fold(figure.unit) in rest else bool(rest)
 
 
 def _spelled_out(figure: Figure) -> bool:
     """True when the figure's number is a word (`sieben Menschen`, `two sides`), not digits."""
     approx = len((figure.approx or "").split())
     parts = figure.text.split()
-    return len(parts) > approx and fold(parts[approx]) in lang_data.table("written_counts")
+    return len(parts) > approx and _fold(parts[approx]) in lang_data.table("written_counts")
