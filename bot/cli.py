@@ -106,8 +106,73 @@ def cmd_match(args: argparse.Namespace) -> int:
     return 0
 
 
+def _option_json(option: Any, weights: Any) -> dict[str, Any]:
+    """One ranked option of the key-point choice: what it is, its confidence and what decided it."""
+    from bot.core.keypoints import contributions
+
+    candidate = option.candidate
+    if candidate is None:
+        shown: dict[str, Any] | None = None
+    elif isinstance(candidate, Figure):
+        shown = _figure_json(candidate)
+    else:
+        shown = _quote_json(candidate)
+    return {
+        "candidate": shown,
+        "confidence": round(option.confidence, 3),
+        "score": round(option.score, 3),
+        "features": {name: round(effect, 3) for name, effect in contributions(option, weights)},
+    }
+
+
+def _explained(explanation: Any, count: int = 3) -> dict[str, Any]:
+    """The top options of each choice with the features that decided them, and the thresholds."""
+    from bot.core.lang import extract_weights
+
+    weights = extract_weights()
+    return {
+        "figure": [_option_json(o, weights.figure) for o in explanation.figures[:count]],
+        "quote": [_option_json(o, weights.quote) for o in explanation.quotes[:count]],
+        "thresholds": {"figure": explanation.figure_threshold, "quote": explanation.quote_threshold},
+    }
+
+
+def _why_lines(explanation: Any) -> list[str]:
+    """Plain lines that say why the figure and the quote were chosen or left out."""
+    lines: list[str] = []
+    explained = _explained(explanation, count=4)
+    for part, label in (("figure", "Figure"), ("quote", "Quote")):
+        options = explained[part]
+        threshold = explained["thresholds"][part]
+        if not options:
+            lines.append(f"{label}: no candidate in the text")
+            continue
+        best = options[0]
+        if best["candidate"] is None:
+            lines.append(f"{label}: none; “nothing” ranked first ({best['confidence']:.0%})")
+        else:
+            verdict = "shown" if best["confidence"] >= threshold else "left out"
+            lines.append(
+                f"{label}: {verdict}, “{_shorten(best['candidate']['text'])}” — confidence "
+                f"{best['confidence']:.0%} (threshold {threshold:.0%})"
+            )
+        lines.append(
+            "  because: " + ", ".join(f"{k} {v:+.2f}" for k, v in list(best["features"].items())[:6])
+        )
+        shown_text = best["candidate"]["text"] if best["candidate"] else None
+        runner = next((o for o in options[1:] if (o["candidate"] or {}).get("text") != shown_text), None)
+        if runner is not None:
+            what = _shorten(runner["candidate"]["text"]) if runner["candidate"] else "nothing"
+            lines.append(f"  next: “{what}” ({runner['confidence']:.0%})")
+    return lines
+
+
+def _shorten(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
-    from bot.core.keypoints import extract_keypoints
+    from bot.core.keypoints import explain_keypoints
     from bot.core.matching import QueryError, parse_topic
 
     article = _load_article(args.file, args.lang)
@@ -115,15 +180,24 @@ def cmd_extract(args: argparse.Namespace) -> int:
         topic = parse_topic(args.topic) if args.topic else None
     except QueryError as exc:
         raise NewsbotError(str(exc)) from exc
-    points = extract_keypoints(article, topic)
-    payload = {
+    explanation = explain_keypoints(article, topic)
+    points = explanation.points
+    key_figure = _figure_json(points.figure)
+    key_quote = _quote_json(points.quote)
+    if key_figure is not None and explanation.figure is not None:
+        key_figure["confidence"] = round(explanation.figure.confidence, 3)
+    if key_quote is not None and explanation.quote is not None:
+        key_quote["confidence"] = round(explanation.quote.confidence, 3)
+    payload: dict[str, Any] = {
         "lang": points.lang,
         "title": article.title,
-        "key_figure": _figure_json(points.figure),
-        "key_quote": _quote_json(points.quote),
+        "key_figure": key_figure,
+        "key_quote": key_quote,
         "quotes": [_quote_json(q) for q in points.quotes],
         "figures": [_figure_json(f) for f in points.figures],
     }
+    if args.explain:
+        payload["explain"] = _explained(explanation)
     if args.json:
         _print_json(payload)
     else:
@@ -133,6 +207,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
         if points.quote:
             speaker = f" ({points.quote.speaker})" if points.quote.speaker else ""
             print(f"  quote: „{points.quote.text}“{speaker}")
+        if args.explain:
+            for line in _why_lines(explanation):
+                print("  " + line)
     return 0
 
 
@@ -154,6 +231,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from bot.chat.matrix_html import alert_html
     from bot.chat.slack_blocks import alert_message
     from bot.core.alerts import build_alert
+    from bot.core.keypoints import explain_keypoints
     from bot.core.matching import QueryError, match_article, parse_topic
     from bot.core.render import plain_text, render
 
@@ -170,6 +248,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         link = None
     match = match_article(article, [topic])[0]
     alert = build_alert(article, topic, match, link=link, source="preview", published=None)
+    why = _why_lines(explain_keypoints(article, topic)) if args.explain else []
     message = render(alert)
     if not match.matched:
         print(f"(this article would not alert for “{topic.name}”: score {match.score:.0f})\n")
@@ -192,6 +271,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
             indent=2,
         )
     )
+    if why:
+        print("── why this figure and quote " + "─" * 22)
+        print("\n".join(why))
     return 0
 
 
@@ -633,6 +715,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--topic", help="the topic the alert is for")
     extract.add_argument("--json", action="store_true", help="print JSON")
     extract.add_argument("--lang", choices=["de", "en", "auto"], default="auto")
+    extract.add_argument("--explain", action="store_true", help="show the features that decided")
     extract.add_argument("file", help="article: first line headline, then text; - for stdin")
     extract.set_defaults(handler=cmd_extract)
 
@@ -647,6 +730,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview = sub.add_parser("preview", help="show an article's alert as each platform would")
     preview.add_argument("--topic", required=True, help="the topic the alert is for")
     preview.add_argument("source", help="article file (headline, then text), - for stdin, or an http(s) URL")
+    preview.add_argument("--explain", action="store_true", help="say why the figure and quote were chosen")
     preview.set_defaults(handler=cmd_preview)
 
     run = sub.add_parser("run", help="poll feeds and post alerts (SQLite and the console by default)")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from bot.core import figures
+from bot.core import lang as lang_data
 from bot.core.text import fold
 
 # Canonical name first, then every other spelling (German and English, with demonyms). Matching is on
@@ -235,71 +237,16 @@ class AliasTable:
 
 # --- figures -----------------------------------------------------------------------------------------
 
-_MULTIPLIERS = {
-    "tausend": 1e3,
-    "thousand": 1e3,
-    "tsd": 1e3,
-    "k": 1e3,
-    "mio": 1e6,
-    "million": 1e6,
-    "millionen": 1e6,
-    "millions": 1e6,
-    "mn": 1e6,
-    "m": 1e6,
-    "mrd": 1e9,
-    "milliarde": 1e9,
-    "milliarden": 1e9,
-    "billion": 1e9,  # English; German "Billion" is handled by language
-    "billions": 1e9,
-    "bn": 1e9,
-    "bio": 1e12,
-    "trillion": 1e12,
-    "billionen": 1e12,
-}
 
-
-def parse_number(text: str) -> float | None:
-    """The value of a figure as German or English writes it: `10.000` and `10,000` are 10000,
-    `3,5` and `3.5` are 3.5, `1.234.567,8` is 1234567.8. None when it is not a number."""
-    digits = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ").replace("'", " ")
-    digits = digits.strip()
-    if not digits or not digits[0].isdigit():
-        return None
-    # thin-space / space grouping: "10 000"
-    if " " in digits:
-        parts = digits.split(" ")
-        if all(len(p) == 3 and p.isdigit() for p in parts[1:]) and 1 <= len(parts[0]) <= 3:
-            digits = "".join(parts)
-        else:
-            return None
-    separators = [ch for ch in digits if ch in ".,"]
-    if not separators:
-        return float(digits) if digits.isdigit() else None
-    last_sep = max(digits.rfind("."), digits.rfind(","))
-    head, tail = digits[:last_sep], digits[last_sep + 1 :]
-    if not tail.isdigit():
-        return None
-    if len(set(separators)) == 2:
-        # both kinds: the last one is the decimal mark, the other groups thousands
-        decimal = digits[last_sep]
-        grouping = "." if decimal == "," else ","
-        whole = head.replace(grouping, "")
-        return float(f"{whole}.{tail}") if whole.isdigit() else None
-    groups = digits.split(separators[0])
-    if len(groups) > 2 or (len(tail) == 3 and 1 <= len(groups[0]) <= 3):
-        # 10.000 / 10,000 / 1.234.567: thousands grouping
-        if all(len(g) == 3 for g in groups[1:]) and groups[0].isdigit() and all(g.isdigit() for g in groups):
-            return float("".join(groups))
-        return None
-    return float(f"{head}.{tail}") if head.isdigit() else None
+def parse_number(text: str, lang: str | None = None) -> float | None:
+    """The value of a figure as German or English writes it, read by the one number reader of
+    `core/figures.py`: `10.000` and `10,000` are 10000, `3,5` and `3.5` are 3.5, `0,750` is 0.75."""
+    return figures.parse_number(text.strip(), lang)
 
 
 def multiplier(word: str, lang: str) -> float:
-    """The factor a number word after a figure stands for (`Mrd.` -> 1e9); 1.0 when none."""
-    key = fold(word).rstrip(".")
-    if key in ("billion", "billionen") and lang == "de":
-        return 1e12
-    return _MULTIPLIERS.get(key, 1.0)
+    """The factor a scale word after a figure stands for (`Mrd.` -> 1e9, `Bio.` -> 1e12); 1.0 when none."""
+    return lang_data.scale(word, lang) or 1.0
 
 
 def figure_token(value: float) -> str:

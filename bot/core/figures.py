@@ -1,8 +1,10 @@
 """Figures in news text: numbers read by the article's locale, with what they count.
 
 `10.000 Soldaten` (de) and `10,000 troops` (en) are ten thousand; `3,5` (de) and `3.5` (en) are three
-and a half; `2 Mrd. Euro`, `1,2 Millionen`, `rund 8 Prozent`, `£1,700 in running costs`, `zwei Drittel`,
-`Hunderte Menschen`. Years, dates, times, ages, phone numbers, ids and ordinals are not figures.
+and a half; `45 000 Zuschauer` (a space between thousands) forty-five thousand; `2 Mrd. Euro`,
+`3 Bio. Euro`, `1,2 Millionen`, `rund 8 Prozent`, `£1,700 in running costs`, `zwei Drittel`,
+`eine Viertel Million`, `Hunderte Menschen`. Years, dates, times, ages, phone numbers, ids and ordinals
+are not figures. Every word list is a table of `bot.core.lang`.
 
 Every scan is a forward pass over number tokens with bounded look-around, so time is linear in the
 length of the text and no pattern can backtrack catastrophically.
@@ -10,233 +12,104 @@ length of the text and no pattern can backtrack catastrophically.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
+from bot.core import lang as lang_data
+from bot.core.lang import numbers as number_data
 from bot.core.text import fold
 from bot.model import Figure
 
+_fold = functools.lru_cache(maxsize=65536)(fold)  # the same words recur across a text
 
-def _set(words: str) -> frozenset[str]:
-    """A set of words written as one space-separated string."""
-    return frozenset(words.split())
+_t = lang_data.table
 
-
-# A number token: digits with inner separators, always ending in a digit. Parsed in Python, not by regex.
-_NUMBER = re.compile(r"\d(?:[\d.,\u00a0\u202f]*\d)?")
+# A number token: digits with inner separators, always ending in a digit; a space, no-break or thin
+# space groups thousands only before exactly three digits (`45 000`, `15 368,39`). Parsed in Python.
+_NUMBER = re.compile(r"\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?(?![\d.,]?\d)|\d(?:[\d.,]*\d)?")
 _WORD_AT = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*\.?")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _SPACE_AT = re.compile(r"[ \u00a0\u202f]*")
+_GROUP_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
+_SPACES = re.compile("[ \u00a0\u202f\u2009]")
 
-_MONTHS = _set(
-    "januar jaenner februar maerz april mai juni juli august september oktober november dezember jan "
-    "feb maer mrz apr jun jul aug sep sept okt nov dez january february march may june july october "
-    "december mar oct dec"
-)
-_DETERMINERS = _set("der die das dem den des am im zum zur vom beim the")
-_YEAR_CONTEXT = _set(
-    "in im seit bis von vom ab jahr jahre jahres jahren since until till by from of year years mid "
-    "early late spring summer autumn fall winter fruehjahr fruehling sommer herbst anfang ende mitte "
-    "before after vor nach zwischen between und and or oder to circa ca um around"
-)
+_MONTHS = _t("months")
+_DETERMINERS = _t("date_determiners")
+_YEAR_CONTEXT = _t("year_context")
 _AGE_AFTER = re.compile(r"(?:-|\s)(?:year-old|years?\s+old|jaehrig|jaehrige|jahre\s+alt|jahren)", re.I)
-_SCALES: dict[str, float] = {
-    "tausend": 1e3,
-    "tsd": 1e3,
-    "thousand": 1e3,
-    "k": 1e3,
-    "million": 1e6,
-    "millionen": 1e6,
-    "mio": 1e6,
-    "millions": 1e6,
-    "mn": 1e6,
-    "m": 1e6,
-    "mln": 1e6,
-    "milliarde": 1e9,
-    "milliarden": 1e9,
-    "mrd": 1e9,
-    "billion": 1e9,  # English; German "Billion" is handled by locale below
-    "billions": 1e9,
-    "bn": 1e9,
-    "b": 1e9,
-    "billionen": 1e12,
-    "trillion": 1e12,
-    "tn": 1e12,
-}
-_CURRENCY_SYMBOLS: dict[str, str] = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "₽": "RUB"}
+_CURRENCY_SYMBOLS = number_data.CURRENCY_SYMBOLS
 # right before the number, on its line: `$` would also match before a final "\n", `\s` across a line break
-_CURRENCY_PREFIXES = re.compile(r"(?:US\$|A\$|C\$|HK\$|USD|EUR|GBP|CHF|JPY|[€$£¥₹₽])[ \u00a0\u202f]?\Z")
-_CURRENCY_WORDS: dict[str, str] = {
-    "euro": "EUR",
-    "euros": "EUR",
-    "eur": "EUR",
-    "cent": "EUR",
-    "dollar": "USD",
-    "dollars": "USD",
-    "us-dollar": "USD",
-    "usd": "USD",
-    "pfund": "GBP",
-    "pounds": "GBP",
-    "pound": "GBP",
-    "gbp": "GBP",
-    "pence": "GBP",
-    "franken": "CHF",
-    "chf": "CHF",
-    "yen": "JPY",
-    "yuan": "CNY",
-    "rubel": "RUB",
-    "roubles": "RUB",
-    "rubles": "RUB",
-    "rupees": "INR",
-}
-_PERCENT_WORDS = _set("prozent percent prozentpunkte prozentpunkt")
-_MEASURES = _set(
-    "km kilometer kilometern kilometres kilometers meter metern metres meters m cm mm miles mile "
-    "meilen kg kilogramm kilo gramm tonnen tonne tonnes tons t liter litres liters l barrel barrels "
-    "hektar ha acres quadratkilometer grad degrees °c mw gw kw kwh mwh gwh twh terabit gigabit "
-    "megabit tb gb mb mbit gbit tbit mph km/h knoten knots feet ft fuss zoll inches"
+_CURRENCY_PREFIXES = re.compile(
+    "(?:"
+    + "|".join(
+        re.escape(s)
+        for s in sorted(
+            [*number_data.CURRENCY_PREFIXES, *set(number_data.CURRENCY_WORDS.values()), *_CURRENCY_SYMBOLS],
+            key=len,
+            reverse=True,
+        )
+    )
+    + r")[ \u00a0\u202f]?\Z"
 )
-_DURATIONS = _set(
-    "jahre jahren jahr monate monaten monat wochen woche tage tagen tag stunden stunde minuten minute "
-    "sekunden sekunde years year months month weeks week days day hours hour minutes minute seconds "
-    "second jahrzehnte decades"
-)
-_APPROX_WORDS = (
-    "mehr als",
-    "weniger als",
-    "bis zu",
-    "more than",
-    "less than",
-    "fewer than",
-    "at least",
-    "up to",
-    "as many as",
-    "as much as",
-    "as little as",
-    "an estimated",
-    "etwa",
-    "rund",
-    "ungefaehr",
-    "circa",
-    "ca.",
-    "knapp",
-    "fast",
-    "beinahe",
-    "ueber",
-    "unter",
-    "mindestens",
-    "hoechstens",
-    "nahezu",
-    "annaehernd",
-    "gut",
-    "about",
-    "around",
-    "roughly",
-    "approximately",
-    "nearly",
-    "almost",
-    "over",
-    "under",
-    "some",
-    "close to",
-)
-_RANGE_WORDS = _set("bis und to and - – —")
-_VAGUE: dict[str, float] = {
-    "dutzende": 12,
-    "hunderte": 100,
-    "tausende": 1e3,
-    "zehntausende": 1e4,
-    "hunderttausende": 1e5,
-    "millionen": 1e6,
-    "milliarden": 1e9,
-    "dozens": 12,
-    "hundreds of thousands": 1e5,
-    "tens of thousands": 1e4,
-    "hundreds": 100,
-    "thousands": 1e3,
-    "millions": 1e6,
-    "billions": 1e9,
-}
-_CARDINALS: dict[str, float] = {
-    "ein": 1,
-    "eine": 1,
-    "einer": 1,
-    "zwei": 2,
-    "drei": 3,
-    "vier": 4,
-    "fuenf": 5,
-    "sechs": 6,
-    "sieben": 7,
-    "acht": 8,
-    "neun": 9,
-    "zehn": 10,
-    "elf": 11,
-    "zwoelf": 12,
-    "zwanzig": 20,
-    "a": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "twenty": 20,
-}
-_FRACTIONS: dict[str, float] = {
-    "drittel": 1 / 3,
-    "viertel": 1 / 4,
-    "fuenftel": 1 / 5,
-    "zehntel": 1 / 10,
-    "third": 1 / 3,
-    "thirds": 1 / 3,
-    "quarter": 1 / 4,
-    "quarters": 1 / 4,
-    "fifth": 1 / 5,
-    "fifths": 1 / 5,
-}
-_CARDINAL_WORDS = (
-    r"(?:[Ee]ine?r?|[Zz]wei|[Dd]rei|[Vv]ier|[Ff]ünf|[Ss]echs|[Ss]ieben|[Aa]cht|[Nn]eun|[Zz]ehn|[Zz]wölf"
-    r"|[Zz]wanzig|[Aa]|[Oo]ne|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even|[Ee]ight|[Nn]ine|[Tt]en"
-    r"|[Tt]welve|[Tt]wenty)"
-)
-_COUNT_WORDS = (  # cardinals from two: "one"/"ein" are articles far more often than figures
-    r"(?:[Zz]wei|[Dd]rei|[Vv]ier|[Ff]ünf|[Ss]echs|[Ss]ieben|[Aa]cht|[Nn]eun|[Zz]ehn|[Ee]lf|[Zz]wölf"
-    r"|[Zz]wanzig|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even|[Ee]ight|[Nn]ine|[Tt]en|[Ee]leven"
-    r"|[Tt]welve|[Tt]wenty)"
+_CURRENCY_WORDS = {_fold(k): v for k, v in number_data.CURRENCY_WORDS.items()}
+_PERCENT_WORDS = _t("percent_words")
+_MEASURES = _t("measure_units")
+_DURATIONS = _t("duration_units")
+_APPROX_WORDS = tuple(sorted(_t("approx_phrases"), key=len, reverse=True))
+_VAGUE = {_fold(k): float(v) for k, v in number_data.VAGUE_VALUES.items()}
+_CARDINALS = {_fold(k): float(v) for k, v in number_data.CARDINAL_VALUES.items()}
+_FRACTIONS = {_fold(k): v for k, v in number_data.FRACTION_VALUES.items()}
+
+
+def _alternatives(written: list[str]) -> str:
+    """A regex alternation of words as written, longest first, the first letter in either case (a
+    case-sensitive pattern scans far faster than one with re.IGNORECASE)."""
+    return (
+        "(?:"
+        + "|".join(
+            f"[{w[0].upper()}{w[0].lower()}]{re.escape(w[1:])}"
+            for w in sorted(written, key=len, reverse=True)
+        )
+        + ")"
+    )
+
+
+_CARDINAL_WORDS = _alternatives(list(number_data.CARDINAL_VALUES))
+# cardinals from two: "one"/"ein" are articles far more often than figures
+_COUNT_WORDS = _alternatives([w for w, v in number_data.CARDINAL_VALUES.items() if v >= 2])
+_SCALE_WORDS = _alternatives([w for w in number_data.SCALES.factors if len(w) > 3])
+# Only a word start whose first letter can begin a number word is tried (`_FIRST_LETTERS`): the
+# alternation is then attempted at a few hundred places of a long text instead of at every one.
+_FIRST_LETTERS = "".join(
+    sorted(
+        {
+            c
+            for w in (*number_data.CARDINAL_VALUES, *number_data.VAGUE_VALUES)
+            for c in (w[0].lower(), w[0].upper())
+        }
+    )
 )
 _WORD_FIGURE = re.compile(
-    rf"\b(?:(?P<card>{_CARDINAL_WORDS})[ \u00a0]+"
-    r"(?P<frac>Drittel|Viertel|Fünftel|Zehntel|thirds?|quarters?|fifths?)"
-    rf"|(?P<card2>{_CARDINAL_WORDS})[ \u00a0]+"
-    r"(?P<scale>Millionen|Milliarden|million|billion|Million|Milliarde)"
-    r"|(?P<vague>hundreds of thousands|tens of thousands"
-    r"|Dutzende|Hunderte|Tausende|Zehntausende|Hunderttausende|Millionen|Milliarden"
-    r"|dozens|hundreds|thousands|millions|billions)"
+    rf"(?<![^\W\d_])(?=[{_FIRST_LETTERS}])(?:(?P<card>{_CARDINAL_WORDS})[ \u00a0]+"
+    rf"(?P<frac>{_alternatives(list(number_data.FRACTION_VALUES))})"
+    rf"(?:[ \u00a0]+(?P<fscale>{_SCALE_WORDS}))?"
+    rf"|(?P<card2>{_CARDINAL_WORDS})[ \u00a0]+(?P<scale>{_SCALE_WORDS})"
+    rf"|(?P<vague>{_alternatives(list(number_data.VAGUE_VALUES))})"
     rf"|(?P<card3>{_COUNT_WORDS}))\b"
 )
-_EN_STOP = _set(
-    "the a an this that these those of in on at to for from by with and or but as is are was were be "
-    "been have has had will would could should may might can do does did it its their his her they he "
-    "she we i you our who which than then per over under into after before since during last next "
-    "this each year years ago more less about around while when where if so not no also only just up "
-    "down out said says told"
-)
-_DE_STOP_CAPS = _set("der die das ein eine uhr euro")
-_PEOPLE = _set(
-    "menschen personen tote toten todesopfer verletzte verletzten opfer soldaten soldatinnen "
-    "fluechtlinge einwohner mitarbeiter mitarbeitende beschaeftigte arbeitsplaetze stellen kinder "
-    "frauen maenner zivilisten gefangene geiseln patienten infizierte faelle besucher zuschauer fans "
-    "mitglieder people persons dead killed injured wounded soldiers troops refugees residents workers "
-    "employees jobs children women men civilians prisoners hostages patients cases visitors fans "
-    "members deaths casualties victims migrants voters users customers"
-)
+_EN_STOP = _t("en_count_stop")
+_DE_STOP_CAPS = _t("de_count_stop_caps")
+_PEOPLE = _t("people_nouns")
+_CLOCK = _t("clock_words")
+_CLOCK_EN = _t("clock_words_en")
+
+
+def _scale(word: str, lang: str) -> float | None:
+    """The factor of a scale word after a number, from the language tables."""
+    return lang_data.scale(word, lang)
 
 
 @dataclass(slots=True)
@@ -246,8 +119,10 @@ class _Parsed:
     end: int
 
 
-def parse_number(token: str, lang: str) -> float | None:
-    """A number token read by locale: `10.000`/`10,000` -> 10000, `3,5`/`3.5` -> 3.5; None when malformed.
+def parse_number(token: str, lang: str | None = None) -> float | None:
+    """A number token read by locale: `10.000` (de) and `10,000` (en) -> 10000, `3,5`/`3.5` -> 3.5,
+    `45 000` -> 45000, `0,750` -> 0.75; None when malformed. Without a language (`lang=None`) a
+    separator before exactly three digits groups thousands in either language.
 
     Digits are decimal digits (`²` is a digit but no number); a value too large for a float is None.
     """
@@ -255,8 +130,19 @@ def parse_number(token: str, lang: str) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def _parse_number(token: str, lang: str) -> float | None:
-    token = token.replace("\u00a0", "").replace("\u202f", "")
+def _parse_number(token: str, lang: str | None) -> float | None:
+    if token != token.translate(_GROUP_SPACES):
+        groups = _SPACES.split(token)
+        head, middle, last = groups[0], groups[1:-1], groups[-1]
+        if not (
+            1 <= len(head) <= 3
+            and head.isdecimal()
+            and all(len(g) == 3 and g.isdecimal() for g in middle)
+            and last[:3].isdecimal()
+            and (len(last) == 3 or (last[3:4] in (".", ",") and len(last) > 4))
+        ):
+            return None
+        token = "".join(groups)
     if not token:
         return None
     has_dot, has_comma = "." in token, "," in token
@@ -277,7 +163,7 @@ def _parse_number(token: str, lang: str) -> float | None:
         return float("".join(parts)) if _grouped(token, sep) else None
     head, tail = parts
     if len(tail) == 3 and 1 <= len(head) <= 3 and head != "0":
-        grouping = (sep == "." and lang == "de") or (sep == "," and lang != "de")
+        grouping = lang is None or (sep == "." and lang == "de") or (sep == "," and lang != "de")
         if grouping:
             return float(head + tail)
     return float(head + "." + tail)
@@ -304,12 +190,14 @@ def _word_after(text: str, pos: int) -> tuple[str, int, int]:
 
 def _words_before(text: str, pos: int, count: int) -> list[str]:
     window = text[max(0, pos - 60) : pos]
-    return [fold(w) for w in _LETTERS.findall(window)[-count:]]
+    return [_fold(w) for w in _LETTERS.findall(window)[-count:]]
 
 
 def _approx_before(text: str, pos: int) -> tuple[str | None, int]:
+    """`rund`, `mehr als`, `about` right before the number, on its line (a figure never spans lines)."""
     window = text[max(0, pos - 40) : pos]
-    folded = fold(window)
+    window = window[window.rfind("\n") + 1 :]
+    folded = _fold(window)
     if len(folded) != len(window):  # folding changed lengths (umlauts): map by word count instead
         return _approx_by_words(window, pos)
     for phrase in _APPROX_WORDS:
@@ -327,14 +215,11 @@ def _approx_by_words(window: str, pos: int) -> tuple[str | None, int]:
         if len(tokens) < size:
             continue
         chunk = tokens[-size:]
-        phrase = fold(" ".join(t.group(0) for t in chunk))
+        phrase = _fold(" ".join(t.group(0) for t in chunk))
         if phrase in _APPROX_WORDS and window[chunk[-1].end() :].strip() == "":
             start = pos - len(window) + chunk[0].start()
             return window[chunk[0].start() : chunk[-1].end()], start
     return None, pos
-
-
-_DEATH_WORDS = (["dies"], ["died"], ["dead"])
 
 
 def _is_skipped_context(text: str, start: int, end: int, lang: str, value: float, raw: str) -> bool:
@@ -353,23 +238,25 @@ def _is_skipped_context(text: str, start: int, end: int, lang: str, value: float
         return True  # 1.2.2024 style leftovers
     if before == "(" and after == ")" and raw.isdigit() and value < 120:
         return True  # an age in a byline: "Peter Müller (45)"
-    if _AGE_AFTER.match(fold(text[end : end + 14])):
+    if _AGE_AFTER.match(_fold(text[end : end + 14])):
         return True
     prev = _words_before(text, start, 3)
-    if prev and prev[-1] in ("aged", "alter", "tel", "telefon", "fax", "phone", "nr", "no", "id", "artikel"):
+    if prev and prev[-1] in _t("age_before"):
         return True
-    if prev[-2:] in (["age", "of"], ["alter", "von"]) or (prev[-2:-1] in _DEATH_WORDS and prev[-1] == "at"):
+    if " ".join(prev[-2:]) in _t("age_phrases") or (
+        prev[-2:-1] and prev[-2] in _t("death_verbs") and prev[-1] == "at"
+    ):
         return True  # "at the age of 84", "im Alter von 91", "dies at 84": an age, not a figure
     if raw.isdigit() and len(raw) >= 6 and not _CURRENCY_PREFIXES.search(text[max(0, start - 5) : start]):
         return True  # ids and phone numbers; large counts are written with separators
     suffix = _LETTERS.match(text, end)
     if suffix:
-        s = fold(suffix.group(0))
-        if s not in _SCALES and s not in _MEASURES and s not in _PERCENT_WORDS:
+        s = _fold(suffix.group(0))
+        if _scale(s, lang) is None and s not in _MEASURES and s not in _PERCENT_WORDS:
             return True  # 3rd, 1990er, 4G, 3pm
     word, _, _word_end = _word_after(text, end + 1 if after == "." else end)
-    fw = fold(word.rstrip("."))
-    if fw in ("uhr", "h") or (lang == "en" and fw in ("am", "pm", "a.m", "p.m")):
+    fw = _fold(word.rstrip("."))
+    if fw in _CLOCK or (lang == "en" and fw in _CLOCK_EN):
         return True
     if fw in _MONTHS or (prev and prev[-1] in _MONTHS):
         return True  # 20. Dezember, 20 December, December 20, Dezember 2024
@@ -382,14 +269,9 @@ _LABEL_EXEMPT = (
     _YEAR_CONTEXT
     | _DETERMINERS
     | _MONTHS
+    | _t("weekdays")
     | frozenset(w for phrase in _APPROX_WORDS for w in phrase.split())
-    | _set(
-        "insgesamt damals davon darunter allein bereits nur noch schon weitere weiteren nun jetzt heute "
-        "gestern morgen laut mit fuer auf an bei zu aber auch jeweils je pro per erneut wieder offenbar "
-        "wohl zuletzt zudem demnach another all only just also but at on for with by the and some "
-        "monday tuesday wednesday thursday friday saturday sunday today yesterday montag dienstag mittwoch "
-        "donnerstag freitag samstag sonntag"
-    )
+    | _t("label_exempt")
 )
 
 
@@ -405,11 +287,11 @@ def _is_label(text: str, start: int, figure: Figure, lang: str) -> bool:
     if not match:
         return False
     word = match.group(1)
-    if not word[:1].isupper() or word.isupper() or len(word) < 2 or fold(word) in _LABEL_EXEMPT:
+    if not word[:1].isupper() or word.isupper() or len(word) < 2 or _fold(word) in _LABEL_EXEMPT:
         return False
     if figure.unit is None:
         return True
-    if lang == "de" or fold(figure.unit) in _CURRENCY_WORDS or figure.unit in _CURRENCY_SYMBOLS.values():
+    if lang == "de" or _fold(figure.unit) in _CURRENCY_WORDS or figure.unit in _CURRENCY_SYMBOLS.values():
         return False
     kind = figure_kind(figure)
     return kind in ("count", "bare")
@@ -451,8 +333,8 @@ def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -
     if prefix:
         symbol = prefix.group(0).strip()
         unit = _CURRENCY_SYMBOLS.get(symbol[-1:], symbol) if len(symbol) <= 2 else symbol
-        if symbol in ("US$", "A$", "C$", "HK$"):
-            unit = {"US$": "USD", "A$": "AUD", "C$": "CAD", "HK$": "HKD"}[symbol]
+        if symbol in number_data.CURRENCY_PREFIXES:
+            unit = number_data.CURRENCY_PREFIXES[symbol]
         kind = "money"
         text_start = start - len(prefix.group(0))
     pos = end
@@ -460,9 +342,12 @@ def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -
     suffix = _LETTERS.match(text, pos)
     scale = 1.0
     if suffix:
-        s = fold(suffix.group(0))
-        if s in _SCALES:
-            scale = _SCALES[s]
+        s = _fold(suffix.group(0))
+        factor = _scale(s, lang)
+        if factor is not None:
+            scale = factor
+        elif s in _PERCENT_WORDS:
+            unit, kind = suffix.group(0), kind or "percent"
         elif s in _MEASURES:
             unit, kind = suffix.group(0), kind or "measure"
         pos = suffix.end()
@@ -470,11 +355,10 @@ def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -
         unit, kind, pos = "%", "percent", pos + 1
     else:
         word, _, word_end = _word_after(text, pos)
-        fw = fold(word.rstrip("."))
-        if fw in _SCALES and (len(fw) > 1 or lang == "en"):
-            scale = _SCALES[fw]
-            if fw == "billion" and lang == "de":
-                scale = 1e12
+        fw = _fold(word.rstrip("."))
+        factor = _scale(fw, lang) if len(fw) > 1 or lang == "en" else None
+        if factor is not None:
+            scale = factor
             pos = word_end
     # a range: "60 bis 80", "zwischen 33 und 43 Millionen Euro", "25-35", "10 to 20"
     low = value
@@ -501,7 +385,7 @@ def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -
         prev = _words_before(text, text_start, 1)
         if kind in ("", "count", "duration") and (kind == "" or (prev and prev[-1] in _YEAR_CONTEXT)):
             return None
-        people = fold(unit or "") in _PEOPLE and _lower_word_after(text, end)
+        people = _fold(unit or "") in _PEOPLE and _lower_word_after(text, end)
         if lang == "en" and kind == "count" and not people:
             return None  # English writes counts over 999 with a comma: "2026 Winter Games" is a year
     approx, approx_start = _approx_before(text, text_start)
@@ -509,8 +393,8 @@ def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -
         text_start = approx_start
     elif range_end is not None:
         prev_word = _words_before(text, text_start, 1)
-        if prev_word and prev_word[-1] in ("zwischen", "between", "from"):
-            cut = fold(text[max(0, text_start - 12) : text_start]).rfind(prev_word[-1])
+        if prev_word and prev_word[-1] in _t("range_openers"):
+            cut = _fold(text[max(0, text_start - 12) : text_start]).rfind(prev_word[-1])
             if cut >= 0:
                 text_start = max(0, text_start - 12) + cut
     figure_text = text[text_start:pos].strip().rstrip(",;:")
@@ -520,7 +404,7 @@ def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -
         text=figure_text,
         value=low * scale,
         unit=unit,
-        approx=fold(approx) if approx else None,
+        approx=_fold(approx) if approx else None,
         start=text_start,
     )
 
@@ -530,15 +414,20 @@ def _lower_word_after(text: str, pos: int) -> bool:
     return word[:1].islower()
 
 
+_RANGE = re.compile(
+    r"\s*(" + "|".join(re.escape(w) for w in sorted(_t("range_words"))) + r"|-|–|—)\s*(?=\d)", re.IGNORECASE
+)
+
+
 def _range_second(text: str, pos: int, lang: str, first_start: int) -> tuple[int, float] | None:
     window = text[pos : pos + 24]
-    m = re.match(r"\s*(bis|und|to|and|-|–|—)\s*", window)
+    m = _RANGE.match(window)
     if not m:
         return None
     connector = m.group(1)
-    if connector in ("und", "and"):
+    if _fold(connector) in _t("paired_range_words"):
         prev = _words_before(text, first_start, 1)
-        if not prev or prev[-1] not in ("zwischen", "between"):
+        if not prev or prev[-1] not in _t("range_openers"):
             return None
     num = _NUMBER.match(text, pos + m.end())
     if not num:
@@ -549,9 +438,10 @@ def _range_second(text: str, pos: int, lang: str, first_start: int) -> tuple[int
     after = num.end()
     scale = 1.0
     word, _, word_end = _word_after(text, after)
-    fw = fold(word.rstrip("."))
-    if fw in _SCALES and len(fw) > 1:
-        scale, after = _SCALES[fw], word_end
+    fw = _fold(word.rstrip("."))
+    factor = _scale(fw, lang) if len(fw) > 1 else None
+    if factor is not None:
+        scale, after = factor, word_end
     return after, scale
 
 
@@ -566,19 +456,19 @@ def _unit_after(text: str, pos: int, lang: str) -> tuple[str, str, int] | None:
             return _CURRENCY_SYMBOLS[ch], "money", at + 1
     if text[pos : pos + 1] == "-":  # "18-month period", "5-km-Lauf"
         hyphen = _LETTERS.match(text, pos + 1)
-        if hyphen and fold(hyphen.group(0)) in _DURATIONS | _MEASURES:
+        if hyphen and _fold(hyphen.group(0)) in _DURATIONS | _MEASURES:
             return (
                 hyphen.group(0),
-                "duration" if fold(hyphen.group(0)) in _DURATIONS else "measure",
+                "duration" if _fold(hyphen.group(0)) in _DURATIONS else "measure",
                 hyphen.end(),
             )
     word, _, word_end = _word_after(text, pos)
     if not word:
         return None
-    fw = fold(word).rstrip(".")
+    fw = _fold(word).rstrip(".")
     if fw in _PERCENT_WORDS:
         return word.rstrip("."), "percent", word_end - (1 if word.endswith(".") else 0)
-    if fw in ("per", "pro") and fold(text[word_end : word_end + 5]).strip().startswith("cent"):
+    if fw in _t("per_words") and _fold(text[word_end : word_end + 5]).strip().startswith("cent"):
         return "per cent", "percent", word_end + 5
     if fw in _CURRENCY_WORDS:
         return _CURRENCY_WORDS[fw], "money", word_end - (1 if word.endswith(".") else 0)
@@ -596,13 +486,13 @@ def _noun_after(text: str, pos: int, lang: str, kind: str) -> tuple[int, str | N
     if kind in ("money", "percent", "measure", "duration"):
         # "£1,700 in running costs", "30 Prozent der Stimmen", "8% of the vote"
         word, _, word_end = _word_after(text, at)
-        fw = fold(word)
-        if kind == "money" and fw in ("in", "an", "fuer", "for", "worth"):
+        fw = _fold(word)
+        if kind == "money" and fw in _t("money_links"):
             at = word_end
-        elif kind == "percent" and fw in ("der", "des", "of", "aller", "all"):
+        elif kind == "percent" and fw in _t("percent_links"):
             at = word_end
             w2, _, e2 = _word_after(text, at)
-            if fold(w2) in ("the", "all", "seiner", "ihrer"):
+            if _fold(w2) in _t("percent_link_articles"):
                 at = e2
         else:
             return pos, None
@@ -616,22 +506,22 @@ def _noun_after(text: str, pos: int, lang: str, kind: str) -> tuple[int, str | N
             bare = word[:-1]
             if (
                 bare
-                and fold(bare) not in _MONTHS
-                and ((lang == "de" and bare[:1].isupper()) or (lang != "de" and fold(bare) not in _EN_STOP))
+                and _fold(bare) not in _MONTHS
+                and ((lang == "de" and bare[:1].isupper()) or (lang != "de" and _fold(bare) not in _EN_STOP))
             ):
                 head, end = bare, word_end - 1
             break
-        fw = fold(word)
-        if fw in _MONTHS or fw in _SCALES:
+        fw = _fold(word)
+        if fw in _MONTHS or _scale(fw, lang) is not None:
             break
         if lang == "de":
             if word[:1].isupper():
                 if fw in _DE_STOP_CAPS:
                     break
                 head, end = word, word_end
-                if fw not in ("schuss", "stueck", "tonnen", "liter", "barrel"):
+                if fw not in _t("multi_word_counts"):
                     break
-            elif re.fullmatch(r"[a-zäöüß]+(?:e|en|er|es|em)", word) and fw not in _DE_LOWER_STOP:
+            elif re.fullmatch(r"[a-zäöüß]+(?:e|en|er|es|em)", word) and fw not in _t("de_count_stop_lower"):
                 pass
             else:
                 break
@@ -650,41 +540,37 @@ def _noun_after(text: str, pos: int, lang: str, kind: str) -> tuple[int, str | N
     return end, head
 
 
-_DE_LOWER_STOP = _set(
-    "die eine keine seine ihre unsere diese jene welche alle beide meine deine euer eure ihre andere "
-    "werden wurde wurden haben hatte hatten sind seien waere waeren koennte koennen muessen sollen "
-    "sollte wollen wollte ohne gegen gegenueber neben sowie aber oder wie wenn weil dass damit "
-    "bereits ueber unter hinter zwischen per pro"
-)
-
-
 def _word_figures(text: str, lang: str, numeric: list[Figure]) -> list[Figure]:
     """`zwei Drittel`, `zwei Millionen`, `Hunderte`, `Millionen Schuss Munition`."""
-    taken = [(f.start, f.start + len(f.text)) for f in numeric]
+    starts = [f.start for f in numeric]  # in text order, not overlapping
+    ends = [f.start + len(f.text) for f in numeric]
     found: list[Figure] = []
     for match in _WORD_FIGURE.finditer(text):
         start = match.start()
-        if any(a <= start < b for a, b in taken):
+        at = bisect_right(starts, start) - 1
+        if at >= 0 and start < ends[at]:
             continue
         if match.group("frac"):
-            card = _CARDINALS.get(fold(match.group("card")))
+            card = _CARDINALS.get(_fold(match.group("card")))
             if card is None:
                 continue
-            value = card * _FRACTIONS[fold(match.group("frac"))]
+            value = card * _FRACTIONS[_fold(match.group("frac"))]
+            if match.group("fscale"):
+                value *= _scale(match.group("fscale"), lang) or 1.0
             kind = "fraction"
         elif match.group("scale"):
-            card = _CARDINALS.get(fold(match.group("card2")))
+            card = _CARDINALS.get(_fold(match.group("card2")))
             if card is None:
                 continue
-            scale = _SCALES.get(fold(match.group("scale")), 1e6)
+            scale = _scale(match.group("scale"), lang) or 1e6
             value, kind = card * scale, "scaled"
         elif match.group("card3"):
-            value, kind = _CARDINALS[fold(match.group("card3"))], "cardinal"
+            value, kind = _CARDINALS[_fold(match.group("card3"))], "cardinal"
         else:
             prev = text[max(0, start - 2) : start].strip()
             if prev[-1:].isdigit():
                 continue
-            value, kind = _VAGUE[fold(match.group("vague"))], "vague"
+            value, kind = _VAGUE[_fold(match.group("vague"))], "vague"
         end = match.end()
         approx: str | None = None
         if kind == "cardinal":  # "sieben Menschen", "Four heart transplants": only with what they count
@@ -692,7 +578,7 @@ def _word_figures(text: str, lang: str, numeric: list[Figure]) -> list[Figure]:
             noun_end, noun = (unit_info[2], unit_info[0]) if unit_info else _noun_after(text, end, lang, "")
             if noun is None or (lang == "de" and text[end : end + 1] == "-"):
                 continue
-            if lang != "de" and not unit_info and not fold(noun).endswith("s"):
+            if lang != "de" and not unit_info and not _fold(noun).endswith("s"):
                 continue  # a plural counts: "ten largest" is no figure
             approx, approx_start = _approx_before(text, start)
             found.append(
@@ -700,7 +586,7 @@ def _word_figures(text: str, lang: str, numeric: list[Figure]) -> list[Figure]:
                     text=text[approx_start if approx else start : noun_end].strip(),
                     value=float(value),
                     unit=noun,
-                    approx=fold(approx) if approx else None,
+                    approx=_fold(approx) if approx else None,
                     start=approx_start if approx else start,
                 )
             )
@@ -724,7 +610,7 @@ def _word_figures(text: str, lang: str, numeric: list[Figure]) -> list[Figure]:
 
 def figure_kind(figure: Figure) -> str:
     """'money', 'percent', 'measure', 'duration', 'people', 'count', 'vague' or 'bare'."""
-    unit = fold(figure.unit or "")
+    unit = _fold(figure.unit or "")
     if not unit:
         return "bare"
     if figure.unit in _CURRENCY_SYMBOLS.values() or unit.upper() in {"AUD", "CAD", "HKD", "CNY", "CHF"}:
@@ -735,9 +621,9 @@ def figure_kind(figure: Figure) -> str:
         return "duration"
     if unit in _MEASURES:
         return "measure"
-    if unit in _PEOPLE or any(unit.endswith(p) for p in ("soldaten", "verletzte", "tote", "opfer")):
+    if unit in _PEOPLE or any(unit.endswith(p) for p in _t("people_endings")):
         return "people"
-    first = fold(figure.text.split()[0]) if figure.text.split() else ""
+    first = _fold(figure.text.split()[0]) if figure.text.split() else ""
     if first in _VAGUE:
         return "vague"
     return "count"

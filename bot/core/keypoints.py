@@ -1,41 +1,71 @@
 """The key quote and key figure of an article: the reason a reader trusts the alert.
 
-Candidates come from `find_quotes` and `find_figures` over title, summary and text. Each is scored by
-general rules: what the headline says, what mentions the topic, what a named source says, full
-statements over fragments, figures that count something over bare numbers, earlier over later.
+Candidates come from `find_quotes` and `find_figures` over title, summary and text. Each candidate is
+described by named features (where it stands, what kind of unit it has, whether the topic or the
+headline's words are near, whether its sentence is background, …); a linear score over those features,
+with weights fitted on labelled articles by `scripts/fit_extract.py` and stored in
+`bot/core/lang/extract_weights.json`, ranks them against each other and against "nothing". The softmax of
+the scores is each candidate's confidence; below the fitted threshold the key point is left out, so an
+alert shows no figure rather than a wrong one.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
+from bot.core import lang as lang_data
 from bot.core.figures import figure_kind, find_figures
 from bot.core.quotes import find_quotes
 from bot.core.text import article_language, fold, split_sentences, words
 from bot.model import Article, Figure, KeyPoints, Quote, TopicQuery
 
+_fold = functools.lru_cache(maxsize=65536)(fold)  # the same words recur across a text
 
-def _set(words: str) -> frozenset[str]:
-    """A set of words written as one space-separated string."""
-    return frozenset(words.split())
+C = TypeVar("C", Figure, Quote)
+Features = dict[str, float]
 
 
-_STOPWORDS = _set(
-    "der die das und oder ein eine einer eines dem den des in im auf aus mit von vom zu zum zur für "
-    "fuer über ueber nach bei als wie ist sind war hat haben wird werden sich nicht auch noch the a "
-    "an of to in on for with from by at and or is are was were has have had be it its as this that"
-)
-_KIND_BONUS = {
-    "people": 1.5,
-    "money": 1.5,
-    "percent": 1.2,
-    "count": 0.8,
-    "measure": 0.4,
-    "vague": -0.8,
-    "duration": -1.5,
-    "bare": -3.0,
-}
+@dataclass(frozen=True, slots=True)
+class Scored(Generic[C]):
+    """A candidate (None: the option "no key point") with the features that scored it."""
+
+    candidate: C | None
+    features: Mapping[str, float]
+    score: float
+    confidence: float  # softmax share among the candidates and "nothing", 0..1
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why the key points are what they are: every option ranked, best first, and the thresholds."""
+
+    points: KeyPoints
+    figures: tuple[Scored[Figure], ...]
+    quotes: tuple[Scored[Quote], ...]
+    figure_threshold: float
+    quote_threshold: float
+
+    @property
+    def figure(self) -> Scored[Figure] | None:
+        """The best-ranked figure option (possibly "nothing"), whether or not it passed the threshold."""
+        return self.figures[0] if self.figures else None
+
+    @property
+    def quote(self) -> Scored[Quote] | None:
+        """The best-ranked quote option (possibly "nothing"), whether or not it passed the threshold."""
+        return self.quotes[0] if self.quotes else None
+
+
+def contributions(option: Scored[C], weights: Mapping[str, float]) -> list[tuple[str, float]]:
+    """What decided an option's score: each feature's weight times its value, largest effect first."""
+    parts = [(name, weights.get(name, 0.0) * value) for name, value in option.features.items()]
+    return sorted((p for p in parts if p[1]), key=lambda p: -abs(p[1]))
 
 
 def _analysed_text(article: Article) -> tuple[str, int, int]:
@@ -61,120 +91,275 @@ def _analysed_text(article: Article) -> tuple[str, int, int]:
 
 
 def _stems(text: str) -> set[str]:
-    return {w[:6] for w in (fold(x) for x in words(text)) if len(w) > 3 and w not in _STOPWORDS}
+    return _stems_of({_fold(x) for x in words(text)})
+
+
+def _stems_of(folded: set[str]) -> set[str]:
+    """Six-letter prefixes of the content words: `Soldaten` meets `Soldatinnen` in the headline."""
+    stop = lang_data.table("stop_words")
+    return {w[:6] for w in folded if len(w) > 3 and w not in stop}
 
 
 class _Topic:
-    """Folded topic aliases, matched as word prefixes: `Nordkorea` meets `nordkoreanischen`."""
+    """Folded topic aliases, matched as word prefixes: `Nordkorea` meets `nordkoreanischen`; a word of
+    three letters or fewer only as itself, and one of six or more also without its last letter."""
 
     def __init__(self, topic: TopicQuery | None) -> None:
         aliases = (topic.name, *topic.aliases) if topic else ()
-        self.aliases = [[fold(w) for w in words(a)] for a in aliases if words(a)]
+        self.aliases = [[_prefixes(_fold(w)) for w in words(a)] for a in aliases if words(a)]
 
     def mentioned(self, text: str) -> bool:
-        if not self.aliases:
-            return False
-        found = [fold(w) for w in words(text)]
-        return any(all(any(_meets(f, a) for f in found) for a in alias) for alias in self.aliases)
+        return self.mentioned_in({_fold(w) for w in words(text)}) if self.aliases else False
+
+    def mentioned_in(self, found: set[str]) -> bool:
+        """Whether the folded words `found` name the topic."""
+        return any(all(_met(found, word) for word in alias) for alias in self.aliases)
 
 
-def _meets(word: str, alias: str) -> bool:
+def _prefixes(alias: str) -> tuple[str, tuple[str, ...]]:
+    """(the word itself, the prefixes a text word may start with; none for a short word)."""
     if len(alias) <= 3:
-        return word == alias
-    return word.startswith(alias) or (len(alias) >= 6 and word.startswith(alias[:-1]))
+        return alias, ()
+    return alias, (alias, alias[:-1]) if len(alias) >= 6 else (alias,)
 
 
-def extract_keypoints(article: Article, topic: TopicQuery | None = None) -> KeyPoints:
-    """The key quote and key figure of `article`, given the topic that matched (if any)."""
+def _met(found: set[str], word: tuple[str, tuple[str, ...]]) -> bool:
+    alias, prefixes = word
+    if not prefixes:
+        return alias in found
+    return any(f.startswith(prefixes) for f in found)
+
+
+def extract_keypoints(
+    article: Article, topic: TopicQuery | None = None, weights: lang_data.Weights | None = None
+) -> KeyPoints:
+    """The key quote and key figure of `article`, given the topic that matched (if any).
+
+    A key point whose confidence is below its threshold is None; every candidate stays listed.
+    """
+    return explain_keypoints(article, topic, weights).points
+
+
+def explain_keypoints(
+    article: Article, topic: TopicQuery | None = None, weights: lang_data.Weights | None = None
+) -> Explanation:
+    """The key points with every candidate's features, score and confidence (`weights`: the fitted
+    ones unless given, as the fitting script does for each cross-validation fold)."""
+    fitted = weights or lang_data.extract_weights()
     lang = article_language(article)
     text, _summary_at, text_at = _analysed_text(article)
     if not text:
-        return KeyPoints(lang=lang, quote=None, figure=None)
-    sentences = list(split_sentences(text))
-    starts = [s for s, _ in sentences]
-    title_end = len(article.title.strip())
-    lead_end = _lead_end(text, text_at)
-    headline = _stems(article.title)
-    matcher = _Topic(topic)
-    mentions_cache: dict[int, bool] = {}
+        return Explanation(KeyPoints(lang=lang, quote=None, figure=None), (), (), 1.0, 1.0)
+    context = _Context(article, topic, text, text_at, lang)
+    figures = context.figures
+    quotes = context.quotes
+    figure_options = _rank(
+        [(f, context.figure_features(f)) for f in figures], context.no_figure_features(), fitted.figure
+    )
+    choosable = [q for q in quotes if not (q.fragment and (q.speaker is None or len(q.text.split()) < 4))]
+    quote_options = _rank(
+        [(q, context.quote_features(q)) for q in choosable], context.no_quote_features(), fitted.quote
+    )
+    figure_options[0] = context.as_headline_says(_fact_confidence(figure_options, _figure_fact))
+    quote_options[0] = _fact_confidence(quote_options, _quote_fact)
+    best_figure = figure_options[0]
+    best_quote = quote_options[0]
+    figure = best_figure.candidate if best_figure.confidence >= fitted.figure_threshold else None
+    quote = best_quote.candidate if best_quote.confidence >= fitted.quote_threshold else None
+    points = KeyPoints(lang=lang, quote=quote, figure=figure, quotes=tuple(quotes), figures=tuple(figures))
+    return Explanation(
+        points, tuple(figure_options), tuple(quote_options), fitted.figure_threshold, fitted.quote_threshold
+    )
 
-    def sentence_at(pos: int) -> tuple[int, str]:
-        index = bisect_right(starts, pos) - 1
-        return (index, sentences[index][1]) if index >= 0 else (-1, "")
 
-    def mentions(index: int, sentence: str) -> bool:
-        if index not in mentions_cache:
-            mentions_cache[index] = matcher.mentioned(sentence)
-        return mentions_cache[index]
+def _figure_fact(figure: Figure) -> tuple[object, ...]:
+    return (round(figure.value, 6), _fold(figure.unit or ""))
 
-    length = max(len(text), 1)
-    figures = [
-        Figure(f.text, f.value, f.unit, f.approx, f.start, sentence_at(f.start)[1])
-        for f in find_figures(text, lang)
+
+def _quote_fact(quote: Quote) -> tuple[object, ...]:
+    return (quote.text, quote.speaker)
+
+
+def _fact_confidence(options: list[Scored[C]], fact: Callable[[C], tuple[object, ...]]) -> Scored[C]:
+    """The best option with the confidence of its fact: the shares of every mention of the same fact
+    (value and unit, or words and speaker) added up; a fact repeated in a long text is no less certain."""
+    best = options[0]
+    if best.candidate is None:
+        return best
+    key = fact(best.candidate)
+    share = sum(o.confidence for o in options if o.candidate is not None and fact(o.candidate) == key)
+    return Scored(best.candidate, best.features, best.score, min(1.0, share))
+
+
+def _rank(
+    candidates: Sequence[tuple[C, Features]], nothing: Features, weights: Mapping[str, float]
+) -> list[Scored[C]]:
+    """Every candidate and "nothing", scored by the weights and ranked best first (ties: earlier first)."""
+    options: list[tuple[C | None, Features]] = [(None, nothing)]
+    options.extend(candidates)
+    scores = [sum(weights.get(name, 0.0) * value for name, value in f.items()) for _, f in options]
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    scored = [
+        Scored(candidate, features, score, e / total)
+        for (candidate, features), score, e in zip(options, scores, exps, strict=True)
     ]
-    quotes = find_quotes(text, lang)
-    spans = [(q.start, q.start + len(q.text)) for q in quotes]
-    values: dict[tuple[float, str], int] = {}
-    for f in figures:
-        key = (round(f.value, 6), fold(f.unit or ""))
-        values[key] = values.get(key, 0) + 1
+    order = sorted(range(len(scored)), key=lambda i: (-scores[i], i))
+    return [scored[i] for i in order]
 
-    def figure_score(figure: Figure) -> float:
+
+class _Context:
+    """What the features of one article's candidates are computed from, computed once."""
+
+    def __init__(
+        self, article: Article, topic: TopicQuery | None, text: str, text_at: int, lang: str
+    ) -> None:
+        self.text = text
+        self.lang = lang
+        self.sentences = list(split_sentences(text))
+        self.starts = [s for s, _ in self.sentences]
+        self.title_end = len(article.title.strip())
+        self.lead_end = _lead_end(text, text_at)
+        self.headline = _stems(article.title)
+        self.matcher = _Topic(topic)
+        self.length = max(len(text), 1)
+        self._mentions: dict[int, bool] = {}
+        self.figures = [
+            Figure(f.text, f.value, f.unit, f.approx, f.start, self.sentence_at(f.start)[1])
+            for f in find_figures(text, lang)
+        ]
+        self.quotes = find_quotes(text, lang)
+        self.quote_starts = [q.start for q in self.quotes]
+        self.quote_ends = [q.start + len(q.text) for q in self.quotes]
+        self.values: dict[tuple[float, str], int] = {}
+        for f in self.figures:
+            key = (round(f.value, 6), _fold(f.unit or ""))
+            self.values[key] = self.values.get(key, 0) + 1
+        self.title_values = {round(f.value, 6) for f in self.figures if f.start < self.title_end}
+        self._sentence_words: dict[int, set[str]] = {}
+
+    def sentence_at(self, pos: int) -> tuple[int, str]:
+        index = bisect_right(self.starts, pos) - 1
+        return (index, self.sentences[index][1]) if index >= 0 else (-1, "")
+
+    def sentence_words(self, index: int, sentence: str) -> set[str]:
+        """The folded words of sentence `index`, computed once per sentence."""
+        if index not in self._sentence_words:
+            self._sentence_words[index] = {_fold(w) for w in words(sentence)}
+        return self._sentence_words[index]
+
+    def mentions(self, index: int, sentence: str) -> bool:
+        if index not in self._mentions:
+            found = self.sentence_words(index, sentence)
+            self._mentions[index] = bool(self.matcher.aliases) and self.matcher.mentioned_in(found)
+        return self._mentions[index]
+
+    def _position(self, start: int, features: Features) -> None:
+        if start < self.title_end:
+            features["in_headline"] = 1.0
+        elif start < self.lead_end:
+            features["in_lead"] = 1.0
+        features["later_in_text"] = start / self.length
+
+    def as_headline_says(self, best: Scored[Figure]) -> Scored[Figure]:
+        """The chosen fact in the headline's words when the headline states it too (same value and unit):
+        `10.000 Soldaten`, not `etwa 10.000 nordkoreanischen Soldaten` from the lead."""
+        chosen = best.candidate
+        if chosen is None or chosen.start < self.title_end:
+            return best
+        for figure in self.figures:
+            if figure.start >= self.title_end:
+                break
+            if round(figure.value, 6) == round(chosen.value, 6) and _fold(figure.unit or "") == _fold(
+                chosen.unit or ""
+            ):
+                return Scored(
+                    figure, {**best.features, "stated_in_headline": 1.0}, best.score, best.confidence
+                )
+        return best
+
+    def figure_features(self, figure: Figure) -> Features:
         kind = figure_kind(figure)
-        index, sentence = sentence_at(figure.start)
-        score = _KIND_BONUS.get(kind, 0.0)
-        if figure.start < title_end:
-            score += 3.0
-        elif figure.start < lead_end:
-            score += 1.0
-        if mentions(index, sentence):
-            score += 2.0
-        shared = len(headline & _stems(sentence)) if figure.start >= title_end else 0
-        score += min(shared, 4) * 0.4
-        if values.get((round(figure.value, 6), fold(figure.unit or "")), 0) > 1:
-            score += 0.5
-        if any(a <= figure.start < b for a, b in spans):
-            score -= 0.5
+        index, sentence = self.sentence_at(figure.start)
+        features: Features = {f"unit_{kind}": 1.0}
+        self._position(figure.start, features)
+        if self.mentions(index, sentence):
+            features["topic_in_sentence"] = 1.0
+        if figure.start >= self.title_end:
+            shared = len(self.headline & _stems_of(self.sentence_words(index, sentence)))
+            if shared:
+                features["headline_words_in_sentence"] = min(shared, 4) / 4
+            if round(figure.value, 6) in self.title_values:
+                features["value_in_headline"] = 1.0
+            if figure.unit and _fold(figure.unit)[:6] in self.headline:
+                features["unit_in_headline"] = 1.0  # `21 Kilogramm` in the text of `… 21 Kilogramm Kokain`
+        if self.values.get((round(figure.value, 6), _fold(figure.unit or "")), 0) > 1:
+            features["repeated"] = 1.0
+        at = bisect_right(self.quote_starts, figure.start) - 1
+        if at >= 0 and figure.start < self.quote_ends[at]:
+            features["inside_quote"] = 1.0
         if kind in ("money", "percent") and _described(figure):
-            score += 0.6  # "£1,700 in running costs", "30 Prozent der Stimmen"
-        if figure.start >= title_end and _spelled_out(figure):
-            # "two sides", "six books": small counts are written out and rarely the news outside the lead
-            score -= 1.0 if figure.start < lead_end else 2.0
-        return score - figure.start / length
+            features["says_what_it_counts"] = 1.0
+        if _spelled_out(figure):
+            if figure.start < self.title_end:
+                features["written_out_headline"] = 1.0
+            elif kind in ("measure", "money", "duration", "percent"):
+                features["written_out_with_unit"] = 1.0  # `elf Zentimeter`: a measured fact, not a tally
+            else:
+                features["written_out"] = 1.0  # `two sides`, `six books`: small counts in passing
+        if figure.approx:
+            bound = figure.approx in lang_data.table("bound_words")
+            features["bound" if bound else "approximate"] = 1.0
+        before = self.text[max(0, figure.start - 30) : figure.start]
+        opened = before.rfind("(")
+        if opened >= 0 and ")" not in before[opened:]:
+            features["in_parentheses"] = 1.0  # `about 200 acres (80.9 hectares)`: a conversion or an aside
+        if lang_data.table("threshold_words") & {_fold(w) for w in words(before)[-3:]}:
+            features["after_threshold_word"] = 1.0
+        if abs(figure.value) < 10:
+            features["below_ten"] = 1.0
+        if lang_data.table("background_markers") & self.sentence_words(index, sentence):
+            features["background_sentence"] = 1.0
+        return features
 
-    def quote_score(quote: Quote) -> float:
-        index, sentence = sentence_at(quote.start)
-        score = -4.0 if quote.fragment else 3.0
+    def no_figure_features(self) -> Features:
+        features: Features = {"nothing": 1.0}
+        if not any(f.start < self.lead_end for f in self.figures):
+            features["nothing_no_figure_in_lead"] = 1.0
+        return features
+
+    def quote_features(self, quote: Quote) -> Features:
+        index, sentence = self.sentence_at(quote.start)
+        features: Features = {}
+        if quote.fragment:
+            features["fragment"] = 1.0
         if quote.speaker:
-            score += 2.0
+            features["named_speaker"] = 1.0
         elif quote.role:
-            score += 1.0
+            features["role_only"] = 1.0
         if quote.text[:1].islower():
-            score -= 1.0
+            features["starts_lower_case"] = 1.0
         n = len(quote.text.split())
-        if 8 <= n <= 60:
-            score += 1.0
+        if n < 8:
+            features["short"] = 1.0
         elif n > 90:
-            score -= 1.0
-        if matcher.mentioned(quote.text):
-            score += 2.0
-        elif mentions(index, sentence):
-            score += 1.5
-        if quote.start < title_end:
-            score += 1.5
-        elif quote.start < lead_end:
-            score += 0.5
-        score += min(len(headline & _stems(quote.text)), 4) * 0.3
-        return score - quote.start / length
+            features["long"] = 1.0
+        folded = {_fold(w) for w in words(quote.text)}
+        if self.matcher.aliases and self.matcher.mentioned_in(folded):
+            features["topic_in_quote"] = 1.0
+        elif self.mentions(index, sentence):
+            features["topic_in_sentence"] = 1.0
+        self._position(quote.start, features)
+        shared = len(self.headline & _stems_of(folded))
+        if shared:
+            features["headline_words_in_quote"] = min(shared, 4) / 4
+        if quote is self.quotes[0]:
+            features["first_quote"] = 1.0
+        return features
 
-    figure = max(figures, key=figure_score, default=None)
-    weak = figure is not None and (figure_kind(figure) in ("bare", "duration") or _spelled_out(figure))
-    if figure is not None and weak and figure_score(figure) < 0:
-        figure = None  # a bare number or a span of time nowhere near the headline or topic is no news
-    quote = max(quotes, key=quote_score, default=None)
-    if quote is not None and quote.fragment and (quote.speaker is None or len(quote.text.split()) < 4):
-        quote = None  # an unattributed scare quote or a fragment of a few words is no key quote
-    return KeyPoints(lang=lang, quote=quote, figure=figure, quotes=tuple(quotes), figures=tuple(figures))
+    def no_quote_features(self) -> Features:
+        return {"nothing": 1.0}
 
 
 def _lead_end(text: str, text_at: int) -> int:
@@ -183,26 +368,16 @@ def _lead_end(text: str, text_at: int) -> int:
     return match.start() if match else len(text)
 
 
-_UNIT_WORDS = _set(
-    "euro euros dollar dollars pfund pounds yen franken prozent percent per cent prozentpunkte"
-)
-
-
 def _described(figure: Figure) -> bool:
     """True when the figure's text names what it counts beyond number, unit and approximation."""
     approx = set((figure.approx or "").split())
-    rest = [w for w in (fold(x) for x in words(figure.text)) if w not in approx and w not in _UNIT_WORDS]
-    return len(rest) > 1 if figure.unit and fold(figure.unit) in rest else bool(rest)
+    units = lang_data.table("unit_words")
+    rest = [w for w in (_fold(x) for x in words(figure.text)) if w not in approx and w not in units]
+    return len(rest) > 1 if figure.unit and _fold(figure.unit) in rest else bool(rest)
 
 
 def _spelled_out(figure: Figure) -> bool:
     """True when the figure's number is a word (`sieben Menschen`, `two sides`), not digits."""
     approx = len((figure.approx or "").split())
     parts = figure.text.split()
-    return len(parts) > approx and fold(parts[approx]) in _NUMBER_WORDS
-
-
-_NUMBER_WORDS = _set(
-    "zwei drei vier fuenf sechs sieben acht neun zehn elf zwoelf zwanzig two three four five six seven "
-    "eight nine ten eleven twelve twenty"
-)
+    return len(parts) > approx and _fold(parts[approx]) in lang_data.table("written_counts")

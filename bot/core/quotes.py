@@ -16,71 +16,31 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
+from bot.core import lang as lang_data
 from bot.core.text import fold
 from bot.model import Quote
-
-
-def _set(words: str) -> frozenset[str]:
-    """A set of words written as one space-separated string."""
-    return frozenset(words.split())
-
 
 _MARKS = re.compile(r"[„“”\"»«‚‘’\n]")
 _MAX_QUOTE = 3000  # longer "quotes" are unbalanced marks, not quotations
 _CONTEXT = 300  # characters of attribution context looked at on either side
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
+# a full stop ends a sentence unless it ends an initial (`Anna M. Schmidt`)
+_SENTENCE_END = re.compile(r"(?<![\s(][^\W\d_])[.!?](?=\s|$)|[!?](?=\s|$)|\n")
+_BLANK = re.compile(r"[\n \t]*")
+_INITIAL = re.compile(r"[^\W\d_]\.[ \u00a0][^\W\d_]")
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|[,:;.!?()–—]")
 
-_SPEECH_VERBS_DE = _set(
-    "sagte sagten sagt sagen gesagt erklaerte erklaerten erklaert betonte betont warnte warnt "
-    "meinte meint so schrieb schreibt schrieben teilte fuegte ergaenzte ergaenzt sprach spricht "
-    "kritisierte kritisiert forderte fordert bekraeftigte konstatierte unterstrich versicherte "
-    "raeumte erlaeuterte berichtete bestaetigte kuendigte mahnte aeusserte heisst hiess zitiert "
-    "zitierte twitterte verkuendete behauptete beklagte bilanzierte resuemierte stellte erwiderte "
-    "antwortete entgegnete ergaenzte appellierte drohte lobte klagte fragte rief beteuerte "
-    "bekannte gab ließ liess verwies"
-)
-_SPEECH_VERBS_EN = _set(
-    "said says say told tells added adds explained explains warned warns stressed stresses noted "
-    "notes wrote writes insisted insists argued argues claimed claims asked asks replied replies "
-    "announced stated states declared declares commented continued concluded acknowledged admitted "
-    "tweeted posted urged cautioned predicted suggested emphasised emphasized confirmed maintained "
-    "recalled observed remarked according testified conceded vowed pledged boasted complained"
-)
-_SPEECH_VERBS = _SPEECH_VERBS_DE | _SPEECH_VERBS_EN
-_DETERMINERS = _set("der die das des dem den ein eine einer eines einem the a an its his her their")
-_INDEFINITE = _set("ein eine einer eines einem a an")
-_PRONOUNS = _set("er sie he she")
-_PARTICLES = _set("von van de der den da di du la le al bin ibn ben dos del zu")
-_HONORIFICS = _set("mr mrs ms dr prof herr frau sir dame lord")
-_ROLE_STEMS_DE = sorted(
-    _set(
-        "sprecher präsident praesident minister kanzler chef sekretär sekretaer direktor leiter "
-        "vorsitzend botschafter general kommandeur bürgermeister buergermeister abgeordnet experte "
-        "expertin analyst ökonom oekonom forscher professor vorstand gründer gruender manager berater "
-        "beauftragt richter anwalt kommissar premier könig koenig papst trainer kapitän kapitaen senator "
-        "gouverneur offizier polizist ärzt aerzt arzt diplomat vize regierungssprecher staatschef "
-        "sprecherin journalist reporter autor chefin leiterin direktorin ministerin kanzlerin präsidentin "
-        "mitglied oberhaupt"
-    )
-)
-_ROLE_WORDS_EN = _set(
-    "spokesman spokeswoman spokesperson president secretary chief director head leader chairman "
-    "chairwoman chair ceo cfo coo executive analyst economist professor ambassador official mayor "
-    "governor senator minister commander founder officer lawyer attorney judge researcher scientist "
-    "expert adviser advisor representative manager editor correspondent premier chancellor spokesmen "
-    "officials boss coach envoy diplomat negotiator prosecutor commissioner lawmaker legislator"
-)
-_ROLE_MODIFIERS_EN = _set(
-    "deputy senior press vice corporate former foreign prime defence defense interior finance state "
-    "general executive chief assistant acting principal managing national security top lead"
-)
-_ROLE_RE = re.compile("|".join(re.escape(s) for s in _ROLE_STEMS_DE))
-_NOT_NAMES = _set(
-    "montag dienstag mittwoch donnerstag freitag samstag sonntag monday tuesday wednesday thursday "
-    "friday saturday sunday januar februar märz april mai juni juli august september oktober november "
-    "dezember january february march june july october december bbc reuters ap afp dpa cnn"
-)
+_t = lang_data.table
+_fold = functools.lru_cache(maxsize=65536)(fold)  # the same words recur across a text
+_SPEECH_VERBS = _t("speech_verbs")
+_DETERMINERS = _t("speech_determiners")
+_INDEFINITE = _t("indefinite")
+_PRONOUNS = _t("pronouns")
+_PARTICLES = _t("name_particles")
+_HONORIFICS = _t("honorifics")
+_ROLE_WORDS_EN = _t("role_words_en")
+_ROLE_MODIFIERS_EN = _t("role_modifiers_en")
+_ROLE_RE = re.compile("|".join(re.escape(s) for s in sorted(_t("role_stems_de"))))
+_NOT_NAMES = _t("not_names")
 _DE_ADJECTIVE = re.compile(r"[a-zäöüß]+(?:e|en|er|es|em)")
 
 
@@ -143,11 +103,11 @@ def _scan(text: str) -> list[_Span]:
         if ch == "\n":
             if stack:
                 opener, pos = stack[0]
-                following = text[i + 1 : i + 2]
-                starts_paragraph = pos == 0 or text[pos - 1] == "\n"
-                if (
-                    following == opener and starts_paragraph and i - pos > 1
-                ):  # runs on into the next paragraph
+                after = _BLANK.match(text, i + 1)
+                following = text[after.end() : after.end() + 1] if after else ""
+                # runs on: the next paragraph opens it again, and it stood alone or after `said:`
+                introduced = pos == 0 or text[pos - 1] == "\n" or text[max(0, pos - 2) : pos].strip() == ":"
+                if following == opener and introduced and i - pos > 1:
                     spans.append(_Span(pos, pos + 1, i))
                 stack.clear()
             continue
@@ -157,8 +117,8 @@ def _scan(text: str) -> list[_Span]:
                 spans.append(_Span(pos, pos + 1, i))
             continue
         if len(stack) < 2 and _is_opening(text, i, ch):
-            if ch in "‘’" and not stack:
-                continue  # single English quotes at top level are too often apostrophes
+            if ch in "‘’" and not stack and not (i == 0 or text[i - 1] == "\n" or text[i - 2 : i] == ": "):
+                continue  # single quotes at top level are apostrophes unless they open speech after `:`
             stack.append((ch, i))
     return spans
 
@@ -174,19 +134,29 @@ def _sentence_bounds(masked: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _tokens(s: str, base: int) -> list[tuple[str, int, int]]:
-    out: list[tuple[str, int, int]] = []
-    for m in _TOKEN.finditer(s):
-        word = m.group(0)
-        if word == "." and out and out[-1][0].lower() in _HONORIFICS:
+    """Words and punctuation of `s` with offsets (plus `base`); the full stop after a title (`Dr.`) is
+    dropped and an initial keeps its own (`Anna M. Schmidt`), so neither ends a name."""
+    out = [(m.group(0), base + m.start(), base + m.end()) for m in _TOKEN.finditer(s)]
+    stops = [i for i, t in enumerate(out) if t[0] == "."] if "." in s else []
+    if not stops:
+        return out
+    dropped: set[int] = set()
+    for i in stops:
+        if i == 0:
             continue
-        out.append((word, base + m.start(), base + m.end()))
-    return out
+        word, start, _ = out[i - 1]
+        if word.lower() in _HONORIFICS:
+            dropped.add(i)
+        elif len(word) == 1 and word.isupper() and _INITIAL.match(s, start - base):
+            out[i - 1] = (word + ".", start, out[i][2])
+            dropped.add(i)
+    return [t for i, t in enumerate(out) if i not in dropped] if dropped else out
 
 
 @functools.lru_cache(maxsize=65536)
 def _is_role(word: str, lang: str) -> bool:
-    lower = word.lower()
-    if lower in _ROLE_WORDS_EN and (lang == "en" or lower in ("ceo", "cfo", "coo")):
+    lower = _fold(word)
+    if lower in _ROLE_WORDS_EN and (lang == "en" or lower in _t("roles_every_language")):
         return True
     return (bool(word[:1].isupper() and _ROLE_RE.search(lower)) and lang != "en") or (
         lang == "en" and "-" in lower and lower.rsplit("-", 1)[-1] in _ROLE_WORDS_EN
@@ -194,11 +164,11 @@ def _is_role(word: str, lang: str) -> bool:
 
 
 def _is_cap(word: str) -> bool:
-    return word[:1].isupper() and word[:1].isalpha()
+    return word[:1].isupper()  # only a cased letter is upper case
 
 
 def _is_verb(word: str) -> bool:
-    folded = fold(word)
+    folded = _fold(word)
     return folded in _SPEECH_VERBS and (word[:1].islower() or folded == "according")
 
 
@@ -208,11 +178,11 @@ def _np(tokens: list[tuple[str, int, int]], k: int, lang: str, text: str) -> tup
     if k >= n:
         return None, k
     first = tokens[k][0]
-    if fold(first) in _PRONOUNS:
+    if _fold(first) in _PRONOUNS:
         return _Attribution(None, None, pronoun=True, pos=tokens[k][1]), k + 1
     determiner = None
-    if fold(first) in _DETERMINERS:
-        determiner = fold(first)
+    if _fold(first) in _DETERMINERS:
+        determiner = _fold(first)
         k += 1
     j = k
     taken: list[tuple[str, int, int]] = []
@@ -225,7 +195,7 @@ def _np(tokens: list[tuple[str, int, int]], k: int, lang: str, text: str) -> tup
             j += 1
             continue
         if _is_cap(word) or _is_role(word, lang):
-            if fold(word) in _NOT_NAMES:
+            if _fold(word) in _NOT_NAMES:
                 break
             taken.append(tokens[j])
         elif (low in _PARTICLES and taken and j + 1 < n and _is_cap(tokens[j + 1][0])) or (
@@ -273,6 +243,8 @@ def _np(tokens: list[tuple[str, int, int]], k: int, lang: str, text: str) -> tup
             m += 1
         if m >= n or tokens[m][0] in ",.;":
             name = " ".join(names)
+            if m < n and tokens[m][0] == ",":
+                j = m + 1  # `the governor, Andrew Bailey, said`: the verb follows the apposition
     return _Attribution(
         name,
         role,
@@ -330,7 +302,7 @@ def _after_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str)
         return None  # the sentence ended with the quote
     if i < len(tokens) and _is_verb(tokens[i][0]):
         k = i + 1
-        if fold(tokens[i][0]) == "according" and k < len(tokens) and tokens[k][0] == "to":
+        if _fold(tokens[i][0]) == "according" and k < len(tokens) and tokens[k][0] == "to":
             k += 1
         found, _ = _np(tokens, k, lang, text)
         if found:
@@ -361,15 +333,15 @@ def _before_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str
     colon = tokens[-1][0] == ":"
     verbs = [j for j in range(max(0, end - 10), end) if _is_verb(tokens[j][0])]
     for j in reversed(verbs):
-        if fold(tokens[j][0]) == "according":
+        if _fold(tokens[j][0]) == "according":
             found, _ = _np(tokens, j + 2, lang, text)
             if found:
                 return found
             continue
-        that = fold(tokens[end - 1][0]) in ("that", "dass") and end - j <= 6
+        that = _fold(tokens[end - 1][0]) in ("that", "dass") and end - j <= 6
         if not colon and end - j > 3 and not that:
             continue  # `Rutte sprach von "…"` yes; a verb far from the quote no, unless `said … that "…"`
-        back = j - 1 if j > 1 and fold(tokens[j - 1][0]) in _RELATIVE else j  # `Randy Fine, who said`
+        back = j - 1 if j > 1 and _fold(tokens[j - 1][0]) in _RELATIVE else j  # `Randy Fine, who said`
         subject = _np_backward(tokens, back, lang, text)
         if subject is None and back != j and tokens[back - 1][0] == ",":
             subject = _np_backward(tokens, back - 1, lang, text)
@@ -381,7 +353,7 @@ def _before_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str
     if colon and not verbs:
         return _np_backward(tokens, end, lang, text)
     for j, token in enumerate(tokens[:end]):
-        if fold(token[0]) == "laut":
+        if _fold(token[0]) == "laut":
             found, _ = _np(tokens, j + 1, lang, text)
             if found and found.name:
                 return found
@@ -393,8 +365,12 @@ def _people(text: str, tokens: list[tuple[str, int, int]], lang: str) -> list[_P
     people: list[_Person] = []
     k = 0
     n = len(tokens)
+    caps = [t[0][:1].isupper() for t in tokens]
     while k < n:
         word = tokens[k][0]
+        if not caps[k] and (lang != "en" or not _is_role(word, lang)):
+            k += 1  # a lower-case word starts no name and, outside English, no role
+            continue
         if (
             _is_role(word, lang)
             and k + 1 < n
@@ -414,14 +390,16 @@ def _people(text: str, tokens: list[tuple[str, int, int]], lang: str) -> list[_P
                 names.append(tokens[m][0])
                 m += 1
             names = _strip_possessive(names)
-            if names and fold(names[0]) not in _NOT_NAMES:
+            if names and _fold(names[0]) not in _NOT_NAMES:
                 roles = tuple(t[0].lower() for t in tokens[max(0, k - 2) : k + 1] if _is_role(t[0], lang))
                 people.append(
                     _Person(" ".join(names), tokens[k + 1][1], roles, _heads_sentence(text, tokens, k))
                 )
             k = m
             continue
-        appositive = _appositive_person(tokens, k, lang)
+        # an appositive name needs two capitalised words from here: test that before the full look
+        pair = k + 1 < n and _is_cap(word) and _is_cap(tokens[k + 1][0])
+        appositive = _appositive_person(tokens, k, lang) if pair else None
         if appositive is not None:
             names, role_words, m = appositive
             people.append(
@@ -443,7 +421,7 @@ def _strip_possessive(names: list[str]) -> list[str]:
     return names
 
 
-_RELATIVE = _set("who der die welcher welche")
+_RELATIVE = _t("relative")
 
 
 def _appositive_person(
@@ -456,7 +434,7 @@ def _appositive_person(
         return None  # inside a longer capitalised run
     m = k
     while m < n and m - k < 4 and _is_cap(tokens[m][0]) and not _is_role(tokens[m][0], lang):
-        if fold(tokens[m][0]) in _NOT_NAMES or fold(tokens[m][0]) in _DETERMINERS:
+        if _fold(tokens[m][0]) in _NOT_NAMES or _fold(tokens[m][0]) in _DETERMINERS:
             return None
         m += 1
     if m - k < 2 or m >= n or (m < n and _is_cap(tokens[m][0])):
@@ -465,7 +443,7 @@ def _appositive_person(
     if any(w.endswith(("'s", "’s", "s'", "s’")) for w in names):
         return None
     # the name, then ", the co-founder of …" / ", a spokeswoman for …"
-    if tokens[m][0] == "," and m + 1 < n and fold(tokens[m + 1][0]) in _DETERMINERS:
+    if tokens[m][0] == "," and m + 1 < n and _fold(tokens[m + 1][0]) in _DETERMINERS:
         words = tokens[m + 2 : m + 8]
         roles = tuple(t[0].lower() for t in words if _is_role(t[0], lang))
         if roles:
@@ -476,10 +454,7 @@ def _appositive_person(
         and tokens[k - 1][0] == ","
         and tokens[k - 2][0][:1].islower()
         and tokens[k - 2][0].isalpha()
-        and (
-            tokens[k - 3][0].endswith(("'s", "’s"))
-            or fold(tokens[k - 3][0]) in _set("his her their seine ihre ihr sein")
-        )
+        and (tokens[k - 3][0].endswith(("'s", "’s")) or _fold(tokens[k - 3][0]) in _t("possessives"))
         and tokens[m][0] in (",", ".")
     ):
         return names, (tokens[k - 2][0].lower(),), m
@@ -512,33 +487,28 @@ class _Names:
     common: frozenset[str]
 
 
-_NAME_STARTERS = _set(
-    "but and or when as if after while in on at for with by from to of so then yet though although "
-    "because since before during under over about against despite asked unlike like aber und oder als "
-    "wenn wie nach bei mit von fuer auch doch dann da nun trotz gegen laut"
-)
+_NAME_STARTERS = _t("name_starters")
+_NOT_FIRST_NAMES = _NAME_STARTERS | _DETERMINERS | _PRONOUNS | _HONORIFICS | _NOT_NAMES
 
 
 def _names(text: str, tokens: list[tuple[str, int, int]], lang: str) -> _Names:
     lower = {t[0] for t in tokens if t[0][:1].islower()}
     full: dict[str, str] = {}
     common: set[str] = set()
+    caps = [t[0][:1].isupper() for t in tokens]
     for i in range(1, len(tokens)):
+        if not caps[i]:
+            continue
         first, word = tokens[i - 1][0], tokens[i][0]
-        if (
-            lang == "de"
-            and fold(first) in _DETERMINERS
-            and first.lower() not in _INDEFINITE
-            and _is_cap(word)
-        ):
+        if lang == "de" and _fold(first) in _DETERMINERS and first.lower() not in _INDEFINITE:
             common.add(word)
-        if not (_is_cap(first) and _is_cap(word)) or text[tokens[i - 1][2] : tokens[i][1]] != " ":
+        if not caps[i - 1] or text[tokens[i - 1][2] : tokens[i][1]] != " ":
             continue
         surname = _strip_possessive([word])[0]
         if (
             surname in full
             or first.lower() in lower
-            or fold(first) in _NAME_STARTERS | _DETERMINERS | _PRONOUNS | _HONORIFICS | _NOT_NAMES
+            or _fold(first) in _NOT_FIRST_NAMES
             or _is_role(first, lang)
             or _is_role(surname, lang)
             or first.endswith(("'s", "’s", "s'", "s’"))
@@ -548,9 +518,31 @@ def _names(text: str, tokens: list[tuple[str, int, int]], lang: str) -> _Names:
     return _Names(full, frozenset(common))
 
 
+@dataclass(slots=True)
+class _Index:
+    """The people the text names, in order, with their offsets and their full names by surname, so
+    that resolving each quote's speaker looks up instead of scanning everyone (linear in the text)."""
+
+    people: list[_Person]
+    starts: list[int]
+    by_surname: dict[str, list[_Person]]
+
+    @classmethod
+    def of(cls, people: list[_Person]) -> _Index:
+        by_surname: dict[str, list[_Person]] = {}
+        for person in people:
+            parts = person.name.split()
+            if len(parts) > 1:
+                by_surname.setdefault(parts[-1], []).append(person)
+        return cls(people, [p.pos for p in people], by_surname)
+
+
+_ROLE_LOOKBACK = 50  # people looked at when a bare role (`der Staatschef`) refers back
+
+
 def _resolve(
     found: _Attribution,
-    people: list[_Person],
+    index: _Index,
     pos: int,
     last_speaker: tuple[str, int] | None,
     names: _Names | None = None,
@@ -561,18 +553,18 @@ def _resolve(
         parts = found.name.split()
         if len(parts) == 1:
             best = None
-            for person in people:
-                if person.name.split()[-1] == parts[0] and len(person.name.split()) > 1:
-                    best = person.name
-                    if person.pos > pos:
-                        break
+            same = index.by_surname.get(parts[0], [])
+            if same:  # the next full name after the quote, else the last one before it
+                at = bisect_left([p.pos for p in same], pos + 1)
+                best = same[at].name if at < len(same) else same[-1].name
             if best is None and names is not None:
                 if parts[0] in names.common:
                     return None, role  # "laut Armee" where the text says "die Armee": no person
                 best = names.full.get(parts[0])
             return best or found.name, role
         return found.name, role
-    before = [p for p in people if p.pos < pos]
+    count = bisect_left(index.starts, pos)
+    before = index.people[max(0, count - _ROLE_LOOKBACK) : count]
     if found.pronoun:
         subjects = [p for p in before[-3:] if p.subject]
         recent = subjects[-1] if subjects else None
@@ -591,17 +583,7 @@ def _resolve(
     return None, role
 
 
-_ROLE_GROUPS = (
-    _set(
-        "präsident praesident staatschef regierungschef kanzler premier staatsoberhaupt president "
-        "chancellor premier leader"
-    ),
-    _set("sprecher sprecherin spokesman spokeswoman spokesperson"),
-    _set(
-        "chef chefin leiter leiterin vorsitzend direktor generalsekretär ceo chief head director chairman "
-        "secretary"
-    ),
-)
+_ROLE_GROUPS = (_t("role_group_head"), _t("role_group_spokesperson"), _t("role_group_chief"))
 
 
 def _same_role(a: str, b: str) -> bool:
@@ -609,7 +591,7 @@ def _same_role(a: str, b: str) -> bool:
 
 
 def _role_head(word: str) -> str:
-    low = word.lower().rsplit("-", 1)[-1]
+    low = _fold(word).rsplit("-", 1)[-1]
     match = _ROLE_RE.search(low)
     if match:
         return match.group(0)
@@ -631,19 +613,39 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
     masked = "".join(pieces)
     tokens = _tokens(text, 0)
     people = _people(text, tokens, lang)
+    # the tokens outside quotes (a quotation mark is no token, so none straddles a span's edge); each
+    # attribution reads the slice of them it needs
+    token_starts = [t[1] for t in tokens]
+    masked_tokens: list[tuple[str, int, int]] = []
+    kept = 0
+    for span in spans:
+        masked_tokens += tokens[kept : bisect_left(token_starts, span.start)]
+        kept = max(kept, bisect_left(token_starts, span.end))
+    masked_tokens += tokens[kept:]
+    masked_starts = [t[1] for t in masked_tokens]
+
+    def window(start: int, end: int) -> list[tuple[str, int, int]]:
+        return masked_tokens[bisect_left(masked_starts, start) : bisect_left(masked_starts, end)]
+
     raw: list[tuple[_Span, _Attribution | None, bool]] = []
     for span in spans:
         sent_start, sent_end = _sentence_bounds(masked, span.open_mark, span.end)
-        after_tokens = _tokens(masked[span.end + 1 : sent_end], span.end + 1)
-        before_tokens = _tokens(masked[sent_start : span.open_mark], sent_start)
+        after_tokens = window(span.end + 1, sent_end)
+        before_tokens = window(sent_start, span.open_mark)
         found = _after_attribution(after_tokens, lang, text)
         colon = bool(before_tokens) and before_tokens[-1][0] == ":"
         if found is None or (found.name is None and not found.pronoun):
             before = _before_attribution(before_tokens, lang, text)
             if before is not None and (found is None or before.name):
                 found = before
+        if found is None:  # `CEO Christian Jansson said the market …, but "…"`
+            found = _sentence_speaker(before_tokens, lang, text)
+        if found is None and colon and sent_start > 1:  # `Darauf wies Richter Max Roth hin. …: „…“`
+            previous_start, _ = _sentence_bounds(masked, sent_start - 2, sent_start - 2)
+            found = _sentence_speaker(window(previous_start, sent_start), lang, text)
         raw.append((span, found, colon))
     people = _merge_people(people, raw, lang)
+    index = _Index.of(people)
     names = _names(text, tokens, lang)
     starts = [p.pos for p in people]
     quotes: list[Quote] = []
@@ -658,7 +660,7 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
         count = len(re.findall(r"\w+", quoted))
         speaker = role = None
         if found is not None:
-            speaker, role = _resolve(found, people, span.start, last_speaker, names)
+            speaker, role = _resolve(found, index, span.start, last_speaker, names)
         gap = masked[previous[2] : span.open_mark] if previous else ""
         shared = found is not None and previous is not None and found.pos == previous[3]
         if (found is None or shared) and previous is not None and len(gap) < _CONTEXT:
@@ -704,6 +706,25 @@ def _introduced(
     lo = bisect_left(starts, previous[2])
     hi = bisect_left(starts, pos)
     return any(p.subject and p.name != previous[0] for p in people[lo:hi])
+
+
+def _sentence_speaker(tokens: list[tuple[str, int, int]], lang: str, text: str) -> _Attribution | None:
+    """The first person a sentence names with first and last name, when the sentence has a speech verb:
+    the speaker of a quote whose attribution stands apart from it."""
+    if not any(_is_verb(t[0]) for t in tokens):
+        return None
+    k = 0
+    while k < len(tokens):
+        word = tokens[k][0]
+        if not (_is_cap(word) or _fold(word) in _DETERMINERS):
+            k += 1
+            continue
+        found, stop = _np(tokens, k, lang, text)
+        parts = found.name.split() if found is not None and found.name else []
+        if len(parts) > 1 and not any(_fold(w) in _NOT_NAMES for w in parts):
+            return found
+        k = max(stop, k + 1)
+    return None
 
 
 def _merge_people(

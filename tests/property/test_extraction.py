@@ -63,6 +63,8 @@ def test_parse_number_is_a_finite_number_or_none(token: str, lang: str) -> None:
 
 @given(articles(), topic_or_none)
 @example(Article(title="£", summary="0", text=""), None)
+@example(Article(title="ETWA", text="0"), None)  # issue 18: `ETWA\n0`, a figure across a line break
+@example(Article(title="", text="ETWA\n0"), None)
 def test_key_points_come_from_the_candidates(article: Article, topic: TopicQuery | None) -> None:
     points = extract_keypoints(article, topic)
     assert points.lang in ("de", "en")

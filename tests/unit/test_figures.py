@@ -267,3 +267,50 @@ def test_cardinal_words_with_what_they_count() -> None:
     assert only("Four heart transplants were done.", "en").unit == "transplants"
     figures = find_figures("One of the ten largest firms said two of them left.", "en")
     assert [f.text for f in figures] == ["ten largest firms"]
+
+
+# issue 14: one number reader, locale-aware, shared by figures and story features
+@pytest.mark.parametrize(
+    ("text", "lang", "value", "unit"),
+    [
+        ("Die Schulden wachsen auf 3 Bio. Euro.", "de", 3e12, "EUR"),
+        ("Zum Finale kamen rund 45 000 Zuschauer.", "de", 45_000, "Zuschauer"),
+        ("Der Umsatz lag bei 2,4 Mio. Euro.", "de", 2.4e6, "EUR"),
+        ("Profits rose to £2.5bn last year.", "en", 2.5e9, "GBP"),
+        ("The city agreed a $155 million deal.", "en", 155e6, "USD"),
+        ("Zum Fest kamen eine Viertel Million Menschen.", "de", 250_000, "Menschen"),
+        ("Das Defizit liegt zwischen 400 000 und 500 000 Euro.", "de", 400_000, "EUR"),
+        ("Der Dax schloss bei 15 368,39 Punkten.", "de", 15_368.39, "Punkten"),
+    ],
+)
+def test_numbers_with_scale_words_and_space_grouping_read_whole(
+    text: str, lang: str, value: float, unit: str
+) -> None:
+    figures = find_figures(text, lang)
+    assert [(f.value, f.unit) for f in figures] == [(pytest.approx(value), unit)]
+
+
+@pytest.mark.parametrize(
+    ("token", "value"),
+    [("0,750", 0.75), ("1.530.000", 1_530_000), ("45 000", 45_000), ("15 368,39", 15_368.39), ("3,5", 3.5)],
+)
+def test_figures_and_story_features_read_the_same_numbers(token: str, value: float) -> None:
+    from bot.core import entities
+
+    assert parse_number(token, "de") == pytest.approx(value)
+    assert entities.parse_number(token) == pytest.approx(value)
+
+
+def test_a_space_groups_thousands_only_before_three_digits() -> None:
+    assert parse_number("12 34", "de") is None
+    assert [f.value for f in find_figures("Im Jahr 2023 kamen 100 Menschen.", "de")] == [100]
+
+
+def test_a_clock_time_with_a_zone_is_no_figure() -> None:
+    assert find_figures("The polls close at 1700 GMT on Sunday.", "en") == []
+
+
+def test_an_approximation_word_on_the_line_before_is_not_part_of_the_figure() -> None:
+    # issue 18: the property test found `ETWA\n0`, a figure whose text spanned a line break
+    figures = find_figures("ETWA\n0", "de")
+    assert all("\n" not in f.text for f in figures)

@@ -200,3 +200,20 @@ def test_a_three_word_fragment_is_no_key_quote_even_with_a_speaker() -> None:
         lang="de",
     )
     assert extract_keypoints(article).quote is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wort " * 400_000,  # 2 MB without a full stop, a number or a quotation mark
+        ("„Er sagte »nein und " * 20_000) + "ging.",  # nested, never closed
+        "\x00\x07\x1b[31m 10.000 \x0b\x0c Soldaten \u202e „Zitat" * 5_000,  # control characters
+        ('"Wir bleiben hier und kämpfen weiter.\n\n"Und wir geben nicht auf," sagte Anna Roth. ' * 5_000),
+    ],
+)
+def test_hostile_text_gives_an_answer_in_bounded_time(text: str) -> None:
+    started = time.perf_counter()
+    points = extract_keypoints(Article(title="Test", text=text), topic("Soldaten"))
+    assert time.perf_counter() - started < 30  # linear work; generous for a shared machine
+    assert points.quote is None or points.quote in points.quotes
+    assert points.figure is None or points.figure in points.figures

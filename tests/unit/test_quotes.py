@@ -280,3 +280,83 @@ def test_a_german_role_reads_right_after_the_name_without_its_article() -> None:
         ("Anna Berg", "neues Vorstandsmitglied"),
         ("Julia Kurz", "stellvertretende Sprecherin"),
     ]
+
+
+# issue 14: speakers the attribution names with an initial, after a month, or in an apposition
+@pytest.mark.parametrize(
+    ("text", "lang", "speaker", "role"),
+    [
+        (
+            "„Wir sind mit dem Jahr zufrieden und planen weiter“, sagte Anna M. Schmidt, "
+            "Sprecherin des Verbunds.",
+            "de",
+            "Anna M. Schmidt",
+            "Sprecherin des Verbunds",
+        ),
+        (
+            "Im März sagte Kanzler Olaf Scholz: „Wir werden die Ukraine weiter unterstützen.“",
+            "de",
+            "Olaf Scholz",
+            "Kanzler",
+        ),
+        (
+            '"Inflation will fall back to the target next year," the governor, Andrew Bailey, said.',
+            "en",
+            "Andrew Bailey",
+            "governor",
+        ),
+    ],
+)
+def test_the_speaker_is_the_whole_name_the_attribution_gives(
+    text: str, lang: str, speaker: str, role: str
+) -> None:
+    quotes = find_quotes(text, lang)
+    assert [(q.speaker, q.role) for q in quotes] == [(speaker, role)]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "speaker"),
+    [
+        (  # the name and the verb stand before the quote, but not next to it
+            "CEO Jana Berg said the market was weaker, but the firm's \"steady growth in such a market is "
+            'highly encouraging."',
+            "en",
+            "Jana Berg",
+        ),
+        (
+            "Prime Minister Kira Lund posted condolences, saying “words are not enough to describe it.”",
+            "en",
+            "Kira Lund",
+        ),
+        (  # an organisation in an apposition between name and verb
+            "Tom Reed, of Harbour Capital, said: “These results come against a background of weak sales.”",
+            "en",
+            "Tom Reed",
+        ),
+        (  # the speaker named in the sentence before a quote introduced by a colon
+            "Darauf wies der Vorsitzende Richter Max Roth hin. Hier sei der Schaden höher: „Es geht auch "
+            "um das Vertrauen in die Echtheit des Geldes.“",
+            "de",
+            "Max Roth",
+        ),
+    ],
+)
+def test_a_quote_without_an_attribution_beside_it_takes_the_person_its_sentence_names(
+    text: str, lang: str, speaker: str
+) -> None:
+    assert [q.speaker for q in find_quotes(text, lang)] == [speaker]
+
+
+def test_an_unnamed_spokesperson_stays_unnamed() -> None:
+    text = "Minister Eva Kern besuchte die Stadt. „Wir prüfen den Fall genau“, sagte eine Sprecherin."
+    assert [q.speaker for q in find_quotes(text, "de")] == [None]
+
+
+def test_a_quote_introduced_by_said_runs_on_into_the_next_paragraph() -> None:
+    text = (
+        "Inspector Tate said: “Officers received reports at 8.30pm of a man obstructing traffic.\n\n"
+        "“It is understood damage has been caused to at least five vehicles.”"
+    )
+    quotes = find_quotes(text, "en")
+    assert quotes[0].text.startswith("Officers received reports")
+    assert quotes[0].speaker == "Tate"
