@@ -928,8 +928,8 @@ class StoryGrouper:
         entity_weight = new_weight = 0.0
         for token, value in vector.items():
             kind = features.kinds.get(token)
-            if kind not in _ENTITY_KINDS:
-                continue
+            if kind not in _ENTITY_KINDS or token in self._common:
+                continue  # a country, old or new, says nothing of whether the story moved on
             entity_weight += value
             if token not in best.story.entities:
                 new_weight += value
