@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urlsplit
 
 # scheme://userinfo@ : userinfo has no '/', '?', '#', '@' or whitespace (RFC 3986 section 3.2.1)
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s]+@")
@@ -35,3 +36,12 @@ class RedactingFilter(logging.Filter):
 
 
 _TRACEBACKS = logging.Formatter()
+
+
+def site_of(url: str) -> str:
+    """A feed URL down to its scheme and host: what another workspace may know about it."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname or '?'}"
+    except ValueError:
+        return "(unreadable URL)"

@@ -30,7 +30,7 @@ from bot.core.windows import (
 )
 from bot.errors import StoreError
 from bot.model import Article, MatchResult, TopicQuery
-from bot.redact import redact
+from bot.redact import redact, site_of
 from bot.store.db import RecentEntry, Store, SubscriptionRow
 
 MAX_COMMAND_LENGTH = 2000
@@ -535,7 +535,7 @@ class CommandHandler:
             count = f"{len(rows)} feed{'s' if len(rows) != 1 else ''}"
             lines = [f"{count}, shared by every workspace:" if shared else f"{count}:"]
             for feed in rows:
-                shown = _site(feed.url) if shared else redact(feed.url)
+                shown = site_of(feed.url) if shared else redact(feed.url)
                 failing = feed.last_error and feed.status != "ok" and not shared  # errors quote the URL
                 error = f" — {redact(_problem_of(feed.url, feed.last_error or ''))}" if failing else ""
                 name = f"{feed.title} <{shown}>" if feed.title else f"<{shown}>"
@@ -587,15 +587,6 @@ def parse_duration(text: str) -> int | None:
         return None
     seconds = int(number) * _DURATION_UNITS[unit]
     return seconds if 0 < seconds <= 366 * 86400 else None
-
-
-def _site(url: str) -> str:
-    """A feed URL down to its scheme and host: what another workspace may know about it."""
-    try:
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.hostname or '?'}"
-    except ValueError:
-        return "(unreadable URL)"
 
 
 def check_feed_url(url: str) -> str | None:

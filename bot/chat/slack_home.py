@@ -14,6 +14,7 @@ from datetime import datetime
 
 from bot.chat.slack_blocks import SECTION_LIMIT, Block, escape, fit
 from bot.core.windows import DeliveryPrefs, describe
+from bot.redact import redact, site_of
 from bot.store.db import FeedRow, SubscriptionRow
 
 HOME_BLOCK_LIMIT = 100  # Slack's limit for a Home tab view
@@ -116,8 +117,11 @@ def channel_blocks(channel: ChannelState, now: datetime) -> list[Block]:
     return blocks
 
 
-def feed_blocks(feeds: Sequence[FeedRow]) -> list[list[Block]]:
-    """The feeds: a list of the polling ones, and each paused or failing one with its reason."""
+def feed_blocks(feeds: Sequence[FeedRow], shared: bool = False) -> list[list[Block]]:
+    """The feeds: a list of the polling ones, and each paused or failing one with its reason.
+
+    URLs never show `user:password@`; where the feeds are shared by every workspace of an OAuth
+    install (`shared`), a workspace sees only their hosts and no error text (errors quote URLs)."""
     groups: list[list[Block]] = [
         [
             {"type": "header", "text": {"type": "plain_text", "text": "Feeds", "emoji": False}},
@@ -131,20 +135,30 @@ def feed_blocks(feeds: Sequence[FeedRow]) -> list[list[Block]]:
     troubled = [f for f in feeds if f.status in ("paused", "failing")]
     if not feeds:
         groups.append([_section("_No feeds yet._")])
+
+    def shown(feed: FeedRow) -> str:
+        return site_of(feed.url) if shared else redact(feed.url)
+
     for feed in troubled:
-        reason = f" — {fit(feed.last_error, 600)}" if feed.last_error else ""
-        label = fit(feed.title or feed.url, 300)
+        reason = (
+            f" — {fit(redact(feed.last_error), 600, mrkdwn=True)}" if feed.last_error and not shared else ""
+        )
+        label = fit(feed.title or shown(feed), 300, mrkdwn=True)
         block = _section(f"*[{feed.status}]* {label}{reason}")
         if feed.status == "paused":
             block["accessory"] = _button("Resume", ACTION_RESUME_FEED, str(feed.id))
         groups.append([block])
-    lines = [f"• [{escape(f.status)}] {fit(f.title or f.url, 300)}" for f in fine]
+    lines = [f"• [{escape(f.status)}] {fit(f.title or shown(f), 300, mrkdwn=True)}" for f in fine]
     groups += [[block] for block in _sections(lines)]
     return groups
 
 
 def home_view(
-    channels: Sequence[ChannelState], feeds: Sequence[FeedRow], now: datetime, page: int = 0
+    channels: Sequence[ChannelState],
+    feeds: Sequence[FeedRow],
+    now: datetime,
+    page: int = 0,
+    shared: bool = False,
 ) -> dict[str, object]:
     """The Home tab's view for views.publish: page `page` of the channels and feeds."""
     groups: list[list[Block]] = [channel_blocks(channel, now) for channel in channels]
@@ -157,7 +171,7 @@ def home_view(
                 )
             ]
         )
-    groups += feed_blocks(feeds)
+    groups += feed_blocks(feeds, shared)
     pages = paginate(groups, HOME_PAGE_BLOCKS)
     page = max(0, min(page, len(pages) - 1))
     blocks: list[Block] = [

@@ -297,7 +297,8 @@ class SlackSurfaces:
             )
             for target in targets
         ]
-        view = home_view(channels, store.list_feeds(), now, page)
+        # the feeds are the install's; other workspaces of an OAuth install see only their hosts
+        view = home_view(channels, store.list_feeds(), now, page, shared=self.chat.oauth is not None)
         await self._api(team, "views.publish", user_id=user, view=view)
         return view
 

@@ -590,7 +590,7 @@ class Store:
                 .outerjoin(entries, entries.c.id == alerts.c.entry_id)
                 .where(
                     feedback.c.channel == channel,
-                    func.lower(feedback.c.topic) == topic.lower(),
+                    _same_name(feedback.c.topic, topic),
                     feedback.c.kind.in_(("relevant", "not_relevant")),
                     alerts.c.kind.in_(("alert", "followup")),
                 )
@@ -609,7 +609,7 @@ class Store:
                 .where(
                     alerts.c.channel == channel,
                     alerts.c.kind == "alert",
-                    func.lower(alerts.c.topic) == topic.lower(),
+                    _same_name(alerts.c.topic, topic),
                     alerts.c.created_at >= since,
                     or_(alerts.c.message_id.is_(None), alerts.c.message_id.not_in(judged)),
                 )
@@ -652,7 +652,7 @@ class Store:
         with self._tx() as conn:
             result = conn.execute(
                 delete(feedback).where(
-                    feedback.c.channel == channel, func.lower(feedback.c.topic) == topic.lower()
+                    feedback.c.channel == channel, _same_name(feedback.c.topic, topic)
                 )
             )
             return int(result.rowcount or 0)
@@ -697,7 +697,7 @@ class Store:
                 .where(
                     alerts.c.channel == channel,
                     alerts.c.kind == "alert",
-                    func.lower(alerts.c.topic) == topic.lower(),
+                    _same_name(alerts.c.topic, topic),
                     alerts.c.created_at >= since,
                     alerts.c.story.is_not(None),
                 )
@@ -1346,9 +1346,14 @@ def _claimed_row(r: Any, now: datetime, *, orphan: bool = False) -> OutboxRow:
 
 
 def _named(name: str) -> ColumnElement[bool]:
-    """A subscription of this name: exactly, or in another case (SQLite's lower() is ASCII-only,
-    so a name like "Österreich" must also match as given)."""
-    return or_(subscriptions.c.name == name, func.lower(subscriptions.c.name) == name.lower())
+    """A subscription of this name: exactly, or in another case."""
+    return _same_name(subscriptions.c.name, name)
+
+
+def _same_name(column: ColumnElement[str], name: str) -> ColumnElement[bool]:
+    """A topic name in a column: exactly, or in another case (SQLite's lower() is ASCII-only, so a
+    name like "Österreich" must also match as given)."""
+    return or_(column == name, func.lower(column) == name.lower())
 
 
 def story_item_id(feed_id: int, key: str) -> str:

@@ -53,9 +53,9 @@ def test_with_learning_on_the_rest_of_the_stream_is_more_precise_and_keeps_every
     assert wanted_after == wanted_before  # learning lowered only stories like the rejected ones
 
 
-def _sent_alert(store: Store, title: str, message_id: str) -> None:
+def _sent_alert(store: Store, title: str, message_id: str, topic: str = "Apple") -> None:
     payload = {
-        "topic": "Apple",
+        "topic": topic,
         "title": title,
         "link": None,
         "source": "Farm Weekly",
@@ -120,3 +120,14 @@ def test_learning_and_breaking_notices_are_channel_settings(sqlite_store: Store)
     shown = commands.handle("settings", ctx).text
     assert "Learning from feedback: on" in shown and "Notices of breaking stories: on" in shown
     assert not commands.handle("settings learn maybe", ctx).ok
+
+
+def test_a_topic_with_umlauts_learns_and_forgets_on_sqlite_too(sqlite_store: Store) -> None:
+    commands = CommandHandler(sqlite_store)
+    ctx = CommandContext("console", "ann", NOW)
+    commands.handle("subscribe Österreich", ctx)
+    for n, title in enumerate(["Österreich: Skisaison beginnt", "Österreich: Skilifte öffnen", "Skisaison"]):
+        _sent_alert(sqlite_store, title, f"console:{n}", topic="Österreich")
+        commands.handle("not relevant", CommandContext("console", "ann", NOW, thread=f"console:{n}"))
+    assert "learned from 3 not relevant" in commands.handle("list", ctx).text
+    assert "3 verdicts" in commands.handle("forget Österreich", ctx).text

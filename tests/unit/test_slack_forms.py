@@ -137,3 +137,22 @@ def test_the_most_distinctive_name_is_named_often_here_and_rarely_elsewhere() ->
     background = ["Die Ukraine und Russland", "Hilfe für die Ukraine aus Paris", "Kiew meldet Luftalarm"]
     assert distinctive_names(text, background, 2) == ["Selenskyj", "Macron"]
     assert distinctive_names("keine namen hier.", background) == []
+
+
+def test_the_home_tab_never_shows_feed_credentials_and_other_workspaces_see_only_hosts() -> None:
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    secret = "https://alice:s3cret@feeds.example/private.xml"
+    feeds = [
+        FeedRow(1, secret, None, True, "failing", None, None, now, None, now, 2, f"{secret}: HTTP 500"),
+        FeedRow(
+            2, "https://bob:pw@news.example/*bold*.xml", None, True, "ok", None, None, now, now, now, 0, None
+        ),
+    ]
+    for shared in (False, True):
+        text = str(home_view([], feeds, now, shared=shared))
+        assert "s3cret" not in text and "bob:pw" not in text
+        assert "*bold*" not in text  # feed text never turns into Slack formatting
+        if shared:
+            assert "https://feeds.example" in text and "private.xml" not in text and "HTTP 500" not in text
+        else:
+            assert "@feeds.example/private.xml" in text and "HTTP 500" in text
