@@ -50,7 +50,7 @@ class ScheduleSettings(_Table):
     floor_rate_per_hour: float = Field(1.25, gt=0)  # a feed publishing this often is polled at the floor
 
 
-class WebSubSettings(BaseModel):
+class WebSubSettings(_Table):
     callback_url: str | None = None  # public base URL of `newsbot serve`; None: no WebSub
     lease_seconds: int = Field(864_000, gt=0)  # asked of the hub; it may grant another
     renew_before_seconds: float = Field(3600.0, gt=0)  # renew this long before the lease ends

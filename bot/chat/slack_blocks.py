@@ -190,9 +190,12 @@ def alert_message(message: Message, key: str, story: str | None = None) -> dict[
 
 
 def notice_message(text: str, key: str) -> dict[str, Any]:
-    """The arguments of chat.postMessage for a notice from the bot (feed paused, subscriptions)."""
+    """The arguments of chat.postMessage for a notice from the bot (feed paused, subscriptions).
+
+    A notice may quote feed text (a breaking story's headline, a feed's error), so formatting
+    markers in it show as written."""
     return {
-        "text": fit(text, FALLBACK_LIMIT),
+        "text": fit(text, FALLBACK_LIMIT, mrkdwn=True),
         "metadata": alert_metadata(key, NOTICE_EVENT),
         "unfurl_links": False,
         "unfurl_media": False,
@@ -204,7 +207,10 @@ def digest_blocks(digest: Digest) -> list[Block]:
     blocks: list[Block] = []
     for notice in digest.notices:
         blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": fit(notice, 600), "verbatim": True}}
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": fit(notice, 600, mrkdwn=True), "verbatim": True},
+            }
         )
     if digest.items:
         blocks.append(
@@ -224,8 +230,8 @@ def digest_blocks(digest: Digest) -> list[Block]:
 
 def digest_message(digest: Digest, key: str) -> dict[str, Any]:
     """The arguments of chat.postMessage for a digest (without channel)."""
-    # the bot's notices and the links stay as written; the other lines are feed text
-    ours = {*digest.notices, *(item.link for item in digest.items)}
+    # the links stay as written; every other line may hold feed text (notices quote headlines)
+    ours = {item.link for item in digest.items}
     lines = [fit(line, 600, mrkdwn=line.strip() not in ours) for line in plain_digest(digest).splitlines()]
     text = "\n".join(line for line in lines if line)
     return {

@@ -389,11 +389,13 @@ class SlackSurfaces:
             + (f" (the best {shown}):" if len(found) > shown else ":")
         ]
         for entry, _article, result in found[:PREVIEW_SHOWN]:
-            title = fit(entry.title, 300)
+            title = fit(entry.title, 300, mrkdwn=True)
             link = safe_url(entry.link)
             headline = f"<{link}|{title}>" if link else title
             when = f" · {entry.published:%d.%m. %H:%M} UTC" if entry.published else ""
-            lines.append(f"• {headline} — {fit(entry.source, 100)}{when} · match {result.score:.0f}")
+            lines.append(
+                f"• {headline} — {fit(entry.source, 100, mrkdwn=True)}{when} · match {result.score:.0f}"
+            )
         return "\n".join(lines)[:3000]
 
     async def _on_preview(self, ack: AsyncAck, body: dict[str, Any]) -> None:

@@ -186,7 +186,21 @@ class WebSub:
             row = rows.get(feed.id)
             if row is None or (row.hub_url, row.topic_url) != (feed.hub_url, feed.topic_url):
                 await self._subscribe(feed, None, now)
-            elif row.state == "verified" and row.lease_until is not None and row.lease_until - renew <= now:
+            elif row.state == "verified" and row.lease_until is not None and row.lease_until <= now:
+                # the renewal was never confirmed: no push is coming, the feed's own schedule again
+                log.warning(
+                    "WebSub: the lease of %s at %s ended without a confirmed renewal; "
+                    "the feed is polled as before",
+                    row.topic_url,
+                    row.hub_url,
+                )
+                self._fall_back(feed, "the lease ended unrenewed", "unconfirmed", now)
+            elif (
+                row.state == "verified"
+                and row.lease_until is not None
+                and row.lease_until - renew <= now
+                and row.requested_at + confirm <= now  # one renewal request per confirm timeout
+            ):
                 await self._subscribe(feed, row, now)
             elif row.state == "requested" and row.requested_at + confirm <= now:
                 log.warning(

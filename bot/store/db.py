@@ -651,9 +651,7 @@ class Store:
         """Drop every verdict on a subscription's alerts (what was learned from them goes too)."""
         with self._tx() as conn:
             result = conn.execute(
-                delete(feedback).where(
-                    feedback.c.channel == channel, _same_name(feedback.c.topic, topic)
-                )
+                delete(feedback).where(feedback.c.channel == channel, _same_name(feedback.c.topic, topic))
             )
             return int(result.rowcount or 0)
 

@@ -77,6 +77,53 @@ def test_a_hub_that_never_confirms_leaves_the_feed_polled_as_before(
     asyncio.run(scenario())
 
 
+def test_a_renewal_the_hub_never_confirms_is_asked_once_per_timeout_then_given_up(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        hub = Hub(confirm=False)
+        await hub.start()
+        config = Settings(
+            data_dir=tmp_path,
+            fetch={"allow_private_hosts": ["127.0.0.1"]},
+            websub={
+                "callback_url": "https://bot.example/",
+                "confirm_timeout_seconds": 600,
+                "renew_before_seconds": 3600,
+            },
+        )
+        feed, _ = sqlite_store.add_feed("https://news.example/feed.xml", None, START)
+        sqlite_store.set_feed_state(feed.id, hub_url=hub.url, topic_url=feed.url)
+        lease_end = START + timedelta(minutes=50)
+        sqlite_store.save_websub(
+            feed.id,
+            token="t",
+            hub_url=hub.url,
+            topic_url=feed.url,
+            secret="s",
+            state="verified",
+            requested_at=START - timedelta(days=9),
+            verified_at=START - timedelta(days=9),
+            lease_until=lease_end,
+            last_error=None,
+        )
+        websub = WebSub(config, sqlite_store, _never, Clock(START))
+        await websub.start()
+        try:
+            for minutes in range(0, 50, 1):  # a tick a minute until the lease ends
+                await websub.maintain(START + timedelta(minutes=minutes))
+            assert len(hub.requests) == 5  # every ten minutes, not every tick
+            await websub.maintain(lease_end + timedelta(seconds=1))
+            row = sqlite_store.websub_of(feed_id=feed.id)
+            assert row is not None and row.state == "unconfirmed"
+            assert not sqlite_store.websub_pushing(feed.id, lease_end + timedelta(seconds=1))
+        finally:
+            await websub.stop()
+            await hub.stop()
+
+    asyncio.run(scenario())
+
+
 def test_hubs_are_found_in_the_document_and_in_the_link_header() -> None:
     atom = (
         b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'

@@ -81,6 +81,10 @@ def test_a_missing_config_file_says_where_it_looked(tmp_path: Path) -> None:
         ),
         ("[fetch]\ntimeout = 10\n", "fetch.timeout: unknown setting; did you mean fetch.timeout_seconds?"),
         (
+            '[websub]\ncallbak_url = "https://bot.example/"\n',
+            "websub.callbak_url: unknown setting; did you mean websub.callback_url?",
+        ),
+        (
             '[[feeds]]\nurl = "https://example.org/rss"\ntitel = "X"\n',
             "feeds.0.titel: unknown setting; did you mean feeds.0.title?",
         ),

@@ -168,6 +168,8 @@ def test_the_message_carries_its_key_and_never_unfurls() -> None:
     notice = notice_message("Feed <x> paused", "newsbot-alert-10")
     assert notice["text"] == "Feed &lt;x&gt; paused"
     assert notice["metadata"]["event_payload"] == {"key": "newsbot-alert-10"}
+    breaking = notice_message("Breaking: “*Big* ~news~ `now`” (Apple)", "newsbot-alert-11")["text"]
+    assert "*Big*" not in breaking and "~news~" not in breaking and "`now`" not in breaking
 
 
 def test_a_button_value_stays_within_slacks_limit_for_a_huge_topic() -> None:
