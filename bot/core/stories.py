@@ -64,7 +64,8 @@ IDF_PRIOR_STORIES = 20.0  # pseudo-stories added to the window when estimating r
 MERGE_SCORE = 0.42  # join on this similarity alone
 SUPPORTED_SCORE = 0.16  # join on this similarity with >1 shared distinctive token, one an entity
 PROFILE_DISCOUNT = 0.85  # the accumulated profile counts a little less than one member
-SAME_MEMBER_SCORE = 0.60  # a near-duplicate of one member is the same report
+SAME_MEMBER_SCORE = 0.60  # a near-duplicate of one member is the same report …
+NEW_PEOPLE_WORDS = 3  # … unless it names this many new name words (new people: a development)
 MANY_DISTINCTIVE = 5  # this many shared distinctive tokens, one an entity, back a merge-score match
 CLOSE_SCORE = 0.50  # this alike, one shared distinctive entity besides another distinctive token is enough
 SAME_TITLE_RATIO = 85.0  # same source, title edited this little: the same report
@@ -918,14 +919,13 @@ class StoryGrouper:
     def _relation(
         self, item: StoryItem, features: StoryFeatures, vector: dict[str, float], best: _Candidate
     ) -> Relation:
-        if best.member_score >= SAME_MEMBER_SCORE:
-            return "same"
-        for other in best.story.members:
-            if other.source == item.source and item.source:
-                ratio = fuzz.ratio(fold(item.title), fold(other.title))
-                if ratio >= SAME_TITLE_RATIO:
-                    return "same"
+        """`followup` when the entry brings news to the story (a new figure in its headline, or a
+        good share of its names and figures new), else `same`: another report of what is known.
+
+        A near-duplicate of one member is the same report only when it brings little new: a report
+        in the other language that names new people is news however much it shares with the story."""
         entity_weight = new_weight = 0.0
+        new_names = 0
         for token, value in vector.items():
             kind = features.kinds.get(token)
             if kind not in _ENTITY_KINDS or token in self._common:
@@ -933,11 +933,18 @@ class StoryGrouper:
             entity_weight += value
             if token not in best.story.entities:
                 new_weight += value
-                if kind == "num" and token in features.title:
+                new_names += kind == "name"
+                if kind == "num" and token in features.title and best.member_score < SAME_MEMBER_SCORE:
                     return "followup"  # a new figure in the headline is news
-        if entity_weight and new_weight / entity_weight >= NEW_ENTITY_SHARE:
-            return "followup"
-        return "same"
+        novel = bool(entity_weight) and new_weight / entity_weight >= NEW_ENTITY_SHARE
+        if best.member_score >= SAME_MEMBER_SCORE and not (novel and new_names >= NEW_PEOPLE_WORDS):
+            return "same"
+        for other in best.story.members:
+            if other.source == item.source and item.source:
+                ratio = fuzz.ratio(fold(item.title), fold(other.title))
+                if ratio >= SAME_TITLE_RATIO:
+                    return "same"
+        return "followup" if novel else "same"
 
     # -- stories --------------------------------------------------------------------------------------
 
