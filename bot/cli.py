@@ -502,7 +502,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def _backfill_story_features(settings: Settings, store: Store, batch: int = 500) -> int:
     """Analyse the entries of the story window stored before story features were kept (migration
-    0009), with a progress bar, so that start-up reads them instead of analysing them."""
+    0011), with a progress bar, so that start-up reads them instead of analysing them."""
     from datetime import UTC, timedelta
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -598,6 +598,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from bot.chat.commands import check_feed_url
+    from bot.redact import redact
 
     settings = _settings(args)
     store = open_store(settings)
@@ -614,17 +615,17 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         if problem:
             raise NewsbotError(problem)
         _, added = store.add_feed(args.url, args.title, now, full_text=args.full_text)
-        print(("added " if added else "already present: ") + args.url)
+        print(("added " if added else "already present: ") + redact(args.url))
         return 0
     if args.action == "remove":
         if not store.remove_feed(args.url):
-            raise NewsbotError(f"no such feed: {args.url}")
-        print(f"removed {args.url}")
+            raise NewsbotError(f"no such feed: {redact(args.url)}")
+        print(f"removed {redact(args.url)}")
         return 0
     if args.action == "resume":
         if not store.resume_feed(args.url, now):
-            raise NewsbotError(f"no such feed: {args.url}")
-        print(f"resumed {args.url}; it is polled at the next tick")
+            raise NewsbotError(f"no such feed: {redact(args.url)}")
+        print(f"resumed {redact(args.url)}; it is polled at the next tick")
         return 0
     if args.action == "import":
         return _import_opml(store, args.file, now)

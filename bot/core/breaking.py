@@ -23,7 +23,7 @@ class Report:
 
 @dataclass(frozen=True, slots=True)
 class BreakingRule:
-    """The thresholds (settings `breaking.*`)."""
+    """The thresholds (settings `alerts.breaking_minutes`, `breaking_outlets`, `breaking_factor`)."""
 
     window: timedelta = timedelta(hours=1)
     min_outlets: int = 4

@@ -3,8 +3,8 @@
 Entries stored before this migration have none; `newsbot db upgrade` analyses those of the story
 window (with a progress bar), and story grouping analyses any left over when it reads them.
 
-Revision ID: 0009
-Revises: 0012
+Revision ID: 0011
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0012"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

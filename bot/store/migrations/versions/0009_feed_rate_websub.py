@@ -1,7 +1,7 @@
 """a feed's estimated publishing rate (shown by `feeds list`) and the WebSub hub it advertises;
 one WebSub subscription per feed (hub, topic, secret, state, lease)
 
-Revision ID: 0010
+Revision ID: 0009
 Revises: 0008
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
