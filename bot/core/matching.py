@@ -72,7 +72,7 @@ GRAMMAR = (
     "A topic reads: NAME [| ALIAS …] [+REQUIRED …] [-EXCLUDED …] [~THRESHOLD], for example "
     '`Nordkorea | North Korea | DPRK +Raketen -Südkorea ~80`. Put a phrase in "double quotes" '
     '(`+"Mark Rutte"`); a threshold is a number from 0 to 100; letters, digits, spaces and '
-    f"- ' . & / only; at most {MAX_QUERY_CHARS} characters."
+    f"- ' . & / + (inside a name: Müller+Partner) only; at most {MAX_QUERY_CHARS} characters."
 )
 
 FIELD_WEIGHTS = (("title", 1.0), ("summary", 0.94), ("text", 0.88))
@@ -125,11 +125,11 @@ _VOWELS = frozenset("aeiouy")
 _GERMAN_LETTERS = re.compile("[äöüÄÖÜß]").search
 _NO_UMLAUT = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
 _QUOTES = frozenset('"„“”»«')
-_ALLOWED_PUNCTUATION = frozenset("-'’.&/")
+_ALLOWED_PUNCTUATION = frozenset("-'’.&/+")
 # A hyphen (or a dash written without spaces, as in `Ukraine–Krieg`) links the parts of a compound.
 _HYPHENS = frozenset({"-", "‐", "‑", "‒", "–", "—"})
-# Between the words of a phrase: spaces, a compound's hyphen, or `&`, `/`, `.`, `'` without spaces
-# (`AT&T`, `E.ON`, `O'Brien`). A comma, a spaced dash or a line break ends a phrase.
+# Between the words of a phrase: spaces, a compound's hyphen, or `&`, `/`, `.`, `'`, `+` without
+# spaces (`AT&T`, `E.ON`, `O'Brien`, `Müller+Partner`). A comma, a spaced dash or a line break ends a phrase.
 _HYPHEN_SEARCH = re.compile("|".join(map(re.escape, sorted(_HYPHENS)))).search
 _HYPHEN_CLASS = "|".join(map(re.escape, sorted(_HYPHENS)))
 _CHAIN = re.compile(rf"[^\W_]+(?:(?:{_HYPHEN_CLASS})[^\W_]+)+")
@@ -139,7 +139,7 @@ _ASCII_TOKEN_SPLIT = re.compile(r"([A-Za-z0-9]+)").split
 # Abbreviations written with dots are their acronym: `U.S.`, `E.U.`, `U.N.` read as `US`, `EU`, `UN`.
 _DOTTED = re.compile(r"(?<![\w.])[A-Z](?:\.[A-Z])+\b\.?")
 _CAPITAL_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_PHRASE_GLUE = _HYPHENS | {"&", " & ", "/", ".", "'", "’"}
+_PHRASE_GLUE = _HYPHENS | {"&", " & ", "/", ".", "'", "’", "+"}
 # Function words of one language that are nouns or names in the other: a topic may be one of them
 # alone (`war`, `Hat`, `May`), and it then does not meet the function word in an article of the
 # language where it is one (`war` in `Er war da`), unless the topic and the article's word are

@@ -570,3 +570,12 @@ def test_compound_tails_only_in_nouns_and_after_a_linking_element_before_a_vowel
     topic: str, text: str, lang: str, expected: bool
 ) -> None:
     assert matches(topic, text, lang) is expected
+
+
+def test_a_plus_inside_a_name_is_part_of_the_name_and_a_leading_plus_still_requires() -> None:
+    topic = parse_topic("Müller+Partner")
+    assert topic.aliases == ("Müller+Partner",) and topic.required == ()
+    text = Article(title="Müller+Partner eröffnet Büro in Basel", summary="", text="")
+    other = Article(title="Partner von Müller", summary="", text="")
+    assert [r[0].matched for r in match_batch([text, other], [topic])] == [True, False]
+    assert parse_topic("Nordkorea +Raketen").required == ("Raketen",)
