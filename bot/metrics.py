@@ -165,8 +165,18 @@ class SharedCounts:
         return out
 
 
+_SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum")}
+
+
+def _sample_order(sample: tuple[str, str, float]) -> tuple[str, str, float]:
+    """Label sets in a stable order, and a histogram's buckets from the smallest bound to +Inf."""
+    name, labels, _ = sample
+    bound = json.loads(labels).get("le")
+    return (name, labels if bound is None else "", float(bound) if bound is not None else 0.0)
+
+
 class _SharedCollector(Collector):
-    """The local families, their counter and histogram samples replaced by the deployment's sums."""
+    """The gauges of this process; the counters and histograms summed over the deployment (Redis)."""
 
     def __init__(self, shared: SharedCounts) -> None:
         self.shared = shared
@@ -184,11 +194,10 @@ class _SharedCollector(Collector):
             if totals is None:
                 continue
             merged = Metric(family.name, family.documentation, family.type, family.unit)
-            for sample in family.samples:
-                if sample.name.endswith("_created"):
-                    continue
-                labels_key = json.dumps(sample.labels, sort_keys=True)
-                merged.add_sample(sample.name, sample.labels, totals.get((sample.name, labels_key), 0.0))
+            names = {family.name + suffix for suffix in _SUFFIXES[family.type]}
+            samples = [(name, labels, value) for (name, labels), value in totals.items() if name in names]
+            for name, labels, value in sorted(samples, key=_sample_order):
+                merged.add_sample(name, json.loads(labels), value)
             yield merged
 
 
