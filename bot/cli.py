@@ -330,6 +330,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = None) -> int:
     """Poll, analyse and deliver: once, or until SIGINT/SIGTERM; with `listen`, also serve HTTP."""
+    from bot import jobs
     from bot.chat.console import ConsoleChat, run_console_commands
     from bot.delivery import Deliverer
     from bot.health import health_routes
@@ -344,9 +345,12 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
     # never migrates (several web processes would race): `newsbot db upgrade` does, once.
     web_role = listen is not None and settings.broker_url is not None
     if web_role:
+        from bot.metrics import SharedCounts, share_counts
         from bot.tasks import open_scaleout_store
 
         store = open_scaleout_store(settings)
+        # /metrics shows what the workers did: they add their counts to the broker's Redis
+        share_counts(SharedCounts.for_broker(settings.broker_url, settings.celery_queue))
     else:
         store = open_store(settings)
     apply_declared(settings, store)
@@ -363,19 +367,6 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
         executor = stack.enter_context(parse_pool(settings))
         pipeline = Pipeline(settings, store, fetcher, executor=executor)
         deliverer = Deliverer(store, chats, clock)
-        if once and not services:
-            report = await pipeline.run_cycle(clock.now(), every_feed=True)
-            delivered = await deliverer.deliver()
-            log.info(
-                "polled %d feeds (%d unchanged, %d failed): %d new entries, %d alerts written, %d delivered",
-                report.polled + report.not_modified + report.failed,
-                report.not_modified,
-                report.failed,
-                report.new_entries,
-                report.alerts,
-                delivered.sent,
-            )
-            return 0
         ticker = Ticker(pipeline, deliverer, clock, settings.schedule.tick_seconds)
         websub = _websub(settings, store, pipeline, clock) if listen else None
         routes = health_routes(store, None if web_role else ticker, clock)
@@ -388,15 +379,15 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
             await websub.start()
         starting = starter.start()  # each platform on its own: one that is down holds back nothing
         try:
-            if once:
-                await pipeline.run_cycle(clock.now(), every_feed=True)
+            if once:  # every enabled feed, due or not, then what that wrote to the outbox
+                await jobs.poll(pipeline, clock.now(), every_feed=True)
                 await starter.wait_started(ONCE_START_WAIT_SECONDS)
                 failure = starter.failure()
                 if failure is not None:
                     raise failure
                 for name in starter.not_started():
                     log.warning("%s is not reachable; its alerts wait in the outbox for the next run", name)
-                await deliverer.deliver()
+                await jobs.deliver(deliverer)
                 return 0
             if web_role:
                 log.info("scale-out: serving chat only; `newsbot clock` and the workers poll and deliver")

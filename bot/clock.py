@@ -17,29 +17,25 @@ import logging
 import signal
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import NewsbotError, StoreError
+from bot.jobs import release_orphans
 from bot.pipeline import feed_lease_seconds
 from bot.ports import Clock, SystemClock
 from bot.settings import Settings
 from bot.store.db import Store
-from bot.store.schema import alerts, feeds
 from bot.tasks import DELIVER_TASK, POLL_TASK, celery_app, open_scaleout_store
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 25  # feeds per poll task: enough to fetch concurrently, small enough to spread out
 _LOCK_SQL = "SELECT pg_try_advisory_lock(hashtextextended('newsbot clock ' || current_schema(), 0))"
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _batches(ids: Sequence[int], size: int) -> Iterator[list[int]]:
@@ -74,59 +70,6 @@ class Dispatcher:
         self.batch_size = batch_size
         self.sent: dict[int, datetime] = {}  # feed id -> when it was last sent for polling
 
-    def due_feeds(self, now: datetime) -> list[tuple[int, datetime | None, datetime | None]]:
-        """Enabled, unpaused feeds whose poll is due and that no live poller holds, most overdue
-        first, each with the end of its last lease (one in the past is a dead poller's) and the
-        time of its last poll."""
-        query = (
-            select(feeds.c.id, feeds.c.lease_until, feeds.c.last_polled_at)
-            .where(
-                feeds.c.enabled.is_(True),
-                feeds.c.status != "paused",
-                or_(feeds.c.next_poll_at.is_(None), feeds.c.next_poll_at <= now),
-                or_(feeds.c.lease_until.is_(None), feeds.c.lease_until < now),
-            )
-            .order_by(feeds.c.next_poll_at.asc().nulls_first(), feeds.c.id)
-        )
-        try:
-            with self.store.engine.begin() as conn:
-                return [
-                    (row.id, _aware(row.lease_until), _aware(row.last_polled_at))
-                    for row in conn.execute(query)
-                ]
-        except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise StoreError(f"cannot read the due feeds: {reason}") from exc
-
-    def release_orphaned_claims(self) -> int:
-        """Alerts a dead worker claimed but never confirmed become pending again, to be resent.
-
-        Alerts are claimed only under their channel's lock, so a claimed alert of a channel whose
-        lock no one holds belongs to a deliverer that died (its session, and so its lock, ended).
-        `newsbot run` does the same for its own claims at start-up (Store.release_claims).
-        """
-        claimed = select(alerts.c.channel).where(alerts.c.status == "claimed").distinct()
-        released = 0
-        try:
-            with self.store.engine.begin() as conn:
-                channels = [row.channel for row in conn.execute(claimed)]
-            for channel in channels:
-                with self.store.channel_lock(channel) as mine:
-                    if not mine:
-                        continue  # a live deliverer is sending to it; its claims are its own
-                    with self.store.engine.begin() as conn:
-                        released += conn.execute(
-                            update(alerts)
-                            .where(alerts.c.channel == channel, alerts.c.status == "claimed")
-                            .values(status="pending")
-                        ).rowcount
-        except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise StoreError(f"cannot release unconfirmed alerts: {reason}") from exc
-        if released:
-            log.warning("resending %d alerts a worker claimed but did not confirm before it died", released)
-        return released
-
     def tick(self) -> tuple[int, int]:
         """Send what is due; returns (feeds sent for polling, channels sent for delivery).
 
@@ -135,7 +78,7 @@ class Dispatcher:
         worker that took it died), and then the feed is sent again at once.
         """
         now = self.clock.now()
-        due = self.due_feeds(now)
+        due = self.store.due_unleased(now)
         still_due = {fid for fid, _, _ in due}
         self.sent = {fid: at for fid, at in self.sent.items() if fid in still_due}
         todo = []
@@ -152,7 +95,7 @@ class Dispatcher:
             self.app.send_task(POLL_TASK, args=[batch])
             for fid in batch:
                 self.sent[fid] = now
-        self.release_orphaned_claims()
+        release_orphans(self.store)
         channels = self.store.pending_channels(now)
         for channel in channels:
             self.app.send_task(DELIVER_TASK, args=[channel], expires=self.deliver_expires)

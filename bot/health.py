@@ -6,10 +6,10 @@ import contextlib
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.errors import StoreError
-from bot.metrics import REGISTRY, refresh_gauges
+from bot.metrics import refresh_gauges, scrape
 from bot.ports import Clock
 from bot.scheduler import Ticker
 from bot.store.db import Store
@@ -44,7 +44,7 @@ def health_routes(store: Store, ticker: Ticker | None, clock: Clock) -> list[web
     async def metrics(_request: web.Request) -> web.Response:
         with contextlib.suppress(StoreError):  # counters still tell something; /healthz tells the rest
             refresh_gauges(store)
-        return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return web.Response(body=scrape(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     return [web.get("/healthz", healthz), web.get("/metrics", metrics)]
 

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import jobs
 from bot.delivery import Deliverer
 from bot.errors import NewsbotError
-from bot.metrics import record_cycle, record_delivery
 from bot.pipeline import Pipeline
 from bot.ports import Clock
 
@@ -58,19 +58,9 @@ class Ticker:
         """One poll cycle; a failure is logged and the next tick tries again."""
         async with self._poll_lock, self._tracked():
             try:
-                report = await self.pipeline.run_cycle(self.clock.now())
-                record_cycle(report)
+                report = await jobs.poll(self.pipeline, self.clock.now())
                 if report.polled or report.not_modified:
                     self.last_poll_at = self.clock.now()
-                if report.polled or report.failed or report.not_modified:
-                    log.info(
-                        "polled %d feeds (%d unchanged, %d failed): %d new entries, %d alerts",
-                        report.polled + report.not_modified + report.failed,
-                        report.not_modified,
-                        report.failed,
-                        report.new_entries,
-                        report.alerts,
-                    )
             except NewsbotError as exc:
                 log.error("cycle failed: %s", exc)
             except asyncio.CancelledError:
@@ -84,8 +74,7 @@ class Ticker:
         """Send what the outbox holds; a failure is logged and the next round tries again."""
         async with self._delivery_lock, self._tracked():
             try:
-                delivered = await self.deliverer.deliver()
-                record_delivery(delivered)
+                delivered = await jobs.deliver(self.deliverer)
                 if delivered.sent:
                     self.last_delivery_at = self.clock.now()
             except NewsbotError as exc:

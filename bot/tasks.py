@@ -3,8 +3,9 @@
     celery -A bot.tasks worker --concurrency 2     # any number of these, on any machine
     newsbot clock                                   # exactly one: enqueues the work that is due
 
-There is no second code path here: a poll task is `Pipeline.run_cycle(now, feed_ids=…)` and a
-delivery task is `Deliverer.deliver(channels=[channel])`, the same calls `newsbot run` makes.
+There is no second code path here: a poll task is `jobs.poll(pipeline, now, feed_ids=…)` and a
+delivery task is `jobs.deliver(deliverer, channels=[channel])`, the jobs `newsbot run` runs (they
+log and count in /metrics the same way; bot.metrics shares the counts through Redis).
 Correctness under concurrency comes from the store, not from this module:
 
 - a feed is leased by one poller at a time (`Store.lease_due_feeds`); a dead worker's lease expires;
@@ -27,9 +28,9 @@ import importlib
 import logging
 import os
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from celery import Celery, signals
 
@@ -43,7 +44,6 @@ POLL_TASK = "newsbot.poll_feeds"
 DELIVER_TASK = "newsbot.deliver_channel"
 
 T = TypeVar("T")
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def configure_app(app: Celery, settings: Settings) -> Celery:
@@ -163,11 +163,13 @@ def build_parts(settings: Settings) -> WorkerParts:
     from bot.chat.console import ConsoleChat
     from bot.delivery import Deliverer
     from bot.ingest.fetch import Fetcher
+    from bot.metrics import SharedCounts, share_counts
     from bot.pipeline import Pipeline
     from bot.ports import Chat, SystemClock
     from bot.runtime import chat_services, fetch_policy
 
     store = open_scaleout_store(settings)
+    share_counts(SharedCounts.for_broker(settings.broker_url, settings.celery_queue))
     loop = asyncio.new_event_loop()
     clock = SystemClock()
     closers: list[Any] = []
@@ -197,56 +199,62 @@ def parts() -> WorkerParts:
     return _parts
 
 
-# -- the Celery app and its tasks -----------------------------------------------------------------
+# -- the tasks and the workers' Celery app ----------------------------------------------------------
 
 
-def _worker_settings() -> Settings:
-    try:
-        return load_settings()
-    except NewsbotError:
-        return Settings.model_construct()  # the worker_init check below reports the problem
-
-
-app = configure_app(Celery("newsbot"), _worker_settings())
-
-
-def _task(name: str) -> Callable[[F], F]:
-    """A Celery task acknowledged only once done, and redelivered when its worker process dies."""
-    return cast(Callable[[F], F], app.task(name=name, acks_late=True, reject_on_worker_lost=True))
-
-
-@_task(POLL_TASK)
 def poll_feeds(feed_ids: list[int]) -> dict[str, int]:
     """Poll these feeds if they are (still) due and no one else holds them; write their alerts."""
+    from bot import jobs
+
     p = parts()
-    now = p.deliverer.clock.now()
-    result = p.run(p.pipeline.run_cycle(now, feed_ids=feed_ids))
-    log.info(
-        "polled %d of %d feeds (%d unchanged, %d failed): %d new entries, %d alerts",
-        result.polled + result.not_modified + result.failed,
-        len(feed_ids),
-        result.not_modified,
-        result.failed,
-        result.new_entries,
-        result.alerts,
-    )
+    report = p.run(jobs.poll(p.pipeline, p.deliverer.clock.now(), feed_ids=feed_ids))
     return {
-        "polled": result.polled,
-        "not_modified": result.not_modified,
-        "failed": result.failed,
-        "new_entries": result.new_entries,
-        "alerts": result.alerts,
+        "polled": report.polled,
+        "not_modified": report.not_modified,
+        "failed": report.failed,
+        "new_entries": report.new_entries,
+        "alerts": report.alerts,
     }
 
 
-@_task(DELIVER_TASK)
 def deliver_channel(channel: str) -> dict[str, int]:
     """Send the channel's pending alerts in order, unless another process is sending to it now."""
+    from bot import jobs
+
     p = parts()
-    report = p.run(p.deliverer.deliver(channels=[channel]))
-    if report.sent or report.failed:
-        log.info("delivered %d alerts to %s (%d failed)", report.sent, channel, report.failed)
+    report = p.run(jobs.deliver(p.deliverer, channels=[channel]))
     return {"sent": report.sent, "failed": report.failed}
+
+
+def make_app() -> Celery:
+    """The workers' app: newsbot's tasks, each acknowledged only once done and redelivered when its
+    worker process dies, and the worker lifecycle hooks. Built when `celery -A bot.tasks` first
+    asks for `bot.tasks.app`, so importing this module loads no settings."""
+    try:
+        settings = load_settings()
+    except NewsbotError:
+        settings = Settings.model_construct()  # the worker_init check below reports the problem
+    worker_app = configure_app(Celery("newsbot"), settings)
+    for name, function in ((POLL_TASK, poll_feeds), (DELIVER_TASK, deliver_channel)):
+        worker_app.task(name=name, acks_late=True, reject_on_worker_lost=True)(function)
+    signals.setup_logging.connect(_logging, weak=False)
+    signals.worker_init.connect(_check_before_start, weak=False)
+    signals.worker_process_shutdown.connect(_close_parts, weak=False)
+    signals.worker_shutdown.connect(_close_parts, weak=False)
+    return worker_app
+
+
+_app: Celery | None = None
+
+
+def __getattr__(name: str) -> Any:
+    """`bot.tasks.app`, the name `celery -A bot.tasks` looks for, built on first use."""
+    global _app
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _app is None:
+        _app = make_app()
+    return _app
 
 
 # -- worker lifecycle -----------------------------------------------------------------------------
@@ -280,9 +288,3 @@ def _close_parts(**_: Any) -> None:
     if _parts is not None:
         _parts.close()
         _parts = None
-
-
-signals.setup_logging.connect(_logging, weak=False)
-signals.worker_init.connect(_check_before_start, weak=False)
-signals.worker_process_shutdown.connect(_close_parts, weak=False)
-signals.worker_shutdown.connect(_close_parts, weak=False)

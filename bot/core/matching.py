@@ -35,16 +35,11 @@ from __future__ import annotations
 
 import functools
 import gc
-import multiprocessing
-import os
 import re
-import threading
 import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import compress, count
@@ -883,45 +878,13 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-# Splitting a batch over processes pays only when the batch is large: a worker receives its
-# articles and sends back only the results that are not blank, but that still costs a few
-# milliseconds per thousand articles, and the first call starts the worker processes.
-PARALLEL_MIN_PAIRS = 2_000_000
-PARALLEL_MIN_ARTICLES = 1_000  # per process
-
-_pool: ProcessPoolExecutor | None = None
-_pool_size = 0
-_pool_lock = threading.Lock()
-
-
-def _worker_pool(size: int) -> ProcessPoolExecutor:
-    """The process pool for `size` workers, started once (spawned: safe in a threaded process)."""
-    global _pool, _pool_size
-    with _pool_lock:
-        if _pool is None or _pool_size != size:
-            if _pool is not None:
-                _pool.shutdown(wait=False, cancel_futures=True)
-            _pool = ProcessPoolExecutor(size, mp_context=multiprocessing.get_context("spawn"))
-            _pool_size = size
-        return _pool
-
-
-def _match_chunk(articles: Sequence[Article], topics: tuple[TopicQuery, ...]) -> list[dict[int, MatchResult]]:
-    """In a worker process: the results of `articles` that are not blank, as topic -> result."""
+def match_sparse(articles: Sequence[Article], topics: Sequence[TopicQuery]) -> list[dict[int, MatchResult]]:
+    """Per article, only its results that are not blank (topic number -> result): what a caller
+    that splits a large batch over processes sends back, a few bytes for most articles."""
     with _gc_paused():
         rows: list[dict[int, MatchResult]] = [{} for _ in articles]
-        _score_rows(articles, topics, _lexicon_for(topics), rows)
+        _score_rows(articles, topics, _lexicon_for(tuple(topics)), rows)
         return rows
-
-
-def _processes(workers: int, articles: int, topics: int) -> int:
-    if workers == 0 or workers < -1:
-        raise ValueError(f"workers must be -1 (all cores) or a positive number, not {workers}")
-    if workers == -1:
-        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if articles * topics < PARALLEL_MIN_PAIRS:
-        return 1
-    return max(1, min(workers, articles // PARALLEL_MIN_ARTICLES))
 
 
 @functools.lru_cache(maxsize=4)
@@ -931,53 +894,22 @@ def _lexicon_for(topics: tuple[TopicQuery, ...]) -> _Lexicon:
     return _Lexicon(topics)
 
 
-def match_batch(
-    articles: Sequence[Article], topics: Sequence[TopicQuery], workers: int = 1
-) -> list[list[MatchResult]]:
+def match_batch(articles: Sequence[Article], topics: Sequence[TopicQuery]) -> list[list[MatchResult]]:
     """Every article scored against every topic: one row per article, one result per topic, in order.
 
     Work grows with the number of distinct words and the number of article-topic pairs that share
-    a word, not with articles × topics × text. With `workers` above 1 (-1: every core) a large
-    batch (at least PARALLEL_MIN_PAIRS pairs and PARALLEL_MIN_ARTICLES articles per process) is
-    split: this process scores the first share while worker processes score the others. The
-    results are the same either way; a pool that cannot start (a daemonic process may not have
-    children) leaves the work to this process. The workers are spawned, so a script that asks for
-    them needs the usual `if __name__ == "__main__":` guard (`python -m bot` needs none).
+    a word, not with articles × topics × text. (The core starts no processes: a caller that wants a
+    batch split over cores runs `match_sparse` on shares of it, as bench/match.py does.)
     """
-    processes = _processes(workers, len(articles), len(topics))
     empty_row = [MatchResult(topic=topic.name, score=0.0, matched=False) for topic in topics]
     with _gc_paused():
         rows = [list(empty_row) for _ in articles]
         if not articles or not topics:
             return rows
-        share = -(-len(articles) // processes)
-        futures: list[tuple[int, Future[list[dict[int, MatchResult]]]]] = []
-        if processes > 1:
-            frozen = tuple(topics)
-            try:
-                pool = _worker_pool(processes - 1)
-                for start in range(share, len(articles), share):
-                    futures.append(
-                        (start, pool.submit(_match_chunk, articles[start : start + share], frozen))
-                    )
-            except (OSError, RuntimeError, AssertionError, BrokenProcessPool):
-                for _, future in futures:
-                    future.cancel()
-                futures, share = [], len(articles)
-        lexicon = _lexicon_for(tuple(topics))
-        _score_rows(articles[:share], topics, lexicon, rows[:share])
-        for start, future in futures:
-            try:
-                found = future.result()
-            except BrokenProcessPool:  # a worker died: score its share here
-                found = [{} for _ in range(min(share, len(articles) - start))]
-                _score_rows(articles[start : start + share], topics, lexicon, found)
-            for row, results in zip(rows[start : start + share], found, strict=True):
-                for number, result in results.items():
-                    row[number] = result
+        _score_rows(articles, topics, _lexicon_for(tuple(topics)), rows)
         return rows
 
 
 def match_article(article: Article, topics: Sequence[TopicQuery]) -> list[MatchResult]:
     """One result per topic, in the topics' order."""
-    return match_batch([article], topics, workers=1)[0]
+    return match_batch([article], topics)[0]

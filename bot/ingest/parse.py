@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import codecs
+import functools
 import hashlib
 import html
 import io
@@ -436,8 +437,10 @@ def _fast_raw(body: bytes) -> _RawFeed:
     )
 
 
+@functools.cache
 def _install_feedparser_media_fix() -> None:
-    """feedparser files <media:description> (an image caption) under `content`; keep it apart."""
+    """feedparser files <media:description> (an image caption) under `content`; keep it apart.
+    Installed by the first feedparser parse (not at import), once per process."""
     from feedparser.namespaces import mediarss
 
     def start(self: Any, attrs_d: Any) -> None:
@@ -450,10 +453,8 @@ def _install_feedparser_media_fix() -> None:
     mediarss.Namespace._end_media_description = end
 
 
-_install_feedparser_media_fix()
-
-
 def _feedparser_raw(body: bytes, url: str, content_type: str | None) -> _RawFeed:
+    _install_feedparser_media_fix()
     headers: dict[str, str] = {}  # no content-location: we resolve links ourselves, guids stay as written
     if content_type:
         headers["content-type"] = content_type

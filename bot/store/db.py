@@ -384,6 +384,22 @@ class Store:
             ).mappings()
             return [self._feed(r) for r in rows]
 
+    def due_unleased(self, now: datetime) -> list[tuple[int, datetime | None, datetime | None]]:
+        """The feeds `lease_due_feeds` would take now, most overdue first, without taking them:
+        (id, end of its last lease, time of its last poll) each."""
+        query = (
+            select(feeds.c.id, feeds.c.lease_until, feeds.c.last_polled_at)
+            .where(
+                feeds.c.enabled.is_(True),
+                feeds.c.status != "paused",
+                or_(feeds.c.next_poll_at.is_(None), feeds.c.next_poll_at <= now),
+                or_(feeds.c.lease_until.is_(None), feeds.c.lease_until < now),
+            )
+            .order_by(feeds.c.next_poll_at.asc().nulls_first(), feeds.c.id)
+        )
+        with self._tx() as conn:
+            return [(r.id, _aware(r.lease_until), _aware(r.last_polled_at)) for r in conn.execute(query)]
+
     @contextmanager
     def channel_lock(self, channel: str) -> Iterator[bool]:
         """Whether this process may deliver to `channel` now: one deliverer per channel at a time.
@@ -1197,6 +1213,28 @@ class Store:
                 .values(lease_owner=None, lease_until=None)
             )
             return result.rowcount
+
+    def release_orphaned_claims(self) -> int:
+        """In scale-out: alerts claimed by a deliverer that died become pending; returns their number.
+
+        Alerts are claimed only under their channel's lock, so a claimed alert of a channel whose
+        lock no one holds belongs to a deliverer whose session (and so its lock) ended.
+        """
+        claimed = select(alerts.c.channel).where(alerts.c.status == "claimed").distinct()
+        with self._tx() as conn:
+            channels = [r.channel for r in conn.execute(claimed)]
+        released = 0
+        for channel in channels:
+            with self.channel_lock(channel) as mine:
+                if not mine:
+                    continue  # a live deliverer is sending to it; its claims are its own
+                with self._tx() as conn:
+                    released += conn.execute(
+                        update(alerts)
+                        .where(alerts.c.channel == channel, alerts.c.status == "claimed")
+                        .values(status="pending")
+                    ).rowcount
+        return released
 
     def pending_channels(self, now: datetime) -> list[str]:
         """Channels with alerts due, except paused ones (their alerts wait for the resume)."""

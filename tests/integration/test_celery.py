@@ -15,11 +15,14 @@ import contextlib
 import importlib
 import os
 import random
+import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -306,14 +309,16 @@ def wait_for(what: str, condition: Callable[[], bool], timeout: float, running: 
 # -- the scenario -----------------------------------------------------------------------------------
 
 
-def _prepare(database_url: str, feeds: LoopbackFeeds) -> None:
+def _prepare(
+    database_url: str, feeds: LoopbackFeeds, count: int = FEEDS, channels: tuple[str, ...] = CHANNELS
+) -> None:
     store = Store(database_url)
     store.upgrade()  # the operator's `newsbot db upgrade`: workers and the clock never migrate
     now = datetime.now(UTC)
-    for number in range(FEEDS):
+    for number in range(count):
         store.add_feed(feeds.url(number), f"Quelle {number}", now)
         feeds.documents[feeds.path(number)] = EMPTY_FEED.encode()
-    for channel in CHANNELS:
+    for channel in channels:
         store.add_subscription(channel, TOPIC, TOPIC, None, "test", now)
     store.close()
 
@@ -437,6 +442,93 @@ def test_clock_and_three_workers_over_redis(postgres_url: str, tmp_path: Path) -
 def test_clock_and_three_workers_over_rabbitmq(postgres_url: str, tmp_path: Path) -> None:
     require_broker(AMQP_URL)
     scale_out_scenario(postgres_url, AMQP_URL, tmp_path)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _metric(page: str, sample: str) -> float:
+    """The value of one sample line of a /metrics page (0 when it is not there)."""
+    match = re.search(rf"^{re.escape(sample)} ([0-9.e+]+)$", page, re.M)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_the_web_process_metrics_show_the_polls_and_deliveries_of_the_workers(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Workers poll and deliver; the `serve` process, which does neither, counts what they did."""
+    require_broker(REDIS_URL)
+    count = 12
+    engine = create_engine(postgres_url)
+
+    def scalar(sql: str) -> Any:
+        with engine.connect() as conn:
+            return conn.execute(text(sql)).scalar()
+
+    port = _free_port()
+    with LoopbackFeeds() as feeds, cluster(postgres_url, REDIS_URL, tmp_path) as running:
+        _prepare(postgres_url, feeds, count, ("console",))
+        running.start_worker("prefork")
+        running.start_worker("solo")
+        web = running._spawn("web", [sys.executable, "-m", "bot", "serve", "--port", str(port)])
+
+        def metrics() -> str:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+                    return str(response.read().decode())
+            except OSError:
+                return ""
+
+        wait_for("the web process to serve /metrics", lambda: bool(metrics()), 60, running)
+        before = metrics()
+        assert _metric(before, 'newsbot_polls_total{outcome="ok"}') == 0
+        running.start_clock()
+
+        # First round: every feed is empty; second round: each carries one story for the channel.
+        wait_for(
+            "the first poll of every feed",
+            lambda: scalar("SELECT count(*) FROM feeds WHERE last_success_at IS NOT NULL") == count,
+            90,
+            running,
+        )
+        published = datetime.now(UTC)
+        for number in range(count):
+            feeds.documents[feeds.path(number)] = story_feed(number, published).encode()
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE feeds SET next_poll_at = now()"))
+        wait_for(
+            f"{count} alerts sent",
+            lambda: scalar("SELECT count(*) FROM alerts WHERE status = 'sent'") == count,
+            90,
+            running,
+        )
+        fetched = sum(feeds.requests[feeds.path(number)] for number in range(count))
+        assert fetched == 2 * count
+        wait_for(
+            "/metrics to show every delivery",
+            lambda: _metric(metrics(), 'newsbot_deliveries_total{outcome="sent"}') == count,
+            30,
+            running,
+        )
+        page = metrics()
+        assert web.poll() is None, running.diagnostics()
+        polls = sum(_metric(page, f'newsbot_polls_total{{outcome="{o}"}}') for o in ("ok", "not_modified"))
+        assert polls == fetched  # every poll a worker made, counted once
+        assert _metric(page, 'newsbot_polls_total{outcome="failed"}') == 0
+        assert _metric(page, "newsbot_entries_new_total") == count
+        assert _metric(page, "newsbot_alerts_written_total") == count
+        assert _metric(page, 'newsbot_deliveries_total{outcome="failed"}') == 0
+        assert _metric(page, "newsbot_delivery_latency_seconds_count") == count
+        assert _metric(page, 'newsbot_outbox_alerts{status="sent"}') == count
+        # the workers did the work: the web process never fetched or printed an alert
+        assert story(0)[0] not in (tmp_path / "web.out").read_text()
+    engine.dispose()
+    redis = importlib.import_module("redis").Redis.from_url(REDIS_URL)
+    redis.delete(f"newsbot:{running.queue}:metrics")
+    redis.close()
 
 
 def test_clock_refuses_sqlite_and_an_old_schema(postgres_url: str, tmp_path: Path) -> None:
@@ -567,4 +659,34 @@ def test_clock_resends_what_a_dead_deliverer_claimed(postgres_store: Store, post
         assert app.take(DELIVER_TASK) == [channel]
         assert postgres_store.alert_counts() == {"pending": 1}
     finally:
+        live.close()
+
+
+def test_shared_counts_survive_a_redis_outage_and_add_only_what_is_new(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A push while Redis is down loses nothing: the next push sends it; later pushes add deltas."""
+    require_broker(REDIS_URL)
+    redis = importlib.import_module("redis")
+    from bot.metrics import POLLS, SharedCounts
+
+    key = f"newsbot:test-{uuid.uuid4().hex[:10]}:metrics"
+    down = redis.Redis(host="127.0.0.1", port=_free_port(), socket_connect_timeout=1)
+    shared = SharedCounts(down, key)
+    POLLS.labels("ok").inc(3)
+    shared.push()
+    assert "cannot share metrics in Redis" in caplog.text
+    live = redis.Redis.from_url(REDIS_URL)
+    try:
+        shared.client = live
+        shared.push()
+        ok = ("newsbot_polls_total", '{"outcome": "ok"}')
+        first = shared.totals()[ok]
+        assert first >= 3  # what this process counted, the 3 from the outage included
+        POLLS.labels("ok").inc(2)
+        shared.push()
+        shared.push()  # nothing new: nothing added
+        assert shared.totals()[ok] == first + 2
+    finally:
+        live.delete(key)
         live.close()

@@ -14,6 +14,7 @@ from bot.core.matching import (
     QueryError,
     match_article,
     match_batch,
+    match_sparse,
     parse_topic,
 )
 from bot.core.text import read_article
@@ -312,7 +313,13 @@ def test_batch_gives_the_same_results_as_one_by_one() -> None:
     ]
     names = ("Nordkorea", "NATO", "Japan", "Asahi Shimbun", "Rente", "Weihnachtsmarkt")
     topics = [parse_topic(t) for t in names]
-    assert match_batch(articles, topics, workers=2) == [match_article(a, topics) for a in articles]
+    assert match_batch(articles, topics) == [match_article(a, topics) for a in articles]
+    # the sparse rows a split run sends back between processes hold the same results, blanks left out
+    sparse = match_sparse(articles, topics)
+    assert any(sparse) and not sparse[-1]
+    for row, full in zip(sparse, match_batch(articles, topics), strict=True):
+        assert all(full[n] == r for n, r in row.items())
+        assert all(not r.matched and r.score == 0 for n, r in enumerate(full) if n not in row)
 
 
 def test_language_is_detected_when_not_declared() -> None:
@@ -388,24 +395,6 @@ def test_decomposed_umlauts_in_the_text_match_and_exclude_like_composed_ones() -
     )
     assert results[0].matched and results[0].score == 100.0
     assert not results[1].matched
-
-
-def test_a_batch_split_over_worker_processes_gives_the_same_results(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.core.matching as matching
-
-    monkeypatch.setattr(matching, "PARALLEL_MIN_PAIRS", 0)
-    monkeypatch.setattr(matching, "PARALLEL_MIN_ARTICLES", 1)
-    articles = [
-        Article("Nordkorea schickt Soldaten", text="Die NATO bestätigt das.", lang="de"),
-        Article("Japan turns to beer alternatives", text="Asahi and Sapporo compete."),
-        Article("Rentenreform beschlossen", text="Die Altersrente steigt."),
-        Article("Nordkoreanische Raketen", summary="Nordkoreas Führung", lang="de"),
-        Article(""),
-    ]
-    topics = [parse_topic(t) for t in ("Nordkorea +Raketen", "NATO", "Japan", "Rente", "Asahi Shimbun")]
-    assert match_batch(articles, topics, workers=3) == [match_article(a, topics) for a in articles]
-    with pytest.raises(ValueError, match="workers"):
-        match_batch(articles, topics, workers=0)
 
 
 def test_a_function_word_of_one_language_that_is_a_noun_or_name_in_the_other_is_a_topic() -> None:
