@@ -199,7 +199,12 @@ class WebSub:
                 row.state == "verified"
                 and row.lease_until is not None
                 and row.lease_until - renew <= now
-                and row.requested_at + confirm <= now  # one renewal request per confirm timeout
+                # one renewal request at a time: again only once the last one went unconfirmed
+                and (
+                    row.verified_at is None
+                    or row.requested_at <= row.verified_at
+                    or row.requested_at + confirm <= now
+                )
             ):
                 await self._subscribe(feed, row, now)
             elif row.state == "requested" and row.requested_at + confirm <= now:
