@@ -44,7 +44,7 @@ import itertools
 import json
 import math
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -474,7 +474,16 @@ class _Candidate:
 
 
 def _dot(vector: dict[str, float], other: dict[str, float]) -> float:
-    return sum(vector[token] * other[token] for token in vector.keys() & other.keys())
+    """The dot product of two sparse vectors, walking the shorter one (no intersection set is built)."""
+    if len(other) < len(vector):
+        vector, other = other, vector
+    get = other.get
+    total = 0.0
+    for token, value in vector.items():
+        theirs = get(token)
+        if theirs is not None:
+            total += value * theirs
+    return total
 
 
 def _place_aliases() -> AliasTable:
@@ -702,14 +711,9 @@ class StoryGrouper:
         """Few stories of the window hold all of `tokens`: common places that are each in many stories
         ("Russia", "Ukraine", "Geneva") can still be rare together."""
         limit = max(2.0, 0.04 * len(self._stories))
-        postings = sorted((self._index.get(token, set()) for token in tokens), key=len)
-        together = 0
-        for seq in postings[0]:
-            if all(seq in other for other in postings[1:]):
-                together += 1
-                if together > limit:
-                    return False
-        return True
+        empty: set[int] = set()
+        postings = sorted((self._index.get(token, empty) for token in tokens), key=len)
+        return len(postings[0].intersection(*postings[1:])) <= limit
 
     def _vector(self, features: StoryFeatures) -> dict[str, float]:
         scored = sorted(
@@ -723,25 +727,37 @@ class StoryGrouper:
         """Stories sharing two of the entry's distinctive tokens (one is enough for a story in another
         language, whose other words may be spelled differently), best overlap first."""
         limit = max(50, int(0.05 * len(self._stories)))
-        overlap: dict[int, float] = {}
-        hits: dict[int, int] = {}
         strongest = sorted(vector.items(), key=lambda pair: (-pair[1], pair[0]))[:_QUERY_TOKENS]
+        lists: list[tuple[float, set[int]]] = []
         for token, value in strongest:
             postings = self._index.get(token)
-            if postings is None or len(postings) > limit:
-                continue
-            for seq in postings:
-                overlap[seq] = overlap.get(seq, 0.0) + value
-                hits[seq] = hits.get(seq, 0) + 1
+            if postings is not None and len(postings) <= limit:
+                lists.append((value, postings))
+        if not lists:
+            return []
+        # how many of the looked-up tokens each story holds, counted in C; the weighted overlap is
+        # summed (in the order of `strongest`) only for the stories holding two or more
+        hits: Counter[int] = Counter()
+        for _, postings in lists:
+            hits.update(postings)
         stories = self._stories
-        ranked = sorted(
-            (
-                (value, seq)
-                for seq, value in overlap.items()
-                if hits[seq] >= 2 or lang not in stories[seq].langs
-            ),
-            key=lambda pair: (-pair[0], pair[1]),
-        )[:_MAX_CANDIDATES]
+        ranked: list[tuple[float, int]] = []
+        for seq, count in hits.items():
+            if count >= 2:
+                total = 0.0
+                for value, postings in lists:
+                    if seq in postings:
+                        total += value
+                ranked.append((-total, seq))
+        ranked = heapq.nsmallest(_MAX_CANDIDATES, ranked)
+        # a story holding one token only is a candidate when it is in another language; its overlap is
+        # that token's value, so tokens weaker than the weakest candidate so far need no look
+        for value, postings in lists:
+            if len(ranked) >= _MAX_CANDIDATES and -value > ranked[-1][0]:
+                break
+            single = [(-value, seq) for seq in postings if hits[seq] == 1 and lang not in stories[seq].langs]
+            if single:
+                ranked = heapq.nsmallest(_MAX_CANDIDATES, ranked + single)
         return [stories[seq] for _, seq in ranked]
 
     def _best_candidate(
