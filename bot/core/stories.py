@@ -477,7 +477,8 @@ class _Candidate:
 def _dot(vector: dict[str, float], other: dict[str, float]) -> float:
     """The dot product of two sparse vectors, multiplied and summed in C over the shared tokens."""
     shared = vector.keys() & other.keys()
-    return sum(map(operator.mul, map(vector.__getitem__, shared), map(other.__getitem__, shared)))
+    total: float = sum(map(operator.mul, map(vector.__getitem__, shared), map(other.__getitem__, shared)))
+    return total
 
 
 def _place_aliases() -> AliasTable:
