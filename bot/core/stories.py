@@ -711,8 +711,15 @@ class StoryGrouper:
         return len(postings[0].intersection(*postings[1:])) <= limit
 
     def _vector(self, features: StoryFeatures) -> dict[str, float]:
+        # the IDF of `_idf`, inlined: this runs for every token of every entry, also at start-up
+        index = self._index
+        stories = len(self._stories) + IDF_PRIOR_STORIES
+        log = math.log
         scored = sorted(
-            ((weight * self._idf(token), token) for token, weight in features.weights.items()),
+            (
+                (weight * log(stories / ((len(index[token]) if token in index else 0) + 1.0)), token)
+                for token, weight in features.weights.items()
+            ),
             key=lambda pair: (-pair[0], pair[1]),
         )[:_MAX_TOKENS]
         norm = math.sqrt(sum(value * value for value, _ in scored)) or 1.0
@@ -988,9 +995,11 @@ class StoryGrouper:
                 profile[token] = 0.0
             profile[token] += value
         if len(profile) > _MAX_PROFILE:
-            weakest = sorted(profile.items(), key=lambda pair: (pair[1], pair[0]))[
-                : len(profile) - _MAX_PROFILE
-            ]
+            # the few weakest by a partial selection: sorting the whole profile on every member of a
+            # big story cost more than the rest of the assignment
+            weakest = heapq.nsmallest(
+                len(profile) - _MAX_PROFILE, profile.items(), key=lambda pair: (pair[1], pair[0])
+            )
             for token, _ in weakest:
                 del profile[token]
                 postings = self._index.get(token)
@@ -998,7 +1007,8 @@ class StoryGrouper:
                     postings.discard(story.seq)
                     if not postings:
                         del self._index[token]
-        story.norm = math.sqrt(sum(value * value for value in profile.values()))
+        values = profile.values()
+        story.norm = math.sqrt(sum(map(operator.mul, values, values)))
         for token in vector:
             kind = features.kinds.get(token)
             if kind in _ENTITY_KINDS and token not in story.entities:
