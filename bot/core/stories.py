@@ -696,12 +696,6 @@ class StoryGrouper:
         df = len(postings) if postings is not None else 0
         return math.log((len(self._stories) + IDF_PRIOR_STORIES) / (df + 1.0))
 
-    def _distinctive(self, token: str) -> bool:
-        """Rare enough in the window to say something about which story an entry belongs to."""
-        postings = self._index.get(token)
-        df = len(postings) if postings is not None else 0
-        return df <= max(2.0, 0.04 * len(self._stories))
-
     def _rare_together(self, tokens: Sequence[str]) -> bool:
         """Few stories of the window hold all of `tokens`: common places that are each in many stories
         ("Russia", "Ukraine", "Geneva") can still be rare together."""
@@ -819,7 +813,10 @@ class StoryGrouper:
         # the profile of a story with many members covers much; discounting it keeps a story from
         # swallowing its neighbours one loosely related entry at a time
         score = max(PROFILE_DISCOUNT * profile_score, member_score)
-        distinctive = [token for token in shared if self._distinctive(token)]
+        # distinctive: rare enough in the window to say which story an entry belongs to
+        index = self._index
+        rare = max(2.0, 0.04 * len(self._stories))
+        distinctive = [token for token in shared if (len(index[token]) if token in index else 0) <= rare]
         entities = [
             token
             for token in distinctive
