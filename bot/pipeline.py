@@ -28,7 +28,6 @@ from bot.core.matching import DEFAULT_THRESHOLD, QueryError, match_batch, parse_
 from bot.core.payload import alert_from_dict, alert_to_dict
 from bot.core.stories import StoryFeatures, StoryGrouper
 from bot.errors import FetchError, NewsbotError, ParseError
-from bot.ingest.article import fetch_full_text
 from bot.ingest.fetch import Fetcher, FetchResult
 from bot.ingest.parse import normalize_link, parse_feed, parse_in_pool
 from bot.ingest.schedule import (
@@ -391,6 +390,8 @@ class Pipeline:
         limit = self.settings.fetch.full_text_below_chars
         if feed.full_text == "never" or (limit <= 0 and feed.full_text != "always"):
             return entries
+        # trafilatura is imported by the first cycle that may fetch a page, not by every start-up
+        from bot.ingest.article import fetch_full_text
 
         async def complete(entry: Entry) -> Entry:
             teaser = len(entry.text or entry.summary) < limit

@@ -43,8 +43,9 @@ import heapq
 import itertools
 import json
 import math
+import operator
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -475,7 +476,10 @@ class _Candidate:
 
 
 def _dot(vector: dict[str, float], other: dict[str, float]) -> float:
-    return sum(vector[token] * other[token] for token in vector.keys() & other.keys())
+    """The dot product of two sparse vectors, multiplied and summed in C over the shared tokens."""
+    shared = vector.keys() & other.keys()
+    total: float = sum(map(operator.mul, map(vector.__getitem__, shared), map(other.__getitem__, shared)))
+    return total
 
 
 def _place_aliases() -> AliasTable:
@@ -693,28 +697,24 @@ class StoryGrouper:
         df = len(postings) if postings is not None else 0
         return math.log((len(self._stories) + IDF_PRIOR_STORIES) / (df + 1.0))
 
-    def _distinctive(self, token: str) -> bool:
-        """Rare enough in the window to say something about which story an entry belongs to."""
-        postings = self._index.get(token)
-        df = len(postings) if postings is not None else 0
-        return df <= max(2.0, 0.04 * len(self._stories))
-
     def _rare_together(self, tokens: Sequence[str]) -> bool:
         """Few stories of the window hold all of `tokens`: common places that are each in many stories
         ("Russia", "Ukraine", "Geneva") can still be rare together."""
         limit = max(2.0, 0.04 * len(self._stories))
-        postings = sorted((self._index.get(token, set()) for token in tokens), key=len)
-        together = 0
-        for seq in postings[0]:
-            if all(seq in other for other in postings[1:]):
-                together += 1
-                if together > limit:
-                    return False
-        return True
+        empty: set[int] = set()
+        postings = sorted((self._index.get(token, empty) for token in tokens), key=len)
+        return len(postings[0].intersection(*postings[1:])) <= limit
 
     def _vector(self, features: StoryFeatures) -> dict[str, float]:
+        # the IDF of `_idf`, inlined: this runs for every token of every entry, also at start-up
+        index = self._index
+        stories = len(self._stories) + IDF_PRIOR_STORIES
+        log = math.log
         scored = sorted(
-            ((weight * self._idf(token), token) for token, weight in features.weights.items()),
+            (
+                (weight * log(stories / ((len(index[token]) if token in index else 0) + 1.0)), token)
+                for token, weight in features.weights.items()
+            ),
             key=lambda pair: (-pair[0], pair[1]),
         )[:_MAX_TOKENS]
         norm = math.sqrt(sum(value * value for value, _ in scored)) or 1.0
@@ -724,25 +724,37 @@ class StoryGrouper:
         """Stories sharing two of the entry's distinctive tokens (one is enough for a story in another
         language, whose other words may be spelled differently), best overlap first."""
         limit = max(50, int(0.05 * len(self._stories)))
-        overlap: dict[int, float] = {}
-        hits: dict[int, int] = {}
         strongest = sorted(vector.items(), key=lambda pair: (-pair[1], pair[0]))[:_QUERY_TOKENS]
+        lists: list[tuple[float, set[int]]] = []
         for token, value in strongest:
             postings = self._index.get(token)
-            if postings is None or len(postings) > limit:
-                continue
-            for seq in postings:
-                overlap[seq] = overlap.get(seq, 0.0) + value
-                hits[seq] = hits.get(seq, 0) + 1
+            if postings is not None and len(postings) <= limit:
+                lists.append((value, postings))
+        if not lists:
+            return []
+        # how many of the looked-up tokens each story holds, counted in C; the weighted overlap is
+        # summed (in the order of `strongest`) only for the stories holding two or more
+        hits: Counter[int] = Counter()
+        for _, postings in lists:
+            hits.update(postings)
         stories = self._stories
-        ranked = sorted(
-            (
-                (value, seq)
-                for seq, value in overlap.items()
-                if hits[seq] >= 2 or lang not in stories[seq].langs
-            ),
-            key=lambda pair: (-pair[0], pair[1]),
-        )[:_MAX_CANDIDATES]
+        ranked: list[tuple[float, int]] = []
+        for seq, count in hits.items():
+            if count >= 2:
+                total = 0.0
+                for value, postings in lists:
+                    if seq in postings:
+                        total += value
+                ranked.append((-total, seq))
+        ranked = heapq.nsmallest(_MAX_CANDIDATES, ranked)
+        # a story holding one token only is a candidate when it is in another language; its overlap is
+        # that token's value, so tokens weaker than the weakest candidate so far need no look
+        for value, postings in lists:
+            if len(ranked) >= _MAX_CANDIDATES and -value > ranked[-1][0]:
+                break
+            single = [(-value, seq) for seq in postings if hits[seq] == 1 and lang not in stories[seq].langs]
+            if single:
+                ranked = heapq.nsmallest(_MAX_CANDIDATES, ranked + single)
         return [stories[seq] for _, seq in ranked]
 
     def _best_candidate(
@@ -802,7 +814,10 @@ class StoryGrouper:
         # the profile of a story with many members covers much; discounting it keeps a story from
         # swallowing its neighbours one loosely related entry at a time
         score = max(PROFILE_DISCOUNT * profile_score, member_score)
-        distinctive = [token for token in shared if self._distinctive(token)]
+        # distinctive: rare enough in the window to say which story an entry belongs to
+        index = self._index
+        rare = max(2.0, 0.04 * len(self._stories))
+        distinctive = [token for token in shared if (len(index[token]) if token in index else 0) <= rare]
         entities = [
             token
             for token in distinctive
@@ -984,9 +999,11 @@ class StoryGrouper:
                 profile[token] = 0.0
             profile[token] += value
         if len(profile) > _MAX_PROFILE:
-            weakest = sorted(profile.items(), key=lambda pair: (pair[1], pair[0]))[
-                : len(profile) - _MAX_PROFILE
-            ]
+            # the few weakest by a partial selection: sorting the whole profile on every member of a
+            # big story cost more than the rest of the assignment
+            weakest = heapq.nsmallest(
+                len(profile) - _MAX_PROFILE, profile.items(), key=lambda pair: (pair[1], pair[0])
+            )
             for token, _ in weakest:
                 del profile[token]
                 postings = self._index.get(token)
@@ -994,7 +1011,8 @@ class StoryGrouper:
                     postings.discard(story.seq)
                     if not postings:
                         del self._index[token]
-        story.norm = math.sqrt(sum(value * value for value in profile.values()))
+        values = profile.values()
+        story.norm = math.sqrt(sum(map(operator.mul, values, values)))
         for token in vector:
             kind = features.kinds.get(token)
             if kind in _ENTITY_KINDS and token not in story.entities:
