@@ -192,6 +192,24 @@ class PendingAlert:
     parent_entry_key: str | None = None  # the parent is the alert written for this entry in the same call
 
 
+def _recent_entry(row: Any, since: datetime) -> RecentEntry:
+    """An entry row joined with its feed's url and title (`feed_title`) as story grouping reads it."""
+    return RecentEntry(
+        entry_id=row["id"],
+        link=row["link"],
+        story_item_id=story_item_id(row["feed_id"], row["key"]),
+        title=row["title"],
+        summary=row["summary"],
+        text=row["text"],
+        published=_aware(row["published"]),
+        first_seen_at=_aware(row["first_seen_at"]) or since,
+        source=row["feed_title"] or row["url"],
+        lang=row["lang"],
+        story=row["story"],
+        story_features=row["story_features"],
+    )
+
+
 def _judged(row: Any, relevant: bool | None) -> JudgedAlert:
     payload = row.payload or {}
     return JudgedAlert(
@@ -737,6 +755,12 @@ class Store:
             row = conn.execute(query.order_by(alerts.c.id.desc()).limit(1)).first()
             return dict(row.payload) if row is not None else None
 
+    def subscription(self, channel: str, name: str) -> SubscriptionRow | None:
+        """The channel's topic of this name in any case (`nordkorea` is `Nordkorea`, also `Österreich`
+        as `österreich`, which SQLite's ASCII-only lower() would miss)."""
+        wanted = name.strip().casefold()
+        return next((s for s in self.list_subscriptions(channel) if s.name.casefold() == wanted), None)
+
     def list_subscriptions(self, channel: str | None = None) -> list[SubscriptionRow]:
         query = select(subscriptions).order_by(subscriptions.c.channel, subscriptions.c.id)
         if channel is not None:
@@ -889,23 +913,7 @@ class Store:
                     .where(entries.c.id.in_(wanted[start : start + 500]))
                     .order_by(entries.c.id)
                 )
-                found.extend(
-                    RecentEntry(
-                        entry_id=r["id"],
-                        link=r["link"],
-                        story_item_id=story_item_id(r["feed_id"], r["key"]),
-                        title=r["title"],
-                        summary=r["summary"],
-                        text=r["text"],
-                        published=_aware(r["published"]),
-                        first_seen_at=_aware(r["first_seen_at"]) or since,
-                        source=r["feed_title"] or r["url"],
-                        lang=r["lang"],
-                        story=r["story"],
-                        story_features=r["story_features"],
-                    )
-                    for r in conn.execute(query).mappings()
-                )
+                found.extend(_recent_entry(r, since) for r in conn.execute(query).mappings())
             return found, newest
 
     def count_unanalysed(self, since: datetime) -> int:
@@ -930,22 +938,7 @@ class Store:
                 .order_by(entries.c.id)
                 .limit(limit)
             )
-            return [
-                RecentEntry(
-                    entry_id=r["id"],
-                    link=r["link"],
-                    story_item_id=story_item_id(r["feed_id"], r["key"]),
-                    title=r["title"],
-                    summary=r["summary"],
-                    text=r["text"],
-                    published=_aware(r["published"]),
-                    first_seen_at=_aware(r["first_seen_at"]) or since,
-                    source=r["feed_title"] or r["url"],
-                    lang=r["lang"],
-                    story=r["story"],
-                )
-                for r in conn.execute(query).mappings()
-            ]
+            return [_recent_entry(r, since) for r in conn.execute(query).mappings()]
 
     def store_story_features(self, features: Mapping[int, str]) -> None:
         """Keep the story features of entries (entry id -> StoryFeatures.encode())."""
