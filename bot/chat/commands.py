@@ -222,7 +222,7 @@ class CommandHandler:
             lang = parse_lang_option(raw_lang) if raw_lang is not None else None
             query_text = " ".join(tokens)
             query = parse_topic(query_text, threshold)
-            existing = self._subscription(ctx.channel, query.name)
+            existing = self.store.subscription(ctx.channel, query.name)
             if existing is not None:
                 return self._resubscribe(existing, query, lang, ctx)
         except QueryError as exc:
@@ -235,11 +235,6 @@ class CommandHandler:
             f"Subscribed this channel to “{query.name}”: {describe_topic(query, lang)}.",
             announce=f"{who} this channel to news about “{query.name}”.",
         )
-
-    def _subscription(self, channel: str, name: str) -> SubscriptionRow | None:
-        """The channel's topic of this name in any case: `nordkorea` is `Nordkorea`."""
-        wanted = name.casefold()
-        return next((s for s in self.store.list_subscriptions(channel) if s.name.casefold() == wanted), None)
 
     def _resubscribe(
         self, existing: SubscriptionRow, query: TopicQuery, lang: str | None, ctx: CommandContext
@@ -289,7 +284,7 @@ class CommandHandler:
             )
         with contextlib.suppress(QueryError):  # else remove by the name as typed
             name = parse_topic(name).name
-        existing = self._subscription(ctx.channel, name)
+        existing = self.store.subscription(ctx.channel, name)
         if existing is None or not self.store.remove_subscription(ctx.channel, existing.name):
             return Reply(f"This channel does not track “{name}”. See `list` for its topics.", ok=False)
         name = existing.name
@@ -383,7 +378,7 @@ class CommandHandler:
                     f"“{duration.strip()[:40]}” is not a duration; try: mute {name} for 2h", ok=False
                 )
             until = ctx.now + timedelta(seconds=seconds)
-        existing = self._subscription(ctx.channel, name)
+        existing = self.store.subscription(ctx.channel, name)
         if existing is None or not self.store.mute_subscription(ctx.channel, existing.name, until):
             return Reply(f"This channel does not track “{name}”. See `list` for its topics.", ok=False)
         name = existing.name
@@ -458,11 +453,11 @@ class CommandHandler:
         if alert.breaking:
             lines.append("• it is marked BREAKING: many outlets reported it within a short time")
         learning_on = self.store.channel_switches().get(ctx.channel, (False, False))[0]
-        for sub in self.store.list_subscriptions(ctx.channel):
-            if sub.name.casefold() == alert.topic.casefold():
-                learned = self._learned(ctx.channel, sub.query, sub.threshold, learning_on, ctx.now)
-                if learned:
-                    lines.append(f"• {learned}")
+        sub = self.store.subscription(ctx.channel, alert.topic)
+        if sub is not None:
+            learned = self._learned(ctx.channel, sub.query, sub.threshold, learning_on, ctx.now)
+            if learned:
+                lines.append(f"• {learned}")
         return Reply("\n".join(lines))
 
     def settings(self, rest: str, ctx: CommandContext) -> Reply:

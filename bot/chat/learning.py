@@ -22,7 +22,7 @@ from bot.core.feedback import (
 from bot.core.matching import QueryError, parse_topic
 from bot.core.payload import alert_from_dict
 from bot.model import TopicQuery
-from bot.store.db import Store, SubscriptionRow
+from bot.store.db import Store
 
 # Reactions that are verdicts (Matrix), without variation selectors and skin tones.
 REACTIONS = {"\U0001f44d": True, "\U0001f44e": False}  # 👍 relevant, 👎 not relevant
@@ -47,13 +47,6 @@ class Outcome:
 class Learning:
     def __init__(self, store: Store) -> None:
         self.store = store
-
-    def _subscription(self, channel: str, topic: str) -> SubscriptionRow | None:
-        wanted = topic.strip().casefold()
-        for row in self.store.list_subscriptions(channel):
-            if row.name.casefold() == wanted:
-                return row
-        return None
 
     def relevance(self, channel: str, topic: TopicQuery, now: datetime) -> Relevance | None:
         """What was learned about a subscription, or None before there is enough to go on."""
@@ -93,7 +86,7 @@ class Learning:
         if not recorded:
             return Outcome(f"You already marked this alert as {said}.", False, topic=name)
         text = f"Thanks, noted: this alert was {said} to “{name}”."
-        row = self._subscription(channel, name)
+        row = self.store.subscription(channel, name)
         if row is None or relevant:
             return Outcome(text, True, topic=name)
         try:
@@ -109,7 +102,7 @@ class Learning:
         self, channel: str, word: str, topic: str, now: datetime, *, undo: bool = False
     ) -> str | None:
         """Add (or with `undo` remove) `-word` in a topic's query; None when there is no such topic."""
-        row = self._subscription(channel, topic)
+        row = self.store.subscription(channel, topic)
         if row is None:
             return None
         term = f'-"{word}"' if " " in word else f"-{word}"

@@ -567,12 +567,18 @@ class SlackChat:
         await ack()  # the button opens the link in the browser; Slack still wants an answer
 
     @staticmethod
-    def _button(body: dict[str, Any]) -> tuple[str, str]:
+    def _button_value(body: dict[str, Any]) -> dict[str, Any]:
+        """The JSON object a button carries back (empty when it carries none or something else)."""
         actions = body.get("actions") or [{}]
         try:
             value = json.loads(actions[0].get("value") or "{}")
         except ValueError:
-            value = {}
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    @staticmethod
+    def _button(body: dict[str, Any]) -> tuple[str, str]:
+        value = SlackChat._button_value(body)
         return str(value.get("topic") or "this topic"), str(value.get("key") or "")
 
     async def _on_mute(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -636,13 +642,7 @@ class SlackChat:
 
     @staticmethod
     def _offer(body: dict[str, Any]) -> tuple[str, str]:
-        actions = body.get("actions") or [{}]
-        try:
-            value = json.loads(actions[0].get("value") or "{}")
-        except ValueError:
-            value = {}
-        if not isinstance(value, dict):
-            value = {}
+        value = SlackChat._button_value(body)
         return str(value.get("word") or ""), str(value.get("topic") or "")
 
     async def _on_exclude(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
