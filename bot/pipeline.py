@@ -15,7 +15,7 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -286,6 +286,16 @@ class Pipeline:
             }
         )
         seen_as_other = self._stored_as_other_item(feeds, results, known)
+        unchanged = [
+            feed.id
+            for feed, (result, _) in zip(feeds, results, strict=True)
+            if isinstance(result, FetchResult) and (result.status == 304 or result.body is None)
+        ]
+        # What a 304 needs (its pace, whether a hub pushes it) is read for all of them at once,
+        # and their new states are written in one transaction after the loop.
+        histories = self.store.publishing_histories(unchanged, now - LOOKBACK) if unchanged else {}
+        pushing = self.store.websub_pushing_feeds(now)
+        quiet_states: list[tuple[int, dict[str, Any]]] = []
         for feed, (result, parsed) in zip(feeds, results, strict=True):
             try:
                 if isinstance(result, NewsbotError):
@@ -297,7 +307,9 @@ class Pipeline:
                     continue
                 if result.status == 304 or result.body is None:
                     report.not_modified += 1
-                    self._record_not_modified(feed, result, now)
+                    quiet_states.append(
+                        (feed.id, self._not_modified_state(feed, result, histories[feed.id], pushing, now))
+                    )
                     continue
                 if isinstance(parsed, ParseError):
                     self._record_failure(feed, parsed, now, report)
@@ -326,6 +338,11 @@ class Pipeline:
                     self._record_failure(feed, failure, now, report)
                 except NewsbotError as store_error:
                     report.errors.append(f"{feed.url}: {store_error}")
+        try:
+            self.store.set_feed_states(quiet_states)
+        except NewsbotError as exc:  # their leases run out and they are polled again: nothing lost
+            report.errors.append(f"{len(quiet_states)} unchanged feeds: {exc}")
+            log.error("could not record %d unchanged feeds: %s", len(quiet_states), exc)
         return report
 
     async def _fetch(self, feed: FeedRow) -> FetchResult | NewsbotError:
@@ -461,29 +478,46 @@ class Pipeline:
         for channel in channels:
             self.store.add_notice(channel, redact(text), now)  # a feed URL's user:password@ stays private
 
-    def _record_not_modified(self, feed: FeedRow, result: FetchResult, now: datetime) -> None:
-        rate = self._pace(feed, now)
-        delay = self._poll_delay(feed, rate, feed.ttl_seconds, result.cache_seconds, now)
-        self.store.set_feed_state(
-            feed.id,
-            status="ok",
-            lease_until=None,
-            failures=0,
-            last_error=None,
-            last_polled_at=now,
-            last_success_at=now,
-            next_poll_at=now + timedelta(seconds=delay),
-            rate_per_hour=rate.per_hour,
-            rate_basis=rate.basis,
+    def _not_modified_state(
+        self,
+        feed: FeedRow,
+        result: FetchResult,
+        history: Sequence[tuple[str, datetime | None, datetime]],
+        pushing: Collection[int],
+        now: datetime,
+    ) -> dict[str, Any]:
+        """The state a feed that answered 304 moves to: polled, healthy, its next poll paced."""
+        rate = self._pace(feed, now, history=history)
+        delay = self._poll_delay(
+            feed, rate, feed.ttl_seconds, result.cache_seconds, now, pushed=feed.id in pushing
         )
+        return {
+            "status": "ok",
+            "lease_until": None,
+            "failures": 0,
+            "last_error": None,
+            "last_polled_at": now,
+            "last_success_at": now,
+            "next_poll_at": now + timedelta(seconds=delay),
+            "rate_per_hour": rate.per_hour,
+            "rate_basis": rate.basis,
+        }
 
-    def _pace(self, feed: FeedRow, now: datetime, shown: Sequence[Entry] = ()) -> PublishingRate:
-        """The feed's publishing rate from the entries it shows now and those stored.
+    def _pace(
+        self,
+        feed: FeedRow,
+        now: datetime,
+        shown: Sequence[Entry] = (),
+        history: Sequence[tuple[str, datetime | None, datetime]] | None = None,
+    ) -> PublishingRate:
+        """The feed's publishing rate from the entries it shows now and those stored (`history`
+        when the caller read it already).
 
         Dates from the document win over stored ones (an edited date); an entry not stored yet
         is first seen now. The first poll's entries are backlog, so watching begins with them.
         """
-        history = self.store.publishing_history(feed.id, now - LOOKBACK)
+        if history is None:
+            history = self.store.publishing_history(feed.id, now - LOOKBACK)
         published: dict[str, datetime | None] = {key: date for key, date, _ in history}
         seen: dict[str, datetime] = {key: first for key, _, first in history}
         for entry in shown:
@@ -517,9 +551,12 @@ class Pipeline:
         ttl_seconds: float | None,
         cache_seconds: float | None,
         now: datetime,
+        *,
+        pushed: bool | None = None,
     ) -> float:
         """Seconds to the next poll: the feed's pace, the publisher's floors, and, while a hub
-        pushes the feed's updates, the rare safety-net poll."""
+        pushes the feed's updates (`pushed`, asked of the store when not given), the rare
+        safety-net poll."""
         schedule = self.settings.schedule
         delay = next_poll_delay(
             rate=rate,
@@ -530,7 +567,9 @@ class Pipeline:
             cache_seconds=cache_seconds,
             rng=self.rng,
         )
-        if self.store.websub_pushing(feed.id, now):
+        if pushed is None:
+            pushed = self.store.websub_pushing(feed.id, now)
+        if pushed:
             delay = max(delay, self.settings.websub.poll_interval_seconds)
         return delay
 

@@ -28,7 +28,7 @@ from bot.ingest.opml import read_opml
 from bot.ports import ChatService, SystemClock
 from bot.redact import RedactingFilter
 from bot.settings import Settings
-from bot.store.db import Store
+from bot.store.db import DeclaredFeed, Store
 
 
 def open_store(settings: Settings) -> Store:
@@ -118,11 +118,12 @@ def apply_declared(settings: Settings, store: Store) -> None:
     """Feeds and subscriptions declared in the config join the store (idempotently)."""
 
     now = SystemClock().now()
+    declared: list[DeclaredFeed] = []
     for feed in settings.feeds:
         problem = check_feed_url(feed.url)
         if problem:
             raise ConfigError(f"[[feeds]] {feed.url!r}: {problem}")
-        store.add_feed(feed.url, feed.title, now, feed.category, feed.full_text)
+        declared.append(DeclaredFeed(feed.url, feed.title, feed.category, feed.full_text))
     if settings.feeds_opml:
         for path in settings.feeds_opml:
             try:
@@ -133,9 +134,12 @@ def apply_declared(settings: Settings, store: Store) -> None:
                 logging.getLogger(__name__).warning(
                     "feeds_opml %s: skipped %r <%s>: %s", path, skipped.title, skipped.url, skipped.reason
                 )
-            for outline in found.feeds:
-                if check_feed_url(outline.url) is None:
-                    store.add_feed(outline.url, outline.title, now, outline.category)
+            declared += (
+                DeclaredFeed(outline.url, outline.title, outline.category)
+                for outline in found.feeds
+                if check_feed_url(outline.url) is None
+            )
+    store.add_feeds(declared, now)
     for sub in settings.subscriptions:
         try:
             query = parse_topic(sub.topic, sub.threshold)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Engine,
     Table,
     and_,
+    bindparam,
     case,
     create_engine,
     delete,
@@ -53,6 +54,7 @@ from bot.store.schema import (
 )
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_IN_CHUNK = 500  # values per `IN (…)` of a batched read, well below every driver's parameter limit
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -60,6 +62,16 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredFeed:
+    """A feed the configuration (or its OPML file) names, as `Store.add_feeds` takes it."""
+
+    url: str
+    title: str | None = None
+    category: str | None = None
+    full_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,33 +320,50 @@ class Store:
         A title or category given for a feed that has none yet is kept; a full-text choice given
         replaces the stored one (it is the configuration speaking)."""
         with self._tx() as conn:
-            row = conn.execute(select(feeds).where(feeds.c.url == url)).mappings().first()
-            if row is not None:
-                missing = {
-                    name: value
-                    for name, value in (("title", title), ("category", category))
-                    if value and not row[name]
-                }
-                if full_text is not None and full_text != row["full_text"]:
-                    missing["full_text"] = full_text
-                if missing:
-                    conn.execute(update(feeds).where(feeds.c.id == row["id"]).values(**missing))
-                    row = conn.execute(select(feeds).where(feeds.c.id == row["id"])).mappings().one()
-                return self._feed(row), False
-            conn.execute(
-                insert(feeds).values(
-                    url=url,
-                    title=title,
-                    category=category,
-                    full_text=full_text,
-                    enabled=True,
-                    status="new",
-                    failures=0,
-                    created_at=now,
-                )
+            return self._add_feed(conn, url, title, now, category, full_text)
+
+    def add_feeds(self, declared: Sequence[DeclaredFeed], now: datetime) -> None:
+        """`add_feed` for every feed the configuration declares, in one transaction."""
+        with self._tx() as conn:
+            for feed in declared:
+                self._add_feed(conn, feed.url, feed.title, now, feed.category, feed.full_text)
+
+    def _add_feed(
+        self,
+        conn: Connection,
+        url: str,
+        title: str | None,
+        now: datetime,
+        category: str | None,
+        full_text: str | None,
+    ) -> tuple[FeedRow, bool]:
+        row = conn.execute(select(feeds).where(feeds.c.url == url)).mappings().first()
+        if row is not None:
+            missing = {
+                name: value
+                for name, value in (("title", title), ("category", category))
+                if value and not row[name]
+            }
+            if full_text is not None and full_text != row["full_text"]:
+                missing["full_text"] = full_text
+            if missing:
+                conn.execute(update(feeds).where(feeds.c.id == row["id"]).values(**missing))
+                row = conn.execute(select(feeds).where(feeds.c.id == row["id"])).mappings().one()
+            return self._feed(row), False
+        conn.execute(
+            insert(feeds).values(
+                url=url,
+                title=title,
+                category=category,
+                full_text=full_text,
+                enabled=True,
+                status="new",
+                failures=0,
+                created_at=now,
             )
-            added = conn.execute(select(feeds).where(feeds.c.url == url)).mappings().one()
-            return self._feed(added), True
+        )
+        added = conn.execute(select(feeds).where(feeds.c.url == url)).mappings().one()
+        return self._feed(added), True
 
     def feed_url_taken(self, url: str, except_id: int) -> bool:
         """Whether a feed other than `except_id` has this URL."""
@@ -444,6 +473,19 @@ class Store:
         with self._tx() as conn:
             conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
 
+    def set_feed_states(self, states: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+        """Several feeds' new states in one transaction: a cycle of 304s writes them together."""
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for feed_id, values in states:  # one executemany per set of columns written
+            row = {f"new_{name}": value for name, value in values.items()}
+            by_columns.setdefault(tuple(values), []).append({"feed": feed_id, **row})
+        if not by_columns:
+            return
+        with self._tx() as conn:
+            for columns, rows in by_columns.items():
+                statement = update(feeds).where(feeds.c.id == bindparam("feed"))
+                conn.execute(statement.values({name: bindparam(f"new_{name}") for name in columns}), rows)
+
     def resume_feed(self, url: str, now: datetime) -> bool:
         with self._tx() as conn:
             result = conn.execute(
@@ -500,6 +542,10 @@ class Store:
         """Whether a hub pushes this feed's updates now (confirmed, lease running)."""
         row = self.websub_of(feed_id=feed_id)
         return row is not None and row.pushing(now)
+
+    def websub_pushing_feeds(self, now: datetime) -> set[int]:
+        """The feeds whose hub pushes their updates now: one read for a whole cycle."""
+        return {row.feed_id for row in self.websub_rows() if row.pushing(now)}
 
     def save_websub(self, feed_id: int, **values: Any) -> None:
         """Create or update a feed's WebSub subscription (a new one needs every column)."""
@@ -788,8 +834,8 @@ class Store:
         pairs = [(feed_id, key) for feed_id, keys in wanted.items() for key in dict.fromkeys(keys)]
         found: dict[int, dict[str, StoredEntry]] = {}
         with self._tx() as conn:
-            for start in range(0, len(pairs), 500):
-                chunk = pairs[start : start + 500]
+            for start in range(0, len(pairs), _IN_CHUNK):
+                chunk = pairs[start : start + _IN_CHUNK]
                 rows = conn.execute(
                     select(
                         entries.c.id,
@@ -849,6 +895,26 @@ class Store:
                 )
             )
             return [(key, _aware(published), _aware(seen) or since) for key, published, seen in rows]
+
+    def publishing_histories(
+        self, feed_ids: Collection[int], since: datetime
+    ) -> dict[int, list[tuple[str, datetime | None, datetime]]]:
+        """`publishing_history` of many feeds in one read (a feed with none maps to [])."""
+        found: dict[int, list[tuple[str, datetime | None, datetime]]] = {feed_id: [] for feed_id in feed_ids}
+        ids = list(found)
+        with self._tx() as conn:
+            for start in range(0, len(ids), _IN_CHUNK):
+                rows = conn.execute(
+                    select(
+                        entries.c.feed_id, entries.c.key, entries.c.published, entries.c.first_seen_at
+                    ).where(
+                        entries.c.feed_id.in_(ids[start : start + _IN_CHUNK]),
+                        entries.c.first_seen_at >= since,
+                    )
+                )
+                for feed_id, key, published, seen in rows:
+                    found[feed_id].append((key, _aware(published), _aware(seen) or since))
+        return found
 
     def recent_entries(self, since: datetime, after_id: int = 0) -> list[RecentEntry]:
         """Entries first seen since `since` and stored after entry `after_id`, oldest first."""
