@@ -36,7 +36,8 @@ from celery import Celery, signals
 
 from bot.errors import ConfigError, NewsbotError, StoreError
 from bot.settings import Settings, load_settings
-from bot.store.db import MIGRATIONS, Store
+from bot.store.db import Store
+from bot.store.revision import head_revision, stamped_revisions
 
 log = logging.getLogger(__name__)
 
@@ -90,17 +91,12 @@ def celery_app(settings: Settings) -> Celery:
 
 def schema_problem(store: Store) -> str | None:
     """Why the database cannot be used as it is (None when its schema is at the newest migration)."""
-    from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
     from sqlalchemy.exc import SQLAlchemyError
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    heads = set(ScriptDirectory.from_config(config).get_heads())
+    heads = {head} if (head := head_revision()) else set()
     try:
         with store.engine.connect() as conn:
-            current = set(MigrationContext.configure(conn).get_current_heads())
+            current = stamped_revisions(conn)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         return f"cannot read the schema version of the database: {reason}"

@@ -15,8 +15,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -43,6 +41,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from bot.core.windows import DEFAULT_DIGEST_AT, DeliveryPrefs
 from bot.errors import StoreError
 from bot.model import JudgedAlert
+from bot.store.revision import MIGRATIONS, at_head
 from bot.store.schema import (
     alerts,
     channel_settings,
@@ -53,7 +52,6 @@ from bot.store.schema import (
     websub_subscriptions,
 )
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _IN_CHUNK = 500  # values per `IN (…)` of a batched read, well below every driver's parameter limit
 
 
@@ -290,10 +288,15 @@ class Store:
             raise StoreError(f"database {_describe(self.url)} unavailable: {reason}") from exc
 
     def upgrade(self) -> None:
-        """Apply every pending Alembic migration."""
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
+        """Apply every pending Alembic migration (Alembic is imported only when one is pending)."""
         with self._tx() as conn:
+            if at_head(conn):
+                return
+            from alembic import command
+            from alembic.config import Config
+
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 

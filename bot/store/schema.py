@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -174,9 +172,3 @@ alerts = Table(
     Index("ix_alerts_channel_story", "channel", "story"),
     Index("ix_alerts_parent_id", "parent_id"),  # a parent's edits and replies
 )
-
-# Slack workspaces that installed the app through OAuth, in the layout slack_sdk's SQLAlchemy stores
-# read and write (bot/chat/slack_oauth.py uses them on these tables).
-slack_installations = SQLAlchemyInstallationStore.build_installations_table(metadata, "slack_installations")
-slack_bots = SQLAlchemyInstallationStore.build_bots_table(metadata, "slack_bots")
-slack_oauth_states = SQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, "slack_oauth_states")

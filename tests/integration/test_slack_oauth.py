@@ -20,7 +20,7 @@ from bot.model import AlertContent
 from bot.ports import SystemClock
 from bot.settings import Settings
 from bot.store.db import Store
-from bot.store.schema import slack_bots
+from bot.store.slack_tables import slack_bots
 from tests.integration.test_slack import serving
 from tests.slack_standin import (
     CLIENT_ID,

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 
 from bot.errors import StoreError
 from bot.store.db import NewEntry, PendingAlert, Store
-from bot.store.schema import metadata
+from bot.store.slack_tables import metadata  # every table, the Slack OAuth ones included
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

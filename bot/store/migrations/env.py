@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from bot.store.schema import metadata
+from bot.store.slack_tables import metadata  # every table, the Slack OAuth ones included
 
 config = context.config
 
