@@ -249,6 +249,30 @@ def _describe(url: str) -> str:
         return "the configured database"
 
 
+def _new_feed(feed: DeclaredFeed, now: datetime) -> dict[str, Any]:
+    """The row of a feed added now: enabled, never polled."""
+    return {
+        "url": feed.url,
+        "title": feed.title,
+        "category": feed.category,
+        "full_text": feed.full_text,
+        "enabled": True,
+        "status": "new",
+        "failures": 0,
+        "created_at": now,
+    }
+
+
+def _declared_changes(row: Any, feed: DeclaredFeed) -> dict[str, Any]:
+    """What adding a known feed again changes: a title or category it has none of yet is kept;
+    a full-text choice given replaces the stored one (it is the configuration speaking)."""
+    changes = {name: value for name, value in (("title", feed.title), ("category", feed.category))}
+    changes = {name: value for name, value in changes.items() if value and not row[name]}
+    if feed.full_text is not None and feed.full_text != row["full_text"]:
+        changes["full_text"] = feed.full_text
+    return changes
+
+
 class Store:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -323,49 +347,37 @@ class Store:
         A title or category given for a feed that has none yet is kept; a full-text choice given
         replaces the stored one (it is the configuration speaking)."""
         with self._tx() as conn:
-            return self._add_feed(conn, url, title, now, category, full_text)
+            return self._add_feed(conn, DeclaredFeed(url, title, category, full_text), now)
 
     def add_feeds(self, declared: Sequence[DeclaredFeed], now: datetime) -> None:
-        """`add_feed` for every feed the configuration declares, in one transaction."""
+        """`add_feed` for every feed the configuration declares, in one transaction: the known
+        ones read in one query, the new ones inserted in one statement (every start does this)."""
+        urls = list(dict.fromkeys(feed.url for feed in declared))
         with self._tx() as conn:
+            known: dict[str, Any] = {}
+            for start in range(0, len(urls), _IN_CHUNK):
+                chunk = select(feeds).where(feeds.c.url.in_(urls[start : start + _IN_CHUNK]))
+                known.update((row["url"], row) for row in conn.execute(chunk).mappings())
+            new: dict[str, dict[str, Any]] = {}
             for feed in declared:
-                self._add_feed(conn, feed.url, feed.title, now, feed.category, feed.full_text)
+                row = known.get(feed.url)
+                if row is None:
+                    new.setdefault(feed.url, _new_feed(feed, now))
+                elif changes := _declared_changes(row, feed):
+                    conn.execute(update(feeds).where(feeds.c.id == row["id"]).values(**changes))
+            if new:
+                conn.execute(insert(feeds), list(new.values()))
 
-    def _add_feed(
-        self,
-        conn: Connection,
-        url: str,
-        title: str | None,
-        now: datetime,
-        category: str | None,
-        full_text: str | None,
-    ) -> tuple[FeedRow, bool]:
-        row = conn.execute(select(feeds).where(feeds.c.url == url)).mappings().first()
+    def _add_feed(self, conn: Connection, feed: DeclaredFeed, now: datetime) -> tuple[FeedRow, bool]:
+        row = conn.execute(select(feeds).where(feeds.c.url == feed.url)).mappings().first()
         if row is not None:
-            missing = {
-                name: value
-                for name, value in (("title", title), ("category", category))
-                if value and not row[name]
-            }
-            if full_text is not None and full_text != row["full_text"]:
-                missing["full_text"] = full_text
-            if missing:
-                conn.execute(update(feeds).where(feeds.c.id == row["id"]).values(**missing))
+            changes = _declared_changes(row, feed)
+            if changes:
+                conn.execute(update(feeds).where(feeds.c.id == row["id"]).values(**changes))
                 row = conn.execute(select(feeds).where(feeds.c.id == row["id"])).mappings().one()
             return self._feed(row), False
-        conn.execute(
-            insert(feeds).values(
-                url=url,
-                title=title,
-                category=category,
-                full_text=full_text,
-                enabled=True,
-                status="new",
-                failures=0,
-                created_at=now,
-            )
-        )
-        added = conn.execute(select(feeds).where(feeds.c.url == url)).mappings().one()
+        conn.execute(insert(feeds).values(**_new_feed(feed, now)))
+        added = conn.execute(select(feeds).where(feeds.c.url == feed.url)).mappings().one()
         return self._feed(added), True
 
     def feed_url_taken(self, url: str, except_id: int) -> bool:

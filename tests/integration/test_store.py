@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from bot.errors import StoreError
-from bot.store.db import NewEntry, PendingAlert, Store
+from bot.store.db import DeclaredFeed, NewEntry, PendingAlert, Store
 from bot.store.slack_tables import metadata  # every table, the Slack OAuth ones included
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -191,3 +191,23 @@ def test_one_deliverer_per_channel_on_postgres(postgres_store: Store) -> None:
             assert after
     finally:
         other.close()
+
+
+def test_declared_feeds_are_added_once_and_their_configuration_applied(store: Store) -> None:
+    store.add_feed("https://a.example/feed", None, NOW)
+    store.add_feed("https://b.example/feed", "B as named", NOW, full_text="always")
+    store.add_feeds(
+        [
+            DeclaredFeed("https://a.example/feed", title="A", category="Wirtschaft"),
+            DeclaredFeed("https://b.example/feed", title="B renamed", full_text="never"),
+            DeclaredFeed("https://c.example/feed", title="C"),
+            DeclaredFeed("https://c.example/feed", title="C again"),  # named twice: one feed
+        ],
+        NOW,
+    )
+    feeds = {feed.url: feed for feed in store.list_feeds()}
+    assert sorted(feeds) == ["https://a.example/feed", "https://b.example/feed", "https://c.example/feed"]
+    a, b, c = (feeds[f"https://{n}.example/feed"] for n in "abc")
+    assert (a.title, a.category) == ("A", "Wirtschaft")  # what it had none of is filled in
+    assert (b.title, b.full_text) == ("B as named", "never")  # a title stays, the full-text choice moves
+    assert (c.title, c.status, c.enabled) == ("C", "new", True)
