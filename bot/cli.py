@@ -22,12 +22,9 @@ from bot.errors import NewsbotError
 from bot.model import Article, Figure, Quote
 from bot.ports import SystemClock
 from bot.runtime import (
-    apply_declared,
-    chat_services,
     configure_logging,
     fetch_policy,
     open_store,
-    parse_pool,
 )
 from bot.settings import Settings
 
@@ -38,7 +35,7 @@ if TYPE_CHECKING:
     from bot.ingest.fetch import FetchResult
     from bot.ingest.websub import WebSub
     from bot.pipeline import Pipeline
-    from bot.ports import Chat, ChatService
+    from bot.ports import ChatService
     from bot.store.db import FeedRow, Store
 
 Handler = Callable[[argparse.Namespace], int]
@@ -331,12 +328,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = None) -> int:
     """Poll, analyse and deliver: once, or until SIGINT/SIGTERM; with `listen`, also serve HTTP."""
     from bot import jobs
-    from bot.chat.console import ConsoleChat, run_console_commands
-    from bot.delivery import Deliverer
+    from bot.chat.console import run_console_commands
+    from bot.compose import assemble
     from bot.health import health_routes
-    from bot.ingest.fetch import Fetcher
-    from bot.pipeline import Pipeline
-    from bot.platforms import PlatformStarter
     from bot.scheduler import Ticker
 
     log = logging.getLogger(__name__)
@@ -344,32 +338,13 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
     # workers poll and deliver, and only the clock may free what a dead process held. Like them, it
     # never migrates (several web processes would race): `newsbot db upgrade` does, once.
     web_role = listen is not None and settings.broker_url is not None
-    if web_role:
-        from bot.metrics import SharedCounts, share_counts
-        from bot.tasks import open_scaleout_store
-
-        store = open_scaleout_store(settings)
-        # /metrics shows what the workers did: they add their counts to the broker's Redis
-        share_counts(SharedCounts.for_broker(settings.broker_url, settings.celery_queue))
-    else:
-        store = open_store(settings)
-    apply_declared(settings, store)
-    if not web_role:
-        released = store.release_claims()
-        if released:
-            log.info("resending %d alerts whose delivery was not confirmed", released)
-    clock = SystemClock()
-    services = chat_services(settings, store, clock)
-    console = ConsoleChat(store=store) if not services else None
-    starter = PlatformStarter(services)
-    chats: list[Chat] = [*starter.gates, *([console] if console else [])]
-    async with Fetcher(fetch_policy(settings)) as fetcher, AsyncExitStack() as stack:
-        executor = stack.enter_context(parse_pool(settings))
-        pipeline = Pipeline(settings, store, fetcher, executor=executor)
-        deliverer = Deliverer(store, chats, clock)
-        ticker = Ticker(pipeline, deliverer, clock, settings.schedule.tick_seconds)
-        websub = _websub(settings, store, pipeline, clock) if listen else None
+    async with AsyncExitStack() as stack:
+        parts = await assemble(settings, "web" if web_role else "bot", stack)
+        store, clock, starter = parts.store, parts.clock, parts.starter
+        ticker = Ticker(parts.pipeline, parts.deliverer, clock, settings.schedule.tick_seconds)
+        websub = _websub(settings, store, parts.pipeline, clock) if listen else None
         routes = health_routes(store, None if web_role else ticker, clock)
+        services = [gate.service for gate in starter.gates]
         web = (
             await _start_web(services, listen, routes + (websub.routes() if websub else []))
             if listen
@@ -380,27 +355,26 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
         starting = starter.start()  # each platform on its own: one that is down holds back nothing
         try:
             if once:  # every enabled feed, due or not, then what that wrote to the outbox
-                await jobs.poll(pipeline, clock.now(), every_feed=True)
+                await jobs.poll(parts.pipeline, clock.now(), every_feed=True)
                 await starter.wait_started(ONCE_START_WAIT_SECONDS)
                 failure = starter.failure()
                 if failure is not None:
                     raise failure
                 for name in starter.not_started():
                     log.warning("%s is not reachable; its alerts wait in the outbox for the next run", name)
-                await jobs.deliver(deliverer)
+                await jobs.deliver(parts.deliverer)
                 return 0
             if web_role:
                 log.info("scale-out: serving chat only; `newsbot clock` and the workers poll and deliver")
             else:
                 ticker.start()
-            await _until_stopped_or_failed(run_console_commands(store, console, clock), starting)
+            await _until_stopped_or_failed(run_console_commands(store, parts.console, clock), starting)
         finally:
             await ticker.stop()
             if websub is not None:
                 await websub.stop()
             if web is not None:
                 await web.cleanup()
-            await starter.stop()
     return 0
 
 

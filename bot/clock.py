@@ -28,9 +28,10 @@ from bot.errors import NewsbotError, StoreError
 from bot.jobs import release_orphans
 from bot.pipeline import feed_lease_seconds
 from bot.ports import Clock, SystemClock
+from bot.runtime import open_scaleout_store
 from bot.settings import Settings
 from bot.store.db import Store
-from bot.tasks import DELIVER_TASK, POLL_TASK, celery_app, open_scaleout_store
+from bot.tasks import DELIVER_TASK, POLL_TASK, celery_app
 
 log = logging.getLogger(__name__)
 

@@ -22,13 +22,14 @@ from pathlib import Path
 
 from bot.chat.commands import check_feed_url
 from bot.core.matching import QueryError, parse_topic
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StoreError
 from bot.ingest.fetch import FetchPolicy
 from bot.ingest.opml import read_opml
 from bot.ports import ChatService, SystemClock
 from bot.redact import RedactingFilter
 from bot.settings import Settings
 from bot.store.db import DeclaredFeed, Store
+from bot.store.revision import head_revision, stamped_revisions
 
 
 def open_store(settings: Settings) -> Store:
@@ -36,6 +37,43 @@ def open_store(settings: Settings) -> Store:
     secure_data_dir(settings)
     store = Store(settings.resolved_database_url())
     store.upgrade()
+    return store
+
+
+def schema_problem(store: Store) -> str | None:
+    """Why the database cannot be used as it is (None when its schema is at the newest migration)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    heads = {head} if (head := head_revision()) else set()
+    try:
+        with store.engine.connect() as conn:
+            current = stamped_revisions(conn)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return f"cannot read the schema version of the database: {reason}"
+    if current == heads:
+        return None
+    have = ", ".join(sorted(current)) or "no schema"
+    return (
+        f"the database schema is not at the newest migration (it has {have}, this code needs "
+        f"{', '.join(sorted(heads))}); run `newsbot db upgrade` once, then start this process again"
+    )
+
+
+def open_scaleout_store(settings: Settings) -> Store:
+    """The store for a worker or the clock: PostgreSQL, schema at head, never migrated here."""
+    url = settings.resolved_database_url()
+    if url.startswith("sqlite"):
+        raise ConfigError(
+            "scale-out (newsbot clock and Celery workers) needs PostgreSQL: set NEWSBOT_DATABASE_URL, "
+            "e.g. postgresql+psycopg://user@host/newsbot; on SQLite run everything in one process "
+            "with `newsbot run`"
+        )
+    store = Store(url)
+    problem = schema_problem(store)
+    if problem is not None:
+        store.close()
+        raise StoreError(problem)
     return store
 
 

@@ -34,10 +34,8 @@ from typing import Any, TypeVar
 
 from celery import Celery, signals
 
-from bot.errors import ConfigError, NewsbotError, StoreError
+from bot.errors import ConfigError, NewsbotError
 from bot.settings import Settings, load_settings
-from bot.store.db import Store
-from bot.store.revision import head_revision, stamped_revisions
 
 log = logging.getLogger(__name__)
 
@@ -89,102 +87,42 @@ def celery_app(settings: Settings) -> Celery:
 # -- checks shared by the workers and the clock -------------------------------------------------
 
 
-def schema_problem(store: Store) -> str | None:
-    """Why the database cannot be used as it is (None when its schema is at the newest migration)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    heads = {head} if (head := head_revision()) else set()
-    try:
-        with store.engine.connect() as conn:
-            current = stamped_revisions(conn)
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        return f"cannot read the schema version of the database: {reason}"
-    if current == heads:
-        return None
-    have = ", ".join(sorted(current)) or "no schema"
-    return (
-        f"the database schema is not at the newest migration (it has {have}, this code needs "
-        f"{', '.join(sorted(heads))}); run `newsbot db upgrade` once, then start this process again"
-    )
-
-
-def open_scaleout_store(settings: Settings) -> Store:
-    """The store for a worker or the clock: PostgreSQL, schema at head, never migrated here."""
-    url = settings.resolved_database_url()
-    if url.startswith("sqlite"):
-        raise ConfigError(
-            "scale-out (newsbot clock and Celery workers) needs PostgreSQL: set NEWSBOT_DATABASE_URL, "
-            "e.g. postgresql+psycopg://user@host/newsbot; on SQLite run everything in one process "
-            "with `newsbot run`"
-        )
-    store = Store(url)
-    problem = schema_problem(store)
-    if problem is not None:
-        store.close()
-        raise StoreError(problem)
-    return store
-
-
 # -- the worker's parts, one set per worker process ----------------------------------------------
 
 
 @dataclass
 class WorkerParts:
-    """The store, pipeline and deliverer of one worker process, with the event loop they run on."""
+    """One worker process's parts (bot.compose, role `worker`), with the event loop they run on."""
 
-    settings: Settings
-    store: Store
+    parts: Any  # bot.compose.Parts (imported lazily: workers start fast)
     loop: asyncio.AbstractEventLoop
-    pipeline: Any  # bot.pipeline.Pipeline (imported lazily: workers start fast)
-    deliverer: Any  # bot.delivery.Deliverer
-    closers: list[Any]
+    stack: contextlib.AsyncExitStack
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coro)
 
     def close(self) -> None:
-        for close in reversed(self.closers):
-            with contextlib.suppress(Exception):
-                self.run(close())
+        with contextlib.suppress(Exception):
+            self.run(self.stack.aclose())
         self.loop.close()
-        self.store.close()
 
 
 _parts: WorkerParts | None = None
 
 
 def build_parts(settings: Settings) -> WorkerParts:
-    """The same parts `newsbot run` builds (bot.runtime), minus migrations and command listeners."""
-    from bot.chat.console import ConsoleChat
-    from bot.delivery import Deliverer
-    from bot.ingest.fetch import Fetcher
-    from bot.metrics import SharedCounts, share_counts
-    from bot.pipeline import Pipeline
-    from bot.ports import Chat, SystemClock
-    from bot.runtime import chat_services, fetch_policy
+    """The worker's parts from the composition root, on an event loop of its own."""
+    from bot.compose import assemble
 
-    store = open_scaleout_store(settings)
-    share_counts(SharedCounts.for_broker(settings.broker_url, settings.celery_queue))
     loop = asyncio.new_event_loop()
-    clock = SystemClock()
-    closers: list[Any] = []
-    services = chat_services(settings, store, clock)
-    for service in services:
-        # Workers only send. Commands are the `web` process's job: starting a service here would
-        # listen for them (Socket Mode, a Matrix sync loop) once per worker. A platform that must
-        # log in before it can send offers connect() for that.
-        connect = getattr(service, "connect", None)
-        if connect is not None:
-            loop.run_until_complete(connect())
-            closers.append(service.stop)
-    chats: list[Chat] = list(services) if services else [ConsoleChat(sys.stdout)]
-    fetcher = Fetcher(fetch_policy(settings))
-    loop.run_until_complete(fetcher.__aenter__())
-    closers.insert(0, lambda: fetcher.__aexit__(None, None, None))
-    pipeline = Pipeline(settings, store, fetcher)
-    deliverer = Deliverer(store, chats, clock)
-    return WorkerParts(settings, store, loop, pipeline, deliverer, closers)
+    stack = contextlib.AsyncExitStack()
+    try:
+        parts = loop.run_until_complete(assemble(settings, "worker", stack))
+    except BaseException:
+        loop.run_until_complete(stack.aclose())
+        loop.close()
+        raise
+    return WorkerParts(parts, loop, stack)
 
 
 def parts() -> WorkerParts:
@@ -203,7 +141,7 @@ def poll_feeds(feed_ids: list[int]) -> dict[str, int]:
     from bot import jobs
 
     p = parts()
-    report = p.run(jobs.poll(p.pipeline, p.deliverer.clock.now(), feed_ids=feed_ids))
+    report = p.run(jobs.poll(p.parts.pipeline, p.parts.clock.now(), feed_ids=feed_ids))
     return {
         "polled": report.polled,
         "not_modified": report.not_modified,
@@ -218,7 +156,7 @@ def deliver_channel(channel: str) -> dict[str, int]:
     from bot import jobs
 
     p = parts()
-    report = p.run(jobs.deliver(p.deliverer, channels=[channel]))
+    report = p.run(jobs.deliver(p.parts.deliverer, channels=[channel]))
     return {"sent": report.sent, "failed": report.failed}
 
 
@@ -269,6 +207,8 @@ def _logging(**_: Any) -> None:
 
 def _check_before_start(**_: Any) -> None:
     """Refuse to start a worker that could not do its work, with one clear line."""
+    from bot.runtime import open_scaleout_store
+
     try:
         settings = load_settings()
         if not settings.broker_url:

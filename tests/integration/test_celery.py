@@ -36,8 +36,8 @@ from typing import IO, Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.runtime import schema_problem
 from bot.store.db import Store
-from bot.tasks import schema_problem
 from tests.conftest import require_service
 from tests.feedserver import EMPTY_FEED
 
