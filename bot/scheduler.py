@@ -56,33 +56,38 @@ class Ticker:
 
     async def tick(self) -> None:
         """One poll cycle; a failure is logged and the next tick tries again."""
-        async with self._poll_lock, self._tracked():
-            try:
+        try:
+            async with self._guarded(
+                self._poll_lock, "cycle", "its unfinished feeds are polled at the next start"
+            ):
                 report = await jobs.poll(self.pipeline, self.clock.now())
                 if report.polled or report.not_modified:
                     self.last_poll_at = self.clock.now()
-            except NewsbotError as exc:
-                log.error("cycle failed: %s", exc)
-            except asyncio.CancelledError:
-                log.info("poll cycle stopped by shutdown; its unfinished feeds are polled at the next start")
-            except Exception:
-                log.exception("cycle failed unexpectedly; the next tick tries again")
-            finally:
-                self.last_tick_at = self.clock.now()
+        finally:
+            self.last_tick_at = self.clock.now()
 
     async def deliver(self) -> None:
         """Send what the outbox holds; a failure is logged and the next round tries again."""
-        async with self._delivery_lock, self._tracked():
+        async with self._guarded(
+            self._delivery_lock, "delivery", "unconfirmed alerts are resent at the next start"
+        ):
+            delivered = await jobs.deliver(self.deliverer)
+            if delivered.sent:
+                self.last_delivery_at = self.clock.now()
+
+    @contextlib.asynccontextmanager
+    async def _guarded(self, lock: asyncio.Lock, job: str, redone: str) -> AsyncIterator[None]:
+        """One round of a job, never two at once; what goes wrong is logged, and the scheduler's
+        next round tries again (`redone` says what a shutdown mid-round leaves for the next start)."""
+        async with lock, self._tracked():
             try:
-                delivered = await jobs.deliver(self.deliverer)
-                if delivered.sent:
-                    self.last_delivery_at = self.clock.now()
+                yield
             except NewsbotError as exc:
-                log.error("delivery failed: %s", exc)
+                log.error("%s failed: %s", job, exc)
             except asyncio.CancelledError:
-                log.info("delivery stopped by shutdown; unconfirmed alerts are resent at the next start")
+                log.info("%s stopped by shutdown; %s", job, redone)
             except Exception:
-                log.exception("delivery failed unexpectedly; the next round tries again")
+                log.exception("%s failed unexpectedly; the next round tries again", job)
 
     @contextlib.asynccontextmanager
     async def _tracked(self) -> AsyncIterator[None]:
