@@ -26,6 +26,7 @@ from bot.chat.learning import Learning, reaction_verdict
 from bot.chat.matrix_crypto import SUPPORTED_ALGORITHMS
 from bot.chat.matrix_send import MatrixSender, _digest
 from bot.chat.matrix_session import PREFIX, log
+from bot.chat.permissions import Access, may_change
 from bot.ports import Clock
 from bot.settings import Settings
 from bot.store.db import Store
@@ -253,30 +254,10 @@ class MatrixRooms(MatrixSender):
     ) -> None:
         channel = PREFIX + room_id
         verb = strip_prefix(text).split(maxsplit=1)[0].lower() if strip_prefix(text).split() else ""
-        if verb == "leave" or changes_settings(text):
-            needed = self.settings.matrix_command_power_level
-            level = await self._power_level(room_id, sender)
-            if level is None:
-                await self._reply(
-                    room_id, event_id, "I could not read this room's power levels; please try again shortly."
-                )
-                return
-            if level < needed:
-                log.info(
-                    "Matrix: refused %r from %s in %s (power level %d < %d)",
-                    verb,
-                    sender,
-                    room_id,
-                    level,
-                    needed,
-                )
-                await self._reply(
-                    room_id,
-                    event_id,
-                    f"Sorry, changing what this room receives needs power level {needed} (a moderator); "
-                    f"yours is {level}. Ask a moderator, or see the room's topics with: !news list",
-                )
-                return
+        if (verb == "leave" or changes_settings(text)) and not await self._may_change(
+            room_id, event_id, sender, verb
+        ):
+            return
         if verb == "leave":
             await self._leave(room_id, event_id, sender)
             return
@@ -301,6 +282,32 @@ class MatrixRooms(MatrixSender):
         if outcome.proposal is not None and outcome.topic is not None:
             offer = outcome.text.replace("Reply: exclude", "Reply: !news exclude")
             await self._reply(room_id, event.event_id, offer)
+
+    async def _may_change(self, room_id: str, event_id: str, sender: str, verb: str) -> bool:
+        """The one rule (bot.chat.permissions), a room's moderators being its admins: those with
+        matrix_command_power_level. A refusal is answered here."""
+        needed = self.settings.matrix_command_power_level
+        level = await self._power_level(room_id, sender)
+
+        async def moderator() -> bool | None:
+            return None if level is None else level >= needed
+
+        access = await may_change(everyone=False, listed=False, is_admin=moderator)
+        if access is Access.UNKNOWN:
+            await self._reply(
+                room_id, event_id, "I could not read this room's power levels; please try again shortly."
+            )
+        elif access is Access.REFUSED:
+            log.info(
+                "Matrix: refused %r from %s in %s (power level %s < %d)", verb, sender, room_id, level, needed
+            )
+            await self._reply(
+                room_id,
+                event_id,
+                f"Sorry, changing what this room receives needs power level {needed} (a moderator); "
+                f"yours is {level}. Ask a moderator, or see the room's topics with: !news list",
+            )
+        return access is Access.ALLOWED
 
     async def _power_level(self, room_id: str, user_id: str) -> int | None:
         assert self.client is not None
