@@ -48,7 +48,6 @@ NEW_DEVICE_NOTICE = (
     "My encryption keys were damaged and have been replaced: I am now device {device}. Messages "
     "sent to my old device cannot be read; new ones can."
 )
-LEAVE_HELP = "  leave                               (Matrix) the bot leaves this room and drops its topics"
 INFINITE_POWER = 2**53
 
 
@@ -252,23 +251,19 @@ class MatrixRooms(MatrixSender):
     async def _on_command(
         self, room_id: str, event_id: str, sender: str, text: str, thread: str | None = None
     ) -> None:
-        channel = PREFIX + room_id
-        verb = strip_prefix(text).split(maxsplit=1)[0].lower() if strip_prefix(text).split() else ""
-        if (verb == "leave" or changes_settings(text)) and not await self._may_change(
-            room_id, event_id, sender, verb
-        ):
+        if changes_settings(text) and not await self._may_change(room_id, event_id, sender, text):
             return
-        if verb == "leave":
-            await self._leave(room_id, event_id, sender)
-            return
-        context = CommandContext(channel=channel, user=sender, now=self.clock.now(), thread=thread)
+        context = CommandContext(
+            channel=PREFIX + room_id, user=sender, now=self.clock.now(), thread=thread, can_leave=True
+        )
         reply = self.handler.handle(text, context)
-        answer = reply.text
-        if verb in ("", "help"):
-            answer = f"{answer}\n{LEAVE_HELP}"
         # The answer is a notice everyone in the room sees, as a reply to the command; it already
         # tells the room what changed, so Reply.announce is folded into it rather than sent twice.
-        await self._reply(room_id, event_id, answer)
+        await self._reply(room_id, event_id, reply.text)
+        if reply.leave:
+            assert self.client is not None
+            left = await self.client.room_leave(room_id)
+            log.info("Matrix: left %s at the request of %s (%s)", room_id, sender, type(left).__name__)
 
     async def _on_reaction(self, room_id: str, event: ReactionEvent) -> None:
         """👍 / 👎 on an alert is a reader's verdict; the room hears back only when it brings an offer."""
@@ -283,10 +278,11 @@ class MatrixRooms(MatrixSender):
             offer = outcome.text.replace("Reply: exclude", "Reply: !news exclude")
             await self._reply(room_id, event.event_id, offer)
 
-    async def _may_change(self, room_id: str, event_id: str, sender: str, verb: str) -> bool:
+    async def _may_change(self, room_id: str, event_id: str, sender: str, text: str) -> bool:
         """The one rule (bot.chat.permissions), a room's moderators being its admins: those with
         matrix_command_power_level. A refusal is answered here."""
         needed = self.settings.matrix_command_power_level
+        verb = strip_prefix(text).partition(" ")[0].lower()
         level = await self._power_level(room_id, sender)
 
         async def moderator() -> bool | None:
@@ -316,22 +312,3 @@ class MatrixRooms(MatrixSender):
             log.warning("Matrix: cannot read the state of %s: %s", room_id, state)
             return None
         return power_level([e for e in state.events if isinstance(e, dict)], user_id)
-
-    async def _leave(self, room_id: str, event_id: str, sender: str) -> None:
-        assert self.client is not None
-        channel = PREFIX + room_id
-        topics = self.store.list_subscriptions(channel)
-        for sub in topics:
-            self.store.remove_subscription(channel, sub.name)
-        count = len(topics)
-        if count:
-            dropped = f"its {count} topic{'s are' if count != 1 else ' is'} dropped"
-        else:
-            dropped = "it tracked no topics"
-        await self._reply(
-            room_id,
-            event_id,
-            f"Goodbye: leaving this room as {sender} asked; {dropped}. Invite me again any time.",
-        )
-        left = await self.client.room_leave(room_id)
-        log.info("Matrix: left %s at the request of %s (%s)", room_id, sender, type(left).__name__)
