@@ -544,25 +544,29 @@ class CommandHandler:
         who = f"{ctx.user} set" if ctx.user else "Set"
         return Reply(f"Set {what}.", announce=f"{who} {what}.")
 
+    def _feed_list(self, ctx: CommandContext) -> Reply:
+        """`feeds`: every polled feed with its status (a shared install shows sites, not URLs)."""
+        rows = self.store.list_feeds()
+        if not rows:
+            return Reply("No feeds yet. Add one with: feeds add https://www.tagesschau.de/index~rss2.xml")
+        # Feeds are shared by every workspace of an OAuth install: there a workspace sees which
+        # sites are polled, not another workspace's URLs (paths and queries can hold tokens too).
+        shared = "@" in ctx.channel.partition(":")[2]
+        count = f"{len(rows)} feed{'s' if len(rows) != 1 else ''}"
+        lines = [f"{count}, shared by every workspace:" if shared else f"{count}:"]
+        for feed in rows:
+            shown = site_of(feed.url) if shared else redact(feed.url)
+            failing = feed.last_error and feed.status != "ok" and not shared  # errors quote the URL
+            error = f" — {redact(_problem_of(feed.url, feed.last_error or ''))}" if failing else ""
+            name = f"{feed.title} <{shown}>" if feed.title else f"<{shown}>"
+            lines.append(f"• [{feed.status}] {name}{error}")
+        return Reply("\n".join(lines))
+
     def feeds(self, rest: str, ctx: CommandContext) -> Reply:
         action, _, argument = rest.strip().partition(" ")
         action = action.lower()
         if action in ("", "list"):
-            rows = self.store.list_feeds()
-            if not rows:
-                return Reply("No feeds yet. Add one with: feeds add https://www.tagesschau.de/index~rss2.xml")
-            # Feeds are shared by every workspace of an OAuth install: there a workspace sees which
-            # sites are polled, not another workspace's URLs (paths and queries can hold tokens too).
-            shared = "@" in ctx.channel.partition(":")[2]
-            count = f"{len(rows)} feed{'s' if len(rows) != 1 else ''}"
-            lines = [f"{count}, shared by every workspace:" if shared else f"{count}:"]
-            for feed in rows:
-                shown = site_of(feed.url) if shared else redact(feed.url)
-                failing = feed.last_error and feed.status != "ok" and not shared  # errors quote the URL
-                error = f" — {redact(_problem_of(feed.url, feed.last_error or ''))}" if failing else ""
-                name = f"{feed.title} <{shown}>" if feed.title else f"<{shown}>"
-                lines.append(f"• [{feed.status}] {name}{error}")
-            return Reply("\n".join(lines))
+            return self._feed_list(ctx)
         url = argument.strip()
         if action == "add":
             problem = check_feed_url(url)

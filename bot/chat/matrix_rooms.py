@@ -126,45 +126,48 @@ class MatrixRooms(MatrixSender):
             if isinstance(event, RoomEncryptionEvent):
                 algorithm = (event.source.get("content") or {}).get("algorithm")
                 self._algorithms[room_id] = str(algorithm)
+        if history:
+            return
         for event in info.timeline.events:
-            if history:
-                continue
             try:
-                if isinstance(event, RoomEncryptionEvent):
-                    algorithm = self._algorithms[room_id]
-                    if algorithm not in SUPPORTED_ALGORITHMS:
-                        await self._tell_unsupported(room_id, algorithm)
-                elif isinstance(event, UnknownEncryptedEvent) and event.sender != self.user_id:
-                    if self._algorithms.get(room_id) in SUPPORTED_ALGORITHMS:  # one odd message
-                        log.warning(
-                            "Matrix: ignored event %s in %s from %s: encrypted with %r, not Megolm",
-                            event.event_id,
-                            room_id,
-                            event.sender,
-                            str(event.algorithm)[:100],
-                        )
-                    else:
-                        await self._tell_unsupported(room_id, str(event.algorithm))
-                elif isinstance(event, MegolmEvent) and event.sender != self.user_id:
-                    await self._on_undecryptable(room_id, event)
-                elif (
-                    isinstance(event, RoomMessageText)
-                    and event.sender != self.user_id
-                    and isinstance(event.body, str)
-                ):
-                    text = without_reply_fallback(event.body)
-                    if is_command(text):
-                        await self._on_command(
-                            room_id, event.event_id, event.sender, text.strip(), thread_root(event.source)
-                        )
-                elif isinstance(event, ReactionEvent) and event.sender != self.user_id:
-                    await self._on_reaction(room_id, event)
+                await self._on_event(room_id, event)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception(
                     "Matrix: handling event %s in %s failed", getattr(event, "event_id", "?"), room_id
                 )
+
+    async def _on_event(self, room_id: str, event: Any) -> None:
+        """One new timeline event; of the bot's own, only a change of the room's encryption counts."""
+        if isinstance(event, RoomEncryptionEvent):
+            algorithm = self._algorithms[room_id]
+            if algorithm not in SUPPORTED_ALGORITHMS:
+                await self._tell_unsupported(room_id, algorithm)
+            return
+        if getattr(event, "sender", None) == self.user_id:
+            return
+        if isinstance(event, UnknownEncryptedEvent):
+            if self._algorithms.get(room_id) in SUPPORTED_ALGORITHMS:  # one odd message
+                log.warning(
+                    "Matrix: ignored event %s in %s from %s: encrypted with %r, not Megolm",
+                    event.event_id,
+                    room_id,
+                    event.sender,
+                    str(event.algorithm)[:100],
+                )
+            else:
+                await self._tell_unsupported(room_id, str(event.algorithm))
+        elif isinstance(event, MegolmEvent):
+            await self._on_undecryptable(room_id, event)
+        elif isinstance(event, RoomMessageText) and isinstance(event.body, str):
+            text = without_reply_fallback(event.body)
+            if is_command(text):
+                await self._on_command(
+                    room_id, event.event_id, event.sender, text.strip(), thread_root(event.source)
+                )
+        elif isinstance(event, ReactionEvent):
+            await self._on_reaction(room_id, event)
 
     def _once(self, *key: str) -> bool:
         """True the first time this process sees `key`; the tx id of the notice dedupes restarts."""
