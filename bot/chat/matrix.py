@@ -111,9 +111,7 @@ class MatrixChat(MatrixListener):
                 break
             except _Unreachable as exc:
                 attempt += 1
-                delay = min(self.retry_max, self.retry_base * 2 ** (attempt - 1))
-                if exc.retry_after is not None:
-                    delay = max(delay, exc.retry_after)
+                delay = self._backoff(attempt, exc.retry_after)
                 log.warning(
                     "Matrix homeserver %s is not reachable (%s); attempt %d failed, retrying in %.1f s",
                     self.homeserver,

@@ -83,6 +83,14 @@ class MatrixSender(MatrixSession):
         self._algorithms: dict[str, str] = {}  # room id -> its m.room.encryption algorithm
         self._plain_until: dict[str, float] = {}  # send-only: rooms seen unencrypted, until when
 
+    def _unreachable(self, exc: BaseException | None) -> MatrixUnreachable:
+        """The error of a send that never reached the homeserver (None: not connected yet)."""
+        if exc is None:
+            return MatrixUnreachable(
+                f"not connected to the Matrix homeserver {self.homeserver or '(not set)'} yet"
+            )
+        return MatrixUnreachable(f"cannot reach the Matrix homeserver {self.homeserver}: {_describe(exc)}")
+
     async def _reply(self, room_id: str, event_id: str, text: str) -> None:
         content = self._notice_content(text)
         content["m.relates_to"] = {"m.in_reply_to": {"event_id": event_id}}
@@ -209,9 +217,7 @@ class MatrixSender(MatrixSession):
         try:
             response = await client.room_get_state_event(room_id, "m.room.encryption")
         except (ClientError, TimeoutError, OSError) as exc:
-            raise MatrixUnreachable(
-                f"cannot reach the Matrix homeserver {self.homeserver}: {_describe(exc)}"
-            ) from None
+            raise self._unreachable(exc) from None
         content = response.content if isinstance(response, RoomGetStateEventResponse) else None
         if not isinstance(content, dict):
             return None  # rate-limited, …: the send itself says so
@@ -228,9 +234,7 @@ class MatrixSender(MatrixSession):
     async def _send(self, room_id: str, content: dict[str, Any], *, tx_id: str) -> str:
         client = self.client
         if client is None:
-            raise MatrixUnreachable(
-                f"not connected to the Matrix homeserver {self.homeserver or '(not set)'} yet"
-            )
+            raise self._unreachable(None)
         algorithm = await self._encryption_of(room_id)
         if algorithm is None:
             return await self._send_plain(room_id, content, tx_id=tx_id)
@@ -259,9 +263,7 @@ class MatrixSender(MatrixSession):
             apply_trust(client, room_id, self.settings.matrix_device_trust, self._verified)
             response = await client.room_send(room_id, "m.room.message", content, tx_id=tx_id)
         except (ClientError, TimeoutError, OSError) as exc:
-            raise MatrixUnreachable(
-                f"cannot reach the Matrix homeserver {self.homeserver}: {_describe(exc)}"
-            ) from None
+            raise self._unreachable(exc) from None
         except LocalProtocolError as exc:  # members or devices changed while sharing the room key
             raise MatrixUnreachable(f"encrypting for {room_id} failed, will retry: {exc}") from None
         return self._sent(room_id, response)
@@ -271,16 +273,12 @@ class MatrixSender(MatrixSession):
         room whose algorithm the bot does not speak)."""
         client = self.client
         if client is None:
-            raise MatrixUnreachable(
-                f"not connected to the Matrix homeserver {self.homeserver or '(not set)'} yet"
-            )
+            raise self._unreachable(None)
         method, path, data = Api.room_send(client.access_token, room_id, "m.room.message", content, tx_id)
         try:
             response = await client._send(RoomSendResponse, method, path, data, (room_id,))
         except (ClientError, TimeoutError, OSError) as exc:
-            raise MatrixUnreachable(
-                f"cannot reach the Matrix homeserver {self.homeserver}: {_describe(exc)}"
-            ) from None
+            raise self._unreachable(exc) from None
         return self._sent(room_id, response)
 
     # -- scale-out: sends to encrypted rooms go through the owner of the keys -----------------------

@@ -95,6 +95,12 @@ class MatrixListener(MatrixRooms):
         self._failure: NewsbotError | None = None
         self._failed = asyncio.Event()
 
+    def _backoff(self, failures: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after `failures` in a row: doubling up to retry_max, and never sooner than
+        the homeserver asked."""
+        delay = min(self.retry_max, self.retry_base * 2.0 ** (failures - 1))
+        return delay if retry_after is None else max(delay, retry_after)
+
     @property
     def sync_path(self) -> Path:
         return self.settings.data_dir / SYNC_FILE
@@ -154,9 +160,7 @@ class MatrixListener(MatrixRooms):
                 response = await self._sync(since=self.next_batch, timeout_ms=self.sync_timeout_ms)
             except _Unreachable as exc:
                 failures += 1
-                delay = min(self.retry_max, self.retry_base * 2 ** (failures - 1))
-                if exc.retry_after is not None:
-                    delay = max(delay, exc.retry_after)
+                delay = self._backoff(failures, exc.retry_after)
                 log.warning(
                     "Matrix sync with %s failed (%s); retrying in %.0f s", self.homeserver, exc, delay
                 )
@@ -169,7 +173,7 @@ class MatrixListener(MatrixRooms):
                 return
             except Exception:  # a bug in handling one sync must not end all syncing
                 failures += 1
-                delay = min(self.retry_max, self.retry_base * 2 ** (failures - 1))
+                delay = self._backoff(failures)
                 log.exception("Matrix: a sync with %s failed; retrying in %.0f s", self.homeserver, delay)
                 await asyncio.sleep(delay)
                 continue
