@@ -41,7 +41,7 @@ from bot.chat.matrix_send import (
     MatrixUnreachable,
     room_of,
 )
-from bot.chat.matrix_session import PREFIX, _Unreachable, log
+from bot.chat.matrix_session import PREFIX, RetryLater, log
 from bot.chat.matrix_sync import MatrixListener, inviter_allowed
 from bot.errors import NewsbotError
 
@@ -63,9 +63,9 @@ __all__ = [
 class MatrixChat(MatrixListener):
     """The Matrix platform: a ChatService for `matrix:!room:server` channels.
 
-    Its layers, each in its own module: the session (bot.chat.matrix_session), sending
-    (bot.chat.matrix_send), the sync with invites and commands (bot.chat.matrix_sync); here only the
-    lifecycle the platform starter drives."""
+    Its layers, each in its own module and each built on the one before: the session
+    (bot.chat.matrix_session), sending (bot.chat.matrix_send), what rooms say (bot.chat.matrix_rooms),
+    the sync and invites (bot.chat.matrix_sync); here only the lifecycle the platform starter drives."""
 
     async def failed(self) -> NewsbotError:
         await self._failed.wait()
@@ -109,7 +109,7 @@ class MatrixChat(MatrixListener):
                 if first_sync:
                     await self._first_sync()
                 break
-            except _Unreachable as exc:
+            except RetryLater as exc:
                 attempt += 1
                 delay = self._backoff(attempt, exc.retry_after)
                 log.warning(

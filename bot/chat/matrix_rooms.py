@@ -24,7 +24,7 @@ from nio import (
 from bot.chat.commands import CommandContext, CommandHandler, changes_settings, strip_prefix
 from bot.chat.learning import Learning, reaction_verdict
 from bot.chat.matrix_crypto import SUPPORTED_ALGORITHMS
-from bot.chat.matrix_send import MatrixSender, _digest
+from bot.chat.matrix_send import MatrixSender, content_digest
 from bot.chat.matrix_session import PREFIX, log
 from bot.chat.permissions import Access, may_change
 from bot.ports import Clock
@@ -189,7 +189,7 @@ class MatrixRooms(MatrixSender):
         await self._notice(
             room_id,
             UNKNOWN_ALGORITHM_NOTICE.format(algorithm=algorithm[:100]),
-            tx_id=f"newsbot-e2ee-{_digest(room_id, algorithm)}",
+            tx_id=f"newsbot-e2ee-{content_digest(room_id, algorithm)}",
             plain=True,
         )
 
@@ -202,7 +202,7 @@ class MatrixRooms(MatrixSender):
                 await self._notice(
                     room_id,
                     NO_KEYS_NOTICE.format(problem=self._crypto_problem),
-                    tx_id=f"newsbot-nokeys-{_digest(room_id, self.client.device_id)}",
+                    tx_id=f"newsbot-nokeys-{content_digest(room_id, self.client.device_id)}",
                     plain=True,
                 )
             return
@@ -221,7 +221,7 @@ class MatrixRooms(MatrixSender):
         await self._notice(
             room_id,
             UNDECRYPTABLE_NOTICE.format(sender=event.sender, device=self.client.device_id),
-            tx_id=f"newsbot-undecryptable-{_digest(room_id, event.session_id)}",
+            tx_id=f"newsbot-undecryptable-{content_digest(room_id, event.session_id)}",
         )
 
     async def _request_key(self, event: MegolmEvent) -> None:
@@ -248,7 +248,7 @@ class MatrixRooms(MatrixSender):
                 await self._notice(
                     room_id,
                     NEW_DEVICE_NOTICE.format(device=device),
-                    tx_id=f"newsbot-newdevice-{_digest(room_id, device)}",
+                    tx_id=f"newsbot-newdevice-{content_digest(room_id, device)}",
                 )
 
     async def _on_command(

@@ -27,7 +27,7 @@ from nio import (
 from bot.chat.matrix_crypto import SUPPORTED_ALGORITHMS, apply_trust, parse_verified
 from bot.chat.matrix_html import alert_html, digest_html, notice_html
 from bot.chat.matrix_relay import MAX_BODY, RELAY_PATH, check, parse, relay_key, sign
-from bot.chat.matrix_session import AUTH_ERRORS, PREFIX, MatrixSession, _describe, log
+from bot.chat.matrix_session import AUTH_ERRORS, PREFIX, MatrixSession, describe_error, log
 from bot.core.digest import Digest
 from bot.core.render import render
 from bot.errors import ChannelUnavailable, ChatUnavailable, NewsbotError
@@ -69,7 +69,7 @@ def room_of(channel: str) -> str:
     return room_id
 
 
-def _digest(*parts: Any) -> str:
+def content_digest(*parts: Any) -> str:
     raw = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(raw.encode()).hexdigest()[:20]
 
@@ -89,7 +89,9 @@ class MatrixSender(MatrixSession):
             return MatrixUnreachable(
                 f"not connected to the Matrix homeserver {self.homeserver or '(not set)'} yet"
             )
-        return MatrixUnreachable(f"cannot reach the Matrix homeserver {self.homeserver}: {_describe(exc)}")
+        return MatrixUnreachable(
+            f"cannot reach the Matrix homeserver {self.homeserver}: {describe_error(exc)}"
+        )
 
     async def _reply(self, room_id: str, event_id: str, text: str) -> None:
         content = self._notice_content(text)
@@ -97,7 +99,7 @@ class MatrixSender(MatrixSession):
         # Keyed on the command's event: answering a command again (a crash before the sync token
         # was saved) is dropped by the homeserver instead of answered twice.
         try:
-            await self._send(room_id, content, tx_id=f"newsbot-reply-{_digest(room_id, event_id)}")
+            await self._send(room_id, content, tx_id=f"newsbot-reply-{content_digest(room_id, event_id)}")
         except MatrixError as exc:
             log.warning("Matrix: could not answer in %s: %s", room_id, exc)
 
@@ -197,7 +199,7 @@ class MatrixSender(MatrixSession):
         transaction (dropped by the homeserver), while a different message that happens to reuse a
         key (a wiped database, a second bot on one device) is never mistaken for it."""
         safe_key = re.sub(r"[^A-Za-z0-9._-]", "_", key)[:100]
-        return f"{safe_key}-{_digest(room_id, content)}"
+        return f"{safe_key}-{content_digest(room_id, content)}"
 
     async def _encryption_of(self, room_id: str) -> str | None:
         """The room's encryption algorithm, or None for a plain room.
@@ -348,7 +350,8 @@ class MatrixSender(MatrixSession):
                 status = response.status
         except (ClientError, TimeoutError, OSError, ValueError) as exc:
             raise MatrixUnreachable(
-                f"cannot reach the Matrix relay {base} (the process that owns the keys): {_describe(exc)}"
+                f"cannot reach the Matrix relay {base} (the process that owns the keys): "
+                f"{describe_error(exc)}"
             ) from None
         error = str(answer.get("error", "")) if isinstance(answer, dict) else "not a relay answer"
         if status == 200 and isinstance(answer, dict) and isinstance(answer.get("event_id"), str):

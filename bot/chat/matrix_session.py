@@ -47,7 +47,7 @@ DEVICE_NAME = "newsbot"
 AUTH_ERRORS = frozenset({"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"})
 
 
-class _Client(AsyncClient):  # type: ignore[misc]
+class TolerantClient(AsyncClient):  # type: ignore[misc]
     """nio's client, with one hole closed: a to-device message so broken that vodozemac cannot even
     parse it raises out of nio's sync handling, which would end every later sync too (the homeserver
     sends it again until a sync gets past it). Here it is logged and dropped like any message that
@@ -61,12 +61,12 @@ class _Client(AsyncClient):  # type: ignore[misc]
         try:
             return super()._handle_decrypt_to_device(to_device_event)
         except Exception as exc:
-            _log_bad_to_device(to_device_event, _describe(exc))
+            log_bad_to_device(to_device_event, describe_error(exc))
             self.dropped_to_device.add(id(to_device_event))
             return None
 
 
-def _log_bad_to_device(event: Any, why: str) -> None:
+def log_bad_to_device(event: Any, why: str) -> None:
     log.warning(
         "Matrix: could not decrypt an encrypted to-device message from %s (sender key %s): %s; ignored it",
         getattr(event, "sender", "?"),
@@ -75,7 +75,7 @@ def _log_bad_to_device(event: Any, why: str) -> None:
     )
 
 
-class _Unreachable(Exception):
+class RetryLater(Exception):
     """The homeserver did not answer usefully (network, 5xx, rate limit at login); try again later."""
 
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
@@ -83,7 +83,7 @@ class _Unreachable(Exception):
         self.retry_after = retry_after
 
 
-def _write_private(path: Path, data: dict[str, Any]) -> None:
+def write_private_json(path: Path, data: dict[str, Any]) -> None:
     """Write JSON readable by the owner only (0600), atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -97,7 +97,7 @@ def _write_private(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
+def read_json_file(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -180,7 +180,9 @@ class MatrixSession:
             store_sync_tokens=False,
         )
         # No store path yet: nio would open the store inside login(); _open_crypto does, checked.
-        client = _Client(self.homeserver, self.user_id, device_id=device_id, config=config, store_path="")
+        client = TolerantClient(
+            self.homeserver, self.user_id, device_id=device_id, config=config, store_path=""
+        )
         return client
 
     # -- keys -------------------------------------------------------------------------------------
@@ -208,7 +210,7 @@ class MatrixSession:
             except Exception as exc:
                 if not _unreadable_keys(exc):
                     raise
-                problem = _describe(exc)  # the keys cannot be unpickled: damaged, or another passphrase
+                problem = describe_error(exc)  # the keys cannot be unpickled: damaged, or another passphrase
                 client.store, client.olm = None, None
         if problem is not None:
             moved = quarantine(path) if path.exists() else path
@@ -256,7 +258,7 @@ class MatrixSession:
                 await client.keys_claim(client.get_users_for_key_claiming())
             await client.send_to_device_messages()
         except (ClientError, TimeoutError, OSError) as exc:
-            raise _Unreachable(_describe(exc)) from None
+            raise RetryLater(describe_error(exc)) from None
 
     # -- login ------------------------------------------------------------------------------------
 
@@ -276,7 +278,7 @@ class MatrixSession:
             return
         password = self.settings.matrix_password
         assert password is not None
-        session = _read_json(self.session_path)
+        session = read_json_file(self.session_path)
         device_id: str | None = None
         if session is not None and self._mine(session):
             device_id = session.get("device_id") if isinstance(session.get("device_id"), str) else None
@@ -293,9 +295,9 @@ class MatrixSession:
         try:
             response = await self.client.login(password.get_secret_value(), device_name=DEVICE_NAME)
         except (ClientError, TimeoutError, OSError) as exc:
-            raise _Unreachable(_describe(exc)) from None
+            raise RetryLater(describe_error(exc)) from None
         if isinstance(response, LoginResponse):
-            _write_private(
+            write_private_json(
                 self.session_path,
                 {
                     "homeserver": self.homeserver,
@@ -307,7 +309,7 @@ class MatrixSession:
             return
         self._raise_transient(response)
         if response.status_code == "M_LIMIT_EXCEEDED":
-            raise _Unreachable("login rate-limited", (response.retry_after_ms or 5000) / 1000)
+            raise RetryLater("login rate-limited", (response.retry_after_ms or 5000) / 1000)
         raise ConfigError(
             f"Matrix login as {self.user_id} on {self.homeserver} failed: {response.status_code or 'error'} "
             f"{response.message}. Check NEWSBOT_MATRIX_USER and NEWSBOT_MATRIX_PASSWORD"
@@ -320,7 +322,7 @@ class MatrixSession:
         try:
             who = await client.whoami()
         except (ClientError, TimeoutError, OSError) as exc:
-            raise _Unreachable(_describe(exc)) from None
+            raise RetryLater(describe_error(exc)) from None
         if isinstance(who, WhoamiResponse):
             if who.user_id != self.user_id:
                 raise ConfigError(
@@ -339,9 +341,9 @@ class MatrixSession:
         transport = getattr(response, "transport_response", None)
         status = getattr(transport, "status", None)
         if isinstance(status, int) and status >= 500:
-            raise _Unreachable(f"HTTP {status}")
+            raise RetryLater(f"HTTP {status}")
         if not (response.status_code or "").startswith("M_"):
-            raise _Unreachable(f"not a Matrix answer: {response.message}")
+            raise RetryLater(f"not a Matrix answer: {response.message}")
 
 
 def _unreadable_keys(exc: BaseException) -> bool:
@@ -358,6 +360,6 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text

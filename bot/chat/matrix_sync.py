@@ -25,17 +25,17 @@ from nio import (
 
 from bot.chat.matrix_crypto import SUPPORTED_ALGORITHMS
 from bot.chat.matrix_rooms import MatrixRooms
-from bot.chat.matrix_send import _digest
+from bot.chat.matrix_send import content_digest
 from bot.chat.matrix_session import (
     AUTH_ERRORS,
     SYNC_FILE,
-    _Client,
-    _describe,
-    _log_bad_to_device,
-    _read_json,
-    _Unreachable,
-    _write_private,
+    RetryLater,
+    TolerantClient,
+    describe_error,
     log,
+    log_bad_to_device,
+    read_json_file,
+    write_private_json,
 )
 from bot.errors import ConfigError, NewsbotError
 from bot.ports import Clock
@@ -106,7 +106,7 @@ class MatrixListener(MatrixRooms):
         return self.settings.data_dir / SYNC_FILE
 
     def _load_sync_token(self) -> str | None:
-        data = _read_json(self.sync_path)
+        data = read_json_file(self.sync_path)
         if data is None or not self._mine(data):
             return None
         token = data.get("next_batch")
@@ -114,7 +114,7 @@ class MatrixListener(MatrixRooms):
 
     def _save_sync_token(self, token: str) -> None:
         self.next_batch = token
-        _write_private(
+        write_private_json(
             self.sync_path, {"homeserver": self.homeserver, "user_id": self.user_id, "next_batch": token}
         )
 
@@ -127,7 +127,7 @@ class MatrixListener(MatrixRooms):
                 timeout=timeout_ms, sync_filter=SYNC_FILTER, since=since, full_state=full_state or None
             )
         except (ClientError, TimeoutError, OSError) as exc:
-            raise _Unreachable(_describe(exc)) from None
+            raise RetryLater(describe_error(exc)) from None
         if isinstance(response, SyncResponse):
             return response
         assert isinstance(response, SyncError)
@@ -138,9 +138,9 @@ class MatrixListener(MatrixRooms):
                 "NEWSBOT_MATRIX_ACCESS_TOKEN, or restart with NEWSBOT_MATRIX_PASSWORD to log in again"
             )
         if response.status_code == "M_LIMIT_EXCEEDED":
-            raise _Unreachable("sync rate-limited", (response.retry_after_ms or 5000) / 1000)
+            raise RetryLater("sync rate-limited", (response.retry_after_ms or 5000) / 1000)
         self._raise_transient(response)
-        raise _Unreachable(str(response))
+        raise RetryLater(str(response))
 
     async def _first_sync(self) -> None:
         stored = self._load_sync_token()
@@ -158,7 +158,7 @@ class MatrixListener(MatrixRooms):
         while not self._stopping:
             try:
                 response = await self._sync(since=self.next_batch, timeout_ms=self.sync_timeout_ms)
-            except _Unreachable as exc:
+            except RetryLater as exc:
                 failures += 1
                 delay = self._backoff(failures, exc.retry_after)
                 log.warning(
@@ -180,7 +180,7 @@ class MatrixListener(MatrixRooms):
             failures = 0
             try:
                 await self._crypto_upkeep()
-            except _Unreachable as exc:  # the next round tries again; the sync itself worked
+            except RetryLater as exc:  # the next round tries again; the sync itself worked
                 log.warning("Matrix: exchanging keys with %s failed (%s)", self.homeserver, exc)
             try:
                 await self._process(response, history=False)
@@ -256,7 +256,7 @@ class MatrixListener(MatrixRooms):
         log.info("Matrix: joined %s on the invite of %s", room_id, inviter)
         if self.store.resume_channel(f"matrix:{room_id}"):
             log.info("Matrix: invited back to %s; its subscriptions are active again", room_id)
-        tx_id = f"newsbot-hello-{_digest(room_id, inviter)}"
+        tx_id = f"newsbot-hello-{content_digest(room_id, inviter)}"
         algorithm = await self._encryption_of(room_id)
         if algorithm is None:
             await self._notice(room_id, GREETING, tx_id=tx_id)
@@ -269,8 +269,8 @@ class MatrixListener(MatrixRooms):
         """An encrypted to-device message nio could not decrypt stays in the response: log it once
         (there is no room to tell). A lost room key is asked for when a message needs it."""
         client = self.client
-        dropped = client.dropped_to_device if isinstance(client, _Client) else set()
+        dropped = client.dropped_to_device if isinstance(client, TolerantClient) else set()
         for event in response.to_device_events:
             if isinstance(event, OlmEvent) and id(event) not in dropped:
-                _log_bad_to_device(event, "no Olm session decrypts it")
+                log_bad_to_device(event, "no Olm session decrypts it")
         dropped.clear()
