@@ -8,8 +8,8 @@ Nothing is stored unless the whole command is valid.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -68,6 +68,7 @@ newsbot commands (type them after /news on Slack, !news on Matrix, or on their o
   settings timezone Europe/Berlin     the time zone of quiet hours and the daily digest (UTC)
   settings learn on|off               lower stories that look like those marked not relevant
   settings breaking on|off            a notice in the channel when a story breaks
+  leave                               (Matrix) the bot leaves this room and drops its topics
   help                                this text"""
 
 
@@ -76,6 +77,7 @@ class Reply:
     text: str  # the answer for the person who typed the command
     announce: str | None = None  # for everyone in the channel, when the command changed its subscriptions
     ok: bool = True
+    leave: bool = False  # the adapter takes the bot out of the channel once it has answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,7 @@ class CommandContext:
     user: str | None
     now: datetime
     thread: str | None = None  # the platform message id of the alert whose thread the command is in
+    can_leave: bool = False  # the platform can take the bot out of the channel (Matrix rooms)
 
 
 def strip_prefix(text: str) -> str:
@@ -100,7 +103,7 @@ def strip_prefix(text: str) -> str:
 
 
 MUTATING_VERBS = frozenset(
-    {"subscribe", "unsubscribe", "settings", "mute", "unmute", "exclude", "unexclude", "forget"}
+    {"subscribe", "unsubscribe", "settings", "mute", "unmute", "exclude", "unexclude", "forget", "leave"}
 )
 SWITCHES = {"learn": "learning from feedback", "breaking": "notices of breaking stories"}
 PREVIEW_WINDOW = timedelta(hours=72)
@@ -117,6 +120,10 @@ MUTATING_FEED_ACTIONS = frozenset({"add", "remove", "resume"})
 THRESHOLD_USAGE = "--threshold takes a number from 0 to 100, e.g. --threshold 80"
 QUIET_USAGE = "Quiet hours are a span of two times, e.g. settings quiet 22:00-07:00"
 DIGEST_TIME_USAGE = "A time goes with a daily digest only, e.g. settings digest daily 08:00"
+CANNOT_LEAVE = (
+    "I can leave Matrix rooms on request only; here, remove me the platform's way (on Slack: "
+    "/remove @newsbot) and drop the topics with unsubscribe. Nothing changed."
+)
 
 
 def changes_settings(text: str) -> bool:
@@ -183,35 +190,39 @@ class CommandHandler:
                 note = (
                     "I can post in this channel again, so its alerts are back on (the waiting ones follow)."
                 )
-                return Reply(f"{note}\n\n{reply.text}", announce=reply.announce, ok=reply.ok)
-            if verb in ("", "help"):
-                return Reply(HELP)
-            if verb == "subscribe":
-                return self.subscribe(rest, ctx)
-            if verb == "unsubscribe":
-                return self.unsubscribe(rest, ctx)
-            if verb == "list":
-                return self.list(ctx)
-            if verb == "feeds":
-                return self.feeds(rest, ctx)
-            if verb == "settings":
-                return self.settings(rest, ctx)
-            if verb in ("mute", "unmute"):
-                return self.mute(rest, ctx, unmute=verb == "unmute")
-            if verb == "preview":
-                return self.preview(rest, ctx)
-            if verb == "why":
-                return self.why(ctx)
-            if verb == "relevant" or verb == "not-relevant" or (verb == "not" and rest.lower() == "relevant"):
-                return self.verdict(ctx, relevant=verb == "relevant")
-            if verb in ("exclude", "unexclude"):
-                return self.exclude(rest, ctx, undo=verb == "unexclude")
-            if verb == "forget":
-                return self.forget(rest, ctx)
+                return replace(reply, text=f"{note}\n\n{reply.text}")
+            route = self._route(verb, rest, ctx)
+            if route is not None:
+                return route()
         except StoreError as exc:
             return Reply(f"Sorry, I could not do that: {exc}. Please try again shortly.", ok=False)
         shown = verb if len(verb) <= 40 else verb[:40] + "…"
         return Reply(f"I don't know the command “{shown}”.\n\n{HELP}", ok=False)
+
+    def _route(self, verb: str, rest: str, ctx: CommandContext) -> Callable[[], Reply] | None:
+        """The handler a command's first word names (`not relevant` is two words), ready to run."""
+        if verb == "not" and rest.lower() == "relevant":
+            verb = "not-relevant"
+        routes: dict[str, Callable[[], Reply]] = {
+            "": lambda: Reply(HELP),
+            "help": lambda: Reply(HELP),
+            "subscribe": lambda: self.subscribe(rest, ctx),
+            "unsubscribe": lambda: self.unsubscribe(rest, ctx),
+            "list": lambda: self.list(ctx),
+            "feeds": lambda: self.feeds(rest, ctx),
+            "settings": lambda: self.settings(rest, ctx),
+            "mute": lambda: self.mute(rest, ctx, unmute=False),
+            "unmute": lambda: self.mute(rest, ctx, unmute=True),
+            "preview": lambda: self.preview(rest, ctx),
+            "why": lambda: self.why(ctx),
+            "relevant": lambda: self.verdict(ctx, relevant=True),
+            "not-relevant": lambda: self.verdict(ctx, relevant=False),
+            "exclude": lambda: self.exclude(rest, ctx, undo=False),
+            "unexclude": lambda: self.exclude(rest, ctx, undo=True),
+            "forget": lambda: self.forget(rest, ctx),
+            "leave": lambda: self.leave(ctx),
+        }
+        return routes.get(verb)
 
     def subscribe(self, rest: str, ctx: CommandContext) -> Reply:
         tokens = rest.split()
@@ -365,6 +376,22 @@ class CommandHandler:
             "and what was learned from them."
         )
 
+    def leave(self, ctx: CommandContext) -> Reply:
+        """Drop the channel's topics and ask the adapter to leave; where it cannot, change nothing."""
+        if not ctx.can_leave:
+            return Reply(CANNOT_LEAVE, ok=False)
+        topics = self.store.list_subscriptions(ctx.channel)
+        for sub in topics:
+            self.store.remove_subscription(ctx.channel, sub.name)
+        count = len(topics)
+        dropped = (
+            f"its {count} topic{'s are' if count != 1 else ' is'} dropped"
+            if count
+            else "it tracked no topics"
+        )
+        who = f" as {ctx.user} asked" if ctx.user else ""
+        return Reply(f"Goodbye: leaving this channel{who}; {dropped}. Invite me again any time.", leave=True)
+
     def mute(self, rest: str, ctx: CommandContext, *, unmute: bool) -> Reply:
         name, _, duration = rest.strip().partition(" for ")
         name = name.strip()
@@ -517,25 +544,29 @@ class CommandHandler:
         who = f"{ctx.user} set" if ctx.user else "Set"
         return Reply(f"Set {what}.", announce=f"{who} {what}.")
 
+    def _feed_list(self, ctx: CommandContext) -> Reply:
+        """`feeds`: every polled feed with its status (a shared install shows sites, not URLs)."""
+        rows = self.store.list_feeds()
+        if not rows:
+            return Reply("No feeds yet. Add one with: feeds add https://www.tagesschau.de/index~rss2.xml")
+        # Feeds are shared by every workspace of an OAuth install: there a workspace sees which
+        # sites are polled, not another workspace's URLs (paths and queries can hold tokens too).
+        shared = "@" in ctx.channel.partition(":")[2]
+        count = f"{len(rows)} feed{'s' if len(rows) != 1 else ''}"
+        lines = [f"{count}, shared by every workspace:" if shared else f"{count}:"]
+        for feed in rows:
+            shown = site_of(feed.url) if shared else redact(feed.url)
+            failing = feed.last_error and feed.status != "ok" and not shared  # errors quote the URL
+            error = f" — {redact(_problem_of(feed.url, feed.last_error or ''))}" if failing else ""
+            name = f"{feed.title} <{shown}>" if feed.title else f"<{shown}>"
+            lines.append(f"• [{feed.status}] {name}{error}")
+        return Reply("\n".join(lines))
+
     def feeds(self, rest: str, ctx: CommandContext) -> Reply:
         action, _, argument = rest.strip().partition(" ")
         action = action.lower()
         if action in ("", "list"):
-            rows = self.store.list_feeds()
-            if not rows:
-                return Reply("No feeds yet. Add one with: feeds add https://www.tagesschau.de/index~rss2.xml")
-            # Feeds are shared by every workspace of an OAuth install: there a workspace sees which
-            # sites are polled, not another workspace's URLs (paths and queries can hold tokens too).
-            shared = "@" in ctx.channel.partition(":")[2]
-            count = f"{len(rows)} feed{'s' if len(rows) != 1 else ''}"
-            lines = [f"{count}, shared by every workspace:" if shared else f"{count}:"]
-            for feed in rows:
-                shown = site_of(feed.url) if shared else redact(feed.url)
-                failing = feed.last_error and feed.status != "ok" and not shared  # errors quote the URL
-                error = f" — {redact(_problem_of(feed.url, feed.last_error or ''))}" if failing else ""
-                name = f"{feed.title} <{shown}>" if feed.title else f"<{shown}>"
-                lines.append(f"• [{feed.status}] {name}{error}")
-            return Reply("\n".join(lines))
+            return self._feed_list(ctx)
         url = argument.strip()
         if action == "add":
             problem = check_feed_url(url)

@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.commands import CommandContext, CommandHandler, changes_settings, strip_prefix
 from bot.chat.learning import Learning
+from bot.chat.permissions import Access, may_change
 from bot.chat.slack_blocks import (
     ACTION_DECLINE,
     ACTION_EXCLUDE,
@@ -667,23 +668,25 @@ class SlackChat:
         await self._answer(respond, body, escape(f"Fine, “{topic}” keeps “{word}” (nothing excluded)."))
 
     async def _may_change(self, user: str | None) -> bool:
-        """Whether `user` may change what a channel receives (settings.slack_managers)."""
+        """Whether `user` may change what a channel receives: the one rule (bot.chat.permissions)
+        over settings.slack_managers and, when it lists "admins", Slack's word on the user."""
         managers = self.settings.slack_managers
-        if not managers:
-            return True
-        if user is None:
-            return False
-        if user in managers:
-            return True
-        if "admins" not in managers:
-            return False
-        try:
-            info = await self._call("users.info", None, user=user)
-        except SlackError as exc:
-            log.warning("Slack: cannot tell whether %s is a workspace admin: %s", user, exc)
-            return False
-        profile = info.get("user") or {}
-        return bool(profile.get("is_admin") or profile.get("is_owner"))
+
+        async def workspace_admin() -> bool | None:
+            if user is None or "admins" not in managers:
+                return False
+            try:
+                info = await self._call("users.info", None, user=user)
+            except SlackError as exc:
+                log.warning("Slack: cannot tell whether %s is a workspace admin: %s", user, exc)
+                return None
+            profile = info.get("user") or {}
+            return bool(profile.get("is_admin") or profile.get("is_owner"))
+
+        access = await may_change(
+            everyone=not managers, listed=user is not None and user in managers, is_admin=workspace_admin
+        )
+        return access is Access.ALLOWED  # when Slack cannot say, the change waits for one who may
 
     async def _on_uninstalled(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """app_uninstalled / tokens_revoked: an OAuth workspace's installation is removed."""

@@ -282,3 +282,41 @@ def test_a_failing_feed_is_named_once_in_the_feeds_listing(
         "• [failing] <https://rss.dw.com/xml/rss-de-all> — host name not found ([Errno -2] Name or service "
         "not known)",
     ]
+
+
+def test_leave_drops_the_channels_topics_where_the_platform_can_leave(
+    handler: CommandHandler, sqlite_store: Store
+) -> None:
+    room = "matrix:!room"
+    handler.handle("subscribe Nordkorea", ctx(room))
+    handler.handle("subscribe NATO", ctx(room))
+    handler.handle("subscribe NATO", ctx("matrix:!other"))
+    assert changes_settings("!news leave")  # it changes what the channel receives: permission first
+
+    goodbye = handler.handle(
+        "!news leave", CommandContext(channel=room, user="@ann:x", now=NOW, can_leave=True)
+    )
+    assert goodbye.ok and goodbye.leave
+    assert "leaving" in goodbye.text and "@ann:x" in goodbye.text and "2 topics are dropped" in goodbye.text
+    assert sqlite_store.list_subscriptions(room) == []
+    assert [s.name for s in sqlite_store.list_subscriptions("matrix:!other")] == ["NATO"]
+
+
+def test_leave_where_the_platform_cannot_changes_nothing_and_says_so(
+    handler: CommandHandler, sqlite_store: Store
+) -> None:
+    handler.handle("subscribe Nordkorea", ctx("slack:C1"))
+    refused = handler.handle("/news leave", ctx("slack:C1"))
+    assert not refused.ok and not refused.leave
+    assert "Matrix" in refused.text and "Nothing changed" in refused.text
+    assert [s.name for s in sqlite_store.list_subscriptions("slack:C1")] == ["Nordkorea"]
+
+
+def test_help_names_every_command_the_same_on_every_platform(handler: CommandHandler) -> None:
+    matrix = handler.handle(
+        "!news help", CommandContext(channel="matrix:!r", user="@a:x", now=NOW, can_leave=True)
+    )
+    slack = handler.handle("/news help", ctx("slack:C1"))
+    console = handler.handle("help", ctx())
+    assert matrix.text == slack.text == console.text
+    assert "\n  leave " in matrix.text and "\n  subscribe " in matrix.text
