@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, tuple_, update
 
 from bot.store.base import IN_CHUNK, StoreBase, aware
-from bot.store.rows import NewEntry, PendingAlert, RecentEntry, StoredEntry, story_item_id
+from bot.store.rows import NewEntry, PendingAlert, RecentEntry, StoredEntry, same_title, story_item_id
 from bot.store.schema import alerts, entries, feeds
 
 
@@ -81,7 +81,7 @@ class SQLEntryStore(StoreBase):
                 for start in range(0, len(wanted), 500):
                     incoming: dict[tuple[int, str], list[tuple[str, str]]] = {}
                     for fid, ref, key, title in wanted[start : start + 500]:
-                        incoming.setdefault((fid, ref), []).append((key, _same_title(title)))
+                        incoming.setdefault((fid, ref), []).append((key, same_title(title)))
                     rows = conn.execute(
                         select(entries.c.feed_id, column.label("ref"), entries.c.key, entries.c.title).where(
                             tuple_(entries.c.feed_id, column).in_(list(incoming))
@@ -89,7 +89,7 @@ class SQLEntryStore(StoreBase):
                     )
                     for r in rows:
                         for key, title in incoming[(r.feed_id, r.ref)]:
-                            if r.key != key and _same_title(r.title) == title:
+                            if r.key != key and same_title(r.title) == title:
                                 found.setdefault(r.feed_id, set()).add(key)
         return found
 
@@ -370,8 +370,3 @@ class SQLEntryStore(StoreBase):
             return False
         conn.execute(update(alerts).where(alerts.c.id == pending.id).values(payload=alert.payload))
         return True
-
-
-def _same_title(title: str) -> str:
-    """A title as compared across an item's two identities: spacing and case do not count."""
-    return " ".join(title.split()).casefold()

@@ -155,3 +155,8 @@ def story_item_id(feed_id: int, key: str) -> str:
     import hashlib
 
     return hashlib.sha1(f"{feed_id}\x00{key}".encode()).hexdigest()[:16]
+
+
+def same_title(title: str) -> str:
+    """A title as compared across an item's two identities: spacing and case do not count."""
+    return " ".join(title.split()).casefold()
