@@ -192,7 +192,7 @@ class SQLOutboxStore(StoreBase):
                 )
                 if claimed.rowcount == 0:
                     return None
-                return _claimed_row(r, now, orphan=orphan)
+                return claimed_row(r, now, orphan=orphan)
         return None
 
     def claim_waiting(self, channel: str, now: datetime) -> list[OutboxRow]:
@@ -215,7 +215,7 @@ class SQLOutboxStore(StoreBase):
                     .where(alerts.c.id.in_(ids[start : start + 500]))
                     .values(status="claimed", attempts=alerts.c.attempts + 1)
                 )
-            return [_claimed_row(r, now) for r in rows]
+            return [claimed_row(r, now) for r in rows]
 
     def mark_digest_sent(
         self, channel: str, alert_ids: Sequence[int], message_id: str | None, now: datetime
@@ -256,7 +256,7 @@ class SQLOutboxStore(StoreBase):
             return {status: count for status, count in rows}
 
 
-def _claimed_row(r: Any, now: datetime, *, orphan: bool = False) -> OutboxRow:
+def claimed_row(r: Any, now: datetime, *, orphan: bool = False) -> OutboxRow:
     """An outbox row just claimed (its attempt counted); an orphan's parent was given up, so it
     goes out without a thread."""
     return OutboxRow(

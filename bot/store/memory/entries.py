@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -159,22 +159,8 @@ class MemoryEntries(MemoryTables):
 
     def _insert_entry(self, feed_id: int, item: NewEntry, now: datetime) -> int:
         entry_id = self._next_id()
-        self._entries[entry_id] = {
-            "id": entry_id,
-            "feed_id": feed_id,
-            "key": item.key,
-            "title": item.title,
-            "link": item.link,
-            "summary": item.summary,
-            "text": item.text,
-            "lang": item.lang,
-            "published": item.published,
-            "content_hash": item.content_hash,
-            "first_seen_at": now,
-            "updated_at": None,
-            "story": item.story,
-            "story_features": item.story_features,
-        }
+        columns = {"id": entry_id, "feed_id": feed_id, "first_seen_at": now, "updated_at": None}
+        self._entries[entry_id] = asdict(item) | columns
         self._entry_ids[(feed_id, item.key)] = entry_id
         return entry_id
 

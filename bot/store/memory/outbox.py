@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.store.memory.tables import POSTED_KINDS, MemoryTables
+from bot.store.outbox import claimed_row
 from bot.store.rows import OutboxRow
 
 
@@ -81,20 +82,12 @@ class MemoryOutbox(MemoryTables):
         return None
 
     def _claim(self, row: dict[str, Any], now: datetime, *, orphan: bool = False) -> OutboxRow:
-        row["status"], row["attempts"] = "claimed", row["attempts"] + 1
-        parent = self._alerts.get(row["parent_id"]) if row["parent_id"] is not None and not orphan else None
-        return OutboxRow(
-            id=row["id"],
-            channel=row["channel"],
-            kind=row["kind"],
-            story=row["story"],
-            topic=row["topic"],
-            parent_id=None if orphan else row["parent_id"],
-            parent_message_id=parent["message_id"] if parent is not None else None,
-            payload=row["payload"],
-            attempts=row["attempts"],
-            created_at=row["created_at"] or now,
+        parent = self._alerts.get(row["parent_id"]) if row["parent_id"] is not None else None
+        claimed = claimed_row(
+            {**row, "parent_message_id": parent and parent["message_id"]}, now, orphan=orphan
         )
+        row["status"], row["attempts"] = "claimed", claimed.attempts
+        return claimed
 
     def claim_waiting(self, channel: str, now: datetime) -> list[OutboxRow]:
         return [self._claim(row, now) for row in self._pending(channel)]
