@@ -18,8 +18,8 @@ from bot.core.payload import alert_from_dict
 from bot.core.windows import DeliveryPrefs, delivery_now
 from bot.errors import ChannelUnavailable, ChatUnavailable
 from bot.ports import Chat, Clock
-from bot.store.db import OutboxRow
 from bot.store.ports import DeliveryStore
+from bot.store.rows import OutboxRow
 
 log = logging.getLogger(__name__)
 

@@ -31,8 +31,8 @@ from bot.core.windows import (
 from bot.errors import StoreError
 from bot.model import Article, MatchResult, TopicQuery
 from bot.redact import redact, site_of
-from bot.store.db import RecentEntry, SubscriptionRow
 from bot.store.ports import CommandStore
+from bot.store.rows import RecentEntry, SubscriptionRow
 
 MAX_COMMAND_LENGTH = 2000
 
