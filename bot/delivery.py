@@ -18,7 +18,8 @@ from bot.core.payload import alert_from_dict
 from bot.core.windows import DeliveryPrefs, delivery_now
 from bot.errors import ChannelUnavailable, ChatUnavailable
 from bot.ports import Chat, Clock
-from bot.store.db import OutboxRow, Store
+from bot.store.ports import DeliveryStore
+from bot.store.rows import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class DeliveryReport:
 
 
 class Deliverer:
-    def __init__(self, store: Store, chats: Sequence[Chat], clock: Clock) -> None:
+    def __init__(self, store: DeliveryStore, chats: Sequence[Chat], clock: Clock) -> None:
         self.store = store
         self.chats = list(chats)
         self.clock = clock

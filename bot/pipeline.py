@@ -55,11 +55,11 @@ from bot.store.db import (
     FeedRow,
     NewEntry,
     PendingAlert,
-    Store,
     StoredEntry,
     SubscriptionRow,
     story_item_id,
 )
+from bot.store.ports import PipelineStore
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ class Pipeline:
     def __init__(
         self,
         settings: Settings,
-        store: Store,
+        store: PipelineStore,
         fetcher: Fetcher,
         *,
         executor: Executor | None = None,

@@ -31,7 +31,8 @@ from bot.core.windows import (
 from bot.errors import StoreError
 from bot.model import Article, MatchResult, TopicQuery
 from bot.redact import redact, site_of
-from bot.store.db import RecentEntry, Store, SubscriptionRow
+from bot.store.ports import CommandStore
+from bot.store.rows import RecentEntry, SubscriptionRow
 
 MAX_COMMAND_LENGTH = 2000
 
@@ -171,7 +172,7 @@ def parse_lang_option(raw: str) -> str:
 
 
 class CommandHandler:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: CommandStore) -> None:
         self.store = store
         self.learning = Learning(store)
 

@@ -22,7 +22,7 @@ from bot.core.feedback import (
 from bot.core.matching import QueryError, parse_topic
 from bot.core.payload import alert_from_dict
 from bot.model import TopicQuery
-from bot.store.db import Store
+from bot.store.ports import LearningStore
 
 # Reactions that are verdicts (Matrix), without variation selectors and skin tones.
 REACTIONS = {"\U0001f44d": True, "\U0001f44e": False}  # 👍 relevant, 👎 not relevant
@@ -45,7 +45,7 @@ class Outcome:
 
 
 class Learning:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: LearningStore) -> None:
         self.store = store
 
     def relevance(self, channel: str, topic: TopicQuery, now: datetime) -> Relevance | None:
