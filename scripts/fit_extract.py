@@ -1,15 +1,19 @@
 """Fit the weights of the key-figure and key-quote choice on labelled articles, and say how well they do.
 
-    .venv/bin/python scripts/fit_extract.py [labelled/dev/extract.jsonl …] [--write] [--folds 5]
+    .venv/bin/python scripts/fit_extract.py [--data FILE …] [--write] [--folds 5]
 
-Each labelled article (format: `labelled/dev/README.md`) is read as `newsbot extract` reads it, and
+`--data` may be given several times (default: `labelled/dev/extract.jsonl`; format:
+`labelled/dev/README.md`). Each labelled article is read as `newsbot extract` reads it, and
 `bot.core.keypoints.explain_keypoints` lists its candidates with their features. A conditional logit
 (a softmax over one article's candidates and "nothing", fitted by gradient ascent with an L2 pull
-towards the prior weights given below) learns one weight per feature. The script prints the k-fold
-cross-validated scores (fit on k-1 folds, score the held-out fold through `extract_keypoints`, the
-code path of the CLI) and the score on the full set, then, with `--write`, stores the full-set weights
-and the thresholds in `bot/core/lang/extract_weights.json`. The folds are fixed (items sorted by id,
-dealt round-robin), so the same data gives the same numbers.
+towards the prior weights given below) learns one weight per feature. The script prints the shipped
+weights' score, the k-fold cross-validated scores (fit on k-1 folds, score the held-out fold through
+`extract_keypoints`, the code path of the CLI) and the score on the full set, then, with `--write`,
+stores the full-set weights and the thresholds in `bot/core/lang/extract_weights.json`. With several
+files the CV runs twice on the same folds, once fitted on the first file alone and once on all files,
+and each is scored per file: so one can see whether the added data helps on articles not fitted on.
+The folds are fixed (each file's items sorted by id, dealt round-robin), so the same data gives the
+same numbers, and the first file's folds are those it has alone.
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ class Item:
     """One labelled article, read as the CLI reads it, with its candidates' features and labels."""
 
     id: str
+    origin: Path
+    fold: int
     article: Article
     topic: TopicQuery | None
     topic_error: str | None
@@ -104,14 +110,13 @@ def quote_right(quote: Quote | None, gold_text: str) -> bool:
     )
 
 
-def load(paths: Sequence[Path]) -> list[Item]:
-    """Every labelled article of `paths`, with the features of its candidates under the current code."""
+def load(paths: Sequence[Path], folds: int) -> list[Item]:
+    """Every labelled article of `paths`, with the features of its candidates under the current code and
+    its fold (its place among its own file's items by id, dealt round-robin)."""
     items: list[Item] = []
     for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            raw = json.loads(line)
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        for place, raw in enumerate(sorted(rows, key=lambda row: str(row["id"]))):
             article = read_article(raw["title"].strip() + "\n" + raw["text"].strip() + "\n")
             topic: TopicQuery | None = None
             error = None
@@ -136,8 +141,7 @@ def load(paths: Sequence[Path]) -> list[Item]:
                 )
                 for s in explanation.quotes
             ]
-            items.append(Item(raw["id"], article, topic, error, gold, figures, quotes))
-    items.sort(key=lambda item: item.id)
+            items.append(Item(raw["id"], path, place % folds, article, topic, error, gold, figures, quotes))
     return items
 
 
@@ -273,29 +277,66 @@ def score(items: Sequence[Item], weights: Weights, verbose: bool = False) -> Sco
     return total
 
 
+def cross_validate(
+    items: Sequence[Item], fitted_on: Sequence[Path], folds: int, l2: float, base: Weights, verbose: bool
+) -> dict[Path, Score]:
+    """Held-out scores per file: each fold's items scored under weights fitted on the other folds' items
+    of the files `fitted_on`."""
+    held_out = {path: Score() for path in {item.origin for item in items}}
+    for fold in range(folds):
+        train = [item for item in items if item.fold != fold and item.origin in fitted_on]
+        weights = weights_for(train, l2, base)
+        for path, total in held_out.items():
+            test = [item for item in items if item.fold == fold and item.origin == path]
+            result = score(test, weights, verbose)
+            for name in total.__slots__:
+                setattr(total, name, getattr(total, name) + getattr(result, name))
+    return held_out
+
+
+def report(label: str, scores: dict[Path, Score], paths: Sequence[Path]) -> None:
+    """One line per file (and for all files together when there are several)."""
+    for path in paths:
+        print(f"{label} | {_short(path)}: {scores[path].line()}")
+    if len(paths) > 1:
+        total = Score()
+        for path in paths:
+            for name in total.__slots__:
+                setattr(total, name, getattr(total, name) + getattr(scores[path], name))
+        print(f"{label} | all: {total.line()}")
+
+
+def _short(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("data", nargs="*", type=Path, default=[DEFAULT_DATA])
+    parser.add_argument(
+        "--data", action="append", type=Path, help=f"labelled file, repeatable (default {DEFAULT_DATA.name})"
+    )
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--l2", type=float, default=1.0, help="pull towards the prior weights")
-    parser.add_argument("--write", action="store_true", help="store the full-set weights")
+    parser.add_argument("--write", action="store_true", help="store the weights fitted on all files")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the misses")
     args = parser.parse_args(argv)
-    items = load(args.data)
+    paths = [path.resolve() for path in (args.data or [DEFAULT_DATA])]
+    items = load(paths, args.folds)
     base = Weights.from_json(json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")))
-    print(f"{len(items)} labelled articles from {', '.join(str(p) for p in args.data)}")
-    print(f"shipped weights:  {score(items, base).line()}")
-    held_out = Score()
-    for fold in range(args.folds):
-        train = [item for i, item in enumerate(items) if i % args.folds != fold]
-        test = [item for i, item in enumerate(items) if i % args.folds == fold]
-        weights = weights_for(train, args.l2, base)
-        result = score(test, weights, args.verbose)
-        for name in held_out.__slots__:
-            setattr(held_out, name, getattr(held_out, name) + getattr(result, name))
-    print(f"{args.folds}-fold CV:       {held_out.line()}")
+    counts = ", ".join(f"{_short(p)} {sum(item.origin == p for item in items)}" for p in paths)
+    print(f"{len(items)} labelled articles: {counts}")
+    report("shipped weights", {p: score([i for i in items if i.origin == p], base) for p in paths}, paths)
+    if len(paths) > 1:
+        alone = cross_validate(items, paths[:1], args.folds, args.l2, base, False)
+        report(f"{args.folds}-fold CV, fitted on {_short(paths[0])}", alone, paths)
+    together = cross_validate(items, paths, args.folds, args.l2, base, args.verbose)
+    report(
+        f"{args.folds}-fold CV, fitted on {'all files' if len(paths) > 1 else _short(paths[0])}",
+        together,
+        paths,
+    )
     full = weights_for(items, args.l2, base)
-    print(f"fit on full set:  {score(items, full).line()}")
+    report("fit on full set", {p: score([i for i in items if i.origin == p], full) for p in paths}, paths)
     print(f"thresholds: figure {full.figure_threshold:.3f}, quote {full.quote_threshold:.3f}")
     if args.write:
         WEIGHTS_FILE.write_text(json.dumps(full.to_json(), indent=1) + "\n", encoding="utf-8")
