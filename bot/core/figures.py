@@ -20,18 +20,16 @@ from dataclasses import dataclass
 
 from bot.core import lang as lang_data
 from bot.core.lang import numbers as number_data
-from bot.core.text import fold
+from bot.core.text import LETTERS, NUMBER, WORD, fold
 from bot.model import Figure
 
 _fold = functools.lru_cache(maxsize=65536)(fold)  # the same words recur across a text
 
 _t = lang_data.table
 
-# A number token: digits with inner separators, always ending in a digit; a space, no-break or thin
-# space groups thousands only before exactly three digits (`45 000`, `15 368,39`). Parsed in Python.
-_NUMBER = re.compile(r"\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?(?![\d.,]?\d)|\d(?:[\d.,]*\d)?")
-_WORD_AT = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*\.?")
-_LETTERS = re.compile(r"[^\W\d_]+")
+_NUMBER = re.compile(NUMBER)  # a number token of the one tokenizer (bot.core.text), parsed in Python
+_WORD_AT = re.compile(rf"{WORD}\.?")
+_LETTERS = re.compile(LETTERS)
 _SPACE_AT = re.compile(r"[ \u00a0\u202f]*")
 _GROUP_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
 _SPACES = re.compile("[ \u00a0\u202f\u2009]")

@@ -47,13 +47,14 @@ from itertools import compress, count
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from bot.core import lang as lang_data
+from bot.core.folding import strip_invisible
 from bot.core.text import (
-    STOP_WORDS,
+    ALNUM,
     _strip_german,
     detect_language,
     fold,
     stem,
-    strip_invisible,
     tokens_and_gaps,
 )
 from bot.model import Article, Evidence, MatchResult, TopicQuery
@@ -127,10 +128,8 @@ _HYPHENS = frozenset({"-", "‐", "‑", "‒", "–", "—"})
 # spaces (`AT&T`, `E.ON`, `O'Brien`, `Müller+Partner`). A comma, a spaced dash or a line break ends a phrase.
 _HYPHEN_SEARCH = re.compile("|".join(map(re.escape, sorted(_HYPHENS)))).search
 _HYPHEN_CLASS = "|".join(map(re.escape, sorted(_HYPHENS)))
-_CHAIN = re.compile(rf"[^\W_]+(?:(?:{_HYPHEN_CLASS})[^\W_]+)+")
+_CHAIN = re.compile(rf"{ALNUM}(?:(?:{_HYPHEN_CLASS}){ALNUM})+")
 _HYPHEN_SPLIT = re.compile(_HYPHEN_CLASS).split
-# In ASCII text, letters and digits ([^\W_] of tokens_and_gaps) are exactly these.
-_ASCII_TOKEN_SPLIT = re.compile(r"([A-Za-z0-9]+)").split
 # Abbreviations written with dots are their acronym: `U.S.`, `E.U.`, `U.N.` read as `US`, `EU`, `UN`.
 _DOTTED = re.compile(r"(?<![\w.])[A-Z](?:\.[A-Z])+\b\.?")
 _CAPITAL_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -208,7 +207,7 @@ def _check_term(term: str, kind: str) -> str:
     originals = tokens_and_gaps(term)[0]
     lone_word = len(folded) == 1 and folded[0] in FUNCTION_WORD_LANGUAGE
     acronyms = all(len(w) <= 5 and w.isupper() for w in originals)  # `IT`, `AN`
-    if all(w in STOP_WORDS for w in folded) and not (lone_word or acronyms):
+    if all(w in lang_data.table("stop_words") for w in folded) and not (lone_word or acronyms):
         raise QueryError(f"the {kind} `{term}` has only stop words such as `der` or `the`")
     return term
 
@@ -601,12 +600,9 @@ def _prepare(article: Article) -> _Prepared:
         if not value:
             continue
         value = strip_invisible(value)
-        if value.isascii():  # the same split as tokens_and_gaps, by a faster ASCII-only pattern
-            parts = _ASCII_TOKEN_SPLIT(value)
-            toks, gaps = parts[1::2], parts[2::2]
-        else:  # decomposed `u` + U+0308 is one letter `ü`, as topics are read
+        if not value.isascii():  # decomposed `u` + U+0308 is one letter `ü`, as topics are read
             value = unicodedata.normalize("NFC", value)
-            toks, gaps = tokens_and_gaps(value)
+        toks, gaps = tokens_and_gaps(value)
         joined: list[tuple[int, int, str, str]] = []
         if _HYPHEN_SEARCH(value):
             for chain in _CHAIN.finditer(value):

@@ -14,9 +14,8 @@ import math
 import re
 from collections.abc import Iterable
 
-from bot.core.text import fold, is_stop_word
+from bot.core.text import fold, is_stop_word, tokenize
 
-_TOKEN = re.compile(r"[^\W\d_][\w'’-]*|\d[\d.,]*|\S", re.UNICODE)
 _OPENERS = frozenset('.!?:;"“”„»«‘’‚()[]–—-|…•')
 MAX_NAME_WORDS = 4
 
@@ -32,8 +31,7 @@ def names_in(text: str) -> list[str]:
         run: list[str] = []
         run_initial = False
         previous = ""
-        for match in _TOKEN.finditer(line):
-            token = match.group(0)
+        for token, _, _ in tokenize(line):
             initial = previous == "" or previous in _OPENERS
             if _is_capitalised(token) and not is_stop_word(token) and len(run) < MAX_NAME_WORDS:
                 if not run:

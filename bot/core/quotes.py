@@ -17,7 +17,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from bot.core import lang as lang_data
-from bot.core.text import fold
+from bot.core.text import WORD, fold
 from bot.model import Quote
 
 _MARKS = re.compile(r"[„“”\"»«‚‘’\n]")
@@ -27,7 +27,7 @@ _CONTEXT = 300  # characters of attribution context looked at on either side
 _SENTENCE_END = re.compile(r"(?<![\s(][^\W\d_])[.!?](?=\s|$)|[!?](?=\s|$)|\n")
 _BLANK = re.compile(r"[\n \t]*")
 _INITIAL = re.compile(r"[^\W\d_]\.[ \u00a0][^\W\d_]")
-_TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|[,:;.!?()–—]")
+_TOKEN = re.compile(rf"{WORD}|[,:;.!?()–—]")
 
 _t = lang_data.table
 _fold = functools.lru_cache(maxsize=65536)(fold)  # the same words recur across a text

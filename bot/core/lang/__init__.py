@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
 
-from bot.core.text import fold
+from bot.core.folding import fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +41,10 @@ class LangDataError(ValueError):
 
 @functools.cache
 def _tables() -> dict[str, frozenset[str]]:
-    from bot.core.lang import choice, numbers, speech
+    from bot.core.lang import choice, numbers, speech, words
 
     found: dict[str, frozenset[str]] = {}
-    for module in (numbers, speech, choice):
+    for module in (words, numbers, speech, choice):
         for name, value in vars(module).items():
             if not isinstance(value, Table):
                 continue
