@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from bot.core import lang as lang_data
-from bot.core.text import fold
+from bot.core.folding import fold
 
 # Canonical name first, then every other spelling (German and English, with demonyms). Matching is on
 # folded text, so case and umlauts do not matter; German adjective endings are stripped before lookup.

@@ -19,8 +19,9 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from bot.core import lang as lang_data
+from bot.core.folding import fold
 from bot.core.lang import numbers as number_data
-from bot.core.text import LETTERS, NUMBER, WORD, fold
+from bot.core.text import LETTERS, NUMBER, WORD
 from bot.model import Figure
 
 _fold = functools.lru_cache(maxsize=65536)(fold)  # the same words recur across a text

@@ -48,12 +48,11 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.core import lang as lang_data
-from bot.core.folding import strip_invisible
+from bot.core.folding import fold, strip_invisible
 from bot.core.text import (
     ALNUM,
     _strip_german,
-    detect_language,
-    fold,
+    article_language,
     stem,
     tokens_and_gaps,
 )
@@ -118,7 +117,6 @@ _PLACE_RESTS = frozenset(
 # A doctrine and its follower: populism = populist(s), Populismus = Populisten, terrorism = terrorist.
 ISM_ENDINGS = ("ismus", "istisch", "istic", "ism", "ist")
 _VOWELS = frozenset("aeiouy")
-_GERMAN_LETTERS = re.compile("[äöüÄÖÜß]").search
 _NO_UMLAUT = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
 _QUOTES = frozenset('"„“”»«')
 _ALLOWED_PUNCTUATION = frozenset("-'’.&/+")
@@ -579,21 +577,16 @@ class _Field:
 
 
 @dataclass(slots=True)
-class _Prepared:
+class MatchReading:
+    """An article as matching reads it (its language, each field's tokens): topic-independent, so the
+    entry's analysis (`core/analysis.py`) computes it once for every topic and channel."""
+
     lang: str
     fields: list[_Field]
 
 
-def _language(article: Article) -> str:
-    if article.lang in ("de", "en"):
-        return article.lang
-    text = f"{article.title}\n{article.summary}\n{article.text[:5000]}"
-    # Headline digests (`Meta-Entlassungen wegen KI + Intel-Aktiensprung`) hold few function words;
-    # when those do not decide, German letters do.
-    return detect_language(text, default="") or ("de" if _GERMAN_LETTERS(text) else "en")
-
-
-def _prepare(article: Article) -> _Prepared:
+def read_for_matching(article: Article) -> MatchReading:
+    """The tokens of each field of `article` and its language, as every topic is matched against them."""
     fields = []
     for name, weight in FIELD_WEIGHTS:
         value: str = getattr(article, name)
@@ -619,7 +612,7 @@ def _prepare(article: Article) -> _Prepared:
                 joined.append((dotted.start(), 0, dotted.group().replace(".", ""), dotted.group()))
         unique.update(j[2] for j in joined)
         fields.append(_Field(name, weight, toks, gaps, unique, joined, value))
-    return _Prepared(_language(article), fields)
+    return MatchReading(article_language(article), fields)
 
 
 def _fuzzy_search(lexicon: _Lexicon, vocab: dict[str, dict[str, tuple[tuple[int, float], ...]]]) -> None:
@@ -763,7 +756,7 @@ class _Tally:
 
 
 def _score_article(
-    prepared: _Prepared,
+    prepared: MatchReading,
     lexicon: _Lexicon,
     topics: Sequence[TopicQuery],
     hits_of: dict[str, tuple[tuple[int, float], ...]],
@@ -827,7 +820,7 @@ def _score_article(
 
 
 def _vocabulary(
-    lexicon: _Lexicon, prepared: Sequence[_Prepared]
+    lexicon: _Lexicon, prepared: Sequence[MatchReading]
 ) -> tuple[dict[str, dict[str, tuple[tuple[int, float], ...]]], dict[str, set[str]]]:
     """Every distinct word of the batch analysed once: (language -> word -> hits, words that hit)."""
     vocab: dict[str, dict[str, tuple[tuple[int, float], ...]]] = {"de": {}, "en": {}}
@@ -849,9 +842,11 @@ def _score_rows(
     topics: Sequence[TopicQuery],
     lexicon: _Lexicon,
     rows: Sequence[list[MatchResult] | dict[int, MatchResult]],
+    readings: Sequence[MatchReading] | None = None,
 ) -> None:
-    """Fill one row per article with the results of the topics it shares a word with."""
-    prepared = [_prepare(article) for article in articles]
+    """Fill one row per article with the results of the topics it shares a word with (`readings`: the
+    articles as `read_for_matching` read them, when the caller has them already)."""
+    prepared = readings if readings is not None else [read_for_matching(article) for article in articles]
     vocab, hit_vocab = _vocabulary(lexicon, prepared)
     made: dict[_Place, Evidence] = {}
     for item, row in zip(prepared, rows, strict=True):
@@ -890,8 +885,13 @@ def _lexicon_for(topics: tuple[TopicQuery, ...]) -> _Lexicon:
     return _Lexicon(topics)
 
 
-def match_batch(articles: Sequence[Article], topics: Sequence[TopicQuery]) -> list[list[MatchResult]]:
-    """Every article scored against every topic: one row per article, one result per topic, in order.
+def match_batch(
+    articles: Sequence[Article],
+    topics: Sequence[TopicQuery],
+    readings: Sequence[MatchReading] | None = None,
+) -> list[list[MatchResult]]:
+    """Every article scored against every topic: one row per article, one result per topic, in order
+    (`readings`: the articles' analyses' `matching`, so that they are not read again).
 
     Work grows with the number of distinct words and the number of article-topic pairs that share
     a word, not with articles × topics × text. (The core starts no processes: a caller that wants a
@@ -902,7 +902,7 @@ def match_batch(articles: Sequence[Article], topics: Sequence[TopicQuery]) -> li
         rows = [list(empty_row) for _ in articles]
         if not articles or not topics:
             return rows
-        _score_rows(articles, topics, _lexicon_for(tuple(topics)), rows)
+        _score_rows(articles, topics, _lexicon_for(tuple(topics)), rows, readings)
         return rows
 
 

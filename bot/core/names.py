@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from bot.core.text import fold, is_stop_word, tokenize
+from bot.core.folding import fold
+from bot.core.text import Token, is_stop_word, tokenize
 
 _OPENERS = frozenset('.!?:;"“”„»«‘’‚()[]–—-|…•')
 MAX_NAME_WORDS = 4
@@ -24,24 +25,29 @@ def _is_capitalised(token: str) -> bool:
     return token[:1].isupper() and token[:1].isalpha()
 
 
-def names_in(text: str) -> list[str]:
-    """The names of `text` in order of first appearance, each once (compared without case)."""
+def names_in(text: str, tokens: Sequence[Token] | None = None) -> list[str]:
+    """The names of `text` in order of first appearance, each once (compared without case);
+    `tokens`: the text's tokens when the caller has them (an entry's analysis)."""
     found: dict[str, str] = {}
-    for line in text.splitlines():
-        run: list[str] = []
-        run_initial = False
-        previous = ""
-        for token, _, _ in tokenize(line):
-            initial = previous == "" or previous in _OPENERS
-            if _is_capitalised(token) and not is_stop_word(token) and len(run) < MAX_NAME_WORDS:
-                if not run:
-                    run_initial = initial
-                run.append(token)
-            else:
-                _close(run, run_initial, found)
-                run = []
-            previous = token if not token[:1].isalnum() else "w"
-        _close(run, run_initial, found)
+    run: list[str] = []
+    run_initial = False
+    previous = ""
+    end = 0
+    for token, start, _ in tokens if tokens is not None else tokenize(text):
+        if text.count("\n", end, start) or text.count("\r", end, start):  # a new line: a new start
+            _close(run, run_initial, found)
+            run, previous = [], ""
+        end = start + len(token)
+        initial = previous == "" or previous in _OPENERS
+        if _is_capitalised(token) and not is_stop_word(token) and len(run) < MAX_NAME_WORDS:
+            if not run:
+                run_initial = initial
+            run.append(token)
+        else:
+            _close(run, run_initial, found)
+            run = []
+        previous = token if not token[:1].isalnum() else "w"
+    _close(run, run_initial, found)
     return list(found.values())
 
 

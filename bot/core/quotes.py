@@ -17,7 +17,8 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from bot.core import lang as lang_data
-from bot.core.text import WORD, fold
+from bot.core.folding import fold
+from bot.core.text import WORD
 from bot.model import Quote
 
 _MARKS = re.compile(r"[„“”\"»«‚‘’\n]")

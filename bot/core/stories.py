@@ -56,9 +56,10 @@ from rapidfuzz import fuzz
 from bot.core import lang as lang_data
 from bot.core.entities import AliasTable, alias_words, figure_token, multiplier
 from bot.core.figures import parse_number
+from bot.core.folding import fold
 from bot.core.lang.events import event_of
 from bot.core.lang.places import country_groups, language_groups, place_groups
-from bot.core.text import LETTERS, NUMBER, detect_language, fold
+from bot.core.text import LETTERS, NUMBER, detect_language
 from bot.model import Relation, StoryDecision, StoryItem
 
 # --- tuning (chosen on general grounds, checked on development data; see the module docstring) ---------

@@ -76,11 +76,18 @@ def detect_language(text: str, default: str = "en") -> str:
     return "de" if german > english else "en"
 
 
+_GERMAN_LETTERS = re.compile("[äöüÄÖÜß]").search
+
+
 def article_language(article: Article) -> str:
-    """The article's declared language when it is one we read, else a detected one."""
+    """The article's declared language when it is one we read, else the one detector's answer.
+
+    Headline digests (`Meta-Entlassungen wegen KI + Intel-Aktiensprung`) hold few function words;
+    when those do not decide, German letters do."""
     if article.lang in ("de", "en"):
         return article.lang
-    return detect_language(f"{article.title}\n{article.summary}\n{article.text}")
+    text = f"{article.title}\n{article.summary}\n{article.text[:5000]}"
+    return detect_language(text, default="") or ("de" if _GERMAN_LETTERS(text) else "en")
 
 
 # Tokens for matching: letters and digits (`G7`, `5G` are words here), split at everything else; in

@@ -8,12 +8,11 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.core import lang as lang_data
-from bot.core.folding import strip_invisible
+from bot.core.folding import fold, strip_invisible
 from bot.core.text import (
     article_language,
     clean_text,
     detect_language,
-    fold,
     read_article,
     split_sentences,
     stem,

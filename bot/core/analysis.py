@@ -1,0 +1,86 @@
+"""One analysis of each entry, computed once and read by every decision.
+
+`analyse` reads an article's text with the core's one reader of each thing: the language detector
+(`text.article_language`), the sentence splitter and tokenizer of `text.py`, the number reader of
+`figures.py` (numbers with their units), the quote finder of `quotes.py` (quotes with their speakers),
+the name runs of `names.py`, matching's reading of the fields; story grouping's features
+(`StoryGrouper.analyse`, which depend on the grouper's aliases) are added by the caller that groups.
+Key points (`keypoints.explain_keypoints`), matching (`match_batch(..., readings=...)`) and the pipeline
+take the analysis instead of reading the text again: an entry that goes to five channels is read once.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from bot.core.figures import find_figures
+from bot.core.matching import MatchReading, read_for_matching
+from bot.core.names import names_in
+from bot.core.quotes import find_quotes
+from bot.core.stories import StoryFeatures
+from bot.core.text import Token, article_language, split_sentences, tokenize
+from bot.model import Article, Figure, Quote
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What the decisions read of one article. Offsets (`text_at`, sentences, tokens, figures, quotes)
+    point into `text`: title, summary and text joined by line breaks, as key points read them."""
+
+    article: Article
+    lang: str
+    text: str
+    summary_at: int
+    text_at: int
+    sentences: tuple[tuple[int, str], ...]
+    tokens: tuple[Token, ...]
+    figures: tuple[Figure, ...]  # every number with its unit and the sentence it stands in
+    quotes: tuple[Quote, ...]  # every direct quote with its speaker candidates resolved
+    names: tuple[str, ...]  # runs of capitalised words, in order of first appearance
+    matching: MatchReading
+    story: StoryFeatures | None = None
+
+
+def joined_text(article: Article) -> tuple[str, int, int]:
+    """title + summary + text, and the offsets where the summary and the text begin."""
+    parts = [article.title.strip(), article.summary.strip(), article.text.strip()]
+    text = ""
+    summary_at = text_at = 0
+    for index, part in enumerate(parts):
+        if text and part:
+            text += "\n"
+        if index == 1:
+            summary_at = len(text)
+        if index == 2:
+            text_at = len(text)
+        text += part
+    return text, summary_at, text_at
+
+
+def analyse(article: Article, story: StoryFeatures | None = None) -> Analysis:
+    """The analysis of `article` (`story`: its story-grouping features, when the caller groups it)."""
+    lang = article_language(article)
+    text, summary_at, text_at = joined_text(article)
+    sentences = tuple(split_sentences(text))
+    starts = [start for start, _ in sentences]
+    figures = []
+    for found in find_figures(text, lang):
+        index = bisect_right(starts, found.start) - 1
+        sentence = sentences[index][1] if index >= 0 else ""
+        figures.append(Figure(found.text, found.value, found.unit, found.approx, found.start, sentence))
+    tokens = tuple(tokenize(text))
+    return Analysis(
+        article=article,
+        lang=lang,
+        text=text,
+        summary_at=summary_at,
+        text_at=text_at,
+        sentences=sentences,
+        tokens=tokens,
+        figures=tuple(figures),
+        quotes=tuple(find_quotes(text, lang)),
+        names=tuple(names_in(text, tokens)),
+        matching=read_for_matching(article),
+        story=story,
+    )
