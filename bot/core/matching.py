@@ -48,6 +48,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.core import lang as lang_data
+from bot.core.figures import parse_number
 from bot.core.folding import fold, strip_invisible
 from bot.core.text import (
     ALNUM,
@@ -211,11 +212,10 @@ def _check_term(term: str, kind: str) -> str:
 
 
 def _parse_threshold(value: str) -> float:
-    try:
-        number = float(value.replace(",", "."))
-    except ValueError:
-        raise QueryError(f"`~{value}` is not a threshold") from None
-    if not 0.0 <= number <= 100.0:  # also rejects NaN
+    number = parse_number(value)  # the one number reader: `~72,5` and `~72.5` alike
+    if number is None:
+        raise QueryError(f"`~{value}` is not a threshold")
+    if not 0.0 <= number <= 100.0:
         raise QueryError(f"the threshold {value} is outside 0 to 100")
     return number
 
