@@ -75,7 +75,7 @@ def _stems(text: str) -> set[str]:
 
 def _stems_of(folded: set[str]) -> set[str]:
     """Six-letter prefixes of the content words: `Soldaten` meets `Soldatinnen` in the headline."""
-    stop = lang_data.table("stop_words")
+    stop = lang_data.table("core_stop_words")
     return {w[:6] for w in folded if len(w) > 3 and w not in stop}
 
 

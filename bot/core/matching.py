@@ -206,7 +206,7 @@ def _check_term(term: str, kind: str) -> str:
     originals = tokens_and_gaps(term)[0]
     lone_word = len(folded) == 1 and folded[0] in FUNCTION_WORD_LANGUAGE
     acronyms = all(len(w) <= 5 and w.isupper() for w in originals)  # `IT`, `AN`
-    if all(w in lang_data.table("stop_words") for w in folded) and not (lone_word or acronyms):
+    if all(w in lang_data.stop_words() for w in folded) and not (lone_word or acronyms):
         raise QueryError(f"the {kind} `{term}` has only stop words such as `der` or `the`")
     return term
 

@@ -135,7 +135,7 @@ _MAX_ITEM_IDS = 500  # item ids a story remembers for edits
 _SUMMARY_CHARS = 1200
 _TEXT_CHARS = 1500
 
-_STOP = lang_data.table("stop_words") | lang_data.table("story_neutral_words")
+_STOP = lang_data.stop_words() | lang_data.table("story_neutral_words")
 
 # Capitalised in English but not names: roles, institutions in general, compass points. A capital on
 # them says nothing about which story an entry belongs to.

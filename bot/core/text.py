@@ -108,7 +108,7 @@ def tokens_and_gaps(text: str) -> tuple[list[str], list[str]]:
 
 def is_stop_word(word: str) -> bool:
     """True for a German or English function word (`der`, `und`, `the`, `über`), in any case."""
-    return fold(word) in lang_data.table("stop_words")
+    return fold(word) in lang_data.stop_words()
 
 
 # Light inflection stemmers over folded words (umlauts already expanded). They only strip

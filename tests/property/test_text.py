@@ -111,4 +111,4 @@ def test_read_article_gives_clean_title_and_text(document: str, lang: str | None
     assert "\n" not in article.title
     assert article.lang == lang
     assert article.text == clean_text(article.text)
-    assert lang_data.table("stop_words")  # the word lists load
+    assert lang_data.stop_words()  # the word lists load

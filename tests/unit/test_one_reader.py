@@ -125,7 +125,12 @@ def test_the_core_has_one_number_reader() -> None:
 
 
 def test_the_core_has_one_stop_word_source() -> None:
-    stop = lang.table("stop_words")
+    stop = lang.stop_words()
+    # the stop words come in layers (the core ones, the other function words, story grouping's extra
+    # ones), each word in one layer only
+    layers = [lang.table(name) for name in ("core_stop_words", "more_stop_words", "story_neutral_words")]
+    assert sum(map(len, layers)) == len(frozenset().union(*layers))
+    assert "der" in stop and "the" in stop and "über" not in stop and "ueber" in stop
     for path in CORE.glob("*.py"):  # bot/core/lang is the one place of word lists, each a named Table
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             listed: list[str] = []

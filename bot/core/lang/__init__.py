@@ -68,6 +68,12 @@ def table(name: str) -> frozenset[str]:
         raise LangDataError(f"no language table is called {name!r}") from None
 
 
+@functools.cache
+def stop_words() -> frozenset[str]:
+    """The stop words: the core ones (`core_stop_words`) and the other function words (`more_stop_words`)."""
+    return table("core_stop_words") | table("more_stop_words")
+
+
 def table_names() -> tuple[str, ...]:
     """Every table's name, for the tests that check nothing else keeps a word list."""
     return tuple(sorted(_tables()))

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from bot.core.lang import Table
 
-STOP_WORDS = Table(
-    "Function words (articles, pronouns, prepositions, auxiliaries): never a name, a topic or evidence.",
-    "der die das den dem des ein eine einer eines einem einen und oder aber ist sind war waren "
-    "nicht mit von vom zu zum zur im in am an auf aus bei fuer ueber unter nach vor als auch wie so "
-    "es er sie wir ihr ich du man sich wird wurde werden hat haben sein noch nur schon dass ob "
-    "wenn doch mehr sehr bis durch gegen ohne um diese dieser dieses jetzt hier dort da wo was "
-    "the a an and or but is are was were be been being not with from to of in on at by for as "
-    "it its this that these those he she we they you i his her their our your have has had do "
-    "does did will would can could should may might must than then there here what which who "
-    "whom whose when where why how all any some no nor so too very just also into over under",
+CORE_STOP_WORDS = Table(
+    "Articles, prepositions and auxiliaries: too common to count anywhere, even among a headline's words.",
+    "der die das und oder ein eine einer eines dem den des in im auf aus mit von vom zu zum zur fuer "
+    "ueber nach bei als wie ist sind war hat haben wird werden sich nicht auch noch the a an of to in on "
+    "for with from by at and or is are was were has have had be it its as this that",
+)
+MORE_STOP_WORDS = Table(
+    "More function words (pronouns, conjunctions, modal verbs, particles): with the core ones, the stop "
+    "words, never a name, a topic or evidence.",
+    "einem einen aber waren am unter vor so es er sie wir ihr ich du man wurde sein nur schon dass ob "
+    "wenn doch mehr sehr bis durch gegen ohne um diese dieser dieses jetzt hier dort da wo but been being "
+    "not these those he she we they you i his her their our your do does did will would can could should "
+    "may might must than then there here what which who whom whose when where why how all any some no nor "
+    "too very just also into over under",
 )
 STORY_NEUTRAL_WORDS = Table(
     "Words besides the stop words that say nothing about which story an entry reports: more function "
