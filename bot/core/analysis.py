@@ -11,6 +11,7 @@ take the analysis instead of reading the text again: an entry that goes to five 
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 
@@ -27,10 +28,13 @@ from bot.model import Article, Figure, Quote
 MAX_FIELD_CHARS = 100_000
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Analysis:
     """What the decisions read of one article. Offsets (`text_at`, sentences, tokens, figures, quotes)
-    point into `text`: title, summary and text joined by line breaks, as key points read them."""
+    point into `text`: title, summary and text joined by line breaks, as key points read them.
+
+    Tokens, names and matching's reading are made at their first use and kept: the key points alone
+    (`newsbot extract`) do not pay for them, and the pipeline reads each once."""
 
     article: Article
     lang: str
@@ -38,12 +42,24 @@ class Analysis:
     summary_at: int
     text_at: int
     sentences: tuple[tuple[int, str], ...]
-    tokens: tuple[Token, ...]
     figures: tuple[Figure, ...]  # every number with its unit and the sentence it stands in
     quotes: tuple[Quote, ...]  # every direct quote with its speaker candidates resolved
-    names: tuple[str, ...]  # runs of capitalised words, in order of first appearance
-    matching: MatchReading
     story: StoryFeatures | None = None
+
+    @functools.cached_property
+    def tokens(self) -> tuple[Token, ...]:
+        """Words, numbers and marks of `text` with their offsets."""
+        return tuple(tokenize(self.text))
+
+    @functools.cached_property
+    def names(self) -> tuple[str, ...]:
+        """Runs of capitalised words, in order of first appearance."""
+        return tuple(names_in(self.text, self.tokens))
+
+    @functools.cached_property
+    def matching(self) -> MatchReading:
+        """The article as every topic is matched against it."""
+        return read_for_matching(self.article, self.lang)
 
 
 def joined_text(article: Article) -> tuple[str, int, int]:
@@ -80,7 +96,6 @@ def analyse(article: Article, story: StoryFeatures | None = None) -> Analysis:
         index = bisect_right(starts, found.start) - 1
         sentence = sentences[index][1] if index >= 0 else ""
         figures.append(Figure(found.text, found.value, found.unit, found.approx, found.start, sentence))
-    tokens = tuple(tokenize(text))
     return Analysis(
         article=article,
         lang=lang,
@@ -88,10 +103,7 @@ def analyse(article: Article, story: StoryFeatures | None = None) -> Analysis:
         summary_at=summary_at,
         text_at=text_at,
         sentences=sentences,
-        tokens=tokens,
         figures=tuple(figures),
         quotes=tuple(find_quotes(text, lang)),
-        names=tuple(names_in(text, tokens)),
-        matching=read_for_matching(article),
         story=story,
     )

@@ -585,8 +585,9 @@ class MatchReading:
     fields: list[_Field]
 
 
-def read_for_matching(article: Article) -> MatchReading:
-    """The tokens of each field of `article` and its language, as every topic is matched against them."""
+def read_for_matching(article: Article, lang: str | None = None) -> MatchReading:
+    """The tokens of each field of `article` and its language (`lang`: the one the caller detected
+    already), as every topic is matched against them."""
     fields = []
     for name, weight in FIELD_WEIGHTS:
         value: str = getattr(article, name)
@@ -612,7 +613,7 @@ def read_for_matching(article: Article) -> MatchReading:
                 joined.append((dotted.start(), 0, dotted.group().replace(".", ""), dotted.group()))
         unique.update(j[2] for j in joined)
         fields.append(_Field(name, weight, toks, gaps, unique, joined, value))
-    return MatchReading(article_language(article), fields)
+    return MatchReading(lang or article_language(article), fields)
 
 
 def _fuzzy_search(lexicon: _Lexicon, vocab: dict[str, dict[str, tuple[tuple[int, float], ...]]]) -> None:
