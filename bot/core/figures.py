@@ -92,7 +92,7 @@ _FIRST_LETTERS = "".join(
     )
 )
 _WORD_FIGURE = re.compile(
-    rf"(?<![^\W\d_])(?=[{_FIRST_LETTERS}])(?:(?P<card>{_CARDINAL_WORDS})[ \u00a0]+"
+    rf"(?=[{_FIRST_LETTERS}])(?<![^\W\d_])(?:(?P<card>{_CARDINAL_WORDS})[ \u00a0]+"
     rf"(?P<frac>{_alternatives(list(number_data.FRACTION_VALUES))})"
     rf"(?:[ \u00a0]+(?P<fscale>{_SCALE_WORDS}))?"
     rf"|(?P<card2>{_CARDINAL_WORDS})[ \u00a0]+(?P<scale>{_SCALE_WORDS})"
