@@ -79,7 +79,10 @@ def words(text: str) -> list[str]:
 
 def detect_language(text: str, default: str = "en") -> str:
     """'de' or 'en', from the share of common function words; `default` when undecided."""
-    lowered = words(text[:20_000].lower().translate(UMLAUT_FOLD))
+    lowered_text = text[:20_000].lower()
+    if not lowered_text.isascii():  # `für` as the table folds it: `fuer`
+        lowered_text = lowered_text.translate(UMLAUT_FOLD)
+    lowered = words(lowered_text)
     german = sum(map(lang_data.table("german_markers").__contains__, lowered))
     english = sum(map(lang_data.table("english_markers").__contains__, lowered))
     if german == english:
