@@ -74,7 +74,14 @@ def article_of(seed: Article) -> Article:
 
 def complete(analysis: Analysis) -> object:
     """Every part of the analysis, the ones made at first use included."""
-    return analysis.tokens, analysis.names, analysis.matching
+    return (
+        analysis.sentences,
+        analysis.figures,
+        analysis.quotes,
+        analysis.tokens,
+        analysis.names,
+        analysis.matching,
+    )
 
 
 def parts(article: Article) -> list[tuple[str, Callable[[], object]]]:

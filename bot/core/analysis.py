@@ -33,18 +33,37 @@ class Analysis:
     """What the decisions read of one article. Offsets (`text_at`, sentences, tokens, figures, quotes)
     point into `text`: title, summary and text joined by line breaks, as key points read them.
 
-    Tokens, names and matching's reading are made at their first use and kept: the key points alone
-    (`newsbot extract`) do not pay for them, and the pipeline reads each once."""
+    Every part below `story` is made at its first use and kept: the key points alone (`newsbot
+    extract`) pay for no tokens, names or matching, an entry that matches no topic for no figures or
+    quotes, and the pipeline reads each part once for every topic and channel."""
 
     article: Article
     lang: str
     text: str
     summary_at: int
     text_at: int
-    sentences: tuple[tuple[int, str], ...]
-    figures: tuple[Figure, ...]  # every number with its unit and the sentence it stands in
-    quotes: tuple[Quote, ...]  # every direct quote with its speaker candidates resolved
     story: StoryFeatures | None = None
+
+    @functools.cached_property
+    def sentences(self) -> tuple[tuple[int, str], ...]:
+        """(offset, sentence) of every sentence of `text`."""
+        return tuple(split_sentences(self.text))
+
+    @functools.cached_property
+    def figures(self) -> tuple[Figure, ...]:
+        """Every number with its unit and the sentence it stands in."""
+        starts = [start for start, _ in self.sentences]
+        figures = []
+        for found in find_figures(self.text, self.lang):
+            index = bisect_right(starts, found.start) - 1
+            sentence = self.sentences[index][1] if index >= 0 else ""
+            figures.append(Figure(found.text, found.value, found.unit, found.approx, found.start, sentence))
+        return tuple(figures)
+
+    @functools.cached_property
+    def quotes(self) -> tuple[Quote, ...]:
+        """Every direct quote with its speaker candidates resolved."""
+        return tuple(find_quotes(self.text, self.lang))
 
     @functools.cached_property
     def tokens(self) -> tuple[Token, ...]:
@@ -89,21 +108,11 @@ def analyse(article: Article, story: StoryFeatures | None = None) -> Analysis:
         )
     lang = article_language(article)
     text, summary_at, text_at = joined_text(article)
-    sentences = tuple(split_sentences(text))
-    starts = [start for start, _ in sentences]
-    figures = []
-    for found in find_figures(text, lang):
-        index = bisect_right(starts, found.start) - 1
-        sentence = sentences[index][1] if index >= 0 else ""
-        figures.append(Figure(found.text, found.value, found.unit, found.approx, found.start, sentence))
     return Analysis(
         article=article,
         lang=lang,
         text=text,
         summary_at=summary_at,
         text_at=text_at,
-        sentences=sentences,
-        figures=tuple(figures),
-        quotes=tuple(find_quotes(text, lang)),
         story=story,
     )
