@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.alerts import build_alert
+from bot.core.analysis import Analysis, analyse
 from bot.core.breaking import BreakingRule, Report, is_breaking, outlets_in_window
 from bot.core.feedback import LEARNING_WINDOW, Relevance, alert_terms, learn_from
 from bot.core.matching import DEFAULT_THRESHOLD, QueryError, match_batch, parse_topic
@@ -607,6 +608,7 @@ class Pipeline:
         new: list[NewEntry] = []
         changed: list[tuple[int, NewEntry]] = []
         fresh: list[tuple[Entry, StoryDecision]] = []
+        analyses: dict[str, Analysis] = {}  # the alertable entries', read once for every topic and channel
         for original in unique.values():
             stored = known.get(original.key)
             if stored is not None and stored.content_hash == original.content_hash:
@@ -644,7 +646,8 @@ class Pipeline:
             new.append(row)
             if entry.key in alertable:
                 fresh.append((entry, decision))
-        outbox = self._alerts_for(fresh, subscriptions, thread_modes, source, now, feed_id=feed.id)
+                analyses[entry.key] = analyse(entry.article(), features)
+        outbox = self._alerts_for(fresh, subscriptions, thread_modes, source, now, feed.id, analyses)
         rate = self._pace(feed, now, parsed.entries)
         delay = self._poll_delay(feed, rate, parsed.ttl_seconds, result.cache_seconds, now)
         if not first_poll:
@@ -696,7 +699,8 @@ class Pipeline:
         thread_modes: dict[str, str],
         source: str,
         now: datetime,
-        feed_id: int | None = None,
+        feed_id: int | None,
+        analyses: Mapping[str, Analysis],
     ) -> list[PendingAlert]:
         """Outbox rows for new entries: a parent alert per channel and story, then replies and edits.
 
@@ -706,7 +710,11 @@ class Pipeline:
         if not fresh:
             return []
         matches = (
-            match_batch([entry.article() for entry, _ in fresh], [s.query for s in subscriptions])
+            match_batch(
+                [analyses[e.key].article for e, _ in fresh],
+                [s.query for s in subscriptions],
+                [analyses[e.key].matching for e, _ in fresh],
+            )
             if subscriptions
             else [[] for _ in fresh]
         )
@@ -765,6 +773,7 @@ class Pipeline:
                         thread_modes.get(channel),
                         now,
                         reply,
+                        analyses[entry.key],
                     )
                     grown = alert_from_dict(grows[-1].payload)  # the parent's edit, always the last row
                     if not grown.breaking and self._breaks(
@@ -779,7 +788,7 @@ class Pipeline:
                     continue
                 if match is None:
                     continue
-                content = self._content(entry, match[0], match[1], source, "new")
+                content = self._content(entry, match[0], match[1], source, "new", analyses[entry.key])
                 parents[(channel, story)] = _Parent(None, entry.key, content)
                 outbox.append(
                     PendingAlert(
@@ -804,6 +813,7 @@ class Pipeline:
         thread_mode: str | None,
         now: datetime,
         reply: bool = True,
+        analysis: Analysis | None = None,
     ) -> list[PendingAlert]:
         """Another report of a story the channel knows: a reply for a follow-up (unless `reply` is
         False), and a parent edit.
@@ -813,7 +823,7 @@ class Pipeline:
         grown = _grown(parent.content, source, now)
         if decision.relation == "followup" and reply:
             topic = match[0] if match else parse_topic(parent.content.topic)
-            content = self._content(entry, topic, match[1] if match else None, source, "followup")
+            content = self._content(entry, topic, match[1] if match else None, source, "followup", analysis)
             new_figure = content.figure is not None and (
                 parent.content.figure is None or content.figure.value != parent.content.figure.value
             )
@@ -934,7 +944,12 @@ class Pipeline:
 
     @staticmethod
     def _content(
-        entry: Entry, topic: TopicQuery, match: MatchResult | None, source: str, relation: Relation
+        entry: Entry,
+        topic: TopicQuery,
+        match: MatchResult | None,
+        source: str,
+        relation: Relation,
+        analysis: Analysis | None,
     ) -> AlertContent:
         return build_alert(
             entry.article(),
@@ -944,4 +959,5 @@ class Pipeline:
             source=source,
             published=entry.published,
             relation=relation,
+            analysis=analysis,
         )

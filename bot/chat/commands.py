@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 from bot.chat.learning import Learning
 from bot.core.alerts import build_alert
+from bot.core.folding import fold
 from bot.core.matching import QueryError, match_batch, parse_topic
 from bot.core.payload import alert_from_dict
 from bot.core.render import plain_text, render
-from bot.core.text import fold
 from bot.core.windows import (
     DEFAULT_DIGEST_AT,
     DIGEST_MODES,

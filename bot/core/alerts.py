@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.analysis import Analysis
 from bot.core.keypoints import extract_keypoints
 from bot.model import AlertContent, Article, MatchResult, Relation, TopicQuery
 
@@ -17,12 +18,14 @@ def build_alert(
     source: str,
     published: datetime | None,
     relation: Relation = "new",
+    analysis: Analysis | None = None,
 ) -> AlertContent:
     """The alert for `article` under `topic`: its key figure and key quote chosen for that topic.
 
-    `match` is None for a report that joins a story the channel follows without naming the topic.
+    `match` is None for a report that joins a story the channel follows without naming the topic;
+    `analysis` is the article's, read once for all its alerts.
     """
-    points = extract_keypoints(article, topic)
+    points = extract_keypoints(article, topic, analysis=analysis)
     return AlertContent(
         topic=topic.name,
         title=article.title,

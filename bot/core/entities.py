@@ -17,9 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from bot.core import figures
 from bot.core import lang as lang_data
-from bot.core.text import fold
+from bot.core.folding import fold
 
 # Canonical name first, then every other spelling (German and English, with demonyms). Matching is on
 # folded text, so case and umlauts do not matter; German adjective endings are stripped before lookup.
@@ -236,12 +235,6 @@ class AliasTable:
 
 
 # --- figures -----------------------------------------------------------------------------------------
-
-
-def parse_number(text: str, lang: str | None = None) -> float | None:
-    """The value of a figure as German or English writes it, read by the one number reader of
-    `core/figures.py`: `10.000` and `10,000` are 10000, `3,5` and `3.5` are 3.5, `0,750` is 0.75."""
-    return figures.parse_number(text.strip(), lang)
 
 
 def multiplier(word: str, lang: str) -> float:

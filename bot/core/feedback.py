@@ -17,7 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.core.text import detect_language, fold, is_stop_word, stem, words
+from bot.core.folding import fold
+from bot.core.text import detect_language, is_stop_word, stem, words
 from bot.model import JudgedAlert, TopicQuery
 
 # Before this many *not relevant* verdicts on a subscription nothing is learned or proposed.

@@ -19,19 +19,18 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from bot.core import lang as lang_data
+from bot.core.folding import fold
 from bot.core.lang import numbers as number_data
-from bot.core.text import fold
+from bot.core.text import LETTERS, NUMBER, WORD
 from bot.model import Figure
 
 _fold = functools.lru_cache(maxsize=65536)(fold)  # the same words recur across a text
 
 _t = lang_data.table
 
-# A number token: digits with inner separators, always ending in a digit; a space, no-break or thin
-# space groups thousands only before exactly three digits (`45 000`, `15 368,39`). Parsed in Python.
-_NUMBER = re.compile(r"\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?(?![\d.,]?\d)|\d(?:[\d.,]*\d)?")
-_WORD_AT = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*\.?")
-_LETTERS = re.compile(r"[^\W\d_]+")
+_NUMBER = re.compile(NUMBER)  # a number token of the one tokenizer (bot.core.text), parsed in Python
+_WORD_AT = re.compile(rf"{WORD}\.?")
+_LETTERS = re.compile(LETTERS)
 _SPACE_AT = re.compile(r"[ \u00a0\u202f]*")
 _GROUP_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
 _SPACES = re.compile("[ \u00a0\u202f\u2009]")
@@ -93,7 +92,7 @@ _FIRST_LETTERS = "".join(
     )
 )
 _WORD_FIGURE = re.compile(
-    rf"(?<![^\W\d_])(?=[{_FIRST_LETTERS}])(?:(?P<card>{_CARDINAL_WORDS})[ \u00a0]+"
+    rf"(?=[{_FIRST_LETTERS}])(?<![^\W\d_])(?:(?P<card>{_CARDINAL_WORDS})[ \u00a0]+"
     rf"(?P<frac>{_alternatives(list(number_data.FRACTION_VALUES))})"
     rf"(?:[ \u00a0]+(?P<fscale>{_SCALE_WORDS}))?"
     rf"|(?P<card2>{_CARDINAL_WORDS})[ \u00a0]+(?P<scale>{_SCALE_WORDS})"

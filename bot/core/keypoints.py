@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from bot.core import lang as lang_data
-from bot.core.figures import figure_kind, find_figures
-from bot.core.quotes import find_quotes
-from bot.core.text import article_language, fold, split_sentences, words
+from bot.core.analysis import Analysis, analyse
+from bot.core.figures import figure_kind
+from bot.core.folding import fold
+from bot.core.text import words
 from bot.model import Article, Figure, KeyPoints, Quote, TopicQuery
 
 _fold = functools.lru_cache(maxsize=65536)(fold)  # the same words recur across a text
@@ -68,35 +69,13 @@ def contributions(option: Scored[C], weights: Mapping[str, float]) -> list[tuple
     return sorted((p for p in parts if p[1]), key=lambda p: -abs(p[1]))
 
 
-def _analysed_text(article: Article) -> tuple[str, int, int]:
-    """title + summary + text, and the offsets where the summary and the text begin."""
-    parts = [article.title.strip(), article.summary.strip(), article.text.strip()]
-    text = ""
-    summary_at = text_at = 0
-    for index, part in enumerate(parts):
-        if not part:
-            if index == 1:
-                summary_at = len(text)
-            if index == 2:
-                text_at = len(text)
-            continue
-        if text:
-            text += "\n"
-        if index == 1:
-            summary_at = len(text)
-        if index == 2:
-            text_at = len(text)
-        text += part
-    return text, summary_at, text_at
-
-
 def _stems(text: str) -> set[str]:
     return _stems_of({_fold(x) for x in words(text)})
 
 
 def _stems_of(folded: set[str]) -> set[str]:
     """Six-letter prefixes of the content words: `Soldaten` meets `Soldatinnen` in the headline."""
-    stop = lang_data.table("stop_words")
+    stop = lang_data.table("core_stop_words")
     return {w[:6] for w in folded if len(w) > 3 and w not in stop}
 
 
@@ -131,26 +110,33 @@ def _met(found: set[str], word: tuple[str, tuple[str, ...]]) -> bool:
 
 
 def extract_keypoints(
-    article: Article, topic: TopicQuery | None = None, weights: lang_data.Weights | None = None
+    article: Article,
+    topic: TopicQuery | None = None,
+    weights: lang_data.Weights | None = None,
+    analysis: Analysis | None = None,
 ) -> KeyPoints:
     """The key quote and key figure of `article`, given the topic that matched (if any).
 
     A key point whose confidence is below its threshold is None; every candidate stays listed.
     """
-    return explain_keypoints(article, topic, weights).points
+    return explain_keypoints(article, topic, weights, analysis).points
 
 
 def explain_keypoints(
-    article: Article, topic: TopicQuery | None = None, weights: lang_data.Weights | None = None
+    article: Article,
+    topic: TopicQuery | None = None,
+    weights: lang_data.Weights | None = None,
+    analysis: Analysis | None = None,
 ) -> Explanation:
     """The key points with every candidate's features, score and confidence (`weights`: the fitted
-    ones unless given, as the fitting script does for each cross-validation fold)."""
+    ones unless given, as the fitting script does for each cross-validation fold; `analysis`: the
+    article's, when the caller has it, so that its text is not read again for each topic)."""
     fitted = weights or lang_data.extract_weights()
-    lang = article_language(article)
-    text, _summary_at, text_at = _analysed_text(article)
-    if not text:
+    read = analysis if analysis is not None else analyse(article)
+    lang = read.lang
+    if not read.text:
         return Explanation(KeyPoints(lang=lang, quote=None, figure=None), (), (), 1.0, 1.0)
-    context = _Context(article, topic, text, text_at, lang)
+    context = _Context(read, topic)
     figures = context.figures
     quotes = context.quotes
     figure_options = _rank(
@@ -212,24 +198,20 @@ def _rank(
 class _Context:
     """What the features of one article's candidates are computed from, computed once."""
 
-    def __init__(
-        self, article: Article, topic: TopicQuery | None, text: str, text_at: int, lang: str
-    ) -> None:
+    def __init__(self, analysis: Analysis, topic: TopicQuery | None) -> None:
+        text = analysis.text
         self.text = text
-        self.lang = lang
-        self.sentences = list(split_sentences(text))
+        self.lang = analysis.lang
+        self.sentences = analysis.sentences
         self.starts = [s for s, _ in self.sentences]
-        self.title_end = len(article.title.strip())
-        self.lead_end = _lead_end(text, text_at)
-        self.headline = _stems(article.title)
+        self.title_end = len(analysis.article.title.strip())
+        self.lead_end = _lead_end(text, analysis.text_at)
+        self.headline = _stems(analysis.article.title)
         self.matcher = _Topic(topic)
         self.length = max(len(text), 1)
         self._mentions: dict[int, bool] = {}
-        self.figures = [
-            Figure(f.text, f.value, f.unit, f.approx, f.start, self.sentence_at(f.start)[1])
-            for f in find_figures(text, lang)
-        ]
-        self.quotes = find_quotes(text, lang)
+        self.figures = analysis.figures
+        self.quotes = analysis.quotes
         self.quote_starts = [q.start for q in self.quotes]
         self.quote_ends = [q.start + len(q.text) for q in self.quotes]
         self.values: dict[tuple[float, str], int] = {}

@@ -47,13 +47,14 @@ from itertools import compress, count
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from bot.core import lang as lang_data
+from bot.core.figures import parse_number
+from bot.core.folding import fold, strip_invisible
 from bot.core.text import (
-    STOP_WORDS,
+    ALNUM,
     _strip_german,
-    detect_language,
-    fold,
+    article_language,
     stem,
-    strip_invisible,
     tokens_and_gaps,
 )
 from bot.model import Article, Evidence, MatchResult, TopicQuery
@@ -117,7 +118,6 @@ _PLACE_RESTS = frozenset(
 # A doctrine and its follower: populism = populist(s), Populismus = Populisten, terrorism = terrorist.
 ISM_ENDINGS = ("ismus", "istisch", "istic", "ism", "ist")
 _VOWELS = frozenset("aeiouy")
-_GERMAN_LETTERS = re.compile("[äöüÄÖÜß]").search
 _NO_UMLAUT = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
 _QUOTES = frozenset('"„“”»«')
 _ALLOWED_PUNCTUATION = frozenset("-'’.&/+")
@@ -127,10 +127,8 @@ _HYPHENS = frozenset({"-", "‐", "‑", "‒", "–", "—"})
 # spaces (`AT&T`, `E.ON`, `O'Brien`, `Müller+Partner`). A comma, a spaced dash or a line break ends a phrase.
 _HYPHEN_SEARCH = re.compile("|".join(map(re.escape, sorted(_HYPHENS)))).search
 _HYPHEN_CLASS = "|".join(map(re.escape, sorted(_HYPHENS)))
-_CHAIN = re.compile(rf"[^\W_]+(?:(?:{_HYPHEN_CLASS})[^\W_]+)+")
+_CHAIN = re.compile(rf"{ALNUM}(?:(?:{_HYPHEN_CLASS}){ALNUM})+")
 _HYPHEN_SPLIT = re.compile(_HYPHEN_CLASS).split
-# In ASCII text, letters and digits ([^\W_] of tokens_and_gaps) are exactly these.
-_ASCII_TOKEN_SPLIT = re.compile(r"([A-Za-z0-9]+)").split
 # Abbreviations written with dots are their acronym: `U.S.`, `E.U.`, `U.N.` read as `US`, `EU`, `UN`.
 _DOTTED = re.compile(r"(?<![\w.])[A-Z](?:\.[A-Z])+\b\.?")
 _CAPITAL_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -208,17 +206,16 @@ def _check_term(term: str, kind: str) -> str:
     originals = tokens_and_gaps(term)[0]
     lone_word = len(folded) == 1 and folded[0] in FUNCTION_WORD_LANGUAGE
     acronyms = all(len(w) <= 5 and w.isupper() for w in originals)  # `IT`, `AN`
-    if all(w in STOP_WORDS for w in folded) and not (lone_word or acronyms):
+    if all(w in lang_data.stop_words() for w in folded) and not (lone_word or acronyms):
         raise QueryError(f"the {kind} `{term}` has only stop words such as `der` or `the`")
     return term
 
 
 def _parse_threshold(value: str) -> float:
-    try:
-        number = float(value.replace(",", "."))
-    except ValueError:
-        raise QueryError(f"`~{value}` is not a threshold") from None
-    if not 0.0 <= number <= 100.0:  # also rejects NaN
+    number = parse_number(value)  # the one number reader: `~72,5` and `~72.5` alike
+    if number is None:
+        raise QueryError(f"`~{value}` is not a threshold")
+    if not 0.0 <= number <= 100.0:
         raise QueryError(f"the threshold {value} is outside 0 to 100")
     return number
 
@@ -580,33 +577,26 @@ class _Field:
 
 
 @dataclass(slots=True)
-class _Prepared:
+class MatchReading:
+    """An article as matching reads it (its language, each field's tokens): topic-independent, so the
+    entry's analysis (`core/analysis.py`) computes it once for every topic and channel."""
+
     lang: str
     fields: list[_Field]
 
 
-def _language(article: Article) -> str:
-    if article.lang in ("de", "en"):
-        return article.lang
-    text = f"{article.title}\n{article.summary}\n{article.text[:5000]}"
-    # Headline digests (`Meta-Entlassungen wegen KI + Intel-Aktiensprung`) hold few function words;
-    # when those do not decide, German letters do.
-    return detect_language(text, default="") or ("de" if _GERMAN_LETTERS(text) else "en")
-
-
-def _prepare(article: Article) -> _Prepared:
+def read_for_matching(article: Article, lang: str | None = None) -> MatchReading:
+    """The tokens of each field of `article` and its language (`lang`: the one the caller detected
+    already), as every topic is matched against them."""
     fields = []
     for name, weight in FIELD_WEIGHTS:
         value: str = getattr(article, name)
         if not value:
             continue
         value = strip_invisible(value)
-        if value.isascii():  # the same split as tokens_and_gaps, by a faster ASCII-only pattern
-            parts = _ASCII_TOKEN_SPLIT(value)
-            toks, gaps = parts[1::2], parts[2::2]
-        else:  # decomposed `u` + U+0308 is one letter `ü`, as topics are read
+        if not value.isascii():  # decomposed `u` + U+0308 is one letter `ü`, as topics are read
             value = unicodedata.normalize("NFC", value)
-            toks, gaps = tokens_and_gaps(value)
+        toks, gaps = tokens_and_gaps(value)
         joined: list[tuple[int, int, str, str]] = []
         if _HYPHEN_SEARCH(value):
             for chain in _CHAIN.finditer(value):
@@ -623,7 +613,7 @@ def _prepare(article: Article) -> _Prepared:
                 joined.append((dotted.start(), 0, dotted.group().replace(".", ""), dotted.group()))
         unique.update(j[2] for j in joined)
         fields.append(_Field(name, weight, toks, gaps, unique, joined, value))
-    return _Prepared(_language(article), fields)
+    return MatchReading(lang or article_language(article), fields)
 
 
 def _fuzzy_search(lexicon: _Lexicon, vocab: dict[str, dict[str, tuple[tuple[int, float], ...]]]) -> None:
@@ -767,7 +757,7 @@ class _Tally:
 
 
 def _score_article(
-    prepared: _Prepared,
+    prepared: MatchReading,
     lexicon: _Lexicon,
     topics: Sequence[TopicQuery],
     hits_of: dict[str, tuple[tuple[int, float], ...]],
@@ -831,7 +821,7 @@ def _score_article(
 
 
 def _vocabulary(
-    lexicon: _Lexicon, prepared: Sequence[_Prepared]
+    lexicon: _Lexicon, prepared: Sequence[MatchReading]
 ) -> tuple[dict[str, dict[str, tuple[tuple[int, float], ...]]], dict[str, set[str]]]:
     """Every distinct word of the batch analysed once: (language -> word -> hits, words that hit)."""
     vocab: dict[str, dict[str, tuple[tuple[int, float], ...]]] = {"de": {}, "en": {}}
@@ -853,9 +843,11 @@ def _score_rows(
     topics: Sequence[TopicQuery],
     lexicon: _Lexicon,
     rows: Sequence[list[MatchResult] | dict[int, MatchResult]],
+    readings: Sequence[MatchReading] | None = None,
 ) -> None:
-    """Fill one row per article with the results of the topics it shares a word with."""
-    prepared = [_prepare(article) for article in articles]
+    """Fill one row per article with the results of the topics it shares a word with (`readings`: the
+    articles as `read_for_matching` read them, when the caller has them already)."""
+    prepared = readings if readings is not None else [read_for_matching(article) for article in articles]
     vocab, hit_vocab = _vocabulary(lexicon, prepared)
     made: dict[_Place, Evidence] = {}
     for item, row in zip(prepared, rows, strict=True):
@@ -894,8 +886,13 @@ def _lexicon_for(topics: tuple[TopicQuery, ...]) -> _Lexicon:
     return _Lexicon(topics)
 
 
-def match_batch(articles: Sequence[Article], topics: Sequence[TopicQuery]) -> list[list[MatchResult]]:
-    """Every article scored against every topic: one row per article, one result per topic, in order.
+def match_batch(
+    articles: Sequence[Article],
+    topics: Sequence[TopicQuery],
+    readings: Sequence[MatchReading] | None = None,
+) -> list[list[MatchResult]]:
+    """Every article scored against every topic: one row per article, one result per topic, in order
+    (`readings`: the articles' analyses' `matching`, so that they are not read again).
 
     Work grows with the number of distinct words and the number of article-topic pairs that share
     a word, not with articles × topics × text. (The core starts no processes: a caller that wants a
@@ -906,7 +903,7 @@ def match_batch(articles: Sequence[Article], topics: Sequence[TopicQuery]) -> li
         rows = [list(empty_row) for _ in articles]
         if not articles or not topics:
             return rows
-        _score_rows(articles, topics, _lexicon_for(tuple(topics)), rows)
+        _score_rows(articles, topics, _lexicon_for(tuple(topics)), rows, readings)
         return rows
 
 

@@ -5,44 +5,62 @@ A name is a run of capitalised words inside a sentence (`Mark Rutte`, `Nordkorea
 engine ranks words (how often the text names them, times how rare they are in a background of other
 texts: the stored entries of the last days), so that a name every story carries (`Russland` on a day
 of war news) ranks below the one this story is about; ties go to the name the text names first.
-Pure functions; no word lists of their own beyond the stop words of bot.core.text.
+Pure functions; no word lists of their own beyond the stop words of bot.core.lang.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from bot.core.text import fold, is_stop_word
+from bot.core import lang as lang_data
+from bot.core.folding import fold
+from bot.core.text import Token, tokenize
 
-_TOKEN = re.compile(r"[^\W\d_][\w'’-]*|\d[\d.,]*|\S", re.UNICODE)
+_fold = functools.lru_cache(maxsize=65_536)(fold)  # the same capitalised words recur
+_LINE_BREAK = re.compile("[\n\r]")
+_APOSTROPHES = frozenset("'’")
 _OPENERS = frozenset('.!?:;"“”„»«‘’‚()[]–—-|…•')
 MAX_NAME_WORDS = 4
 
 
-def _is_capitalised(token: str) -> bool:
-    return token[:1].isupper() and token[:1].isalpha()
-
-
-def names_in(text: str) -> list[str]:
-    """The names of `text` in order of first appearance, each once (compared without case)."""
+def names_in(text: str, tokens: Sequence[Token] | None = None) -> list[str]:
+    """The names of `text` in order of first appearance, each once (compared without case);
+    `tokens`: the text's tokens when the caller has them (an entry's analysis)."""
     found: dict[str, str] = {}
-    for line in text.splitlines():
-        run: list[str] = []
-        run_initial = False
-        previous = ""
-        for match in _TOKEN.finditer(line):
-            token = match.group(0)
-            initial = previous == "" or previous in _OPENERS
-            if _is_capitalised(token) and not is_stop_word(token) and len(run) < MAX_NAME_WORDS:
-                if not run:
-                    run_initial = initial
-                run.append(token)
-            else:
+    run: list[str] = []
+    run_initial = False
+    previous = ""
+    breaks = iter([m.start() for m in _LINE_BREAK.finditer(text)] + [len(text)])
+    next_break = next(breaks)
+    stop_words = lang_data.stop_words()
+    for token, start, _ in tokens if tokens is not None else tokenize(text):
+        if start > next_break:  # a new line: its first word is capitalised for the line
+            while start > next_break:
+                next_break = next(breaks)
+            if run:
                 _close(run, run_initial, found)
                 run = []
-            previous = token if not token[:1].isalnum() else "w"
+            previous = ""
+        first = token[0]
+        if first in _APOSTROPHES and previous == "w" and text[start - 1 : start].isalnum():
+            continue  # `Mars’ Album`: a possessive's apostrophe, not a quote that opens a sentence
+        if (
+            first.isupper()
+            and first.isalpha()
+            and len(run) < MAX_NAME_WORDS
+            and _fold(token) not in stop_words
+        ):
+            if not run:
+                run_initial = previous == "" or previous in _OPENERS
+            run.append(token)
+        elif run:
+            _close(run, run_initial, found)
+            run = []
+        previous = token if not first.isalnum() else "w"
+    if run:
         _close(run, run_initial, found)
     return list(found.values())
 

@@ -12,12 +12,14 @@ Only quotation marks are visited and every look-around is bounded, so time is li
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from bot.core import lang as lang_data
-from bot.core.text import fold
+from bot.core.folding import fold
+from bot.core.text import WORD
 from bot.model import Quote
 
 _MARKS = re.compile(r"[„“”\"»«‚‘’\n]")
@@ -27,7 +29,7 @@ _CONTEXT = 300  # characters of attribution context looked at on either side
 _SENTENCE_END = re.compile(r"(?<![\s(][^\W\d_])[.!?](?=\s|$)|[!?](?=\s|$)|\n")
 _BLANK = re.compile(r"[\n \t]*")
 _INITIAL = re.compile(r"[^\W\d_]\.[ \u00a0][^\W\d_]")
-_TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|[,:;.!?()–—]")
+_TOKEN = re.compile(rf"{WORD}|[,:;.!?()–—]")
 
 _t = lang_data.table
 _fold = functools.lru_cache(maxsize=65536)(fold)  # the same words recur across a text
@@ -133,10 +135,18 @@ def _sentence_bounds(masked: str, start: int, end: int) -> tuple[int, int]:
     return sent_start, sent_end
 
 
+_GROUP = operator.methodcaller("group")
+_START = operator.methodcaller("start")
+_END = operator.methodcaller("end")
+
+
 def _tokens(s: str, base: int) -> list[tuple[str, int, int]]:
     """Words and punctuation of `s` with offsets (plus `base`); the full stop after a title (`Dr.`) is
     dropped and an initial keeps its own (`Anna M. Schmidt`), so neither ends a name."""
-    out = [(m.group(0), base + m.start(), base + m.end()) for m in _TOKEN.finditer(s)]
+    matches = list(_TOKEN.finditer(s))
+    shift = base.__add__  # (word, start, end) tuples made in C: this runs over every quote's context
+    starts = map(shift, map(_START, matches))
+    out = list(zip(map(_GROUP, matches), starts, map(shift, map(_END, matches)), strict=True))
     stops = [i for i, t in enumerate(out) if t[0] == "."] if "." in s else []
     if not stops:
         return out

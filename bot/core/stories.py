@@ -53,10 +53,13 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from bot.core.entities import AliasTable, alias_words, figure_token, multiplier, parse_number
+from bot.core import lang as lang_data
+from bot.core.entities import AliasTable, alias_words, figure_token, multiplier
+from bot.core.figures import parse_number
+from bot.core.folding import fold
 from bot.core.lang.events import event_of
 from bot.core.lang.places import country_groups, language_groups, place_groups
-from bot.core.text import detect_language, fold
+from bot.core.text import LETTERS, NUMBER, detect_language
 from bot.model import Relation, StoryDecision, StoryItem
 
 # --- tuning (chosen on general grounds, checked on development data; see the module docstring) ---------
@@ -132,36 +135,7 @@ _MAX_ITEM_IDS = 500  # item ids a story remembers for edits
 _SUMMARY_CHARS = 1200
 _TEXT_CHARS = 1500
 
-_STOP_WORDS = """
-    a about above after again against all almost also although am an and another any are around as at
-    back be because been before being below between both but by can could did do does doing done down
-    during each either else even ever every few first for from further get gets got had has have having he
-    her here hers him his how however i if in into is it its itself just last least less like made make
-    many may me might more most much must my near neither never new next no nor not now of off often on
-    once one only or other our out over own per perhaps put rather really s said same say says see seen
-    set several she should since so some still such than that the their them then there these they this
-    those though through thus to too two under until up upon us very via was we well were what when where
-    whether which while who whom whose why will with within without would yet you your yours
-    ago amid among despite including later says told according already news day days week weeks today
-    yesterday tomorrow year years time times report reports reported latest breaking live liveblog
-    ticker blog update updates video videos watch photos photo picture pictures podcast newsletter
-    briefing morning evening night analysis opinion explainer roundup wrap look read
-    aber alle allem allen aller alles als also am an ander andere anderen auch auf aus bei beim bereits
-    bin bis bisher bist da dabei dadurch daher damit dann darauf darum das dass dein deine dem den denn
-    der des deshalb dessen die dies diese diesem diesen dieser dieses doch dort du durch ein eine einem
-    einen einer eines einige einigen er es etwa euch euer gegen gewesen hab habe haben hat hatte hatten
-    hier hin hinter ich ihm ihn ihnen ihr ihre ihrem ihren ihrer im immer in ins ist ja jede jedem jeden
-    jeder jedes jedoch jetzt kann kein keine keinem keinen keiner koennen konnte kuenftig man manche mehr
-    mein meine mit muss nach nach nicht nichts noch nun nur ob oder ohne sehr sei seid sein seine seinem
-    seinen seiner seit sich sie sind so solche soll sollen sollte sondern sowie ueber um und uns unser
-    unter vom von vor waehrend war waren warum was weil weiter weitere welche welchem welchen welcher wenn
-    wer werde werden wie wieder will wir wird wo wurde wurden zu zum zur zwar zwei zwischen
-    sagte sagt sagten laut heute gestern morgen abend nacht woche wochen jahr jahre jahren tag tage tagen
-    uhr neue neuen neuer neues erste ersten lage ueberblick aktuell nachrichten meldung meldungen
-    newsblog liveticker live-blog bericht berichte berichten berichtet offenbar
-    fuer muessen muss wuerde wuerden waere haette koennte koennten duerfen moechte
-"""
-_STOP = frozenset(_STOP_WORDS.split())
+_STOP = lang_data.stop_words() | lang_data.table("story_neutral_words")
 
 # Capitalised in English but not names: roles, institutions in general, compass points. A capital on
 # them says nothing about which story an entry belongs to.
@@ -182,9 +156,9 @@ _CALENDAR_WORDS = """
 _CALENDAR = frozenset(_CALENDAR_WORDS.split())
 
 _TOKENS = re.compile(
-    r"(?P<num>\d[\d.,\u00a0\u202f\u2009]*\d|\d)(?P<suffix>bn|mn|m|k)?(?![^\W\d_])"
+    rf"(?P<num>{NUMBER})(?P<suffix>bn|mn|m|k)?(?!{LETTERS})"
     r"|(?P<acro>(?:[A-Za-z]\.){2,})"
-    r"|(?P<word>[^\W\d_]+)",
+    rf"|(?P<word>{LETTERS})",
     re.UNICODE,
 )
 _OPENERS = frozenset(".!?:;\"'“”„»«‘’‚(–—-|…")

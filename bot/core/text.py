@@ -6,33 +6,34 @@ Pure functions; everything above (matching, quotes, figures, stories) builds on 
 from __future__ import annotations
 
 import html
+import operator
 import re
 import unicodedata
 from collections.abc import Iterator
+from itertools import repeat
+from typing import NamedTuple
 
+from bot.core import lang as lang_data
+from bot.core.folding import INVISIBLE_CHARS, UMLAUT_FOLD, fold
 from bot.model import Article
 
-
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_GERMAN_MARKERS = _word_set(
-    "der die das und ist nicht mit von den dem des ein eine einer eines sich auf für wird wurde "
-    "sind hat haben auch als nach bei aus zum zur über dass sagte werden noch wie"
-)
-_ENGLISH_MARKERS = _word_set(
-    "the and is are was were not with from that this have has had for of to in on said would "
-    "will its their which been by an"
-)
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
-_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # zero-width, word joiner, BOM, soft hyphen
-_INVISIBLE_RE = re.compile(f"[{_INVISIBLE_CHARS}]")
+# The one tokenizer of the core: every module that splits text into words or numbers builds on these
+# patterns (tests/unit/test_one_reader.py finds no other word or number pattern in bot/core).
+LETTERS = r"[^\W\d_]+"  # a run of letters, in any script
+WORD = rf"{LETTERS}(?:[-'’]{LETTERS})*"  # a word with inner hyphens and apostrophes: `O'Neill`
+ALNUM = r"[^\W_]+"  # letters and digits: a token of matching (`G7`, `5G`)
+# A number as written: digits with inner separators, always ending in a digit; a space, no-break or thin
+# space groups thousands only before exactly three digits (`45 000`, `15 368,39`); figures.parse_number
+# reads its value.
+NUMBER = r"\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?(?![\d.,]?\d)|\d(?:[\d.,]*\d)?"
+# A token word begins with a letter and may hold digits (`G7`, `A61`, `Covid-19`); a mark is one character.
+_TOKEN = re.compile(rf"(?P<num>{NUMBER})|(?P<word>{LETTERS}(?:{ALNUM})?(?:[-'’]{ALNUM})*)|(?P<mark>\S)")
+_WORD = re.compile(rf"{LETTERS}(?:['’]{LETTERS})?")
 # Bidirectional controls (marks, embeddings, overrides, isolates): a U+202E in a headline shows the
 # rest of it reversed. Feed text never needs them, so cleaning drops them with the invisible ones;
 # a topic someone types keeps them and is refused for them (matching names the character).
 _BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-CLEANED_AWAY = _INVISIBLE_CHARS + _BIDI_CONTROLS  # what clean_text removes from feed text
+CLEANED_AWAY = INVISIBLE_CHARS + _BIDI_CONTROLS  # what clean_text removes from feed text
 _CLEANED_AWAY = dict.fromkeys(map(ord, CLEANED_AWAY), None)
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u2009\u202f]+")
@@ -50,6 +51,27 @@ def clean_text(raw: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+class Token(NamedTuple):
+    """A token and where it stands: `kind` is "word", "num" or "mark" (any other visible character)."""
+
+    text: str
+    start: int
+    kind: str
+
+
+_GROUP = operator.methodcaller("group")
+_START = operator.methodcaller("start")
+_KIND = operator.attrgetter("lastgroup")
+
+
+def tokenize(text: str) -> list[Token]:
+    """Words, numbers and marks of a text with their offsets, in order; whitespace is skipped."""
+    matches = list(_TOKEN.finditer(text))
+    # built in C (map over bound methods, tuple.__new__): a third faster than Token(...) per match
+    fields = zip(map(_GROUP, matches), map(_START, matches), map(_KIND, matches), strict=True)
+    return list(map(tuple.__new__, repeat(Token), fields))
+
+
 def words(text: str) -> list[str]:
     """The words of a text, in order, without punctuation or digits."""
     return _WORD.findall(text)
@@ -58,50 +80,33 @@ def words(text: str) -> list[str]:
 def detect_language(text: str, default: str = "en") -> str:
     """'de' or 'en', from the share of common function words; `default` when undecided."""
     lowered = words(text[:20_000].lower())
-    german = sum(map(_GERMAN_MARKERS.__contains__, lowered))
-    english = sum(map(_ENGLISH_MARKERS.__contains__, lowered))
+    if not text.isascii():  # `für` as the table folds it, `fuer`: word by word, cheaper than the text
+        lowered = [w if w.isascii() else w.translate(UMLAUT_FOLD) for w in lowered]
+    german = sum(map(lang_data.table("german_markers").__contains__, lowered))
+    english = sum(map(lang_data.table("english_markers").__contains__, lowered))
     if german == english:
         return default
     return "de" if german > english else "en"
 
 
+_GERMAN_LETTERS = re.compile("[äöüÄÖÜß]").search
+
+
 def article_language(article: Article) -> str:
-    """The article's declared language when it is one we read, else a detected one."""
+    """The article's declared language when it is one we read, else the one detector's answer.
+
+    Headline digests (`Meta-Entlassungen wegen KI + Intel-Aktiensprung`) hold few function words;
+    when those do not decide, German letters do."""
     if article.lang in ("de", "en"):
         return article.lang
-    return detect_language(f"{article.title}\n{article.summary}\n{article.text}")
+    text = f"{article.title}\n{article.summary}\n{article.text[:5000]}"
+    return detect_language(text, default="") or ("de" if _GERMAN_LETTERS(text) else "en")
 
 
-_UMLAUT_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "’": "'", "‘": "'"})
-_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form: `Müller`, `Mueller` and `MÜLLER` all fold to `mueller`.
-
-    German umlauts and ß expand the way German writes them without umlauts; other accents
-    are dropped (`Señor` -> `senor`); typographic dashes become a plain hyphen, typographic
-    apostrophes a plain one; invisible characters (zero-width space, soft hyphen) vanish.
-    """
-    text = text.casefold()
-    if text.isascii():
-        return text
-    # NFC first, so that a decomposed `u` + combining diaeresis (NFD text) is the `ü` it shows
-    text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text)).translate(_UMLAUT_FOLD)
-    if not text.isascii():
-        decomposed = unicodedata.normalize("NFKD", text)
-        # compatibility forms can decompose to capitals (`㎒` -> `MHz`): fold case once more
-        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    return _DASHES.sub("-", text)
-
-
-def strip_invisible(text: str) -> str:
-    """The text without zero-width characters, word joiners, BOMs and soft hyphens."""
-    return _INVISIBLE_RE.sub("", text) if _INVISIBLE_RE.search(text) else text
-
-
-# Tokens for matching: letters and digits (`G7`, `5G` are words here), split at everything else.
-_TOKEN_SPLIT = re.compile(r"([^\W_]+)")
+# Tokens for matching: letters and digits (`G7`, `5G` are words here), split at everything else; in
+# ASCII text letters and digits are exactly [A-Za-z0-9], which splits faster.
+_TOKEN_SPLIT = re.compile(f"({ALNUM})").split
+_ASCII_TOKEN_SPLIT = re.compile(r"([A-Za-z0-9]+)").split
 
 
 def tokens_and_gaps(text: str) -> tuple[list[str], list[str]]:
@@ -110,25 +115,13 @@ def tokens_and_gaps(text: str) -> tuple[list[str], list[str]]:
     `Nordkorea-Politik, sagte` -> (["Nordkorea", "Politik", "sagte"], ["-", ", ", ""]).
     One regular-expression split: linear in the length of the text.
     """
-    parts = _TOKEN_SPLIT.split(text)
+    parts = _ASCII_TOKEN_SPLIT(text) if text.isascii() else _TOKEN_SPLIT(text)
     return parts[1::2], parts[2::2]
-
-
-STOP_WORDS = _word_set(
-    "der die das den dem des ein eine einer eines einem einen und oder aber ist sind war waren "
-    "nicht mit von zu zum zur im in am an auf aus bei fuer ueber unter nach vor als auch wie so "
-    "es er sie wir ihr ich du man sich wird wurde werden hat haben sein noch nur schon dass ob "
-    "wenn doch mehr sehr bis durch gegen ohne um diese dieser dieses jetzt hier dort da wo was "
-    "the a an and or but is are was were be been being not with from to of in on at by for as "
-    "it its this that these those he she we they you i his her their our your have has had do "
-    "does did will would can could should may might must than then there here what which who "
-    "whom whose when where why how all any some no nor so too very just also into over under"
-)
 
 
 def is_stop_word(word: str) -> bool:
     """True for a German or English function word (`der`, `und`, `the`, `über`), in any case."""
-    return fold(word) in STOP_WORDS
+    return fold(word) in lang_data.stop_words()
 
 
 # Light inflection stemmers over folded words (umlauts already expanded). They only strip
@@ -171,10 +164,6 @@ def stem(word: str, lang: str) -> str:
 
 # A sentence ends at . ! ? (optionally followed by closing quotes or brackets) before whitespace and
 # an upper-case letter, digit or opening quote. Abbreviations and ordinals do not end sentences.
-_ABBREVIATIONS = _word_set(
-    "dr prof nr st bzw ca vgl z b u a etc usw mio mrd tsd mr mrs ms jr sr inc ltd co corp no vs "
-    "jan feb mar apr jun jul aug sep sept oct okt nov dec dez gen lt col sgt rep sen gov u.s"
-)
 _SENTENCE_END = re.compile(r"([.!?…]+[\"“”„»«’'\)]*)(\s+)(?=[\"“”„»«‚‘'(\[]?[A-ZÄÖÜ0-9])")
 
 
@@ -187,7 +176,8 @@ def split_sentences(text: str) -> Iterator[tuple[int, str]]:
             end = match.end(1)
             last_word = line[max(start, end - 12) : match.start(1)].split()
             tail = last_word[-1].lower().rstrip(".") if last_word else ""
-            if match.group(1) == "." and (tail in _ABBREVIATIONS or tail.isdigit() or len(tail) == 1):
+            abbreviation = tail in lang_data.table("abbreviations") or tail.isdigit() or len(tail) == 1
+            if match.group(1) == "." and abbreviation:
                 continue
             sentence = line[start:end].strip()
             if sentence:

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.chat.commands import CommandContext, CommandHandler
-from bot.core.text import fold, words
+from bot.core.folding import fold
+from bot.core.text import words
 from bot.store.db import PendingAlert, Store
 from tests.feedback_replay import replay, stream
 

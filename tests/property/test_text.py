@@ -7,16 +7,15 @@ import unicodedata
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from bot.core import lang as lang_data
+from bot.core.folding import fold, strip_invisible
 from bot.core.text import (
-    STOP_WORDS,
     article_language,
     clean_text,
     detect_language,
-    fold,
     read_article,
     split_sentences,
     stem,
-    strip_invisible,
     tokens_and_gaps,
     words,
 )
@@ -112,4 +111,4 @@ def test_read_article_gives_clean_title_and_text(document: str, lang: str | None
     assert "\n" not in article.title
     assert article.lang == lang
     assert article.text == clean_text(article.text)
-    assert STOP_WORDS  # the module's word lists load
+    assert lang_data.stop_words()  # the word lists load

@@ -295,10 +295,21 @@ def test_numbers_with_scale_words_and_space_grouping_read_whole(
     [("0,750", 0.75), ("1.530.000", 1_530_000), ("45 000", 45_000), ("15 368,39", 15_368.39), ("3,5", 3.5)],
 )
 def test_figures_and_story_features_read_the_same_numbers(token: str, value: float) -> None:
-    from bot.core import entities
+    from datetime import UTC, datetime
+
+    from bot.core.entities import figure_token
+    from bot.core.stories import StoryGrouper
+    from bot.model import StoryItem
 
     assert parse_number(token, "de") == pytest.approx(value)
-    assert entities.parse_number(token) == pytest.approx(value)
+    item = StoryItem(
+        id="n",
+        title=f"Es waren {token} Menschen",
+        summary="",
+        published=datetime(2025, 1, 1, tzinfo=UTC),
+        source="x",
+    )
+    assert figure_token(value) in StoryGrouper().analyse(item).weights
 
 
 def test_a_space_groups_thousands_only_before_three_digits() -> None:

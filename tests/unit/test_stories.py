@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.entities import figure_token, parse_number
+from bot.core.entities import figure_token
+from bot.core.figures import parse_number
 from bot.core.stories import StoryGrouper
 from bot.model import StoryDecision, StoryItem
 

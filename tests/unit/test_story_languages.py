@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.folding import fold
 from bot.core.lang.events import EVENTS, event_of
 from bot.core.lang.places import CITIES, country_groups
 from bot.core.stories import StoryGrouper
-from bot.core.text import fold
 from tests.unit.test_stories import item
 
 

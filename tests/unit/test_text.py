@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.folding import fold, strip_invisible
 from bot.core.text import (
     detect_language,
-    fold,
     is_stop_word,
     read_article,
     stem,
-    strip_invisible,
     tokens_and_gaps,
     words,
 )

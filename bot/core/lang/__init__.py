@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
 
-from bot.core.text import fold
+from bot.core.folding import fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +41,10 @@ class LangDataError(ValueError):
 
 @functools.cache
 def _tables() -> dict[str, frozenset[str]]:
-    from bot.core.lang import choice, numbers, speech
+    from bot.core.lang import choice, numbers, speech, words
 
     found: dict[str, frozenset[str]] = {}
-    for module in (numbers, speech, choice):
+    for module in (words, numbers, speech, choice):
         for name, value in vars(module).items():
             if not isinstance(value, Table):
                 continue
@@ -66,6 +66,12 @@ def table(name: str) -> frozenset[str]:
         return _tables()[name]
     except KeyError:
         raise LangDataError(f"no language table is called {name!r}") from None
+
+
+@functools.cache
+def stop_words() -> frozenset[str]:
+    """The stop words: the core ones (`core_stop_words`) and the other function words (`more_stop_words`)."""
+    return table("core_stop_words") | table("more_stop_words")
 
 
 def table_names() -> tuple[str, ...]:

@@ -4,12 +4,6 @@ from __future__ import annotations
 
 from bot.core.lang import Table
 
-STOP_WORDS = Table(
-    "Words too common to count when a sentence shares the headline's words.",
-    "der die das und oder ein eine einer eines dem den des in im auf aus mit von vom zu zum zur fuer "
-    "ueber nach bei als wie ist sind war hat haben wird werden sich nicht auch noch the a an of to in "
-    "on for with from by at and or is are was were has have had be it its as this that",
-)
 BACKGROUND_MARKERS = Table(
     "Words that mark a sentence as background rather than the news: `im Vorjahr`, `last year`, `zuvor`.",
     "vorjahr vorjahres zuvor damals bisher bislang zuletzt einst frueher ehemals previously earlier "

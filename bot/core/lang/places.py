@@ -17,7 +17,7 @@ import re
 
 from babel import Locale
 
-from bot.core.text import fold
+from bot.core.folding import fold
 
 # Cities whose German and English names differ, by ISO country: the capitals and the big cities that
 # make news. A name that is the same in both languages (Graz, Paris) needs no entry: it is one token
