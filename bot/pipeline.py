@@ -19,7 +19,6 @@ from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.core.alerts import build_alert
 from bot.core.breaking import BreakingRule, Report, is_breaking, outlets_in_window
@@ -42,6 +41,8 @@ from bot.ingest.websub import discover
 from bot.model import (
     AlertContent,
     Entry,
+    FeedAnswer,
+    FeedState,
     MatchResult,
     ParsedFeed,
     Relation,
@@ -295,7 +296,7 @@ class Pipeline:
         # and their new states are written in one transaction after the loop.
         histories = self.store.publishing_histories(unchanged, now - LOOKBACK) if unchanged else {}
         pushing = self.store.websub_pushing_feeds(now)
-        quiet_states: list[tuple[int, dict[str, Any]]] = []
+        quiet_states: list[tuple[int, FeedState]] = []
         for feed, (result, parsed) in zip(feeds, results, strict=True):
             try:
                 if isinstance(result, NewsbotError):
@@ -438,15 +439,14 @@ class Pipeline:
             rng=self.rng,
         )
         paused = should_pause(failures, schedule.max_failures)
-        self.store.set_feed_state(
-            feed.id,
+        state = FeedState(
             status="paused" if paused else "failing",
-            lease_until=None,
-            failures=failures,
-            last_error=message,
-            last_polled_at=now,
+            polled_at=now,
             next_poll_at=now + timedelta(seconds=delay),
+            failures=failures,
+            error=message,
         )
+        self.store.set_feed_states([(feed.id, state)])
         log.warning("%s", message if feed.url in message else f"{feed.url}: {message}")
         if paused and feed.status != "paused":
             self._tell_channels_feed_paused(feed, message, failures, now)
@@ -459,14 +459,14 @@ class Pipeline:
             f"paused this duplicate (remove it with: newsbot feeds remove {feed.url})"
         )
         report.errors.append(message)
-        self.store.set_feed_state(
-            feed.id,
+        state = FeedState(
             status="paused",
-            lease_until=None,
-            last_error=message,
-            last_polled_at=now,
+            polled_at=now,
             next_poll_at=now + timedelta(seconds=self.settings.schedule.max_interval_seconds),
+            failures=feed.failures,
+            error=message,
         )
+        self.store.set_feed_states([(feed.id, state)])
         log.warning("%s", message)
 
     def _tell_channels_feed_paused(self, feed: FeedRow, reason: str, failures: int, now: datetime) -> None:
@@ -485,23 +485,21 @@ class Pipeline:
         history: Sequence[tuple[str, datetime | None, datetime]],
         pushing: Collection[int],
         now: datetime,
-    ) -> dict[str, Any]:
+    ) -> FeedState:
         """The state a feed that answered 304 moves to: polled, healthy, its next poll paced."""
         rate = self._pace(feed, now, history=history)
         delay = self._poll_delay(
             feed, rate, feed.ttl_seconds, result.cache_seconds, now, pushed=feed.id in pushing
         )
-        return {
-            "status": "ok",
-            "lease_until": None,
-            "failures": 0,
-            "last_error": None,
-            "last_polled_at": now,
-            "last_success_at": now,
-            "next_poll_at": now + timedelta(seconds=delay),
-            "rate_per_hour": rate.per_hour,
-            "rate_basis": rate.basis,
-        }
+        return FeedState(
+            status="ok",
+            polled_at=now,
+            next_poll_at=now + timedelta(seconds=delay),
+            failures=0,
+            succeeded=True,
+            rate_per_hour=rate.per_hour,
+            rate_basis=rate.basis,
+        )
 
     def _pace(
         self,
@@ -653,28 +651,26 @@ class Pipeline:
                 for e in new
                 if e.key in alertable and e.published is not None and e.published <= now
             )
-        state: dict[str, Any] = {
-            "status": "ok",
-            "lease_until": None,
-            "failures": 0,
-            "last_error": None,
-            "etag": result.etag,
-            "last_modified": result.last_modified,
-            "last_polled_at": now,
-            "last_success_at": now,
-            "next_poll_at": now + timedelta(seconds=delay),
-            "ttl_seconds": parsed.ttl_seconds,
-            "rate_per_hour": rate.per_hour,
-            "rate_basis": rate.basis,
-        }
+        advertised = None
         if self.settings.websub.callback_url:  # the hub a feed advertises, for WebSub
             hub = discover(result.body, result.links, feed.url)
-            state["hub_url"], state["topic_url"] = (hub.hub, hub.topic) if hub else (None, None)
-        if parsed.title and not feed.title:
-            state["title"] = parsed.title[:500]
-        if result.permanent_url and result.permanent_url != feed.url:
-            state["url"] = result.permanent_url
-            log.info("%s moved permanently to %s; stored the new URL", feed.url, result.permanent_url)
+            advertised = (hub.hub, hub.topic) if hub else (None, None)
+        moved = result.permanent_url if result.permanent_url and result.permanent_url != feed.url else None
+        if moved:
+            log.info("%s moved permanently to %s; stored the new URL", feed.url, moved)
+        state = FeedState(
+            status="ok",
+            polled_at=now,
+            next_poll_at=now + timedelta(seconds=delay),
+            failures=0,
+            succeeded=True,
+            rate_per_hour=rate.per_hour,
+            rate_basis=rate.basis,
+            answer=FeedAnswer(result.etag, result.last_modified, parsed.ttl_seconds),
+            hub=advertised,
+            title=parsed.title[:500] if parsed.title and not feed.title else None,
+            url=moved,
+        )
         report.new_entries += len(new)
         edit_interval = timedelta(seconds=self.settings.alerts.edit_interval_seconds)
         report.alerts += self.store.record_poll(feed.id, new, changed, outbox, state, now, edit_interval)

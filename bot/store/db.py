@@ -42,7 +42,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.core.windows import DEFAULT_DIGEST_AT, DeliveryPrefs
 from bot.errors import StoreError
-from bot.model import JudgedAlert
+from bot.model import FeedState, JudgedAlert
 from bot.store.schema import (
     alerts,
     channel_settings,
@@ -202,6 +202,36 @@ class PendingAlert:
     topic: str | None = None
     parent_id: int | None = None
     parent_entry_key: str | None = None  # the parent is the alert written for this entry in the same call
+
+
+def _feed_columns(state: FeedState | Mapping[str, Any]) -> dict[str, Any]:
+    """The feeds columns a poll's state writes; columns named as such (tools, tests) pass as given."""
+    if not isinstance(state, FeedState):
+        return dict(state)
+    columns: dict[str, Any] = {
+        "status": state.status,
+        "lease_until": None,
+        "failures": state.failures,
+        "last_error": state.error,
+        "last_polled_at": state.polled_at,
+        "next_poll_at": state.next_poll_at,
+    }
+    if state.succeeded:
+        columns["last_success_at"] = state.polled_at
+    if state.rate_per_hour is not None:
+        columns["rate_per_hour"] = state.rate_per_hour
+        columns["rate_basis"] = state.rate_basis
+    if state.answer is not None:
+        columns["etag"] = state.answer.etag
+        columns["last_modified"] = state.answer.last_modified
+        columns["ttl_seconds"] = state.answer.ttl_seconds
+    if state.hub is not None:
+        columns["hub_url"], columns["topic_url"] = state.hub
+    if state.title is not None:
+        columns["title"] = state.title
+    if state.url is not None:
+        columns["url"] = state.url
+    return columns
 
 
 def _recent_entry(row: Any, since: datetime) -> RecentEntry:
@@ -473,10 +503,11 @@ class Store:
         with self._tx() as conn:
             conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
 
-    def set_feed_states(self, states: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+    def set_feed_states(self, states: Sequence[tuple[int, FeedState]]) -> None:
         """Several feeds' new states in one transaction: a cycle of 304s writes them together."""
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for feed_id, values in states:  # one executemany per set of columns written
+        for feed_id, state in states:  # one executemany per set of columns written
+            values = _feed_columns(state)
             row = {f"new_{name}": value for name, value in values.items()}
             by_columns.setdefault(tuple(values), []).append({"feed": feed_id, **row})
         if not by_columns:
@@ -1018,7 +1049,7 @@ class Store:
         new: Sequence[NewEntry],
         changed: Sequence[tuple[int, NewEntry]],
         outbox: Sequence[PendingAlert],
-        feed_state: dict[str, Any],
+        feed_state: FeedState | Mapping[str, Any] | None,
         now: datetime,
         edit_interval: timedelta = timedelta(0),
     ) -> int:
@@ -1110,7 +1141,7 @@ class Store:
                 if alert.kind == "alert" and alert.entry_key:
                     batch_parents[(alert.channel, alert.entry_key)] = int(inserted_alert.id)
             if feed_state:
-                conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**feed_state))
+                conn.execute(update(feeds).where(feeds.c.id == feed_id).values(_feed_columns(feed_state)))
         return written
 
     def _insert(self, table: Table) -> Any:
