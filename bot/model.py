@@ -189,6 +189,16 @@ class AlertContent:
 
 
 @dataclass(frozen=True, slots=True)
+class ParentAlert:
+    """A story's first alert in a channel, as it reads now (its latest edit): stored (`alert_id`) or
+    queued in the same poll for the entry `entry_key`."""
+
+    alert_id: int | None
+    entry_key: str | None
+    content: AlertContent
+
+
+@dataclass(frozen=True, slots=True)
 class JudgedAlert:
     """An alert as feedback learning reads it: a reader's verdict (None: unjudged) and its story."""
 
