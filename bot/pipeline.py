@@ -14,7 +14,7 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -25,21 +25,15 @@ from bot.core.feedback import LEARNING_WINDOW, Relevance, learn_from
 from bot.core.matching import QueryError, match_batch, parse_topic
 from bot.core.payload import alert_from_dict, alert_to_dict
 from bot.core.stories import StoryFeatures, StoryGrouper
-from bot.errors import FetchError, NewsbotError, ParseError
+from bot.errors import NewsbotError, ParseError
 from bot.ingest.fetch import Fetcher, FetchResult
+from bot.ingest.pacing import FeedPacer
 from bot.ingest.parse import normalize_link, parse_feed, parse_in_pool
 from bot.ingest.schedule import (
     LOOKBACK,
-    PublishingRate,
-    backoff_delay,
-    estimate_rate,
-    next_poll_delay,
-    should_pause,
 )
-from bot.ingest.websub import discover
 from bot.model import (
     Entry,
-    FeedAnswer,
     FeedState,
     ParentAlert,
     ParsedFeed,
@@ -114,7 +108,7 @@ class Pipeline:
         self.store = store
         self.fetcher = fetcher
         self.executor = executor
-        self.rng = rng or random.Random()
+        self.pacer = FeedPacer(settings, store, rng or random.Random(), log)
         self.window = timedelta(hours=settings.alerts.story_window_hours)
         self._grouper: StoryGrouper | None = None  # made at the first grouping decision
         self._topic_aliases: dict[tuple[str, ...], None] = {}  # topics' aliases, for the grouper to be
@@ -289,7 +283,7 @@ class Pipeline:
                 if result.status == 304 or result.body is None:
                     report.not_modified += 1
                     quiet_states.append(
-                        (feed.id, self._not_modified_state(feed, result, histories[feed.id], pushing, now))
+                        (feed.id, self.pacer.not_modified(feed, result, histories[feed.id], pushing, now))
                     )
                     continue
                 if isinstance(parsed, ParseError):
@@ -398,28 +392,11 @@ class Pipeline:
         report.failed += 1
         message = str(error)
         report.errors.append(message if feed.url in message else f"{feed.url}: {message}")
-        failures = feed.failures + 1
-        schedule = self.settings.schedule
-        retry_after = error.retry_after if isinstance(error, FetchError) else None
-        delay = backoff_delay(
-            failures,
-            min_interval=schedule.min_interval_seconds,
-            max_interval=schedule.max_interval_seconds,
-            retry_after=retry_after,
-            rng=self.rng,
-        )
-        paused = should_pause(failures, schedule.max_failures)
-        state = FeedState(
-            status="paused" if paused else "failing",
-            polled_at=now,
-            next_poll_at=now + timedelta(seconds=delay),
-            failures=failures,
-            error=message,
-        )
+        state = self.pacer.failed(feed, error, now)
         self.store.set_feed_states([(feed.id, state)])
         log.warning("%s", message if feed.url in message else f"{feed.url}: {message}")
-        if paused and feed.status != "paused":
-            self._tell_channels_feed_paused(feed, message, failures, now)
+        if state.status == "paused" and feed.status != "paused":
+            self._tell_channels_feed_paused(feed, message, state.failures, now)
 
     def _record_duplicate(self, feed: FeedRow, moved_to: str, now: datetime, report: CycleReport) -> None:
         """The feed moved permanently to a URL the bot already polls as another feed: pause this
@@ -429,14 +406,7 @@ class Pipeline:
             f"paused this duplicate (remove it with: newsbot feeds remove {feed.url})"
         )
         report.errors.append(message)
-        state = FeedState(
-            status="paused",
-            polled_at=now,
-            next_poll_at=now + timedelta(seconds=self.settings.schedule.max_interval_seconds),
-            failures=feed.failures,
-            error=message,
-        )
-        self.store.set_feed_states([(feed.id, state)])
+        self.store.set_feed_states([(feed.id, self.pacer.duplicate(feed, message, now))])
         log.warning("%s", message)
 
     def _tell_channels_feed_paused(self, feed: FeedRow, reason: str, failures: int, now: datetime) -> None:
@@ -447,99 +417,6 @@ class Pipeline:
         )
         for channel in channels:
             self.store.add_notice(channel, redact(text), now)  # a feed URL's user:password@ stays private
-
-    def _not_modified_state(
-        self,
-        feed: FeedRow,
-        result: FetchResult,
-        history: Sequence[tuple[str, datetime | None, datetime]],
-        pushing: Collection[int],
-        now: datetime,
-    ) -> FeedState:
-        """The state a feed that answered 304 moves to: polled, healthy, its next poll paced."""
-        rate = self._pace(feed, now, history=history)
-        delay = self._poll_delay(
-            feed, rate, feed.ttl_seconds, result.cache_seconds, now, pushed=feed.id in pushing
-        )
-        return FeedState(
-            status="ok",
-            polled_at=now,
-            next_poll_at=now + timedelta(seconds=delay),
-            failures=0,
-            succeeded=True,
-            rate_per_hour=rate.per_hour,
-            rate_basis=rate.basis,
-        )
-
-    def _pace(
-        self,
-        feed: FeedRow,
-        now: datetime,
-        shown: Sequence[Entry] = (),
-        history: Sequence[tuple[str, datetime | None, datetime]] | None = None,
-    ) -> PublishingRate:
-        """The feed's publishing rate from the entries it shows now and those stored (`history`
-        when the caller read it already).
-
-        Dates from the document win over stored ones (an edited date); an entry not stored yet
-        is first seen now. The first poll's entries are backlog, so watching begins with them.
-        """
-        if history is None:
-            history = self.store.publishing_history(feed.id, now - LOOKBACK)
-        published: dict[str, datetime | None] = {key: date for key, date, _ in history}
-        seen: dict[str, datetime] = {key: first for key, _, first in history}
-        for entry in shown:
-            published[entry.key] = entry.published
-            seen.setdefault(entry.key, now)
-        if feed.last_success_at is None:
-            watching_since = now
-        elif history:
-            watching_since = min(first for _, _, first in history)
-        else:
-            watching_since = feed.created_at or feed.last_success_at
-        rate = estimate_rate(
-            [date for date in published.values() if date is not None],
-            now,
-            first_seen=list(seen.values()),
-            watching_since=watching_since,
-            prior_per_hour=self.settings.schedule.floor_rate_per_hour,
-        )
-        if rate.problem and feed.rate_basis in (None, "dates"):  # said once, when the basis changes
-            log.info(
-                "%s: %s; its publishing rate is judged by when its items first appear in polls",
-                feed.url,
-                rate.problem,
-            )
-        return rate
-
-    def _poll_delay(
-        self,
-        feed: FeedRow,
-        rate: PublishingRate,
-        ttl_seconds: float | None,
-        cache_seconds: float | None,
-        now: datetime,
-        *,
-        pushed: bool | None = None,
-    ) -> float:
-        """Seconds to the next poll: the feed's pace, the publisher's floors, and, while a hub
-        pushes the feed's updates (`pushed`, asked of the store when not given), the rare
-        safety-net poll."""
-        schedule = self.settings.schedule
-        delay = next_poll_delay(
-            rate=rate,
-            min_interval=schedule.min_interval_seconds,
-            max_interval=schedule.max_interval_seconds,
-            floor_rate_per_hour=schedule.floor_rate_per_hour,
-            ttl_seconds=ttl_seconds,
-            cache_seconds=cache_seconds,
-            rng=self.rng,
-        )
-        if pushed is None:
-            pushed = self.store.websub_pushing(feed.id, now)
-        if pushed:
-            delay = max(delay, self.settings.websub.poll_interval_seconds)
-        return delay
 
     # -- entries, stories, alerts ---------------------------------------------------------------
 
@@ -584,7 +461,7 @@ class Pipeline:
             )
         report.new_entries += len(new)
         edit_interval = timedelta(seconds=self.settings.alerts.edit_interval_seconds)
-        state = self._polled_state(feed, result, parsed, now)
+        state = self.pacer.answered(feed, result, parsed, now)
         report.alerts += self.store.record_poll(feed.id, new, changed, outbox, state, now, edit_interval)
 
     def _grouped(
@@ -618,34 +495,6 @@ class Pipeline:
             story_features=features.encode(),
         )
         return decision, row
-
-    def _polled_state(
-        self, feed: FeedRow, result: FetchResult, parsed: ParsedFeed, now: datetime
-    ) -> FeedState:
-        """The state a feed that answered with a document moves to: healthy, its validators and
-        advertised hub kept, its next poll paced by what it shows and what is stored."""
-        rate = self._pace(feed, now, parsed.entries)
-        delay = self._poll_delay(feed, rate, parsed.ttl_seconds, result.cache_seconds, now)
-        advertised = None
-        if self.settings.websub.callback_url:  # the hub a feed advertises, for WebSub
-            hub = discover(result.body, result.links, feed.url)
-            advertised = (hub.hub, hub.topic) if hub else (None, None)
-        moved = result.permanent_url if result.permanent_url and result.permanent_url != feed.url else None
-        if moved:
-            log.info("%s moved permanently to %s; stored the new URL", feed.url, moved)
-        return FeedState(
-            status="ok",
-            polled_at=now,
-            next_poll_at=now + timedelta(seconds=delay),
-            failures=0,
-            succeeded=True,
-            rate_per_hour=rate.per_hour,
-            rate_basis=rate.basis,
-            answer=FeedAnswer(result.etag, result.last_modified, parsed.ttl_seconds),
-            hub=advertised,
-            title=parsed.title[:500] if parsed.title and not feed.title else None,
-            url=moved,
-        )
 
     def _alerts_for(
         self, fresh: Sequence[tuple[Entry, StoryDecision]], cycle: _Cycle, source: str, feed_id: int
