@@ -24,8 +24,8 @@ from bot.core.breaking import BreakingRule, Report
 from bot.core.feedback import LEARNING_WINDOW, Relevance, learn_from
 from bot.core.matching import QueryError, match_batch, parse_topic
 from bot.core.payload import alert_from_dict, alert_to_dict
-from bot.core.stories import StoryFeatures, StoryGrouper
 from bot.errors import NewsbotError, ParseError
+from bot.grouping import StoryWindow
 from bot.ingest.fetch import Fetcher, FetchResult
 from bot.ingest.pacing import FeedPacer
 from bot.ingest.parse import normalize_link, parse_feed, parse_in_pool
@@ -109,12 +109,7 @@ class Pipeline:
         self.fetcher = fetcher
         self.executor = executor
         self.pacer = FeedPacer(settings, store, rng or random.Random(), log)
-        self.window = timedelta(hours=settings.alerts.story_window_hours)
-        self._grouper: StoryGrouper | None = None  # made at the first grouping decision
-        self._topic_aliases: dict[tuple[str, ...], None] = {}  # topics' aliases, for the grouper to be
-        self._last_entry_id = 0  # the newest stored entry story grouping has seen
-        self._grouping_due: datetime | None = None  # the cycle time story grouping must catch up to
-        self._own_items: set[str] = set()  # items this process grouped since the last catch-up
+        self.stories = StoryWindow(store, timedelta(hours=settings.alerts.story_window_hours))
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._cycle = asyncio.Lock()  # a WebSub push and the poll tick take turns
         alerts = settings.alerts
@@ -130,59 +125,6 @@ class Pipeline:
         self._breaking_notices: set[str] = set()  # channels with `settings breaking on`, this cycle
 
     # -- story grouping state -----------------------------------------------------------------
-
-    @property
-    def grouper(self) -> StoryGrouper:
-        """Story grouping, made when first needed: a cycle in which every feed answered 304 never
-        loads its place tables or the stored window."""
-        if self._grouper is None:
-            self._grouper = StoryGrouper(window=self.window, aliases=list(self._topic_aliases))
-        return self._grouper
-
-    def _add_topic_aliases(self, aliases: Sequence[str]) -> None:
-        if self._grouper is not None:
-            self._grouper.add_aliases(aliases)
-        else:
-            self._topic_aliases.setdefault(tuple(aliases))
-
-    def _catch_up_grouper(self, now: datetime) -> None:
-        """Story grouping sees every stored entry of the window: at start-up all of them, later
-        those other processes stored (this process grouped its own already).
-
-        Each goes back into the story it was grouped into when stored, from the features stored
-        with it: nothing is decided or analysed again, except entries stored before features were
-        kept (analysed here, once)."""
-        recent_entries, self._last_entry_id = self.store.entries_after(
-            now - self.window, self._last_entry_id, self._own_items, text_of_analysed=False
-        )
-        for recent in recent_entries:
-            item = StoryItem(
-                id=recent.story_item_id,
-                title=recent.title,
-                summary=recent.summary,
-                text=recent.text,
-                published=recent.published or recent.first_seen_at,
-                source=recent.source,
-                lang=recent.lang,
-            )
-            features = None
-            if recent.story_features is not None:
-                try:
-                    features = StoryFeatures.decode(recent.story_features)
-                except ValueError as exc:
-                    log.warning("entry %d: stored story features unreadable: %s", recent.entry_id, exc)
-            if recent.story is None:
-                self.grouper.assign(item, features)
-            else:
-                self.grouper.restore(item, recent.story, features)
-        self._own_items.clear()
-
-    def _grouper_ready(self) -> None:
-        """Catch story grouping up before its first decision of a cycle; a cycle that stores nothing
-        (every feed answered 304) never reads the window, so start-up costs nothing per stored entry."""
-        if self._grouping_due is not None:
-            self._catch_up_grouper(self._grouping_due)
-            self._grouping_due = None
 
     def _subscriptions(self, now: datetime) -> list[decide.Subscription]:
         """The subscriptions that may alert now; every topic's aliases join story grouping first.
@@ -201,7 +143,7 @@ class Pipeline:
             except QueryError as exc:
                 log.warning("subscription %r in %s cannot be read: %s", row.query, row.channel, exc)
                 continue
-            self._add_topic_aliases(query.aliases)
+            self.stories.add_aliases(query.aliases)
             if row.channel not in paused and not row.muted(now):
                 learning = switches.get(row.channel, (False, False))[0]
                 relevance = self._relevance(row, query, now) if learning else None
@@ -242,7 +184,7 @@ class Pipeline:
         report = CycleReport()
         subscriptions = self._subscriptions(now)
         thread_modes = self.store.thread_modes()
-        self._grouping_due = now  # caught up lazily, before this cycle's first grouping decision
+        self.stories.catch_up_before_grouping(now)
         lease = timedelta(seconds=feed_lease_seconds(self.settings))
         feeds = self.store.lease_due_feeds(
             now, self.owner, lease, every=every_feed, ids=feed_ids, limit=limit
@@ -468,11 +410,8 @@ class Pipeline:
         self, feed_id: int, entry: Entry, source: str, now: datetime
     ) -> tuple[StoryDecision, NewEntry]:
         """The entry's story, and the entry as stored with it and its story features."""
-        item_id = story_item_id(feed_id, entry.key)
-        self._grouper_ready()
-        self._own_items.add(item_id)
         story_item = StoryItem(
-            id=item_id,
+            id=story_item_id(feed_id, entry.key),
             title=entry.title,
             summary=entry.summary,
             text=entry.text,
@@ -480,8 +419,7 @@ class Pipeline:
             source=source,
             lang=entry.lang,
         )
-        features = self.grouper.analyse(story_item)  # once: stored with the entry
-        decision = self.grouper.assign(story_item, features)
+        decision, features = self.stories.group(story_item)
         row = NewEntry(
             key=entry.key,
             title=entry.title,
