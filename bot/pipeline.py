@@ -124,7 +124,7 @@ class Pipeline:
         )
         self._breaking_notices: set[str] = set()  # channels with `settings breaking on`, this cycle
 
-    # -- story grouping state -----------------------------------------------------------------
+    # -- subscriptions --------------------------------------------------------------------------
 
     def _subscriptions(self, now: datetime) -> list[decide.Subscription]:
         """The subscriptions that may alert now; every topic's aliases join story grouping first.
