@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.core.breaking import BreakingRule, Report
@@ -23,6 +24,7 @@ from bot.core.decide import (
     sort_entries,
     topic_thread,
 )
+from bot.core.feedback import Relevance
 from bot.core.matching import parse_topic
 from bot.model import AlertContent, Entry, MatchResult, ParentAlert, StoryDecision
 
@@ -161,6 +163,20 @@ def test_the_best_scoring_topic_of_a_channel_wins_so_one_entry_is_one_message() 
     )
     assert len(intents) == 1
     assert isinstance(intents[0], QueueAlert) and intents[0].content.topic == "Triest"
+
+
+def test_a_topic_that_learned_its_channel_rejects_such_stories_loses_to_another_topic() -> None:
+    rejecting = Relevance(weights=(), prior=5.0, unwanted=6, wanted=0)  # nearly every alert unwanted
+    subs = [replace(_sub("slack:C1", "Triest"), relevance=rejecting), _sub("slack:C1", "Hafen")]
+    intents = decide_alerts(
+        _fresh(
+            (_entry("a"), StoryDecision(story="s1", relation="new")),
+            matches=[[_hit("Triest", 95.0), _hit("Hafen", 75.0)]],
+        ),
+        Channels(subs, parents={}),
+        RULE,
+    )
+    assert [i.content.topic for i in intents if isinstance(i, QueueAlert)] == ["Hafen"]
 
 
 def test_a_subscription_with_a_language_takes_no_entry_in_another() -> None:
