@@ -71,7 +71,8 @@ class FeedAnswer:
 class FeedState:
     """A feed after one poll, as the store keeps it (the poll's lease ends with it).
 
-    Fields left None keep what the feed had: a failed poll keeps its pace and validators."""
+    The optional fields left None keep what the feed had (a failed poll keeps its pace and
+    validators), except `error`: None clears the last error."""
 
     status: FeedStatus
     polled_at: datetime
