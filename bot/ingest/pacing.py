@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.errors import FetchError, NewsbotError
@@ -78,14 +79,8 @@ class FeedPacer:
         moved = result.permanent_url if result.permanent_url and result.permanent_url != feed.url else None
         if moved:
             self.log.info("%s moved permanently to %s; stored the new URL", feed.url, moved)
-        return FeedState(
-            status="ok",
-            polled_at=now,
-            next_poll_at=now + timedelta(seconds=delay),
-            failures=0,
-            succeeded=True,
-            rate_per_hour=rate.per_hour,
-            rate_basis=rate.basis,
+        return replace(
+            _healthy(rate, delay, now),
             answer=FeedAnswer(result.etag, result.last_modified, parsed.ttl_seconds),
             hub=advertised,
             title=parsed.title[:500] if parsed.title and not feed.title else None,
@@ -105,15 +100,7 @@ class FeedPacer:
         delay = self.poll_delay(
             feed, rate, feed.ttl_seconds, result.cache_seconds, now, pushed=feed.id in pushing
         )
-        return FeedState(
-            status="ok",
-            polled_at=now,
-            next_poll_at=now + timedelta(seconds=delay),
-            failures=0,
-            succeeded=True,
-            rate_per_hour=rate.per_hour,
-            rate_basis=rate.basis,
-        )
+        return _healthy(rate, delay, now)
 
     def pace(
         self,
@@ -184,3 +171,16 @@ class FeedPacer:
         if pushed:
             delay = max(delay, self.settings.websub.poll_interval_seconds)
         return delay
+
+
+def _healthy(rate: PublishingRate, delay: float, now: datetime) -> FeedState:
+    """A feed that answered: no failures, its pace as estimated, polled again in `delay` seconds."""
+    return FeedState(
+        status="ok",
+        polled_at=now,
+        next_poll_at=now + timedelta(seconds=delay),
+        failures=0,
+        succeeded=True,
+        rate_per_hour=rate.per_hour,
+        rate_basis=rate.basis,
+    )
