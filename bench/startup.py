@@ -50,7 +50,7 @@ from bot.pipeline import Pipeline
 from bot.cli import main
 cycle = Pipeline.run_cycle
 async def eager(self, now, **kwargs):
-    self._catch_up_grouper(now)
+    self.stories.catch_up(now)
     return await cycle(self, now, **kwargs)
 Pipeline.run_cycle = eager
 sys.exit(main(sys.argv[1:]))
@@ -158,7 +158,7 @@ async def grouping_startup(store: Store, settings: Settings, now: datetime) -> t
         await pipeline.run_cycle(now)  # no feed to poll: what start-up costs when nothing is new
         idle = time.perf_counter() - started
         started = time.perf_counter()
-        pipeline._grouper_ready()
+        pipeline.stories.ready()
         return idle, time.perf_counter() - started
 
 

@@ -54,6 +54,40 @@ class ParsedFeed:
     problem: str | None = None  # a recovered defect (bozo) worth logging; None when clean
 
 
+FeedStatus = Literal["ok", "failing", "paused"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedAnswer:
+    """What a feed's full answer (a body, not a 304) says of itself; kept whole, None included,
+    so that validators a feed stopped sending are forgotten."""
+
+    etag: str | None
+    last_modified: str | None
+    ttl_seconds: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """A feed after one poll, as the store keeps it (the poll's lease ends with it).
+
+    The optional fields left None keep what the feed had (a failed poll keeps its pace and
+    validators), except `error`: None clears the last error."""
+
+    status: FeedStatus
+    polled_at: datetime
+    next_poll_at: datetime
+    failures: int  # failed polls in a row
+    error: str | None = None  # why the poll failed; None clears the last error
+    succeeded: bool = False  # the feed answered: this poll is its last success
+    rate_per_hour: float | None = None  # the schedule's estimate of new items an hour
+    rate_basis: str | None = None  # what the estimate rests on
+    answer: FeedAnswer | None = None
+    hub: tuple[str | None, str | None] | None = None  # WebSub (hub, topic) advertised; None: not looked for
+    title: str | None = None  # a title for a feed that had none
+    url: str | None = None  # where the feed moved permanently
+
+
 @dataclass(frozen=True, slots=True)
 class TopicQuery:
     """A topic a channel tracks: `Nordkorea | North Korea +Raketen -Südkorea`."""
@@ -153,6 +187,16 @@ class AlertContent:
     breaking: bool = False  # many outlets reported the story within a short time (bot/core/breaking.py)
     lang: str | None = None  # the language the article was read in ("de", "en")
     parent_title: str | None = None  # for a follow-up: the headline of the alert whose thread it is in
+
+
+@dataclass(frozen=True, slots=True)
+class ParentAlert:
+    """A story's first alert in a channel, as it reads now (its latest edit): stored (`alert_id`) or
+    queued in the same poll for the entry `entry_key`."""
+
+    alert_id: int | None
+    entry_key: str | None
+    content: AlertContent
 
 
 @dataclass(frozen=True, slots=True)

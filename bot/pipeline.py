@@ -9,43 +9,36 @@ nothing and doubles nothing: what was not committed is fetched again on the next
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 import random
 import socket
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from bot.core.alerts import build_alert
+from bot.core import decide
 from bot.core.analysis import Analysis, analyse
-from bot.core.breaking import BreakingRule, Report, is_breaking, outlets_in_window
-from bot.core.feedback import LEARNING_WINDOW, Relevance, alert_terms, learn_from
-from bot.core.matching import DEFAULT_THRESHOLD, QueryError, match_batch, parse_topic
+from bot.core.breaking import BreakingRule, Report
+from bot.core.feedback import LEARNING_WINDOW, Relevance, learn_from
+from bot.core.matching import QueryError, match_batch, parse_topic
 from bot.core.payload import alert_from_dict, alert_to_dict
-from bot.core.stories import StoryFeatures, StoryGrouper
-from bot.errors import FetchError, NewsbotError, ParseError
+from bot.core.stories import StoryFeatures
+from bot.errors import NewsbotError, ParseError
+from bot.grouping import StoryWindow
 from bot.ingest.fetch import Fetcher, FetchResult
+from bot.ingest.pacing import FeedPacer
 from bot.ingest.parse import normalize_link, parse_feed, parse_in_pool
 from bot.ingest.schedule import (
     LOOKBACK,
-    PublishingRate,
-    backoff_delay,
-    estimate_rate,
-    next_poll_delay,
-    should_pause,
 )
-from bot.ingest.websub import discover
 from bot.model import (
-    AlertContent,
     Entry,
-    MatchResult,
+    FeedState,
+    ParentAlert,
     ParsedFeed,
-    Relation,
     StoryDecision,
     StoryItem,
     TopicQuery,
@@ -64,18 +57,6 @@ from bot.store.ports import PipelineStore
 
 log = logging.getLogger(__name__)
 
-# A report joins the thread of a topic's alert only when it matches that topic too, or when story
-# grouping is this sure (cosine similarity to the story, 0..1) that it is the same event: a
-# near-duplicate, not merely a story sharing a name or a place.
-SAME_EVENT_SIMILARITY = 0.6
-
-
-def topic_thread(story: str, topic: str) -> str:
-    """The story id of a topic's own thread in a story. Reports of the story that match the topic,
-    but not the topic of the story's first alert in a channel, go there (one alert, then replies)
-    instead of into that unrelated thread, or each into an alert of its own."""
-    return hashlib.sha1(f"{story}\x00{topic.casefold()}".encode()).hexdigest()[:16]
-
 
 @dataclass
 class CycleReport:
@@ -91,13 +72,6 @@ class CycleReport:
     publish_delays: list[float] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class _Subscription:
-    row: SubscriptionRow
-    query: TopicQuery
-    relevance: Relevance | None = None  # learned from the channel's verdicts (settings learn on)
-
-
 def feed_lease_seconds(settings: Settings) -> float:
     """How long a poller holds a feed: the setting, else two fetch timeouts and a minute."""
     configured = settings.schedule.feed_lease_seconds
@@ -105,17 +79,15 @@ def feed_lease_seconds(settings: Settings) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class _Parent:
-    """A story's first alert in a channel: stored (alert_id) or written in this same poll (entry_key)."""
+class _Cycle:
+    """What every feed of one cycle is ingested against: read once, before the feeds."""
 
-    alert_id: int | None
-    entry_key: str | None
-    content: AlertContent
-
-
-def _grown(parent: AlertContent, source: str, now: datetime) -> AlertContent:
-    """The parent alert once another outlet (or the same one again) reported its story."""
-    return replace(parent, sources=(*(parent.sources or (parent.source,)), source), updated=now)
+    now: datetime
+    report: CycleReport
+    subscriptions: Sequence[decide.Subscription]
+    thread_modes: Mapping[str, str]
+    known: Mapping[int, Mapping[str, StoredEntry]]  # per feed: the entries stored before, by key
+    seen_as_other: Mapping[int, set[str]]  # per feed: keys stored under their other identity
 
 
 def _feed_source(feed: FeedRow, parsed: ParsedFeed | None = None) -> str:
@@ -138,79 +110,25 @@ class Pipeline:
         self.store = store
         self.fetcher = fetcher
         self.executor = executor
-        self.rng = rng or random.Random()
-        self.window = timedelta(hours=settings.alerts.story_window_hours)
-        self._grouper: StoryGrouper | None = None  # made at the first grouping decision
-        self._topic_aliases: dict[tuple[str, ...], None] = {}  # topics' aliases, for the grouper to be
-        self._last_entry_id = 0  # the newest stored entry story grouping has seen
-        self._grouping_due: datetime | None = None  # the cycle time story grouping must catch up to
-        self._own_items: set[str] = set()  # items this process grouped since the last catch-up
+        self.pacer = FeedPacer(settings, store, rng or random.Random(), log)
+        self.stories = StoryWindow(store, timedelta(hours=settings.alerts.story_window_hours))
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._cycle = asyncio.Lock()  # a WebSub push and the poll tick take turns
         alerts = settings.alerts
-        self.breaking_rule = BreakingRule(
-            window=timedelta(minutes=alerts.breaking_minutes),
-            min_outlets=alerts.breaking_outlets,
-            factor=alerts.breaking_factor,
+        self.policy = decide.AlertPolicy(
+            max_age=timedelta(days=alerts.max_age_days),
+            first_poll_window=timedelta(seconds=alerts.first_poll_window_seconds),
+            breaking=BreakingRule(
+                window=timedelta(minutes=alerts.breaking_minutes),
+                min_outlets=alerts.breaking_outlets,
+                factor=alerts.breaking_factor,
+            ),
         )
         self._breaking_notices: set[str] = set()  # channels with `settings breaking on`, this cycle
 
-    # -- story grouping state -----------------------------------------------------------------
+    # -- subscriptions --------------------------------------------------------------------------
 
-    @property
-    def grouper(self) -> StoryGrouper:
-        """Story grouping, made when first needed: a cycle in which every feed answered 304 never
-        loads its place tables or the stored window."""
-        if self._grouper is None:
-            self._grouper = StoryGrouper(window=self.window, aliases=list(self._topic_aliases))
-        return self._grouper
-
-    def _add_topic_aliases(self, aliases: Sequence[str]) -> None:
-        if self._grouper is not None:
-            self._grouper.add_aliases(aliases)
-        else:
-            self._topic_aliases.setdefault(tuple(aliases))
-
-    def _catch_up_grouper(self, now: datetime) -> None:
-        """Story grouping sees every stored entry of the window: at start-up all of them, later
-        those other processes stored (this process grouped its own already).
-
-        Each goes back into the story it was grouped into when stored, from the features stored
-        with it: nothing is decided or analysed again, except entries stored before features were
-        kept (analysed here, once)."""
-        recent_entries, self._last_entry_id = self.store.entries_after(
-            now - self.window, self._last_entry_id, self._own_items, text_of_analysed=False
-        )
-        for recent in recent_entries:
-            item = StoryItem(
-                id=recent.story_item_id,
-                title=recent.title,
-                summary=recent.summary,
-                text=recent.text,
-                published=recent.published or recent.first_seen_at,
-                source=recent.source,
-                lang=recent.lang,
-            )
-            features = None
-            if recent.story_features is not None:
-                try:
-                    features = StoryFeatures.decode(recent.story_features)
-                except ValueError as exc:
-                    log.warning("entry %d: stored story features unreadable: %s", recent.entry_id, exc)
-            if recent.story is None:
-                self.grouper.assign(item, features)
-            else:
-                self.grouper.restore(item, recent.story, features)
-        self._own_items.clear()
-
-    def _grouper_ready(self) -> None:
-        """Catch story grouping up before its first decision of a cycle; a cycle that stores nothing
-        (every feed answered 304) never reads the window, so start-up costs nothing per stored entry."""
-        if self._grouping_due is not None:
-            self._catch_up_grouper(self._grouping_due)
-            self._grouping_due = None
-
-    def _subscriptions(self, now: datetime) -> list[_Subscription]:
+    def _subscriptions(self, now: datetime) -> list[decide.Subscription]:
         """The subscriptions that may alert now; every topic's aliases join story grouping first.
 
         Aliases decide which reports are one story (Nordkorea = North Korea), so they are known
@@ -227,12 +145,11 @@ class Pipeline:
             except QueryError as exc:
                 log.warning("subscription %r in %s cannot be read: %s", row.query, row.channel, exc)
                 continue
-            self._add_topic_aliases(query.aliases)
+            self.stories.add_aliases(query.aliases)
             if row.channel not in paused and not row.muted(now):
                 learning = switches.get(row.channel, (False, False))[0]
-                active.append(
-                    _Subscription(row, query, self._relevance(row, query, now) if learning else None)
-                )
+                relevance = self._relevance(row, query, now) if learning else None
+                active.append(decide.Subscription(row.channel, row.name, query, row.lang, relevance))
         return active
 
     def _relevance(self, row: SubscriptionRow, query: TopicQuery, now: datetime) -> Relevance | None:
@@ -269,7 +186,7 @@ class Pipeline:
         report = CycleReport()
         subscriptions = self._subscriptions(now)
         thread_modes = self.store.thread_modes()
-        self._grouping_due = now  # caught up lazily, before this cycle's first grouping decision
+        self.stories.catch_up_before_grouping(now)
         lease = timedelta(seconds=feed_lease_seconds(self.settings))
         feeds = self.store.lease_due_feeds(
             now, self.owner, lease, every=every_feed, ids=feed_ids, limit=limit
@@ -296,7 +213,8 @@ class Pipeline:
         # and their new states are written in one transaction after the loop.
         histories = self.store.publishing_histories(unchanged, now - LOOKBACK) if unchanged else {}
         pushing = self.store.websub_pushing_feeds(now)
-        quiet_states: list[tuple[int, dict[str, Any]]] = []
+        quiet_states: list[tuple[int, FeedState]] = []
+        cycle = _Cycle(now, report, subscriptions, thread_modes, known, seen_as_other)
         for feed, (result, parsed) in zip(feeds, results, strict=True):
             try:
                 if isinstance(result, NewsbotError):
@@ -309,7 +227,7 @@ class Pipeline:
                 if result.status == 304 or result.body is None:
                     report.not_modified += 1
                     quiet_states.append(
-                        (feed.id, self._not_modified_state(feed, result, histories[feed.id], pushing, now))
+                        (feed.id, self.pacer.not_modified(feed, result, histories[feed.id], pushing, now))
                     )
                     continue
                 if isinstance(parsed, ParseError):
@@ -318,17 +236,7 @@ class Pipeline:
                 if isinstance(parsed, BaseException):
                     raise parsed
                 assert parsed is not None
-                await self._ingest(
-                    feed,
-                    result,
-                    parsed,
-                    known.get(feed.id, {}),
-                    seen_as_other.get(feed.id, set()),
-                    subscriptions,
-                    thread_modes,
-                    now,
-                    report,
-                )
+                await self._ingest(feed, result, parsed, cycle)
             except NewsbotError as exc:
                 report.errors.append(f"{feed.url}: {exc}")
                 log.error("%s: %s", feed.url, exc)
@@ -428,29 +336,11 @@ class Pipeline:
         report.failed += 1
         message = str(error)
         report.errors.append(message if feed.url in message else f"{feed.url}: {message}")
-        failures = feed.failures + 1
-        schedule = self.settings.schedule
-        retry_after = error.retry_after if isinstance(error, FetchError) else None
-        delay = backoff_delay(
-            failures,
-            min_interval=schedule.min_interval_seconds,
-            max_interval=schedule.max_interval_seconds,
-            retry_after=retry_after,
-            rng=self.rng,
-        )
-        paused = should_pause(failures, schedule.max_failures)
-        self.store.set_feed_state(
-            feed.id,
-            status="paused" if paused else "failing",
-            lease_until=None,
-            failures=failures,
-            last_error=message,
-            last_polled_at=now,
-            next_poll_at=now + timedelta(seconds=delay),
-        )
+        state = self.pacer.failed(feed, error, now)
+        self.store.set_feed_states([(feed.id, state)])
         log.warning("%s", message if feed.url in message else f"{feed.url}: {message}")
-        if paused and feed.status != "paused":
-            self._tell_channels_feed_paused(feed, message, failures, now)
+        if state.status == "paused" and feed.status != "paused":
+            self._tell_channels_feed_paused(feed, message, state.failures, now)
 
     def _record_duplicate(self, feed: FeedRow, moved_to: str, now: datetime, report: CycleReport) -> None:
         """The feed moved permanently to a URL the bot already polls as another feed: pause this
@@ -460,14 +350,7 @@ class Pipeline:
             f"paused this duplicate (remove it with: newsbot feeds remove {feed.url})"
         )
         report.errors.append(message)
-        self.store.set_feed_state(
-            feed.id,
-            status="paused",
-            lease_until=None,
-            last_error=message,
-            last_polled_at=now,
-            next_poll_at=now + timedelta(seconds=self.settings.schedule.max_interval_seconds),
-        )
+        self.store.set_feed_states([(feed.id, self.pacer.duplicate(feed, message, now))])
         log.warning("%s", message)
 
     def _tell_channels_feed_paused(self, feed: FeedRow, reason: str, failures: int, now: datetime) -> None:
@@ -479,236 +362,95 @@ class Pipeline:
         for channel in channels:
             self.store.add_notice(channel, redact(text), now)  # a feed URL's user:password@ stays private
 
-    def _not_modified_state(
-        self,
-        feed: FeedRow,
-        result: FetchResult,
-        history: Sequence[tuple[str, datetime | None, datetime]],
-        pushing: Collection[int],
-        now: datetime,
-    ) -> dict[str, Any]:
-        """The state a feed that answered 304 moves to: polled, healthy, its next poll paced."""
-        rate = self._pace(feed, now, history=history)
-        delay = self._poll_delay(
-            feed, rate, feed.ttl_seconds, result.cache_seconds, now, pushed=feed.id in pushing
-        )
-        return {
-            "status": "ok",
-            "lease_until": None,
-            "failures": 0,
-            "last_error": None,
-            "last_polled_at": now,
-            "last_success_at": now,
-            "next_poll_at": now + timedelta(seconds=delay),
-            "rate_per_hour": rate.per_hour,
-            "rate_basis": rate.basis,
-        }
-
-    def _pace(
-        self,
-        feed: FeedRow,
-        now: datetime,
-        shown: Sequence[Entry] = (),
-        history: Sequence[tuple[str, datetime | None, datetime]] | None = None,
-    ) -> PublishingRate:
-        """The feed's publishing rate from the entries it shows now and those stored (`history`
-        when the caller read it already).
-
-        Dates from the document win over stored ones (an edited date); an entry not stored yet
-        is first seen now. The first poll's entries are backlog, so watching begins with them.
-        """
-        if history is None:
-            history = self.store.publishing_history(feed.id, now - LOOKBACK)
-        published: dict[str, datetime | None] = {key: date for key, date, _ in history}
-        seen: dict[str, datetime] = {key: first for key, _, first in history}
-        for entry in shown:
-            published[entry.key] = entry.published
-            seen.setdefault(entry.key, now)
-        if feed.last_success_at is None:
-            watching_since = now
-        elif history:
-            watching_since = min(first for _, _, first in history)
-        else:
-            watching_since = feed.created_at or feed.last_success_at
-        rate = estimate_rate(
-            [date for date in published.values() if date is not None],
-            now,
-            first_seen=list(seen.values()),
-            watching_since=watching_since,
-            prior_per_hour=self.settings.schedule.floor_rate_per_hour,
-        )
-        if rate.problem and feed.rate_basis in (None, "dates"):  # said once, when the basis changes
-            log.info(
-                "%s: %s; its publishing rate is judged by when its items first appear in polls",
-                feed.url,
-                rate.problem,
-            )
-        return rate
-
-    def _poll_delay(
-        self,
-        feed: FeedRow,
-        rate: PublishingRate,
-        ttl_seconds: float | None,
-        cache_seconds: float | None,
-        now: datetime,
-        *,
-        pushed: bool | None = None,
-    ) -> float:
-        """Seconds to the next poll: the feed's pace, the publisher's floors, and, while a hub
-        pushes the feed's updates (`pushed`, asked of the store when not given), the rare
-        safety-net poll."""
-        schedule = self.settings.schedule
-        delay = next_poll_delay(
-            rate=rate,
-            min_interval=schedule.min_interval_seconds,
-            max_interval=schedule.max_interval_seconds,
-            floor_rate_per_hour=schedule.floor_rate_per_hour,
-            ttl_seconds=ttl_seconds,
-            cache_seconds=cache_seconds,
-            rng=self.rng,
-        )
-        if pushed is None:
-            pushed = self.store.websub_pushing(feed.id, now)
-        if pushed:
-            delay = max(delay, self.settings.websub.poll_interval_seconds)
-        return delay
-
     # -- entries, stories, alerts ---------------------------------------------------------------
 
-    async def _ingest(
-        self,
-        feed: FeedRow,
-        result: FetchResult,
-        parsed: ParsedFeed,
-        known: dict[str, StoredEntry],
-        seen_as_other: set[str],
-        subscriptions: Sequence[_Subscription],
-        thread_modes: dict[str, str],
-        now: datetime,
-        report: CycleReport,
-    ) -> None:
-        """Store a parsed feed's new and changed entries (`known`: those stored before;
-        `seen_as_other`: stored under their other identity, skipped), group them into stories and
-        write the alerts they cause, in one transaction."""
+    async def _ingest(self, feed: FeedRow, result: FetchResult, parsed: ParsedFeed, cycle: _Cycle) -> None:
+        """Store a parsed feed's new and changed entries, group them into stories and write the
+        alerts they cause, in one transaction."""
+        now, report = cycle.now, cycle.report
         report.polled += 1
         if parsed.problem:
             log.info("%s: feed has defects but is usable: %s", feed.url, parsed.problem)
-        unique: dict[str, Entry] = {}
-        for entry in parsed.entries:
-            if entry.key not in seen_as_other:  # stored already, under its other identity
-                unique.setdefault(entry.key, entry)
-        source = _feed_source(feed, parsed)
+        known = cycle.known.get(feed.id, {})
         first_poll = feed.last_success_at is None
-        unseen = [e for e in unique.values() if e.key not in known]
-        alertable = {e.key for e in unseen if self._alertable(e, first_poll, now)}
-        completed = {
-            e.key: e for e in await self._with_full_text(feed, [e for e in unseen if e.key in alertable])
-        }
+        changes = decide.sort_entries(
+            parsed.entries,
+            {key: stored.content_hash for key, stored in known.items()},
+            cycle.seen_as_other.get(feed.id, set()),
+            first_poll=first_poll,
+            now=now,
+            policy=self.policy,
+        )
+        wanted = [c.entry for c in changes if isinstance(c, decide.NewEntry) and c.alertable]
+        completed = {e.key: e for e in await self._with_full_text(feed, wanted)}
+        source = _feed_source(feed, parsed)
         new: list[NewEntry] = []
         changed: list[tuple[int, NewEntry]] = []
         fresh: list[tuple[Entry, StoryDecision]] = []
         analyses: dict[str, Analysis] = {}  # the alertable entries', read once for every topic and channel
-        for original in unique.values():
-            stored = known.get(original.key)
-            if stored is not None and stored.content_hash == original.content_hash:
-                continue
-            entry = completed.get(original.key, original)
-            item_id = story_item_id(feed.id, entry.key)
-            self._grouper_ready()
-            self._own_items.add(item_id)
-            story_item = StoryItem(
-                id=item_id,
-                title=entry.title,
-                summary=entry.summary,
-                text=entry.text,
-                published=entry.published or now,
-                source=source,
-                lang=entry.lang,
-            )
-            features = self.grouper.analyse(story_item)  # once: stored with the entry
-            decision = self.grouper.assign(story_item, features)
-            row = NewEntry(
-                key=entry.key,
-                title=entry.title,
-                link=entry.link,
-                summary=entry.summary,
-                text=entry.text,
-                lang=entry.lang,
-                published=entry.published,
-                content_hash=original.content_hash,  # the feed's text decides what counts as changed
-                story=decision.story,
-                story_features=features.encode(),
-            )
-            if stored is not None:
-                changed.append((stored.id, row))  # an edited entry is an update, never a new alert
+        for change in changes:
+            entry = completed.get(change.entry.key, change.entry)
+            decision, row, features = self._grouped(feed.id, entry, source, now)
+            if isinstance(change, decide.UpdateEntry):
+                changed.append((known[entry.key].id, row))  # an edited entry is an update, never a new alert
                 continue
             new.append(row)
-            if entry.key in alertable:
+            if change.alertable:
                 fresh.append((entry, decision))
                 analyses[entry.key] = analyse(entry.article(), features)
-        outbox = self._alerts_for(fresh, subscriptions, thread_modes, source, now, feed.id, analyses)
-        rate = self._pace(feed, now, parsed.entries)
-        delay = self._poll_delay(feed, rate, parsed.ttl_seconds, result.cache_seconds, now)
+        outbox = self._alerts_for(fresh, analyses, cycle, source, feed.id)
         if not first_poll:
             report.publish_delays.extend(
                 (now - e.published).total_seconds()
-                for e in new
-                if e.key in alertable and e.published is not None and e.published <= now
+                for e, _ in fresh
+                if e.published is not None and e.published <= now
             )
-        state: dict[str, Any] = {
-            "status": "ok",
-            "lease_until": None,
-            "failures": 0,
-            "last_error": None,
-            "etag": result.etag,
-            "last_modified": result.last_modified,
-            "last_polled_at": now,
-            "last_success_at": now,
-            "next_poll_at": now + timedelta(seconds=delay),
-            "ttl_seconds": parsed.ttl_seconds,
-            "rate_per_hour": rate.per_hour,
-            "rate_basis": rate.basis,
-        }
-        if self.settings.websub.callback_url:  # the hub a feed advertises, for WebSub
-            hub = discover(result.body, result.links, feed.url)
-            state["hub_url"], state["topic_url"] = (hub.hub, hub.topic) if hub else (None, None)
-        if parsed.title and not feed.title:
-            state["title"] = parsed.title[:500]
-        if result.permanent_url and result.permanent_url != feed.url:
-            state["url"] = result.permanent_url
-            log.info("%s moved permanently to %s; stored the new URL", feed.url, result.permanent_url)
         report.new_entries += len(new)
         edit_interval = timedelta(seconds=self.settings.alerts.edit_interval_seconds)
+        state = self.pacer.answered(feed, result, parsed, now)
         report.alerts += self.store.record_poll(feed.id, new, changed, outbox, state, now, edit_interval)
 
-    def _alertable(self, entry: Entry, first_poll: bool, now: datetime) -> bool:
-        """New to us is not enough: no backlog flood on a first poll, no resurfaced archives."""
-        alerts = self.settings.alerts
-        if entry.published is not None and entry.published < now - timedelta(days=alerts.max_age_days):
-            return False
-        if not first_poll:
-            return True
-        window = timedelta(seconds=alerts.first_poll_window_seconds)
-        return entry.published is not None and window.total_seconds() > 0 and entry.published >= now - window
+    def _grouped(
+        self, feed_id: int, entry: Entry, source: str, now: datetime
+    ) -> tuple[StoryDecision, NewEntry, StoryFeatures]:
+        """The entry's story, the entry as stored with it, and its story features."""
+        story_item = StoryItem(
+            id=story_item_id(feed_id, entry.key),
+            title=entry.title,
+            summary=entry.summary,
+            text=entry.text,
+            published=entry.published or now,
+            source=source,
+            lang=entry.lang,
+        )
+        decision, features = self.stories.group(story_item)
+        row = NewEntry(
+            key=entry.key,
+            title=entry.title,
+            link=entry.link,
+            summary=entry.summary,
+            text=entry.text,
+            lang=entry.lang,
+            published=entry.published,
+            content_hash=entry.content_hash,  # the feed's text decides what counts as changed
+            story=decision.story,
+            story_features=features.encode(),
+        )
+        return decision, row, features
 
     def _alerts_for(
         self,
         fresh: Sequence[tuple[Entry, StoryDecision]],
-        subscriptions: Sequence[_Subscription],
-        thread_modes: dict[str, str],
-        source: str,
-        now: datetime,
-        feed_id: int | None,
         analyses: Mapping[str, Analysis],
+        cycle: _Cycle,
+        source: str,
+        feed_id: int,
     ) -> list[PendingAlert]:
-        """Outbox rows for new entries: a parent alert per channel and story, then replies and edits.
-
-        A reply or edit goes into a thread only when the entry is relevant to the thread's topic (see
-        SAME_EVENT_SIMILARITY); else into the story's thread of the topic it matches in that channel,
-        which starts with an alert of its own (see topic_thread)."""
+        """Outbox rows for new entries: what the store knows of their stories read, the decider
+        asked, its intents turned into rows."""
         if not fresh:
             return []
+        subscriptions = cycle.subscriptions
         matches = (
             match_batch(
                 [analyses[e.key].article for e, _ in fresh],
@@ -718,246 +460,80 @@ class Pipeline:
             if subscriptions
             else [[] for _ in fresh]
         )
-        channels = sorted({s.row.channel for s in subscriptions})
-        parents: dict[tuple[str, str], _Parent] = {
-            key: _Parent(alert_id, None, alert_from_dict(payload))
-            for key, (alert_id, payload) in self.store.story_parents(
-                # a story that begins with this entry has no alert anywhere yet; one that has may
-                # also have threads of other topics (see topic_thread)
-                pair
-                for _, d in fresh
-                if d.relation != "new"
-                for sub in subscriptions
-                for pair in (
-                    (sub.row.channel, d.story),
-                    (sub.row.channel, topic_thread(d.story, sub.query.name)),
-                )
-            ).items()
+        stored = self.store.story_parents(decide.parent_keys((d for _, d in fresh), subscriptions))
+        parents = {
+            key: ParentAlert(alert_id, None, alert_from_dict(payload))
+            for key, (alert_id, payload) in stored.items()
         }
-        outbox: list[PendingAlert] = []
-        learning = any(s.relevance is not None for s in subscriptions)
-        for (entry, decision), results in zip(fresh, matches, strict=True):
-            terms = alert_terms(entry.title, entry.summary, source)[0] if learning else frozenset()
-            best = self._best_per_channel(subscriptions, results, entry.lang, terms)
-            topics = self._matched_topics(subscriptions, results, entry.lang)
-            for channel in channels:
-                match = best.get(channel)
-                story = decision.story
-                parent = parents.get((channel, story))
-                on_topic = None
-                if parent is not None:
-                    on_topic = topics.get((channel, parent.content.topic.casefold()))
-                    if on_topic is None and decision.similarity < SAME_EVENT_SIMILARITY:
-                        # Nothing to do with this thread's topic and not surely the same event: no
-                        # reply or "+1 source" there, but the story's thread for the entry's own best
-                        # topic in this channel (its first alert, the first time), or nothing at all.
-                        if match is None:
-                            continue
-                        story = topic_thread(decision.story, match[0].name)
-                        parent, on_topic = parents.get((channel, story)), match
-                if parent is not None:
-                    # a channel that takes its topic in one language only gets no reply in another one
-                    # (the parent's sources still list the outlet: the thread is the same story)
-                    reply = all(
-                        not s.row.lang or s.row.lang == entry.lang
-                        for s in subscriptions
-                        if s.row.channel == channel and s.row.name == parent.content.topic
-                    )
-                    grows = self._story_grows(
-                        channel,
-                        entry,
-                        decision,
-                        parent,
-                        on_topic,
-                        source,
-                        thread_modes.get(channel),
-                        now,
-                        reply,
-                        analyses[entry.key],
-                    )
-                    grown = alert_from_dict(grows[-1].payload)  # the parent's edit, always the last row
-                    if not grown.breaking and self._breaks(
-                        channel, decision.story, grown, entry, feed_id, now
-                    ):
-                        grown = replace(grown, breaking=True)
-                        grows[-1] = replace(grows[-1], payload=alert_to_dict(grown))
-                        if channel in self._breaking_notices:
-                            grows.append(self._breaking_notice(channel, entry, story, grown))
-                    outbox.extend(grows)
-                    parents[(channel, story)] = replace(parent, content=grown)
-                    continue
-                if match is None:
-                    continue
-                content = self._content(entry, match[0], match[1], source, "new", analyses[entry.key])
-                parents[(channel, story)] = _Parent(None, entry.key, content)
-                outbox.append(
-                    PendingAlert(
-                        channel=channel,
-                        kind="alert",
-                        payload=alert_to_dict(content),
-                        entry_key=entry.key,
-                        story=story,
-                        topic=match[0].name,
-                    )
-                )
-        return outbox
+        channels = decide.Channels(
+            subscriptions,
+            parents,
+            cycle.thread_modes,
+            self._breaking_notices,
+            self._story_history(fresh, parents, source, cycle.now),
+        )
+        intents = decide.decide_alerts(
+            decide.FreshEntries(fresh, matches, source, str(feed_id), cycle.now, analyses),
+            channels,
+            self.policy.breaking,
+        )
+        return [_outbox_row(intent) for intent in intents]
 
-    def _story_grows(
+    def _story_history(
         self,
-        channel: str,
-        entry: Entry,
-        decision: StoryDecision,
-        parent: _Parent,
-        match: tuple[TopicQuery, MatchResult] | None,
+        fresh: Sequence[tuple[Entry, StoryDecision]],
+        parents: Mapping[tuple[str, str], ParentAlert],
         source: str,
-        thread_mode: str | None,
         now: datetime,
-        reply: bool = True,
-        analysis: Analysis | None = None,
-    ) -> list[PendingAlert]:
-        """Another report of a story the channel knows: a reply for a follow-up (unless `reply` is
-        False), and a parent edit.
+    ) -> decide.StoryHistory:
+        """The stored reports and recent stories breaking needs, read only for the topics whose
+        stories this poll may make breaking."""
+        topics = decide.breaking_topics(parents, source, self.policy.breaking)
+        if not topics:
+            return decide.StoryHistory()
+        since = now - decide.USUAL_PACE_SPAN
+        starts = {
+            (channel, topic): self.store.story_starts(channel, topic, since) for channel, topic in topics
+        }
+        stories = {d.story for _, d in fresh}.union(*starts.values())
+        reports = {
+            story: [Report(outlet, at) for outlet, at in rows]
+            for story, rows in self.store.story_reports(stories).items()
+        }
+        return decide.StoryHistory(reports, starts)
 
-        `match` is the entry's match of the thread's own topic (None: it joins as the same event)."""
-        rows = []
-        grown = _grown(parent.content, source, now)
-        if decision.relation == "followup" and reply:
-            topic = match[0] if match else parse_topic(parent.content.topic)
-            content = self._content(entry, topic, match[1] if match else None, source, "followup", analysis)
-            new_figure = content.figure is not None and (
-                parent.content.figure is None or content.figure.value != parent.content.figure.value
-            )
-            if new_figure:
-                grown = replace(grown, figure=content.figure)
-            content = replace(
-                content,
-                broadcast=thread_mode == "thread+broadcast" and new_figure,
-                parent_title=parent.content.title,  # which alert it follows, for chats without threads
-            )
-            flat = thread_mode == "flat"
-            rows.append(
-                PendingAlert(
-                    channel=channel,
-                    kind="followup",
-                    payload=alert_to_dict(content),
-                    entry_key=entry.key,
-                    story=decision.story,
-                    topic=parent.content.topic,
-                    parent_id=None if flat else parent.alert_id,
-                    parent_entry_key=None if flat else parent.entry_key,
-                )
-            )
-        rows.append(
-            PendingAlert(
-                channel=channel,
-                kind="edit",
-                payload=alert_to_dict(grown),
-                entry_key=entry.key,
-                story=decision.story,
-                topic=parent.content.topic,
-                parent_id=parent.alert_id,
-                parent_entry_key=parent.entry_key,
-            )
-        )
-        return rows
 
-    def _breaks(
-        self,
-        channel: str,
-        story: str,
-        parent: AlertContent,
-        entry: Entry,
-        feed_id: int | None,
-        now: datetime,
-    ) -> bool:
-        """Whether this report makes the story breaking: many outlets at once, for this topic."""
-        rule = self.breaking_rule
-        if len(set(parent.sources)) < rule.min_outlets:  # cheap: too few outlets in all so far
-            return False
-        at = entry.published if entry.published is not None and entry.published <= now else now
-        stored = self.store.story_reports([story])[story]
-        reports = [Report(source, seen) for source, seen in stored]
-        reports.append(Report(str(feed_id) if feed_id is not None else parent.source, at))
-        earlier = [
-            s for s in self.store.story_starts(channel, parent.topic, now - timedelta(days=7)) if s != story
-        ]
-        spans = [
-            outlets_in_window([Report(src, seen) for src, seen in rows], rule.window)
-            for rows in self.store.story_reports(earlier).values()
-            if rows
-        ]
-        usual = sum(spans) / len(spans) if spans else 1.0
-        return is_breaking(reports, rule, usual)
-
-    @staticmethod
-    def _breaking_notice(channel: str, entry: Entry, story: str, parent: AlertContent) -> PendingAlert:
-        outlets = len(set(parent.sources))
-        text = (
-            f"Breaking: “{parent.title}” ({parent.topic}) — {outlets} outlets are reporting it; "
-            "the updates are in its thread."
-        )
+def _outbox_row(intent: decide.AlertIntent) -> PendingAlert:
+    """An intent of the decider as the outbox row that carries it out."""
+    if isinstance(intent, decide.QueueAlert):
         return PendingAlert(
-            channel=channel,
+            channel=intent.channel,
+            kind="alert",
+            payload=alert_to_dict(intent.content),
+            entry_key=intent.entry_key,
+            story=intent.story,
+            topic=intent.content.topic,
+        )
+    if isinstance(intent, decide.QueueNotice):
+        return PendingAlert(
+            channel=intent.channel,
             kind="notice",
-            payload={"text": text},
-            entry_key=entry.key,
-            story=story,
-            topic=parent.topic,
+            payload={"text": intent.text},
+            entry_key=intent.entry_key,
+            story=intent.story,
+            topic=intent.topic,
         )
-
-    @staticmethod
-    def _best_per_channel(
-        subscriptions: Sequence[_Subscription],
-        results: Sequence[MatchResult],
-        lang: str | None,
-        terms: frozenset[str] = frozenset(),
-    ) -> dict[str, tuple[TopicQuery, MatchResult]]:
-        """Per channel, the best-scoring matched topic: one entry is never two alerts in one channel.
-
-        A subscription with a language (`--lang de`) takes only entries known to be in it; one that
-        learned from its channel's verdicts scores stories like the rejected ones lower.
-        """
-        best: dict[str, tuple[TopicQuery, MatchResult]] = {}
-        for sub, result in zip(subscriptions, results, strict=True):
-            if not result.matched or (sub.row.lang and lang != sub.row.lang):
-                continue
-            if sub.relevance is not None and (penalty := sub.relevance.penalty(terms)) > 0:
-                threshold = DEFAULT_THRESHOLD if sub.query.threshold is None else sub.query.threshold
-                if result.score - penalty < threshold:
-                    continue
-                result = replace(result, score=round(result.score - penalty, 1))
-            current = best.get(sub.row.channel)
-            if current is None or result.score > current[1].score:
-                best[sub.row.channel] = (sub.query, result)
-        return best
-
-    @staticmethod
-    def _matched_topics(
-        subscriptions: Sequence[_Subscription], results: Sequence[MatchResult], lang: str | None
-    ) -> dict[tuple[str, str], tuple[TopicQuery, MatchResult]]:
-        """Every (channel, topic name in any case) the entry matches, for the threads it may join."""
-        topics: dict[tuple[str, str], tuple[TopicQuery, MatchResult]] = {}
-        for sub, result in zip(subscriptions, results, strict=True):
-            if result.matched and not (sub.row.lang and lang != sub.row.lang):
-                topics[(sub.row.channel, sub.query.name.casefold())] = (sub.query, result)
-        return topics
-
-    @staticmethod
-    def _content(
-        entry: Entry,
-        topic: TopicQuery,
-        match: MatchResult | None,
-        source: str,
-        relation: Relation,
-        analysis: Analysis | None,
-    ) -> AlertContent:
-        return build_alert(
-            entry.article(),
-            topic,
-            match,
-            link=entry.link,
-            source=source,
-            published=entry.published,
-            relation=relation,
-            analysis=analysis,
-        )
+    if isinstance(intent, decide.QueueFollowup):
+        kind, topic, parent = "followup", intent.topic, intent.parent
+    else:
+        kind, topic, parent = "edit", intent.parent.content.topic, intent.parent
+    return PendingAlert(
+        channel=intent.channel,
+        kind=kind,
+        payload=alert_to_dict(intent.content),
+        entry_key=intent.entry_key,
+        story=intent.story,
+        topic=topic,
+        parent_id=parent.alert_id if parent else None,
+        parent_entry_key=parent.entry_key if parent else None,
+    )

@@ -12,8 +12,17 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, tuple_, update
 
+from bot.model import FeedState
 from bot.store.base import IN_CHUNK, StoreBase, aware
-from bot.store.rows import NewEntry, PendingAlert, RecentEntry, StoredEntry, same_title, story_item_id
+from bot.store.rows import (
+    NewEntry,
+    PendingAlert,
+    RecentEntry,
+    StoredEntry,
+    feed_columns,
+    same_title,
+    story_item_id,
+)
 from bot.store.schema import alerts, entries, feeds
 
 
@@ -248,7 +257,7 @@ class SQLEntryStore(StoreBase):
         new: Sequence[NewEntry],
         changed: Sequence[tuple[int, NewEntry]],
         outbox: Sequence[PendingAlert],
-        feed_state: dict[str, Any],
+        feed_state: FeedState | Mapping[str, Any] | None,
         now: datetime,
         edit_interval: timedelta = timedelta(0),
     ) -> int:
@@ -340,7 +349,7 @@ class SQLEntryStore(StoreBase):
                 if alert.kind == "alert" and alert.entry_key:
                     batch_parents[(alert.channel, alert.entry_key)] = int(inserted_alert.id)
             if feed_state:
-                conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**feed_state))
+                conn.execute(update(feeds).where(feeds.c.id == feed_id).values(feed_columns(feed_state)))
         return written
 
     @staticmethod

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
+from bot.model import FeedState
 from bot.store.base import IN_CHUNK, StoreBase, aware
-from bot.store.rows import DeclaredFeed, FeedRow, WebSubRow
+from bot.store.rows import DeclaredFeed, FeedRow, WebSubRow, feed_columns
 from bot.store.schema import feeds, websub_subscriptions
 
 
@@ -148,10 +149,11 @@ class SQLFeedStore(StoreBase):
         with self._tx() as conn:
             conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
 
-    def set_feed_states(self, states: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+    def set_feed_states(self, states: Sequence[tuple[int, FeedState]]) -> None:
         """Several feeds' new states in one transaction: a cycle of 304s writes them together."""
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for feed_id, values in states:  # one executemany per set of columns written
+        for feed_id, state in states:  # one executemany per set of columns written
+            values = feed_columns(state)
             row = {f"new_{name}": value for name, value in values.items()}
             by_columns.setdefault(tuple(values), []).append({"feed": feed_id, **row})
         if not by_columns:

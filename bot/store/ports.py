@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.core.windows import DeliveryPrefs
-from bot.model import JudgedAlert
+from bot.model import FeedState, JudgedAlert
 from bot.store.rows import (
     FeedRow,
     NewEntry,
@@ -43,7 +43,7 @@ class FeedStore(Protocol):
 
     def set_feed_state(self, feed_id: int, **values: Any) -> None: ...
 
-    def set_feed_states(self, states: Sequence[tuple[int, Mapping[str, Any]]]) -> None: ...
+    def set_feed_states(self, states: Sequence[tuple[int, FeedState]]) -> None: ...
 
     def websub_pushing(self, feed_id: int, now: datetime) -> bool: ...
 
@@ -99,7 +99,7 @@ class EntryStore(Protocol):
         new: Sequence[NewEntry],
         changed: Sequence[tuple[int, NewEntry]],
         outbox: Sequence[PendingAlert],
-        feed_state: dict[str, Any],
+        feed_state: FeedState | Mapping[str, Any] | None,
         now: datetime,
         edit_interval: timedelta = timedelta(0),
     ) -> int: ...

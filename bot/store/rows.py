@@ -5,9 +5,12 @@ The ports (`ports.py`) and both stores (SQL and in-memory) exchange these.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from bot.model import FeedState
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,3 +163,33 @@ def story_item_id(feed_id: int, key: str) -> str:
 def same_title(title: str) -> str:
     """A title as compared across an item's two identities: spacing and case do not count."""
     return " ".join(title.split()).casefold()
+
+
+def feed_columns(state: FeedState | Mapping[str, Any]) -> dict[str, Any]:
+    """The feeds columns a poll's state writes; columns named as such (tools, tests) pass as given."""
+    if not isinstance(state, FeedState):
+        return dict(state)
+    columns: dict[str, Any] = {
+        "status": state.status,
+        "lease_until": None,
+        "failures": state.failures,
+        "last_error": state.error,
+        "last_polled_at": state.polled_at,
+        "next_poll_at": state.next_poll_at,
+    }
+    if state.succeeded:
+        columns["last_success_at"] = state.polled_at
+    if state.rate_per_hour is not None:
+        columns["rate_per_hour"] = state.rate_per_hour
+        columns["rate_basis"] = state.rate_basis
+    if state.answer is not None:
+        columns["etag"] = state.answer.etag
+        columns["last_modified"] = state.answer.last_modified
+        columns["ttl_seconds"] = state.answer.ttl_seconds
+    if state.hub is not None:
+        columns["hub_url"], columns["topic_url"] = state.hub
+    if state.title is not None:
+        columns["title"] = state.title
+    if state.url is not None:
+        columns["url"] = state.url
+    return columns

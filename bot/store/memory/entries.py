@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.model import FeedState
 from bot.store.memory.tables import MemoryTables
-from bot.store.rows import NewEntry, PendingAlert, RecentEntry, StoredEntry, same_title, story_item_id
+from bot.store.rows import (
+    NewEntry,
+    PendingAlert,
+    RecentEntry,
+    StoredEntry,
+    feed_columns,
+    same_title,
+    story_item_id,
+)
 
 
 class MemoryEntries(MemoryTables):
@@ -116,7 +125,7 @@ class MemoryEntries(MemoryTables):
         new: Sequence[NewEntry],
         changed: Sequence[tuple[int, NewEntry]],
         outbox: Sequence[PendingAlert],
-        feed_state: dict[str, Any],
+        feed_state: FeedState | Mapping[str, Any] | None,
         now: datetime,
         edit_interval: timedelta = timedelta(0),
     ) -> int:
@@ -153,8 +162,8 @@ class MemoryEntries(MemoryTables):
             written += 1
             if alert.kind == "alert" and alert.entry_key:
                 batch_parents[(alert.channel, alert.entry_key)] = alert_id
-        if feed_id in self._feeds:
-            self._feeds[feed_id].update(feed_state)
+        if feed_id in self._feeds and feed_state:
+            self._feeds[feed_id].update(feed_columns(feed_state))
         return written
 
     def _insert_entry(self, feed_id: int, item: NewEntry, now: datetime) -> int:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.model import FeedState
 from bot.store.memory.tables import MemoryTables
-from bot.store.rows import FeedRow
+from bot.store.rows import FeedRow, feed_columns
 
 FEED_COLUMNS = tuple(field.name for field in fields(FeedRow))
 
@@ -92,9 +93,9 @@ class MemoryFeeds(MemoryTables):
         if feed_id in self._feeds:
             self._feeds[feed_id].update(values)
 
-    def set_feed_states(self, states: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
-        for feed_id, values in states:
-            self.set_feed_state(feed_id, **values)
+    def set_feed_states(self, states: Sequence[tuple[int, FeedState]]) -> None:
+        for feed_id, state in states:
+            self.set_feed_state(feed_id, **feed_columns(state))
 
     def resume_feed(self, url: str, now: datetime) -> bool:
         found = [feed for feed in self._feeds.values() if feed["url"] == url]
