@@ -25,7 +25,8 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot.chat.commands import PREVIEW_WINDOW, CommandContext, Reply, changes_settings
-from bot.chat.slack import DM_ANSWER, NOT_ALLOWED, PREFIX, SORRY, SlackError, translate_error
+from bot.chat.slack_actions import DM_ANSWER, NOT_ALLOWED, SORRY
+from bot.chat.slack_api import PREFIX, SlackError, translate_error
 from bot.chat.slack_blocks import escape, fit, safe_url
 from bot.chat.slack_home import (
     ACTION_ADD_FEED,
@@ -211,7 +212,7 @@ class SlackSurfaces:
         self, team: str | None, method: str, *, form: bool = False, **kwargs: Any
     ) -> dict[str, Any]:
         """One Web API call with the workspace's own client (JSON body, or form-encoded for reads)."""
-        client = await self.chat._client_for(team if self.chat.oauth is not None else None)
+        client = await self.chat.api.client_for(team if self.chat.oauth is not None else None)
         try:
             if form:
                 response = await client.api_call(method, params=kwargs)
@@ -264,7 +265,7 @@ class SlackSurfaces:
                 log.warning("Slack: cannot list the bot's channels for the Home tab: %s", exc)
                 break
             for channel in data.get("channels") or []:
-                target = self.chat._qualified(channel.get("id"), team) if isinstance(channel, dict) else ""
+                target = self.chat.qualified(channel.get("id"), team) if isinstance(channel, dict) else ""
                 if target and self._ours(target, team):
                     found.append(target)
             cursor = str((data.get("response_metadata") or {}).get("next_cursor") or "")
@@ -346,7 +347,7 @@ class SlackSurfaces:
             await self._tell(
                 body, "newsbot", "That feed is gone; the Home tab shows the feeds there are now."
             )
-        elif not await self.chat._may_change(user):
+        elif not await self.chat.may_change(user):
             await self._tell(body, "Not allowed", NOT_ALLOWED)
             return
         else:
@@ -427,7 +428,7 @@ class SlackSurfaces:
     async def _on_track_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """ "Track this story's topic" on a message: the topic form, prefilled from the message."""
         channel = (body.get("channel") or {}).get("id")
-        target = self.chat._qualified(channel, _team(body))
+        target = self.chat.qualified(channel, _team(body))
         if not target:
             await self._tell(body, "newsbot", UNKNOWN_CHANNEL)
             return
@@ -450,7 +451,7 @@ class SlackSurfaces:
         needs_permission = (
             any(changes_settings(command) for command in result.commands) or not result.commands
         )
-        if needs_permission and not await self.chat._may_change(user):
+        if needs_permission and not await self.chat.may_change(user):
             await ack(response_action="errors", errors={field: NOT_ALLOWED})
             return
         replies = [self._run(command, target, user) for command in result.commands]
@@ -491,7 +492,7 @@ class SlackSurfaces:
             if user and announce.startswith(user + " "):
                 announce = f"<@{user}>" + announce[len(user) :]
             try:
-                await self.chat._post(
+                await self.chat.api.post(
                     target,
                     f"announce-{key}",
                     {"text": announce, "unfurl_links": False, "unfurl_media": False},
@@ -501,7 +502,7 @@ class SlackSurfaces:
         answer = "\n".join(escape(r.text) for r in replies) or "Nothing changed."
         if target and user:
             try:
-                await self.chat._call("chat.postEphemeral", target, channel=target, user=user, text=answer)
+                await self.chat.api.call("chat.postEphemeral", target, channel=target, user=user, text=answer)
             except SlackError as exc:
                 log.info("Slack: could not confirm a form in %s: %s", target, exc)
         if user and read_metadata(body.get("view") or {}).get("home"):
@@ -559,7 +560,7 @@ class SlackSurfaces:
             raise SlackError("I could not find the uploaded file; please upload it again.")
         if int(file.get("size") or 0) > OPML_MAX_BYTES:
             raise SlackError(TOO_LARGE)
-        client = await self.chat._client_for(team if self.chat.oauth is not None else None)
+        client = await self.chat.api.client_for(team if self.chat.oauth is not None else None)
         headers = {"Authorization": f"Bearer {client.token}"} if client.token else {}
         data = b""
         try:
