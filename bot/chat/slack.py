@@ -267,6 +267,13 @@ class SlackChat:
             with contextlib.suppress(SlackError):
                 await self.api.call("chat.postEphemeral", str(target), channel=target, user=user, text=text)
 
+    async def announce(self, target: str, user: str | None, text: str, key: str) -> None:
+        """Tell the channel what someone changed, the person as a mention; raises SlackError."""
+        if user and text.startswith(user + " "):
+            text = f"<@{user}>" + text[len(user) :]
+        args = {"text": text, "unfurl_links": False, "unfurl_media": False}
+        await self.api.post(target, f"announce-{key}", args)
+
     async def may_change(self, user: str | None) -> bool:
         """Whether `user` may change what a channel receives: the one rule (bot.chat.permissions)
         over settings.slack_managers and, when it lists "admins", Slack's word on the user."""

@@ -95,14 +95,9 @@ class SlackActions:
         )
         answer = escape(reply.text)
         if reply.announce:
-            announce = escape(reply.announce)
-            if user and announce.startswith(user + " "):
-                announce = f"<@{user}>" + announce[len(user) :]
             try:
-                await self.chat.api.post(
-                    target,
-                    f"announce-{command.get('trigger_id', '')}",
-                    {"text": announce, "unfurl_links": False, "unfurl_media": False},
+                await self.chat.announce(
+                    target, user, escape(reply.announce), str(command.get("trigger_id", ""))
                 )
             except SlackChannelError as exc:
                 answer += "\n\n" + self._invite_hint(exc, context)
@@ -144,18 +139,17 @@ class SlackActions:
         value = SlackActions._button_value(body)
         return str(value.get("topic") or "this topic"), str(value.get("key") or "")
 
-    async def _on_mute(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        """The *Mute topic* button: the `mute <topic> for 24h` command, with the same permission check."""
-        await ack()
-        topic, _ = self._button(body)
+    def _clicked(self, body: dict[str, Any]) -> tuple[str, str | None]:
+        """The channel (as the store names it) and the person of a button's click."""
         target = self.chat.qualified(
             (body.get("channel") or {}).get("id"), (body.get("team") or {}).get("id")
         )
-        user = str((body.get("user") or {}).get("id") or "") or None
-        command = f"mute {topic} for {BUTTON_MUTE}"
-        if not target:
-            await self.chat.answer(respond, body, "I could not tell which channel this came from.")
-            return
+        return target, str((body.get("user") or {}).get("id") or "") or None
+
+    async def _run_button(
+        self, body: dict[str, Any], respond: AsyncRespond, target: str, user: str | None, command: str
+    ) -> None:
+        """The command a button stands for, with the permission check a typed one has."""
         if not await self.chat.may_change(user):
             await self.chat.answer(respond, body, escape(NOT_ALLOWED))
             return
@@ -163,6 +157,17 @@ class SlackActions:
             command, CommandContext(PREFIX + target, user, self.chat.clock.now())
         )
         await self.chat.answer(respond, body, escape(reply.text))
+
+    async def _on_mute(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        """The *Mute topic* button: the `mute <topic> for 24h` command, with the same permission check."""
+        await ack()
+        topic, _ = self._button(body)
+        target, user = self._clicked(body)
+        command = f"mute {topic} for {BUTTON_MUTE}"
+        if not target:
+            await self.chat.answer(respond, body, "I could not tell which channel this came from.")
+            return
+        await self._run_button(body, respond, target, user, command)
 
     async def _on_not_relevant(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         """The *Not relevant* button: stored once per reader and alert; may bring an offer."""
@@ -177,10 +182,7 @@ class SlackActions:
     ) -> None:
         await ack()
         topic, key = self._button(body)
-        target = self.chat.qualified(
-            (body.get("channel") or {}).get("id"), (body.get("team") or {}).get("id")
-        )
-        user = str((body.get("user") or {}).get("id") or "") or None
+        target, user = self._clicked(body)
         ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
         if not target or not (ts or key):
             await self.chat.answer(respond, body, "I could not tell which alert this came from.")
@@ -218,10 +220,7 @@ class SlackActions:
         """*Exclude WORD*: the `exclude WORD from TOPIC` command, with the same permission check."""
         await ack()
         word, topic = self._offer(body)
-        target = self.chat.qualified(
-            (body.get("channel") or {}).get("id"), (body.get("team") or {}).get("id")
-        )
-        user = str((body.get("user") or {}).get("id") or "") or None
+        target, user = self._clicked(body)
         if not target or not word or not topic:
             await self.chat.answer(respond, body, "This offer is incomplete; nothing changed.")
             return

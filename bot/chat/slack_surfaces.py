@@ -489,14 +489,8 @@ class SlackSurfaces:
         user = _user(body)
         announce = " ".join(escape(r.announce) for r in replies if r.announce)
         if target and announce:
-            if user and announce.startswith(user + " "):
-                announce = f"<@{user}>" + announce[len(user) :]
             try:
-                await self.chat.api.post(
-                    target,
-                    f"announce-{key}",
-                    {"text": announce, "unfurl_links": False, "unfurl_media": False},
-                )
+                await self.chat.announce(target, user, announce, key)
             except SlackError as exc:
                 log.warning("Slack: could not announce a change made in a form in %s: %s", target, exc)
         answer = "\n".join(escape(r.text) for r in replies) or "Nothing changed."

@@ -94,6 +94,22 @@ def _author(item: Mapping[str, Any]) -> str | None:
     return name
 
 
+def _raw_entry(
+    item: Mapping[str, Any], *, description: str | None, content: str | None, published: datetime | None
+) -> RawEntry:
+    """An item with the fields both parsers name alike, and those each reads its own way."""
+    return RawEntry(
+        guid=_str(item.get("id")),
+        link=_str(item.get("link")),
+        title=_str(item.get("title")),
+        description=description,
+        content=content,
+        published=published,
+        author=_author(item),
+        lang=None,
+    )
+
+
 def read_fast(body: bytes) -> RawFeed:
     parsed = fastfeedparser.parse(body, include_tags=False, include_media=False, include_enclosures=False)
     # What the items hold, decided on the document: fastfeedparser fills `content` from the
@@ -112,18 +128,8 @@ def read_fast(body: bytes) -> RawFeed:
         if not has_summary:
             description = None  # ... and synthesises a description from the content
         date_text = _str(item.get("published")) or _str(item.get("updated"))
-        entries.append(
-            RawEntry(
-                guid=_str(item.get("id")),
-                link=_str(item.get("link")),
-                title=_str(item.get("title")),
-                description=description,
-                content=content,
-                published=parse_datetime(date_text) if date_text else None,
-                author=_author(item),
-                lang=None,
-            )
-        )
+        published = parse_datetime(date_text) if date_text else None
+        entries.append(_raw_entry(item, description=description, content=content, published=published))
     link = _str(feed.get("link"))
     if link and link in self_links(body):
         link = channel_link(body)  # fastfeedparser may take the feed's own address; we want the site
@@ -169,18 +175,7 @@ def read_careful(body: bytes, url: str, content_type: str | None) -> RawFeed:
         published = _struct_to_datetime(item.get("published_parsed")) or _struct_to_datetime(
             item.get("updated_parsed")
         )
-        entries.append(
-            RawEntry(
-                guid=_str(item.get("id")),
-                link=_str(item.get("link")),
-                title=_str(item.get("title")),
-                description=description,
-                content=content,
-                published=published,
-                author=_author(item),
-                lang=None,
-            )
-        )
+        entries.append(_raw_entry(item, description=description, content=content, published=published))
     problem = None
     if parsed.get("bozo"):
         exc = parsed.get("bozo_exception")
