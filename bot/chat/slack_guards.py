@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncAck
 from slack_bolt.response import BoltResponse
 
 from bot.chat.slack_actions import SORRY
-from bot.chat.slack_modals import notice_view
+from bot.chat.slack_form_kit import notice_view
 
 log = logging.getLogger("bot.chat.slack_surfaces")
 

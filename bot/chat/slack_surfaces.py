@@ -25,6 +25,7 @@ from bot.chat.slack_actions import DM_ANSWER, NOT_ALLOWED
 from bot.chat.slack_api import PREFIX, SlackError, translate_error
 from bot.chat.slack_blocks import escape, fit, safe_url
 from bot.chat.slack_files import download_file
+from bot.chat.slack_form_kit import VALUE, FormResult, notice_view, read_metadata, state_files, state_values
 from bot.chat.slack_guards import UNKNOWN_FORM, guard, guard_form, malformed_forms, on_unknown_form
 from bot.chat.slack_home import (
     ACTION_ADD_FEED,
@@ -41,17 +42,11 @@ from bot.chat.slack_modals import (
     PREVIEW_ON_ENTER,
     SETTINGS_FORM,
     TOPIC_FORM,
-    VALUE,
-    FormResult,
     feed_request,
     feed_view,
-    notice_view,
-    read_metadata,
     settings_request,
     settings_version,
     settings_view,
-    state_files,
-    state_values,
     topic_query,
     topic_request,
     topic_view,
