@@ -224,14 +224,7 @@ class SlackActions:
         if not target or not word or not topic:
             await self.chat.answer(respond, body, "This offer is incomplete; nothing changed.")
             return
-        if not await self.chat.may_change(user):
-            await self.chat.answer(respond, body, escape(NOT_ALLOWED))
-            return
-        command = f"exclude {word} from {topic}"
-        reply = self.chat.commands.handle(
-            command, CommandContext(PREFIX + target, user, self.chat.clock.now())
-        )
-        await self.chat.answer(respond, body, escape(reply.text))
+        await self._run_button(body, respond, target, user, f"exclude {word} from {topic}")
 
     async def _on_decline(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
