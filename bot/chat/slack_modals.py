@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from bot.chat.commands import (
@@ -27,6 +25,16 @@ from bot.chat.commands import (
     unknown_zone,
 )
 from bot.chat.slack_blocks import Block
+from bot.chat.slack_form_kit import (
+    FormResult,
+    for_channel,
+    input_block,
+    metadata,
+    modal,
+    plain,
+    select,
+    text_input,
+)
 from bot.core.matching import MAX_QUERY_CHARS, QueryError, parse_topic
 from bot.core.windows import (
     DEFAULT_DIGEST_AT,
@@ -43,132 +51,30 @@ TOPIC_FORM = "newsbot_topic"
 SETTINGS_FORM = "newsbot_settings"
 FEED_FORM = "newsbot_feed"
 ACTION_PREVIEW = "newsbot_topic_preview"
-VALUE = "value"  # the action_id of every form field
-METADATA_LIMIT = 3000  # Slack's limit for private_metadata
 ERROR_LIMIT = 1000  # a field error stays readable next to its field
 ANY_LANGUAGE = "any"
 
 PREVIEW_ON_ENTER = ("topic", "aliases", "required", "excluded")  # the fields whose Enter previews
 
 
-@dataclass(frozen=True, slots=True)
-class FormResult:
-    """What a submitted form asks for: commands to run in order, or errors by field (block id)."""
-
-    commands: list[str] = field(default_factory=list)
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def _text(text: str, limit: int = 2000) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:limit], "emoji": False}
-
-
-def _input(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    optional: bool = False,
-    hint: str | None = None,
-) -> Block:
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": _text(label),
-        "element": {"action_id": VALUE, **element},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = _text(hint)
-    return block
-
-
-def _text_input(initial: str | None, *, max_length: int, placeholder: str | None = None) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "max_length": max_length}
-    if initial:
-        element["initial_value"] = initial[:max_length]
-    if placeholder:
-        element["placeholder"] = _text(placeholder, 150)
-    return element
-
-
-def _option(value: str, label: str | None = None) -> dict[str, Any]:
-    return {"text": _text(label or value, 75), "value": value}
-
-
-def _select(choices: Sequence[tuple[str, str]], initial: str | None) -> dict[str, Any]:
-    options = [_option(value, label) for value, label in choices]
-    element: dict[str, Any] = {"type": "static_select", "options": options}
-    chosen = next((o for o in options if o["value"] == initial), None)
-    if chosen is not None:
-        element["initial_option"] = chosen
-    return element
-
-
-def metadata(**values: Any) -> str:
-    """private_metadata: what the form needs to know when it comes back (which channel, which version)."""
-    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
-    if len(text) > METADATA_LIMIT:
-        raise ValueError("a form's private metadata is longer than Slack allows")
-    return text
-
-
-def read_metadata(view: dict[str, Any]) -> dict[str, Any]:
-    """The form's private_metadata, or {} when it is missing or not ours."""
-    try:
-        value = json.loads(str(view.get("private_metadata") or "{}"))
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def state_values(view: dict[str, Any]) -> dict[str, str | None]:
-    """Each field's value by block id (None when empty or missing), from a submitted view's state."""
-    state = view.get("state") or {}
-    values = state.get("values") if isinstance(state, dict) else None
-    found: dict[str, str | None] = {}
-    if not isinstance(values, dict):
-        return found
-    for block_id, actions in values.items():
-        action = actions.get(VALUE) if isinstance(actions, dict) else None
-        if not isinstance(action, dict):
-            continue
-        value = action.get("value")
-        if value is None and isinstance(action.get("selected_option"), dict):
-            value = action["selected_option"].get("value")
-        found[str(block_id)] = str(value).strip() if value is not None and str(value).strip() else None
-    return found
-
-
-def _modal(callback_id: str, title: str, submit: str, blocks: list[Block], private: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": _text(title, 24),
-        "submit": _text(submit, 24),
-        "close": _text("Cancel", 24),
-        "blocks": blocks,
-        "private_metadata": private,
-    }
-
-
-def notice_view(title: str, text: str) -> dict[str, Any]:
-    """A modal with only a message (a form that cannot be used any more, say why)."""
-    return {
-        "type": "modal",
-        "title": _text(title, 24),
-        "close": _text("Close", 24),
-        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": text[:3000], "emoji": False}}],
-    }
-
-
-def _for_channel(target: str) -> Block:
-    """Which channel a form changes, as Slack shows a channel: by its name."""
-    channel = target.partition("@")[0]
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": f"For <#{channel}>"}]}
-
-
 # -- Track a topic ---------------------------------------------------------------------------------
+
+# The topic form's optional word fields: field, label, placeholder, hint.
+_WORD_FIELDS = (
+    ("aliases", "Other names", "North Korea, DPRK", "Any of these also matches; separate them with commas."),
+    (
+        "required",
+        "Must also mention",
+        "Raketen",
+        "Every one of these words must appear too; separate them with commas.",
+    ),
+    (
+        "excluded",
+        "Must not mention",
+        "Südkorea",
+        "A story with any of these words is left out; separate them with commas.",
+    ),
+)
 
 
 def topic_view(
@@ -182,35 +88,24 @@ def topic_view(
     values = initial or {}
     languages = [(ANY_LANGUAGE, "any language"), *((lang, lang) for lang in LANGUAGES)]
     blocks: list[Block] = [
-        _for_channel(target),
-        _input(
+        for_channel(target),
+        input_block(
             "topic",
             "Topic",
-            _text_input(values.get("topic"), max_length=MAX_QUERY_CHARS, placeholder="Nordkorea"),
+            text_input(values.get("topic"), max_length=MAX_QUERY_CHARS, placeholder="Nordkorea"),
             hint="The name alerts are filed under.",
         ),
-        _input(
-            "aliases",
-            "Other names",
-            _text_input(values.get("aliases"), max_length=MAX_QUERY_CHARS, placeholder="North Korea, DPRK"),
-            optional=True,
-            hint="Any of these also matches; separate them with commas.",
+        *(
+            input_block(
+                field,
+                label,
+                text_input(values.get(field), max_length=MAX_QUERY_CHARS, placeholder=placeholder),
+                optional=True,
+                hint=hint,
+            )
+            for field, label, placeholder, hint in _WORD_FIELDS
         ),
-        _input(
-            "required",
-            "Must also mention",
-            _text_input(values.get("required"), max_length=MAX_QUERY_CHARS, placeholder="Raketen"),
-            optional=True,
-            hint="Every one of these words must appear too; separate them with commas.",
-        ),
-        _input(
-            "excluded",
-            "Must not mention",
-            _text_input(values.get("excluded"), max_length=MAX_QUERY_CHARS, placeholder="Südkorea"),
-            optional=True,
-            hint="A story with any of these words is left out; separate them with commas.",
-        ),
-        _input(
+        input_block(
             "threshold",
             "Threshold",
             {
@@ -223,10 +118,10 @@ def topic_view(
             optional=True,
             hint="How well a story must match, from 0 to 100 (default 70).",
         ),
-        _input(
+        input_block(
             "lang",
             "Language",
-            _select(languages, values.get("lang") or ANY_LANGUAGE),
+            select(languages, values.get("lang") or ANY_LANGUAGE),
             optional=True,
         ),
         {
@@ -236,7 +131,7 @@ def topic_view(
                 {
                     "type": "button",
                     "action_id": ACTION_PREVIEW,
-                    "text": _text("Preview the last 72 hours", 75),
+                    "text": plain("Preview the last 72 hours", 75),
                     "value": "preview",
                 }
             ],
@@ -254,7 +149,7 @@ def topic_view(
         if block.get("block_id") in PREVIEW_ON_ENTER:  # Enter in a word field refreshes the preview
             block["dispatch_action"] = True
             block["element"]["dispatch_action_config"] = {"trigger_actions_on": ["on_enter_pressed"]}
-    return _modal(TOPIC_FORM, "Track a topic", "Track", blocks, metadata(channel=target, home=home))
+    return modal(TOPIC_FORM, "Track a topic", "Track", blocks, metadata(channel=target, home=home))
 
 
 def _terms(value: str | None, *, quote: bool = True) -> list[str]:
@@ -351,11 +246,11 @@ def settings_view(
     """The "Channel settings" form, filled with the channel's settings as they are now."""
     quiet = f"{prefs.quiet_start}-{prefs.quiet_end}" if prefs.quiet_start and prefs.quiet_end else None
     blocks: list[Block] = [
-        _for_channel(target),
-        _input(
+        for_channel(target),
+        input_block(
             "threads",
             "Follow-ups",
-            _select(
+            select(
                 [
                     ("thread", "in the first alert's thread"),
                     ("thread+broadcast", "in the thread, new figures also in the channel"),
@@ -364,36 +259,36 @@ def settings_view(
                 thread_mode,
             ),
         ),
-        _input(
+        input_block(
             "quiet",
             "Quiet hours",
-            _text_input(quiet, max_length=20, placeholder="22:00-07:00"),
+            text_input(quiet, max_length=20, placeholder="22:00-07:00"),
             optional=True,
             hint="Alerts wait during these hours and follow when they end. Empty: none.",
         ),
-        _input(
+        input_block(
             "digest",
             "Digest",
-            _select(
+            select(
                 [("off", "off: every alert at once"), ("hourly", "hourly"), ("daily", "daily")], prefs.digest
             ),
         ),
-        _input(
+        input_block(
             "digest_at",
             "Daily digest at",
-            _text_input(prefs.digest_at, max_length=5, placeholder=DEFAULT_DIGEST_AT),
+            text_input(prefs.digest_at, max_length=5, placeholder=DEFAULT_DIGEST_AT),
             optional=True,
             hint="For a daily digest only.",
         ),
-        _input(
+        input_block(
             "timezone",
             "Time zone",
-            _text_input(prefs.timezone, max_length=64, placeholder="Europe/Berlin"),
+            text_input(prefs.timezone, max_length=64, placeholder="Europe/Berlin"),
             hint="Of the quiet hours and the daily digest.",
         ),
     ]
     private = metadata(channel=target, version=settings_version(thread_mode, prefs), home=home)
-    return _modal(SETTINGS_FORM, "Channel settings", "Save", blocks, private)
+    return modal(SETTINGS_FORM, "Channel settings", "Save", blocks, private)
 
 
 def settings_request(values: dict[str, str | None], thread_mode: str, prefs: DeliveryPrefs) -> FormResult:
@@ -442,14 +337,14 @@ OPML_MAX_FEEDS = 200  # what one form adds within Slack's three seconds; `newsbo
 def feed_view(*, home: bool = False) -> dict[str, Any]:
     """The "Add a feed" form: a URL, or an OPML file of feeds (an export of another reader)."""
     blocks: list[Block] = [
-        _input(
+        input_block(
             "url",
             "Feed URL",
-            _text_input(None, max_length=2048, placeholder="https://www.tagesschau.de/index~rss2.xml"),
+            text_input(None, max_length=2048, placeholder="https://www.tagesschau.de/index~rss2.xml"),
             optional=True,
             hint="An RSS or Atom feed over http or https; it is polled for every channel.",
         ),
-        _input(
+        input_block(
             "opml",
             "…or an OPML file",
             {"type": "file_input", "filetypes": ["opml", "xml"], "max_files": 1},
@@ -457,15 +352,7 @@ def feed_view(*, home: bool = False) -> dict[str, Any]:
             hint=f"The feeds of an OPML export (at most {OPML_MAX_FEEDS}); feeds already polled are kept.",
         ),
     ]
-    return _modal(FEED_FORM, "Add a feed", "Add", blocks, metadata(home=home))
-
-
-def state_files(view: dict[str, Any], block_id: str) -> list[dict[str, Any]]:
-    """The files uploaded in a file field of a submitted view."""
-    values = (view.get("state") or {}).get("values") or {}
-    action = (values.get(block_id) or {}).get(VALUE) if isinstance(values, dict) else None
-    files = action.get("files") if isinstance(action, dict) else None
-    return [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
+    return modal(FEED_FORM, "Add a feed", "Add", blocks, metadata(home=home))
 
 
 def _url_problem(url: str) -> str | None:

@@ -10,23 +10,23 @@ field and nothing is stored. Any failure is an answer (a field error or a short 
 
 from __future__ import annotations
 
+import functools
 import html
-import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
-import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot.chat.commands import PREVIEW_WINDOW, CommandContext, Reply, changes_settings
-from bot.chat.slack import DM_ANSWER, NOT_ALLOWED, PREFIX, SORRY, SlackError, translate_error
+from bot.chat.slack_actions import DM_ANSWER, NOT_ALLOWED
+from bot.chat.slack_api import PREFIX, SlackError, translate_error
 from bot.chat.slack_blocks import escape, fit, safe_url
+from bot.chat.slack_files import download_file
+from bot.chat.slack_form_kit import VALUE, FormResult, notice_view, read_metadata, state_files, state_values
+from bot.chat.slack_guards import UNKNOWN_FORM, guard, guard_form, malformed_forms, on_unknown_form
 from bot.chat.slack_home import (
     ACTION_ADD_FEED,
     ACTION_ADD_TOPIC,
@@ -39,21 +39,14 @@ from bot.chat.slack_home import (
 from bot.chat.slack_modals import (
     ACTION_PREVIEW,
     FEED_FORM,
-    OPML_MAX_BYTES,
     PREVIEW_ON_ENTER,
     SETTINGS_FORM,
     TOPIC_FORM,
-    VALUE,
-    FormResult,
     feed_request,
     feed_view,
-    notice_view,
-    read_metadata,
     settings_request,
     settings_version,
     settings_view,
-    state_files,
-    state_values,
     topic_query,
     topic_request,
     topic_view,
@@ -68,25 +61,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SHORTCUT_TRACK = "newsbot_track_story"
-SLACK_FILES_HOST = "files.slack.com"
-DOWNLOAD_SECONDS = 2.0  # an uploaded OPML file is fetched within Slack's three seconds
-TOO_LARGE = f"That file is larger than {OPML_MAX_BYTES // 1000} kB; an OPML file of feeds is smaller."
 PREVIEW_SHOWN = 5  # matches listed under the Preview button
 MEMBER_PAGES = 5  # users.conversations pages read for the Home tab (200 channels each)
 STALE_SETTINGS = (
     "Someone changed this channel's settings after you opened this form. Close it and open "
     "Channel settings again to see them as they are now."
 )
-UNKNOWN_FORM = (
-    "I don't know this form any more (newsbot may have been updated since it opened). Close it and "
-    "open it again from newsbot's Home tab."
-)
 NOT_A_MEMBER = (
     "I'm not a member of that channel, so I can't post its alerts yet. Invite me there with "
     "/invite @newsbot; the alerts follow."
 )
 UNKNOWN_CHANNEL = "I could not tell which channel this form is for. Close it and open it again."
-Listener = Callable[[AsyncAck, dict[str, Any]], Awaitable[None]]
 CHANNEL_ID = re.compile(r"[A-Z0-9]{2,40}(?:@[A-Z0-9]{2,40})?")  # `C0123` or `C0123@T0456`
 _MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 
@@ -128,82 +113,21 @@ class SlackSurfaces:
         self.chat = chat
 
     def register(self, app: AsyncApp) -> None:
-        app.middleware(self._malformed_forms)
-        app.event("app_home_opened")(self._guard(self._on_home_opened))
-        app.action(re.compile("^" + ACTION_PAGE))(self._guard(self._on_page))
-        app.action(ACTION_ADD_TOPIC)(self._guard(self._on_open_topic))
-        app.action(ACTION_SETTINGS)(self._guard(self._on_open_settings))
-        app.action(ACTION_ADD_FEED)(self._guard(self._on_open_feed))
-        app.action(ACTION_RESUME_FEED)(self._guard(self._on_resume_feed))
-        app.action(ACTION_PREVIEW)(self._guard(self._on_preview))
+        app.middleware(malformed_forms)
+        app.event("app_home_opened")(guard(self._on_home_opened))
+        app.action(re.compile("^" + ACTION_PAGE))(guard(self._on_page))
+        app.action(ACTION_ADD_TOPIC)(guard(self._on_open_topic))
+        app.action(ACTION_SETTINGS)(guard(self._on_open_settings))
+        app.action(ACTION_ADD_FEED)(guard(self._on_open_feed))
+        app.action(ACTION_RESUME_FEED)(guard(self._on_resume_feed))
+        app.action(ACTION_PREVIEW)(guard(self._on_preview))
         on_enter = re.compile("^(" + "|".join(PREVIEW_ON_ENTER) + ")$")
-        app.action({"action_id": VALUE, "block_id": on_enter})(self._guard(self._on_preview))
-        app.shortcut(SHORTCUT_TRACK)(self._guard(self._on_track_shortcut))
-        app.view(TOPIC_FORM)(self._guard_form("topic", self._on_topic_form))
-        app.view(SETTINGS_FORM)(self._guard_form("threads", self._on_settings_form))
-        app.view(FEED_FORM)(self._guard_form("url", self._on_feed_form))
-        app.view(re.compile(".*"))(self._on_unknown_form)
-
-    # -- safety nets ----------------------------------------------------------------------------
-
-    @staticmethod
-    def _guard(listener: Listener) -> Listener:
-        """Acknowledge at once, then run; a failure is logged, never a 5xx."""
-
-        async def run(ack: AsyncAck, body: dict[str, Any]) -> None:
-            await ack()
-            try:
-                await listener(ack, body)
-            except Exception:
-                log.exception("Slack: a Home tab, form or shortcut request failed")
-
-        return run
-
-    @staticmethod
-    def _guard_form(first_field: str, listener: Listener) -> Listener:
-        """A form submission: the listener acknowledges; if it fails first, the error shows at a field."""
-
-        async def run(ack: AsyncAck, body: dict[str, Any]) -> None:
-            acked = False
-
-            async def once(**kwargs: Any) -> None:
-                nonlocal acked
-                if not acked:
-                    acked = True
-                    await ack(**kwargs)
-
-            try:
-                await listener(once, body)  # type: ignore[arg-type]
-            except Exception:
-                log.exception("Slack: a form submission failed")
-                await once(response_action="errors", errors={first_field: SORRY})
-            await once()
-
-        return run
-
-    @staticmethod
-    async def _malformed_forms(
-        body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse]]
-    ) -> BoltResponse:
-        """A form submission without a view or callback_id would fail in Bolt's listener matching;
-        it gets the same answer as an unknown form."""
-        if body.get("type") in ("view_submission", "view_closed"):
-            view = body.get("view")
-            if not isinstance(view, dict) or not isinstance(view.get("callback_id"), str):
-                log.warning("Slack: a form submission without a view or callback_id")
-                answer = {"response_action": "update", "view": notice_view("Form out of date", UNKNOWN_FORM)}
-                return BoltResponse(
-                    status=200,
-                    body=json.dumps(answer) if body.get("type") == "view_submission" else "",
-                    headers={"content-type": ["application/json;charset=utf-8"]},
-                )
-        return await next()
-
-    async def _on_unknown_form(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        """A form whose callback_id this version does not know: say so instead of failing."""
-        callback = str((body.get("view") or {}).get("callback_id") or "")[:80]
-        log.warning("Slack: a form with the unknown callback_id %r was submitted", callback)
-        await ack(response_action="update", view=notice_view("Form out of date", UNKNOWN_FORM))
+        app.action({"action_id": VALUE, "block_id": on_enter})(guard(self._on_preview))
+        app.shortcut(SHORTCUT_TRACK)(guard(self._on_track_shortcut))
+        app.view(TOPIC_FORM)(guard_form("topic", self._on_topic_form))
+        app.view(SETTINGS_FORM)(guard_form("threads", self._on_settings_form))
+        app.view(FEED_FORM)(guard_form("url", self._on_feed_form))
+        app.view(re.compile(".*"))(on_unknown_form)
 
     # -- Web API --------------------------------------------------------------------------------
 
@@ -211,7 +135,7 @@ class SlackSurfaces:
         self, team: str | None, method: str, *, form: bool = False, **kwargs: Any
     ) -> dict[str, Any]:
         """One Web API call with the workspace's own client (JSON body, or form-encoded for reads)."""
-        client = await self.chat._client_for(team if self.chat.oauth is not None else None)
+        client = await self.chat.api.client_for(team)
         try:
             if form:
                 response = await client.api_call(method, params=kwargs)
@@ -264,7 +188,7 @@ class SlackSurfaces:
                 log.warning("Slack: cannot list the bot's channels for the Home tab: %s", exc)
                 break
             for channel in data.get("channels") or []:
-                target = self.chat._qualified(channel.get("id"), team) if isinstance(channel, dict) else ""
+                target = self.chat.qualified(channel.get("id"), team) if isinstance(channel, dict) else ""
                 if target and self._ours(target, team):
                     found.append(target)
             cursor = str((data.get("response_metadata") or {}).get("next_cursor") or "")
@@ -346,7 +270,7 @@ class SlackSurfaces:
             await self._tell(
                 body, "newsbot", "That feed is gone; the Home tab shows the feeds there are now."
             )
-        elif not await self.chat._may_change(user):
+        elif not await self.chat.may_change(user):
             await self._tell(body, "Not allowed", NOT_ALLOWED)
             return
         else:
@@ -427,7 +351,7 @@ class SlackSurfaces:
     async def _on_track_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """ "Track this story's topic" on a message: the topic form, prefilled from the message."""
         channel = (body.get("channel") or {}).get("id")
-        target = self.chat._qualified(channel, _team(body))
+        target = self.chat.qualified(channel, _team(body))
         if not target:
             await self._tell(body, "newsbot", UNKNOWN_CHANNEL)
             return
@@ -450,7 +374,7 @@ class SlackSurfaces:
         needs_permission = (
             any(changes_settings(command) for command in result.commands) or not result.commands
         )
-        if needs_permission and not await self.chat._may_change(user):
+        if needs_permission and not await self.chat.may_change(user):
             await ack(response_action="errors", errors={field: NOT_ALLOWED})
             return
         replies = [self._run(command, target, user) for command in result.commands]
@@ -488,20 +412,14 @@ class SlackSurfaces:
         user = _user(body)
         announce = " ".join(escape(r.announce) for r in replies if r.announce)
         if target and announce:
-            if user and announce.startswith(user + " "):
-                announce = f"<@{user}>" + announce[len(user) :]
             try:
-                await self.chat._post(
-                    target,
-                    f"announce-{key}",
-                    {"text": announce, "unfurl_links": False, "unfurl_media": False},
-                )
+                await self.chat.announce(target, user, announce, key)
             except SlackError as exc:
                 log.warning("Slack: could not announce a change made in a form in %s: %s", target, exc)
         answer = "\n".join(escape(r.text) for r in replies) or "Nothing changed."
         if target and user:
             try:
-                await self.chat._call("chat.postEphemeral", target, channel=target, user=user, text=answer)
+                await self.chat.api.call("chat.postEphemeral", target, channel=target, user=user, text=answer)
             except SlackError as exc:
                 log.info("Slack: could not confirm a form in %s: %s", target, exc)
         if user and read_metadata(body.get("view") or {}).get("home"):
@@ -538,42 +456,19 @@ class SlackSurfaces:
         opml: bytes | None = None
         if files:
             try:
-                opml = await self._download(files[0], _team(body))
+                client = functools.partial(self.chat.api.client_for, _team(body))
+                opml = await download_file(files[0], client, self.chat.base_url)
             except SlackError as exc:
                 await ack(response_action="errors", errors={"opml": str(exc)[:1000]})
                 return
         result = feed_request(state_values(view), opml)
         await self._submit(ack, body, None, result, "url" if "url" in result.errors or not files else "opml")
 
-    def _trusted_file_url(self, url: str) -> bool:
-        """Only Slack's own file host (or the configured API host) ever sees the bot token."""
-        parts, api = urlsplit(url), urlsplit(self.chat.base_url)
-        if (parts.scheme, parts.hostname) == (api.scheme, api.hostname):
-            return True
-        return parts.scheme == "https" and parts.hostname == SLACK_FILES_HOST
 
-    async def _download(self, file: dict[str, Any], team: str | None) -> bytes:
-        """An uploaded file's bytes (at most OPML_MAX_BYTES), fetched with the workspace's bot token."""
-        url = str(file.get("url_private_download") or file.get("url_private") or "")
-        if not url or not self._trusted_file_url(url):
-            raise SlackError("I could not find the uploaded file; please upload it again.")
-        if int(file.get("size") or 0) > OPML_MAX_BYTES:
-            raise SlackError(TOO_LARGE)
-        client = await self.chat._client_for(team if self.chat.oauth is not None else None)
-        headers = {"Authorization": f"Bearer {client.token}"} if client.token else {}
-        data = b""
-        try:
-            timeout = aiohttp.ClientTimeout(total=DOWNLOAD_SECONDS)
-            async with (
-                aiohttp.ClientSession(timeout=timeout) as session,
-                session.get(url, headers=headers, allow_redirects=False) as response,
-            ):
-                if response.status != 200:
-                    raise SlackError(f"Slack did not hand out the file (HTTP {response.status}); try again.")
-                async for chunk in response.content.iter_chunked(65536):
-                    data += chunk
-                    if len(data) > OPML_MAX_BYTES:
-                        raise SlackError(TOO_LARGE)
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise SlackError(f"I could not fetch the file from Slack ({type(exc).__name__}).") from None
-        return data
+# the tests import these from here
+__all__ = [
+    "SHORTCUT_TRACK",
+    "STALE_SETTINGS",
+    "UNKNOWN_FORM",
+    "SlackSurfaces",
+]

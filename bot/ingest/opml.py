@@ -79,6 +79,27 @@ def _feed_url(raw: str) -> str | None:
     return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
 
 
+def _opml_body(data: bytes) -> ET.Element | None:
+    """The <body> of an OPML document (None when it has none); ParseError when it is not OPML."""
+    try:
+        root = _safe_parse(data)
+    except _Refused:
+        raise ParseError("OPML refused: it declares XML entities, which are not allowed") from None
+    except expat.ExpatError as exc:
+        raise ParseError(f"not an OPML document ({exc})") from None
+    if root.tag.lower() != "opml":
+        raise ParseError(f"not an OPML document (root element <{root.tag}>)")
+    return next((child for child in root if child.tag.lower() == "body"), None)
+
+
+def _category(outline: ET.Element, folders: tuple[str, ...]) -> str | None:
+    """The folders an outline sits in, else the first category it declares."""
+    if folders:
+        return "/".join(folders)
+    declared = _attr(outline, "category")
+    return (declared.split(",")[0].strip().strip("/") or None) if declared else None
+
+
 def parse_opml(data: bytes) -> list[OpmlFeed]:
     """The feeds of an OPML document, in document order, each URL once.
 
@@ -93,15 +114,7 @@ def read_opml(data: bytes) -> OpmlImport:
 
     Raises ParseError when the document is not OPML or declares entities.
     """
-    try:
-        root = _safe_parse(data)
-    except _Refused:
-        raise ParseError("OPML refused: it declares XML entities, which are not allowed") from None
-    except expat.ExpatError as exc:
-        raise ParseError(f"not an OPML document ({exc})") from None
-    if root.tag.lower() != "opml":
-        raise ParseError(f"not an OPML document (root element <{root.tag}>)")
-    body = next((child for child in root if child.tag.lower() == "body"), None)
+    body = _opml_body(data)
     feeds: list[OpmlFeed] = []
     skipped: list[OpmlSkipped] = []
     seen: set[str] = set()
@@ -123,12 +136,7 @@ def read_opml(data: bytes) -> OpmlImport:
                 skipped.append(OpmlSkipped(url, label, "listed twice"))
                 continue
             seen.add(url)
-            category = "/".join(folders) if folders else None
-            if category is None:
-                declared = _attr(outline, "category")
-                if declared:
-                    category = declared.split(",")[0].strip().strip("/") or None
-            feeds.append(OpmlFeed(url=url, title=label, category=category))
+            feeds.append(OpmlFeed(url=url, title=label, category=_category(outline, folders)))
 
     if body is not None:
         walk(body, ())
