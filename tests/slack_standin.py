@@ -180,9 +180,9 @@ class SlackStandin:
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         """Socket Mode: say hello, then record every message the app sends (its acks)."""
         ws = web.WebSocketResponse(autoping=True)
-        await ws.prepare(request)
-        with self._lock:
+        with self._lock:  # recorded before the handshake's answer, which the app may act on at once
             self.sockets.append(ws)
+        await ws.prepare(request)
         await ws.send_json(
             {
                 "type": "hello",
