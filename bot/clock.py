@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.errors import NewsbotError, StoreError
 from bot.jobs import release_orphans
 from bot.pipeline import feed_lease_seconds
-from bot.ports import Clock, SystemClock
+from bot.ports import SystemTime, TimeSource
 from bot.runtime import open_scaleout_store
 from bot.settings import Settings
 from bot.store.db import Store
@@ -57,7 +57,7 @@ class Dispatcher:
         self,
         store: Store,
         app: Any,
-        clock: Clock,
+        clock: TimeSource,
         *,
         hold: timedelta,
         deliver_expires: float,
@@ -140,7 +140,7 @@ def run_clock(settings: Settings) -> int:
 
     store = open_scaleout_store(settings)
     app = celery_app(settings)
-    clock = SystemClock()
+    clock = SystemTime()
     tick_seconds = settings.schedule.tick_seconds
     dispatcher = Dispatcher(
         store,

@@ -26,7 +26,7 @@ from bot.ingest.fetch import Fetcher
 from bot.metrics import SharedCounts, share_counts
 from bot.pipeline import Pipeline
 from bot.platforms import PlatformStarter
-from bot.ports import Chat, SystemClock
+from bot.ports import Chat, SystemTime
 from bot.runtime import (
     apply_declared,
     chat_services,
@@ -53,7 +53,7 @@ class Parts:
 
     settings: Settings
     store: Store
-    clock: SystemClock
+    clock: SystemTime
     fetcher: Fetcher
     pipeline: Pipeline
     deliverer: Deliverer
@@ -73,7 +73,7 @@ async def assemble(settings: Settings, role: Role, stack: AsyncExitStack) -> Par
         released = store.release_claims()
         if released:
             log.info("resending %d alerts whose delivery was not confirmed", released)
-    clock = SystemClock()
+    clock = SystemTime()
     services = chat_services(settings, store, clock)
     starter = PlatformStarter([] if role == "worker" else services)
     stack.push_async_callback(starter.stop)

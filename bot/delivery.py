@@ -17,7 +17,7 @@ from bot.core.digest import Queued, build_digests
 from bot.core.payload import alert_from_dict
 from bot.core.windows import DeliveryPrefs, delivery_now
 from bot.errors import ChannelUnavailable, ChatUnavailable
-from bot.ports import Chat, Clock
+from bot.ports import Chat, TimeSource
 from bot.store.ports import DeliveryStore
 from bot.store.rows import OutboxRow
 
@@ -35,7 +35,7 @@ class DeliveryReport:
 
 
 class Deliverer:
-    def __init__(self, store: DeliveryStore, chats: Sequence[Chat], clock: Clock) -> None:
+    def __init__(self, store: DeliveryStore, chats: Sequence[Chat], clock: TimeSource) -> None:
         self.store = store
         self.chats = list(chats)
         self.clock = clock

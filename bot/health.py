@@ -10,12 +10,12 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.errors import StoreError
 from bot.metrics import refresh_gauges, scrape
-from bot.ports import Clock
+from bot.ports import TimeSource
 from bot.scheduler import Ticker
 from bot.store.db import Store
 
 
-def health_routes(store: Store, ticker: Ticker | None, clock: Clock) -> list[web.RouteDef]:
+def health_routes(store: Store, ticker: Ticker | None, clock: TimeSource) -> list[web.RouteDef]:
     """`ticker` is None for the scale-out web role, which schedules nothing itself."""
 
     async def healthz(_request: web.Request) -> web.Response:

@@ -10,11 +10,11 @@ from bot.errors import NewsbotError
 from bot.model import AlertContent
 
 
-class Clock(Protocol):
+class TimeSource(Protocol):
     def now(self) -> datetime: ...
 
 
-class SystemClock:
+class SystemTime:
     """The real clock, in UTC."""
 
     def now(self) -> datetime:

@@ -25,7 +25,7 @@ from bot.core.matching import QueryError, parse_topic
 from bot.errors import ConfigError, StoreError
 from bot.ingest.fetch import FetchPolicy
 from bot.ingest.opml import read_opml
-from bot.ports import ChatService, SystemClock
+from bot.ports import ChatService, SystemTime
 from bot.redact import RedactingFilter
 from bot.settings import Settings
 from bot.store.db import DeclaredFeed, Store
@@ -155,7 +155,7 @@ def _exit_with_parent(parent: int) -> None:
 def apply_declared(settings: Settings, store: Store) -> None:
     """Feeds and subscriptions declared in the config join the store (idempotently)."""
 
-    now = SystemClock().now()
+    now = SystemTime().now()
     declared: list[DeclaredFeed] = []
     for feed in settings.feeds:
         problem = check_feed_url(feed.url)
@@ -188,7 +188,7 @@ def apply_declared(settings: Settings, store: Store) -> None:
         )
 
 
-def chat_services(settings: Settings, store: Store, clock: SystemClock) -> list[ChatService]:
+def chat_services(settings: Settings, store: Store, clock: SystemTime) -> list[ChatService]:
     """The configured platforms; the console is the chat only when no other platform is."""
     services: list[ChatService] = []
     if settings.slack_enabled():

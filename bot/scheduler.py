@@ -18,7 +18,7 @@ from bot import jobs
 from bot.delivery import Deliverer
 from bot.errors import NewsbotError
 from bot.pipeline import Pipeline
-from bot.ports import Clock
+from bot.ports import TimeSource
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,9 @@ class Ticker:
     holds back delivery; each job never overlaps itself.
     """
 
-    def __init__(self, pipeline: Pipeline, deliverer: Deliverer, clock: Clock, tick_seconds: float) -> None:
+    def __init__(
+        self, pipeline: Pipeline, deliverer: Deliverer, clock: TimeSource, tick_seconds: float
+    ) -> None:
         self.pipeline = pipeline
         self.deliverer = deliverer
         self.clock = clock

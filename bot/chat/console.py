@@ -21,7 +21,7 @@ from bot.chat.commands import CommandContext, CommandHandler
 from bot.core.digest import Digest, plain_digest
 from bot.core.render import one_line, plain_text, render
 from bot.model import AlertContent
-from bot.ports import Clock
+from bot.ports import TimeSource
 from bot.store.db import Store
 
 CHANNEL = "console"
@@ -95,7 +95,7 @@ class ConsoleChat:
         self._print(text, style="cyan")
 
 
-async def run_console_commands(store: Store, console: ConsoleChat | None, clock: Clock) -> None:
+async def run_console_commands(store: Store, console: ConsoleChat | None, clock: TimeSource) -> None:
     """Read commands from a terminal until EOF; without a terminal (or console), keep the bot running.
 
     Returns when stdin closes (terminal) or on SIGINT/SIGTERM. The terminal is read by the event
@@ -120,7 +120,7 @@ async def run_console_commands(store: Store, console: ConsoleChat | None, clock:
             loop.remove_signal_handler(sig)
 
 
-async def _read_commands(store: Store, console: ConsoleChat, clock: Clock, stop: asyncio.Event) -> None:
+async def _read_commands(store: Store, console: ConsoleChat, clock: TimeSource, stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     fd = sys.stdin.fileno()
     lines: asyncio.Queue[str | None] = asyncio.Queue()

@@ -27,7 +27,7 @@ from bot.chat.matrix_crypto import SUPPORTED_ALGORITHMS
 from bot.chat.matrix_send import MatrixSender, content_digest
 from bot.chat.matrix_session import PREFIX, log
 from bot.chat.permissions import Access, may_change
-from bot.ports import Clock
+from bot.ports import TimeSource
 from bot.settings import Settings
 from bot.store.db import Store
 
@@ -110,7 +110,7 @@ class MatrixRooms(MatrixSender):
     """The adapter's answers to room events, on top of sending."""
 
     def __init__(
-        self, settings: Settings, store: Store, clock: Clock, *, request_timeout_seconds: float = 30.0
+        self, settings: Settings, store: Store, clock: TimeSource, *, request_timeout_seconds: float = 30.0
     ) -> None:
         super().__init__(settings, request_timeout_seconds=request_timeout_seconds)
         self.store = store

@@ -38,7 +38,7 @@ from bot.chat.matrix_session import (
     write_private_json,
 )
 from bot.errors import ConfigError, NewsbotError
-from bot.ports import Clock
+from bot.ports import TimeSource
 from bot.settings import Settings
 from bot.store.db import Store
 
@@ -77,7 +77,7 @@ class MatrixListener(MatrixRooms):
         self,
         settings: Settings,
         store: Store,
-        clock: Clock,
+        clock: TimeSource,
         *,
         retry_base_seconds: float = 1.0,
         retry_max_seconds: float = 60.0,

@@ -46,7 +46,7 @@ from bot.core.digest import Digest
 from bot.core.render import render
 from bot.errors import ConfigError, NewsbotError, StoreError
 from bot.model import AlertContent
-from bot.ports import Clock
+from bot.ports import TimeSource
 from bot.settings import Settings
 from bot.store.db import Store
 
@@ -77,7 +77,9 @@ class SlackChat:
     the database and its channels are named `slack:<channel id>@<team id>`.
     """
 
-    def __init__(self, settings: Settings, store: Store, clock: Clock, *, min_interval: float = 1.0) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, clock: TimeSource, *, min_interval: float = 1.0
+    ) -> None:
         oauth = oauth_settings(settings, store) if settings.slack_bot_token is None else None
         if settings.slack_bot_token is None and oauth is None:
             raise ConfigError(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot.cli.common import settings_of
 from bot.errors import NewsbotError
-from bot.ports import SystemClock
+from bot.ports import SystemTime
 from bot.runtime import (
     open_store,
 )
@@ -137,7 +137,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
 
     settings = settings_of(args)
     store = open_store(settings)
-    now = SystemClock().now()
+    now = SystemTime().now()
     out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 240)
     if args.action == "list":
         if not store.list_feeds():

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.cli.common import settings_of
 from bot.errors import NewsbotError
-from bot.ports import SystemClock
+from bot.ports import SystemTime
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ async def _run(settings: Settings, once: bool, listen: tuple[str, int] | None = 
     return 0
 
 
-def _websub(settings: Settings, store: Store, pipeline: Pipeline, clock: SystemClock) -> WebSub | None:
+def _websub(settings: Settings, store: Store, pipeline: Pipeline, clock: SystemTime) -> WebSub | None:
     """WebSub subscriptions when a public callback URL is set: a signed push runs the pipeline
     for its feed at once, as a poll would."""
     if not settings.websub.callback_url:

@@ -33,7 +33,7 @@ from aiohttp import web
 
 from bot.errors import NewsbotError
 from bot.ingest.fetch import AddressGuard, FetchResult, GuardedResolver
-from bot.ports import Clock
+from bot.ports import TimeSource
 from bot.settings import Settings
 from bot.store.db import FeedRow, Store, WebSubRow
 
@@ -125,7 +125,7 @@ Ingest = Callable[[FeedRow, FetchResult, datetime], Coroutine[Any, Any, None]]
 class WebSub:
     """Subscribes, renews and receives pushes; `routes()` go on the `serve` web app."""
 
-    def __init__(self, settings: Settings, store: Store, ingest: Ingest, clock: Clock) -> None:
+    def __init__(self, settings: Settings, store: Store, ingest: Ingest, clock: TimeSource) -> None:
         if not settings.websub.callback_url:
             raise NewsbotError("WebSub needs websub.callback_url, the public URL of `newsbot serve`")
         self.settings = settings

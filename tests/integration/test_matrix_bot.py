@@ -32,7 +32,7 @@ from bot.chat.matrix import (
 )
 from bot.errors import ConfigError
 from bot.model import AlertContent, Figure, Quote
-from bot.ports import SystemClock
+from bot.ports import SystemTime
 from bot.settings import Settings
 from bot.store.db import Store
 from tests.synapse import HttpError, MatrixUser, Synapse, request, synapse
@@ -52,7 +52,7 @@ class RunningBot:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.chat = MatrixChat(settings, self.store, SystemClock(), **options)
+        self.chat = MatrixChat(settings, self.store, SystemTime(), **options)
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
         future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
@@ -453,7 +453,7 @@ def test_wrong_password_and_revoked_token_are_config_errors(synapse: Synapse, tm
     wrong = bot_settings(tmp_path, synapse, botuser)
     wrong.matrix_password = SecretStr("not-the-password")
     with pytest.raises(ConfigError, match=r"login as .* failed") as caught:
-        asyncio.run(MatrixChat(wrong, store, SystemClock()).start())
+        asyncio.run(MatrixChat(wrong, store, SystemTime()).start())
     assert "not-the-password" not in str(caught.value)
 
     request(synapse.base_url, "POST", "/_matrix/client/v3/logout", {}, botuser.token)  # revoke it
@@ -464,7 +464,7 @@ def test_wrong_password_and_revoked_token_are_config_errors(synapse: Synapse, tm
         matrix_access_token=SecretStr(botuser.token),
     )
     with pytest.raises(ConfigError, match="revoked") as caught:
-        asyncio.run(MatrixChat(revoked, store, SystemClock()).start())
+        asyncio.run(MatrixChat(revoked, store, SystemTime()).start())
     assert botuser.token not in str(caught.value)
     store.close()
 
@@ -485,7 +485,7 @@ def test_a_homeserver_that_is_down_at_start_is_retried_with_backoff(
         await listener.wait_closed()  # nothing listens on `port` now: the homeserver is "down"
         settings = bot_settings(tmp_path, synapse, botuser)
         settings.matrix_homeserver = f"http://127.0.0.1:{port}"
-        chat = MatrixChat(settings, store, SystemClock(), retry_base_seconds=0.2, sync_timeout_ms=500)
+        chat = MatrixChat(settings, store, SystemTime(), retry_base_seconds=0.2, sync_timeout_ms=500)
         starting = asyncio.create_task(chat.start())
         await asyncio.sleep(1.0)
         assert not starting.done()
@@ -581,7 +581,7 @@ def test_a_send_only_connection_posts_alerts_without_answering_commands(
 ) -> None:
     alice, botuser, room, running = joined_room(synapse, bots, tmp_path)
     running.run(running.chat.stop())  # the listening bot is gone; a scale-out worker takes over
-    worker = MatrixChat(running.settings, running.store, SystemClock())
+    worker = MatrixChat(running.settings, running.store, SystemTime())
     running.run(worker.connect())
     try:
         command = alice.say(room, "!news list")

@@ -26,7 +26,7 @@ from bot.core.digest import Digest, DigestItem
 from bot.core.payload import alert_to_dict
 from bot.delivery import Deliverer
 from bot.model import AlertContent
-from bot.ports import SystemClock
+from bot.ports import SystemTime
 from bot.settings import Settings
 from bot.store.db import NewEntry, PendingAlert
 from tests.conftest import FIXTURES
@@ -320,7 +320,7 @@ def test_a_damaged_key_store_is_moved_aside_and_the_bot_comes_back_as_a_new_devi
     store.write_bytes(b"this is no longer a SQLite database" * 100)
 
     with caplog.at_level(logging.ERROR, logger="bot.chat.matrix"):
-        running.chat = MatrixChat(running.settings, running.store, SystemClock(), sync_timeout_ms=1000)
+        running.chat = MatrixChat(running.settings, running.store, SystemTime(), sync_timeout_ms=1000)
         running.start()
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "unusable" in errors[0] and "new device" in errors[0], errors
@@ -351,9 +351,9 @@ def test_a_worker_hands_encrypted_room_sends_to_the_process_that_owns_the_keys(
     runner, port = running.run(serve())
     relay = f"http://127.0.0.1:{port}"
     worker = MatrixChat(
-        running.settings.model_copy(update={"matrix_relay_url": relay}), running.store, SystemClock()
+        running.settings.model_copy(update={"matrix_relay_url": relay}), running.store, SystemTime()
     )
-    lone = MatrixChat(running.settings, running.store, SystemClock())  # a worker with no relay set
+    lone = MatrixChat(running.settings, running.store, SystemTime())  # a worker with no relay set
     running.run(worker.connect())
     running.run(lone.connect())
     channel = f"matrix:{room}"
@@ -407,7 +407,7 @@ def test_with_verified_trust_only_listed_devices_get_room_keys(
 
     running.run(running.chat.stop())  # the admin lists the phone and restarts the bot
     listed = settings.model_copy(update={"matrix_verified_devices": [f"{alice.user_id} {phone.device_id}"]})
-    running.chat = MatrixChat(listed, running.store, SystemClock(), sync_timeout_ms=1000)
+    running.chat = MatrixChat(listed, running.store, SystemTime(), sync_timeout_ms=1000)
     running.start()
     command = phone.say(room, "!news list")
     answer = phone.wait_for(room, replying_to(botuser, command), what="an answer the listed phone reads")
@@ -469,7 +469,7 @@ def test_with_an_access_token_a_damaged_key_store_pauses_encrypted_rooms_and_kee
     store.write_bytes(b"\0garbage" * 500)
 
     with caplog.at_level(logging.WARNING, logger="bot.chat.matrix"):
-        running.chat = MatrixChat(settings, running.store, SystemClock(), sync_timeout_ms=1000)
+        running.chat = MatrixChat(settings, running.store, SystemTime(), sync_timeout_ms=1000)
         running.start()
         phone.say(room, "!news list")  # the bot cannot read it: it says so, once, in plain text
         told = alice.wait_for(room, lambda e: e["sender"] == botuser.user_id, what="the plain notice")
@@ -496,7 +496,7 @@ def test_with_an_access_token_a_damaged_key_store_pauses_encrypted_rooms_and_kee
     pending = PendingAlert(channel=channel, kind="alert", payload=payload, entry_key="e1", story="s1")
     entry = NewEntry("e1", "Offenbar 10.000 Soldaten", None, "", "", "de", START, "e1", "e1")
     running.store.record_poll(feed.id, [entry], [], [pending], {}, START)
-    report = running.run(Deliverer(running.store, [running.chat], SystemClock()).deliver())
+    report = running.run(Deliverer(running.store, [running.chat], SystemTime()).deliver())
     assert report.sent == 0
     assert "key store" in running.store.paused_channels()[channel]
     counts = running.store.alert_counts()

@@ -28,7 +28,7 @@ from bot.chat.slack import SlackChannelError, SlackChat, SlackRateLimited, Slack
 from bot.chat.slack_blocks import ACTION_MUTE, ACTION_NOT_RELEVANT
 from bot.core.digest import Queued, build_digests
 from bot.model import AlertContent, Evidence, Figure, Quote
-from bot.ports import SystemClock
+from bot.ports import SystemTime
 from bot.settings import Settings
 from bot.store.db import Store
 from tests.slack_standin import (
@@ -75,7 +75,7 @@ def make_chat(standin: SlackStandin, store: Store, **settings: Any) -> SlackChat
         slack_signing_secret=SIGNING_SECRET,
         **settings,
     )
-    return SlackChat(config, store, SystemClock(), min_interval=0.2)
+    return SlackChat(config, store, SystemTime(), min_interval=0.2)
 
 
 # -- alerts, threads, edits -------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from bot.chat.slack_surfaces import SHORTCUT_TRACK, STALE_SETTINGS, UNKNOWN_FORM
 from bot.core.payload import alert_to_dict
 from bot.delivery import Deliverer
 from bot.model import Quote
-from bot.ports import SystemClock
+from bot.ports import SystemTime
 from bot.settings import Settings
 from bot.store.db import NewEntry, PendingAlert, Store
 from tests.integration.test_slack import ALERT, _post, make_chat, serving
@@ -521,7 +521,7 @@ def test_home_forms_and_the_shortcut_work_over_socket_mode(sqlite_store: Store) 
         settings = Settings(
             slack_api_url=standin.api_url, slack_bot_token=BOT_TOKEN, slack_app_token=APP_TOKEN
         )
-        chat = SlackChat(settings, sqlite_store, SystemClock())
+        chat = SlackChat(settings, sqlite_store, SystemTime())
 
         async def go() -> None:
             await chat.start()
@@ -595,7 +595,7 @@ def test_a_delivered_alert_carries_its_story_in_the_metadata_without_link_previe
         NOW,
     )
     chat = make_chat(standin, sqlite_store)
-    asyncio.run(Deliverer(sqlite_store, [chat], SystemClock()).deliver())
+    asyncio.run(Deliverer(sqlite_store, [chat], SystemTime()).deliver())
     [posted] = standin.posted("C0NEWS")
     assert posted["metadata"]["event_type"] == "newsbot_alert"
     assert posted["metadata"]["event_payload"]["story"] == "story-17"

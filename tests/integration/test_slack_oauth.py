@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.chat.slack import SlackChannelError, SlackChat
 from bot.model import AlertContent
-from bot.ports import SystemClock
+from bot.ports import SystemTime
 from bot.settings import Settings
 from bot.store.db import Store
 from bot.store.slack_tables import slack_bots
@@ -49,7 +49,7 @@ def oauth_chat(standin: SlackStandin, store: Store) -> SlackChat:
         slack_client_secret=CLIENT_SECRET,
         slack_signing_secret=SIGNING_SECRET,
     )
-    return SlackChat(settings, store, SystemClock(), min_interval=0.0)
+    return SlackChat(settings, store, SystemTime(), min_interval=0.0)
 
 
 def test_a_workspace_installs_through_oauth_and_is_served_with_its_own_token(

@@ -7,7 +7,7 @@ import asyncio
 import time
 
 from bot.chat.slack import SlackChat
-from bot.ports import SystemClock
+from bot.ports import SystemTime
 from bot.settings import Settings
 from bot.store.db import Store
 from tests.slack_standin import APP_TOKEN, BOT_TOKEN, slack_standin, slash_payload
@@ -19,7 +19,7 @@ def test_a_command_over_socket_mode_is_acked_answered_and_announced(sqlite_store
         settings = Settings(
             slack_api_url=standin.api_url, slack_bot_token=BOT_TOKEN, slack_app_token=APP_TOKEN
         )
-        chat = SlackChat(settings, sqlite_store, SystemClock())
+        chat = SlackChat(settings, sqlite_store, SystemTime())
         assert chat.web_routes() == []  # no signing secret: nothing is served over HTTP
 
         async def go() -> float:
