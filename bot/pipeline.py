@@ -14,7 +14,7 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -88,6 +88,8 @@ class _Cycle:
     thread_modes: Mapping[str, str]
     known: Mapping[int, Mapping[str, StoredEntry]]  # per feed: the entries stored before, by key
     seen_as_other: Mapping[int, set[str]]  # per feed: keys stored under their other identity
+    histories: Mapping[int, Sequence[tuple[str, datetime | None, datetime]]]  # per feed: for its pace
+    pushing: Collection[int]  # the feeds a WebSub hub pushes now
 
 
 def _feed_source(feed: FeedRow, parsed: ParsedFeed | None = None) -> str:
@@ -110,7 +112,7 @@ class Pipeline:
         self.store = store
         self.fetcher = fetcher
         self.executor = executor
-        self.pacer = FeedPacer(settings, store, rng or random.Random(), log)
+        self.pacer = FeedPacer(settings, rng or random.Random(), log)
         self.stories = StoryWindow(store, timedelta(hours=settings.alerts.story_window_hours))
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._cycle = asyncio.Lock()  # a WebSub push and the poll tick take turns
@@ -204,17 +206,17 @@ class Pipeline:
             }
         )
         seen_as_other = self._stored_as_other_item(feeds, results, known)
-        unchanged = [
+        answered = [
             feed.id
             for feed, (result, _) in zip(feeds, results, strict=True)
-            if isinstance(result, FetchResult) and (result.status == 304 or result.body is None)
+            if isinstance(result, FetchResult)
         ]
-        # What a 304 needs (its pace, whether a hub pushes it) is read for all of them at once,
-        # and their new states are written in one transaction after the loop.
-        histories = self.store.publishing_histories(unchanged, now - LOOKBACK) if unchanged else {}
+        # What pacing needs (each feed's stored history, whether a hub pushes it) is read for every
+        # feed that answered at once; the 304s' new states are written in one transaction after the loop.
+        histories = self.store.publishing_histories(answered, now - LOOKBACK) if answered else {}
         pushing = self.store.websub_pushing_feeds(now)
         quiet_states: list[tuple[int, FeedState]] = []
-        cycle = _Cycle(now, report, subscriptions, thread_modes, known, seen_as_other)
+        cycle = _Cycle(now, report, subscriptions, thread_modes, known, seen_as_other, histories, pushing)
         for feed, (result, parsed) in zip(feeds, results, strict=True):
             try:
                 if isinstance(result, NewsbotError):
@@ -407,7 +409,7 @@ class Pipeline:
             )
         report.new_entries += len(new)
         edit_interval = timedelta(seconds=self.settings.alerts.edit_interval_seconds)
-        state = self.pacer.answered(feed, result, parsed, now)
+        state = self.pacer.answered(feed, result, parsed, now, cycle.histories[feed.id], cycle.pushing)
         report.alerts += self.store.record_poll(feed.id, new, changed, outbox, state, now, edit_interval)
 
     def _grouped(

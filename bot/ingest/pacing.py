@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from bot.errors import FetchError, NewsbotError
 from bot.ingest.fetch import FetchResult
 from bot.ingest.schedule import (
-    LOOKBACK,
     PublishingRate,
     backoff_delay,
     estimate_rate,
@@ -26,17 +25,14 @@ from bot.ingest.websub import discover
 from bot.model import Entry, FeedAnswer, FeedState, ParsedFeed
 from bot.settings import Settings
 from bot.store.db import FeedRow
-from bot.store.ports import PipelineStore
 
 
 class FeedPacer:
-    """The next state of each polled feed, from the settings' schedule and what the store knows."""
+    """The next state of each polled feed, from the settings' schedule and what the store knew
+    of it before the poll (its publishing history, whether a hub pushes it)."""
 
-    def __init__(
-        self, settings: Settings, store: PipelineStore, rng: random.Random, log: logging.Logger
-    ) -> None:
+    def __init__(self, settings: Settings, rng: random.Random, log: logging.Logger) -> None:
         self.settings = settings
-        self.store = store
         self.rng = rng
         self.log = log  # the poll cycle's log, where a feed's pace and moves are told
 
@@ -70,11 +66,21 @@ class FeedPacer:
             error=reason,
         )
 
-    def answered(self, feed: FeedRow, result: FetchResult, parsed: ParsedFeed, now: datetime) -> FeedState:
+    def answered(
+        self,
+        feed: FeedRow,
+        result: FetchResult,
+        parsed: ParsedFeed,
+        now: datetime,
+        history: Sequence[tuple[str, datetime | None, datetime]],
+        pushing: Collection[int],
+    ) -> FeedState:
         """The state a feed that answered with a document moves to: healthy, its validators and
-        advertised hub kept, its next poll paced by what it shows and what is stored."""
-        rate = self.pace(feed, now, parsed.entries)
-        delay = self.poll_delay(feed, rate, parsed.ttl_seconds, result.cache_seconds, now)
+        advertised hub kept, its next poll paced by what it shows and what is stored (`history`)."""
+        rate = self.pace(feed, now, parsed.entries, history)
+        delay = self.poll_delay(
+            feed, rate, parsed.ttl_seconds, result.cache_seconds, now, pushed=feed.id in pushing
+        )
         advertised = None
         if self.settings.websub.callback_url:  # the hub a feed advertises, for WebSub
             hub = discover(result.body, result.links, feed.url)
@@ -99,7 +105,7 @@ class FeedPacer:
         now: datetime,
     ) -> FeedState:
         """The state a feed that answered 304 moves to: polled, healthy, its next poll paced."""
-        rate = self.pace(feed, now, history=history)
+        rate = self.pace(feed, now, (), history)
         delay = self.poll_delay(
             feed, rate, feed.ttl_seconds, result.cache_seconds, now, pushed=feed.id in pushing
         )
@@ -109,17 +115,15 @@ class FeedPacer:
         self,
         feed: FeedRow,
         now: datetime,
-        shown: Sequence[Entry] = (),
-        history: Sequence[tuple[str, datetime | None, datetime]] | None = None,
+        shown: Sequence[Entry],
+        history: Sequence[tuple[str, datetime | None, datetime]],
     ) -> PublishingRate:
-        """The feed's publishing rate from the entries it shows now and those stored (`history`
-        when the caller read it already).
+        """The feed's publishing rate from the entries it shows now and those stored (`history`,
+        read for every feed of the cycle at once).
 
         Dates from the document win over stored ones (an edited date); an entry not stored yet
         is first seen now. The first poll's entries are backlog, so watching begins with them.
         """
-        if history is None:
-            history = self.store.publishing_history(feed.id, now - LOOKBACK)
         published: dict[str, datetime | None] = {key: date for key, date, _ in history}
         seen: dict[str, datetime] = {key: first for key, _, first in history}
         for entry in shown:
@@ -154,11 +158,10 @@ class FeedPacer:
         cache_seconds: float | None,
         now: datetime,
         *,
-        pushed: bool | None = None,
+        pushed: bool,
     ) -> float:
         """Seconds to the next poll: the feed's pace, the publisher's floors, and, while a hub
-        pushes the feed's updates (`pushed`, asked of the store when not given), the rare
-        safety-net poll."""
+        pushes the feed's updates (`pushed`), the rare safety-net poll."""
         schedule = self.settings.schedule
         delay = next_poll_delay(
             rate=rate,
@@ -169,8 +172,6 @@ class FeedPacer:
             cache_seconds=cache_seconds,
             rng=self.rng,
         )
-        if pushed is None:
-            pushed = self.store.websub_pushing(feed.id, now)
         if pushed:
             delay = max(delay, self.settings.websub.poll_interval_seconds)
         return delay

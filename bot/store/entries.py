@@ -102,23 +102,11 @@ class SQLEntryStore(StoreBase):
                                 found.setdefault(r.feed_id, set()).add(key)
         return found
 
-    def publishing_history(
-        self, feed_id: int, since: datetime
-    ) -> list[tuple[str, datetime | None, datetime]]:
-        """(key, published, first seen) of a feed's entries first seen since `since`: what the
-        schedule estimates the feed's pace from, besides the document in hand."""
-        with self._tx() as conn:
-            rows = conn.execute(
-                select(entries.c.key, entries.c.published, entries.c.first_seen_at).where(
-                    entries.c.feed_id == feed_id, entries.c.first_seen_at >= since
-                )
-            )
-            return [(key, aware(published), aware(seen) or since) for key, published, seen in rows]
-
     def publishing_histories(
         self, feed_ids: Collection[int], since: datetime
     ) -> dict[int, list[tuple[str, datetime | None, datetime]]]:
-        """`publishing_history` of many feeds in one read (a feed with none maps to [])."""
+        """(key, published, first seen) of each feed's entries first seen since `since`, in one read
+        (a feed with none maps to []): what pacing estimates a feed's rate from, besides the document."""
         found: dict[int, list[tuple[str, datetime | None, datetime]]] = {feed_id: [] for feed_id in feed_ids}
         ids = list(found)
         with self._tx() as conn:

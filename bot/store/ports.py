@@ -85,10 +85,6 @@ class EntryStore(Protocol):
         self, link_keys: dict[int, dict[str, tuple[str, str]]], links: dict[int, dict[str, tuple[str, str]]]
     ) -> dict[int, set[str]]: ...
 
-    def publishing_history(
-        self, feed_id: int, since: datetime
-    ) -> list[tuple[str, datetime | None, datetime]]: ...
-
     def publishing_histories(
         self, feed_ids: Collection[int], since: datetime
     ) -> dict[int, list[tuple[str, datetime | None, datetime]]]: ...

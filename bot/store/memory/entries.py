@@ -54,11 +54,6 @@ class MemoryEntries(MemoryTables):
                         found.setdefault(feed_id, set()).add(key)
         return found
 
-    def publishing_history(
-        self, feed_id: int, since: datetime
-    ) -> list[tuple[str, datetime | None, datetime]]:
-        return self.publishing_histories([feed_id], since)[feed_id]
-
     def publishing_histories(
         self, feed_ids: Collection[int], since: datetime
     ) -> dict[int, list[tuple[str, datetime | None, datetime]]]:
