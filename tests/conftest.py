@@ -31,21 +31,6 @@ def require_service(name: str, reason: str) -> None:
     pytest.skip(message)
 
 
-def _uses_postgres(item: pytest.Item) -> bool:
-    callspec = getattr(item, "callspec", None)
-    by_param = callspec is not None and callspec.params.get("store") == "postgres"
-    return by_param or "postgres_url" in getattr(item, "fixturenames", ())
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Groups for `pytest -n 2 --dist loadgroup`: a file's tests run in one process, so its module
-    fixtures (the crash run, a loaded model) are built once; every PostgreSQL test runs in the same
-    process, because advisory locks (one deliverer per channel) are per database, not per schema."""
-    for item in items:
-        group = "postgres" if _uses_postgres(item) else item.nodeid.partition("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     store = Store(f"sqlite:///{tmp_path / 'data' / 'newsbot.sqlite'}")
