@@ -19,7 +19,6 @@ run: install
 
 # compileall: bytecode once, up front; where PYTHONDONTWRITEBYTECODE is set, each of the hundreds
 # of `newsbot` processes the tests start would otherwise compile bot/ from source again.
-# pytest runs in two processes (-n 2 in pyproject.toml's addopts).
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
