@@ -17,11 +17,14 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/newsbot --config $(CONFIG) run
 
+# compileall: bytecode once, up front; where PYTHONDONTWRITEBYTECODE is set, each of the hundreds
+# of `newsbot` processes the tests start would otherwise compile bot/ from source again.
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot
 	$(BIN)/lint-imports
+	$(BIN)/python -m compileall -q bot tests >/dev/null
 	$(BIN)/pytest -q
 
 bench: install
