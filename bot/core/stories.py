@@ -45,7 +45,7 @@ import json
 import math
 import operator
 import re
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -496,6 +496,7 @@ class StoryGrouper:
             self._aliases.add(group)
         self._stories: dict[int, _Story] = {}
         self._index: dict[str, set[int]] = {}  # token -> live stories whose profile holds it
+        self._in_language: dict[str, set[int]] = {}  # language -> live stories with a member in it
         self._by_item: dict[str, int] = {}  # item id -> story seq
         self._expiry: list[tuple[datetime, int]] = []  # (last time, story seq); stale entries skipped
         self._undated: list[int] = []  # stories made before any dated entry
@@ -663,6 +664,8 @@ class StoryGrouper:
             for item_id in story.item_ids:
                 if self._by_item.get(item_id) == seq:
                     del self._by_item[item_id]
+            for lang in story.langs:
+                self._in_language[lang].discard(seq)
 
     # -- similarity -----------------------------------------------------------------------------------
 
@@ -706,29 +709,29 @@ class StoryGrouper:
                 lists.append((value, postings))
         if not lists:
             return []
-        # how many of the looked-up tokens each story holds, counted in C; the weighted overlap is
-        # summed (in the order of `strongest`) only for the stories holding two or more
-        hits: Counter[int] = Counter()
+        # the stories holding two or more of the looked-up tokens, found by set operations in C; the
+        # weighted overlap is summed (in the order of `strongest`) only where a story holds a token
+        seen: set[int] = set()
+        several: set[int] = set()
         for _, postings in lists:
-            hits.update(postings)
-        stories = self._stories
-        ranked: list[tuple[float, int]] = []
-        for seq, count in hits.items():
-            if count >= 2:
-                total = 0.0
-                for value, postings in lists:
-                    if seq in postings:
-                        total += value
-                ranked.append((-total, seq))
-        ranked = heapq.nsmallest(_MAX_CANDIDATES, ranked)
+            several |= seen & postings
+            seen |= postings
+        totals: dict[int, float] = {}
+        for value, postings in lists:
+            for seq in postings & several:
+                totals[seq] = totals.get(seq, 0.0) + value
+        ranked = heapq.nsmallest(_MAX_CANDIDATES, [(-total, seq) for seq, total in totals.items()])
         # a story holding one token only is a candidate when it is in another language; its overlap is
-        # that token's value, so tokens weaker than the weakest candidate so far need no look
+        # that token's value, so tokens weaker than the weakest candidate so far need no look, and of one
+        # token's stories only the oldest few can be among the best
+        same_language = self._in_language.get(lang, set())
         for value, postings in lists:
             if len(ranked) >= _MAX_CANDIDATES and -value > ranked[-1][0]:
                 break
-            single = [(-value, seq) for seq in postings if hits[seq] == 1 and lang not in stories[seq].langs]
+            single = heapq.nsmallest(_MAX_CANDIDATES, postings - several - same_language)
             if single:
-                ranked = heapq.nsmallest(_MAX_CANDIDATES, ranked + single)
+                ranked = heapq.nsmallest(_MAX_CANDIDATES, ranked + [(-value, seq) for seq in single])
+        stories = self._stories
         return [stories[seq] for _, seq in ranked]
 
     def _best_candidate(
@@ -976,9 +979,9 @@ class StoryGrouper:
             # the few weakest by a partial selection: sorting the whole profile on every member of a
             # big story cost more than the rest of the assignment
             weakest = heapq.nsmallest(
-                len(profile) - _MAX_PROFILE, profile.items(), key=lambda pair: (pair[1], pair[0])
+                len(profile) - _MAX_PROFILE, zip(profile.values(), profile, strict=True)
             )
-            for token, _ in weakest:
+            for _, token in weakest:
                 del profile[token]
                 postings = self._index.get(token)
                 if postings is not None:
@@ -996,4 +999,5 @@ class StoryGrouper:
         story.body.update(t for t in features.body if t in vector)
         story.titles.update(t for t in features.title if t in vector)
         story.langs.add(features.lang)
+        self._in_language.setdefault(features.lang, set()).add(story.seq)
         self._touch(story, when)
