@@ -142,7 +142,7 @@ def explain_keypoints(
     figure_options = _rank(
         [(f, context.figure_features(f)) for f in figures], context.no_figure_features(), fitted.figure
     )
-    choosable = [q for q in quotes if not (q.fragment and (q.speaker is None or len(q.text.split()) < 4))]
+    choosable = [q for q in quotes if not q.fragment or context.headline_quote(q) or _spoken_fragment(q)]
     quote_options = _rank(
         [(q, context.quote_features(q)) for q in choosable], context.no_quote_features(), fitted.quote
     )
@@ -156,6 +156,11 @@ def explain_keypoints(
     return Explanation(
         points, tuple(figure_options), tuple(quote_options), fitted.figure_threshold, fitted.quote_threshold
     )
+
+
+def _spoken_fragment(quote: Quote) -> bool:
+    """A fragment of four words or more that the text attributes to someone."""
+    return quote.speaker is not None and len(quote.text.split()) >= 4
 
 
 def _figure_fact(figure: Figure) -> tuple[object, ...]:
@@ -311,11 +316,16 @@ class _Context:
             features["nothing_no_figure_in_lead"] = 1.0
         return features
 
+    def headline_quote(self, quote: Quote) -> bool:
+        """A quote of three words or more in the headline: the words the editor chose to show, whether or
+        not the headline says who spoke them (`'People Don't Think MPs Deserve It': …`)."""
+        return quote.start < self.title_end and len(quote.text.split()) >= 3
+
     def quote_features(self, quote: Quote) -> Features:
         index, sentence = self.sentence_at(quote.start)
         features: Features = {}
         if quote.fragment:
-            features["fragment"] = 1.0
+            features["headline_fragment" if self.headline_quote(quote) else "fragment"] = 1.0
         if quote.speaker:
             features["named_speaker"] = 1.0
         elif quote.role:

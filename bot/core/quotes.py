@@ -22,7 +22,7 @@ from bot.core.folding import fold
 from bot.core.text import WORD
 from bot.model import Quote
 
-_MARKS = re.compile(r"[„“”\"»«‚‘’\n]")
+_MARKS = re.compile(r"[„“”\"»«‚‘’'\n]")
 _MAX_QUOTE = 3000  # longer "quotes" are unbalanced marks, not quotations
 _CONTEXT = 300  # characters of attribution context looked at on either side
 # a full stop ends a sentence unless it ends an initial (`Anna M. Schmidt`)
@@ -72,7 +72,7 @@ class _Attribution:
 
 
 def _closers(opener: str) -> str:
-    return {"„": "“”", "»": "«", "«": "»", "‚": "‘’", "“": "”", "‘": "’", '"': '"'}[opener]
+    return {"„": "“”", "»": "«", "«": "»", "‚": "‘’", "“": "”", "‘": "’", '"': '"', "'": "'"}[opener]
 
 
 def _is_opening(text: str, i: int, ch: str) -> bool:
@@ -82,7 +82,7 @@ def _is_opening(text: str, i: int, ch: str) -> bool:
         return False
     if ch in "„»«‚":
         return True
-    if ch in '“‘"':
+    if ch in "“‘\"'":
         return prev.isspace() or prev in "([{—–-:/|…" or i == 0 or prev in '„»«‚“‘"'
     return False
 
@@ -121,6 +121,8 @@ def _scan(text: str) -> list[_Span]:
         if len(stack) < 2 and _is_opening(text, i, ch):
             if ch in "‘’" and not stack and not (i == 0 or text[i - 1] == "\n" or text[i - 2 : i] == ": "):
                 continue  # single quotes at top level are apostrophes unless they open speech after `:`
+            if ch == "'" and (stack or not (i == 0 or text[i - 1] == "\n")):
+                continue  # a typewriter single quote opens only a line (a headline): elsewhere `'90s`, `'tis`
             stack.append((ch, i))
     return spans
 
