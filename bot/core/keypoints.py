@@ -224,6 +224,12 @@ class _Context:
             key = (round(f.value, 6), _fold(f.unit or ""))
             self.values[key] = self.values.get(key, 0) + 1
         self.title_values = {round(f.value, 6) for f in self.figures if f.start < self.title_end}
+        # where the text below the headline first states a figure of each kind (a bound states none)
+        self.first_of_kind: dict[str, int] = {}
+        bounds = lang_data.table("bound_words")
+        for f in self.figures:
+            if f.start >= self.title_end and f.approx not in bounds:
+                self.first_of_kind.setdefault(figure_kind(f), f.start)
         self._sentence_words: dict[int, set[str]] = {}
 
     def sentence_at(self, pos: int) -> tuple[int, str]:
@@ -308,6 +314,8 @@ class _Context:
             features["below_ten"] = 1.0
         if lang_data.table("background_markers") & self.sentence_words(index, sentence):
             features["background_sentence"] = 1.0
+        if figure.start >= self.title_end and self.first_of_kind.get(kind) == figure.start:
+            features["first_of_its_kind"] = 1.0
         return features
 
     def no_figure_features(self) -> Features:
