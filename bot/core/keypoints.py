@@ -142,7 +142,7 @@ def explain_keypoints(
     figure_options = _rank(
         [(f, context.figure_features(f)) for f in figures], context.no_figure_features(), fitted.figure
     )
-    choosable = [q for q in quotes if not q.fragment or context.headline_quote(q) or _spoken_fragment(q)]
+    choosable = [q for q in quotes if not q.fragment or context.shown_quote(q) or _spoken_fragment(q)]
     quote_options = _rank(
         [(q, context.quote_features(q)) for q in choosable], context.no_quote_features(), fitted.quote
     )
@@ -324,16 +324,19 @@ class _Context:
             features["nothing_no_figure_in_lead"] = 1.0
         return features
 
-    def headline_quote(self, quote: Quote) -> bool:
-        """A quote of three words or more in the headline: the words the editor chose to show, whether or
-        not the headline says who spoke them (`'People Don't Think MPs Deserve It': …`)."""
-        return quote.start < self.title_end and len(quote.text.split()) >= 3
+    def shown_quote(self, quote: Quote) -> bool:
+        """A quote of three words or more in the headline, of four or more in the lead: the words the editor chose to show,
+        whether or not they say who spoke them (`'People Don't Think MPs Deserve It': …`)."""
+        n = len(quote.text.split())
+        # a headline is terse by design; below it three words are a phrase (`"unbekannte Kämpfer"`)
+        return (quote.start < self.title_end and n >= 3) or (quote.start < self.lead_end and n >= 4)
 
     def quote_features(self, quote: Quote) -> Features:
         index, sentence = self.sentence_at(quote.start)
         features: Features = {}
         if quote.fragment:
-            features["headline_fragment" if self.headline_quote(quote) else "fragment"] = 1.0
+            shown = "headline_fragment" if quote.start < self.title_end else "lead_fragment"
+            features[shown if self.shown_quote(quote) else "fragment"] = 1.0
         if quote.speaker:
             features["named_speaker"] = 1.0
         elif quote.role:
