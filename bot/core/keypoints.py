@@ -325,8 +325,8 @@ class _Context:
         return features
 
     def shown_quote(self, quote: Quote) -> bool:
-        """A quote of three words or more in the headline, of four or more in the lead: the words the editor chose to show,
-        whether or not they say who spoke them (`'People Don't Think MPs Deserve It': …`)."""
+        """A quote of three words or more in the headline, of four or more in the lead: the words the
+        editor chose to show, whether or not they say who spoke them (`'People Don't Think MPs …': …`)."""
         n = len(quote.text.split())
         # a headline is terse by design; below it three words are a phrase (`"unbekannte Kämpfer"`)
         return (quote.start < self.title_end and n >= 3) or (quote.start < self.lead_end and n >= 4)
