@@ -15,6 +15,7 @@ import functools
 import math
 import re
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -227,9 +228,14 @@ class _Context:
         # where the text below the headline first states a figure of each kind (a bound states none)
         self.first_of_kind: dict[str, int] = {}
         bounds = lang_data.table("bound_words")
+        self.largest_of_kind: dict[str, float] = {}
+        self.kinds: Counter[str] = Counter()
         for f in self.figures:
+            kind = figure_kind(f)
+            self.kinds[kind] += 1
+            self.largest_of_kind[kind] = max(f.value, self.largest_of_kind.get(kind, f.value))
             if f.start >= self.title_end and f.approx not in bounds:
-                self.first_of_kind.setdefault(figure_kind(f), f.start)
+                self.first_of_kind.setdefault(kind, f.start)
         self._sentence_words: dict[int, set[str]] = {}
 
     def sentence_at(self, pos: int) -> tuple[int, str]:
@@ -316,6 +322,8 @@ class _Context:
             features["background_sentence"] = 1.0
         if figure.start >= self.title_end and self.first_of_kind.get(kind) == figure.start:
             features["first_of_its_kind"] = 1.0
+        if self.kinds[kind] > 1 and figure.value == self.largest_of_kind[kind]:
+            features["largest_of_its_kind"] = 1.0  # a total, not one of its parts (`84%` beside `26%`)
         return features
 
     def no_figure_features(self) -> Features:
