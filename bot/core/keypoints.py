@@ -212,6 +212,7 @@ class _Context:
         self.starts = [s for s, _ in self.sentences]
         self.title_end = len(analysis.article.title.strip())
         self.lead_end = _lead_end(text, analysis.text_at)
+        self.first_sentence = bisect_right(self.starts, self.title_end)  # the index of the one below it
         self.headline = _stems(analysis.article.title)
         self.matcher = _Topic(topic)
         self.length = max(len(text), 1)
@@ -322,6 +323,8 @@ class _Context:
             features["background_sentence"] = 1.0
         if figure.start >= self.title_end and self.first_of_kind.get(kind) == figure.start:
             features["first_of_its_kind"] = 1.0
+        if figure.start >= self.title_end and index == self.first_sentence:
+            features["in_first_sentence"] = 1.0  # the sentence below the headline says what happened
         if self.kinds[kind] > 1 and figure.value == self.largest_of_kind[kind]:
             features["largest_of_its_kind"] = 1.0  # a total, not one of its parts (`84%` beside `26%`)
         return features
