@@ -28,6 +28,7 @@ _CONTEXT = 300  # characters of attribution context looked at on either side
 # a full stop ends a sentence unless it ends an initial (`Anna M. Schmidt`)
 _SENTENCE_END = re.compile(r"(?<![\s(][^\W\d_])[.!?](?=\s|$)|[!?](?=\s|$)|\n")
 _BLANK = re.compile(r"[\n \t]*")
+_AFTER_COLON = re.compile(r":[ \t]+([^\W\d_][\w-]*)")
 _INITIAL = re.compile(r"[^\W\d_]\.[ \u00a0][^\W\d_]")
 _TOKEN = re.compile(rf"{WORD}|[,:;.!?()–—]")
 
@@ -673,6 +674,8 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
         speaker = role = None
         if found is not None:
             speaker, role = _resolve(found, index, span.start, last_speaker, names)
+        elif "\n" not in text[: span.start]:
+            speaker = _headline_speaker(text, span.end + 1, names)
         gap = masked[previous[2] : span.open_mark] if previous else ""
         shared = found is not None and previous is not None and found.pos == previous[3]
         if (found is None or shared) and previous is not None and len(gap) < _CONTEXT:
@@ -705,6 +708,13 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
         if speaker:
             last_speaker = (speaker, span.end)
     return quotes
+
+
+def _headline_speaker(text: str, pos: int, names: _Names) -> str | None:
+    """The speaker of a headline quote the headline goes on to name (`„…“: Molyneux veröffentlicht …`):
+    the surname after the colon, when the text gives that person's full name."""
+    after = _AFTER_COLON.match(text, pos)
+    return names.full.get(after.group(1)) if after else None
 
 
 def _introduced(
