@@ -15,6 +15,7 @@ import functools
 import math
 import re
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -142,7 +143,7 @@ def explain_keypoints(
     figure_options = _rank(
         [(f, context.figure_features(f)) for f in figures], context.no_figure_features(), fitted.figure
     )
-    choosable = [q for q in quotes if not (q.fragment and (q.speaker is None or len(q.text.split()) < 4))]
+    choosable = [q for q in quotes if not q.fragment or context.shown_quote(q) or _spoken_fragment(q)]
     quote_options = _rank(
         [(q, context.quote_features(q)) for q in choosable], context.no_quote_features(), fitted.quote
     )
@@ -156,6 +157,11 @@ def explain_keypoints(
     return Explanation(
         points, tuple(figure_options), tuple(quote_options), fitted.figure_threshold, fitted.quote_threshold
     )
+
+
+def _spoken_fragment(quote: Quote) -> bool:
+    """A fragment of four words or more that the text attributes to someone."""
+    return quote.speaker is not None and len(quote.text.split()) >= 4
 
 
 def _figure_fact(figure: Figure) -> tuple[object, ...]:
@@ -206,6 +212,7 @@ class _Context:
         self.starts = [s for s, _ in self.sentences]
         self.title_end = len(analysis.article.title.strip())
         self.lead_end = _lead_end(text, analysis.text_at)
+        self.first_sentence = bisect_right(self.starts, self.title_end)  # the index of the one below it
         self.headline = _stems(analysis.article.title)
         self.matcher = _Topic(topic)
         self.length = max(len(text), 1)
@@ -219,6 +226,17 @@ class _Context:
             key = (round(f.value, 6), _fold(f.unit or ""))
             self.values[key] = self.values.get(key, 0) + 1
         self.title_values = {round(f.value, 6) for f in self.figures if f.start < self.title_end}
+        # where the text below the headline first states a figure of each kind (a bound states none)
+        self.first_of_kind: dict[str, int] = {}
+        bounds = lang_data.table("bound_words")
+        self.largest_of_kind: dict[str, float] = {}
+        self.kinds: Counter[str] = Counter()
+        for f in self.figures:
+            kind = figure_kind(f)
+            self.kinds[kind] += 1
+            self.largest_of_kind[kind] = max(f.value, self.largest_of_kind.get(kind, f.value))
+            if f.start >= self.title_end and f.approx not in bounds:
+                self.first_of_kind.setdefault(kind, f.start)
         self._sentence_words: dict[int, set[str]] = {}
 
     def sentence_at(self, pos: int) -> tuple[int, str]:
@@ -303,6 +321,12 @@ class _Context:
             features["below_ten"] = 1.0
         if lang_data.table("background_markers") & self.sentence_words(index, sentence):
             features["background_sentence"] = 1.0
+        if figure.start >= self.title_end and self.first_of_kind.get(kind) == figure.start:
+            features["first_of_its_kind"] = 1.0
+        if figure.start >= self.title_end and index == self.first_sentence:
+            features["in_first_sentence"] = 1.0  # the sentence below the headline says what happened
+        if self.kinds[kind] > 1 and figure.value == self.largest_of_kind[kind]:
+            features["largest_of_its_kind"] = 1.0  # a total, not one of its parts (`84%` beside `26%`)
         return features
 
     def no_figure_features(self) -> Features:
@@ -311,11 +335,19 @@ class _Context:
             features["nothing_no_figure_in_lead"] = 1.0
         return features
 
+    def shown_quote(self, quote: Quote) -> bool:
+        """A quote of three words or more in the headline, of four or more in the lead: the words the
+        editor chose to show, whether or not they say who spoke them (`'People Don't Think MPs …': …`)."""
+        n = len(quote.text.split())
+        # a headline is terse by design; below it three words are a phrase (`"unbekannte Kämpfer"`)
+        return (quote.start < self.title_end and n >= 3) or (quote.start < self.lead_end and n >= 4)
+
     def quote_features(self, quote: Quote) -> Features:
         index, sentence = self.sentence_at(quote.start)
         features: Features = {}
         if quote.fragment:
-            features["fragment"] = 1.0
+            shown = "headline_fragment" if quote.start < self.title_end else "lead_fragment"
+            features[shown if self.shown_quote(quote) else "fragment"] = 1.0
         if quote.speaker:
             features["named_speaker"] = 1.0
         elif quote.role:

@@ -22,12 +22,13 @@ from bot.core.folding import fold
 from bot.core.text import WORD
 from bot.model import Quote
 
-_MARKS = re.compile(r"[„“”\"»«‚‘’\n]")
+_MARKS = re.compile(r"[„“”\"»«‚‘’'\n]")
 _MAX_QUOTE = 3000  # longer "quotes" are unbalanced marks, not quotations
 _CONTEXT = 300  # characters of attribution context looked at on either side
 # a full stop ends a sentence unless it ends an initial (`Anna M. Schmidt`)
 _SENTENCE_END = re.compile(r"(?<![\s(][^\W\d_])[.!?](?=\s|$)|[!?](?=\s|$)|\n")
 _BLANK = re.compile(r"[\n \t]*")
+_AFTER_COLON = re.compile(r":[ \t]+([^\W\d_][\w-]*)")
 _INITIAL = re.compile(r"[^\W\d_]\.[ \u00a0][^\W\d_]")
 _TOKEN = re.compile(rf"{WORD}|[,:;.!?()–—]")
 
@@ -72,7 +73,7 @@ class _Attribution:
 
 
 def _closers(opener: str) -> str:
-    return {"„": "“”", "»": "«", "«": "»", "‚": "‘’", "“": "”", "‘": "’", '"': '"'}[opener]
+    return {"„": "“”", "»": "«", "«": "»", "‚": "‘’", "“": "”", "‘": "’", '"': '"', "'": "'"}[opener]
 
 
 def _is_opening(text: str, i: int, ch: str) -> bool:
@@ -82,7 +83,7 @@ def _is_opening(text: str, i: int, ch: str) -> bool:
         return False
     if ch in "„»«‚":
         return True
-    if ch in '“‘"':
+    if ch in "“‘\"'":
         return prev.isspace() or prev in "([{—–-:/|…" or i == 0 or prev in '„»«‚“‘"'
     return False
 
@@ -121,6 +122,8 @@ def _scan(text: str) -> list[_Span]:
         if len(stack) < 2 and _is_opening(text, i, ch):
             if ch in "‘’" and not stack and not (i == 0 or text[i - 1] == "\n" or text[i - 2 : i] == ": "):
                 continue  # single quotes at top level are apostrophes unless they open speech after `:`
+            if ch == "'" and (stack or not (i == 0 or text[i - 1] == "\n")):
+                continue  # a typewriter single quote opens only a line (a headline): elsewhere `'90s`, `'tis`
             stack.append((ch, i))
     return spans
 
@@ -671,6 +674,8 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
         speaker = role = None
         if found is not None:
             speaker, role = _resolve(found, index, span.start, last_speaker, names)
+        elif "\n" not in text[: span.start]:
+            speaker = _headline_speaker(text, span.end + 1, names)
         gap = masked[previous[2] : span.open_mark] if previous else ""
         shared = found is not None and previous is not None and found.pos == previous[3]
         if (found is None or shared) and previous is not None and len(gap) < _CONTEXT:
@@ -703,6 +708,13 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
         if speaker:
             last_speaker = (speaker, span.end)
     return quotes
+
+
+def _headline_speaker(text: str, pos: int, names: _Names) -> str | None:
+    """The speaker of a headline quote the headline goes on to name (`„…“: Molyneux veröffentlicht …`):
+    the surname after the colon, when the text gives that person's full name."""
+    after = _AFTER_COLON.match(text, pos)
+    return names.full.get(after.group(1)) if after else None
 
 
 def _introduced(

@@ -217,3 +217,17 @@ def test_hostile_text_gives_an_answer_in_bounded_time(text: str) -> None:
     assert time.perf_counter() - started < 30  # linear work; generous for a shared machine
     assert points.quote is None or points.quote in points.quotes
     assert points.figure is None or points.figure in points.figures
+
+
+def test_a_short_quote_in_the_headline_is_the_key_quote() -> None:
+    article = Article(
+        title='Streit im Stadtrat: "Das geht so nicht weiter"',
+        text=(
+            "Der Stadtrat hat am Dienstag über den Haushalt gestritten. Die Fraktionen konnten sich nicht "
+            "auf einen Entwurf einigen, die Sitzung endete ohne Beschluss."
+        ),
+        lang="de",
+    )
+    quote = extract_keypoints(article).quote
+    assert quote is not None
+    assert quote.text == "Das geht so nicht weiter"

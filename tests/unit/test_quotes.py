@@ -360,3 +360,19 @@ def test_a_quote_introduced_by_said_runs_on_into_the_next_paragraph() -> None:
     quotes = find_quotes(text, "en")
     assert quotes[0].text.startswith("Officers received reports")
     assert quotes[0].speaker == "Tate"
+
+
+def test_a_headline_quote_takes_the_person_the_headline_names_after_the_colon() -> None:
+    text = (
+        "„Das wichtigste Jahr unserer Firma“: Weber stellt neues Werk vor\n"
+        "Die Gründerin Clara Weber eröffnet am Montag eine Fabrik in Kassel."
+    )
+    quote = find_quotes(text, "de")[0]
+    assert quote.text == "Das wichtigste Jahr unserer Firma"
+    assert quote.speaker == "Clara Weber"
+
+
+def test_a_typewriter_single_quote_opens_a_headline_quote_but_an_apostrophe_does_not() -> None:
+    text = "'We Don't Give Up Now': Workers Vote To Strike\nThe union's members voted on Friday."
+    quotes = find_quotes(text, "en")
+    assert [q.text for q in quotes] == ["We Don't Give Up Now"]
