@@ -428,6 +428,9 @@ class _Story:
     id: str
     first: datetime | None
     last: datetime | None
+    # the members' own dates, even those held back from the window's clock: how far apart in time
+    # the story's reports really are
+    dated: tuple[datetime, datetime] | None = None
     profile: dict[str, float] = field(default_factory=dict)  # sum of member vectors
     norm: float = 0.0
     members: list[_Member] = field(default_factory=list)
@@ -834,10 +837,22 @@ class StoryGrouper:
         # beyond the rules the model decides, but only on several kinds of evidence: one name, one
         # event's name ("Hannover Messe") or a country with an event word is not one story
         # the entry's own date, even one held back from the window's clock: how far apart the reports are
-        own = _plausible(item.published) or when
+        item_date = _plausible(item.published)
+        own = item_date or when
         hours = abs((own - story.last).total_seconds()) / 3600 if own and story.last else 0.0
         near = hours <= NEAR_HOURS and values["events"] >= 2 and values["places"] >= 1
         specific = rules or (evidence >= MIN_EVIDENCE and (bool(spelled) or near or self._specific(shared)))
+        # a date held back from the window's clock still tells how far apart the reports are: an entry
+        # a window away from every report of the story (a later event of the same kind and place, or a
+        # feed with a broken clock) joins it only when it is close to it
+        dated = story.dated
+        far = (
+            item_date is not None
+            and dated is not None
+            and not (dated[0] - self.window <= item_date <= dated[1] + self.window)
+        )
+        if far and score < CLOSE_SCORE:
+            specific = False
         probability = self._model.probability(values) if specific else 0.0
         return _Candidate(story, score, member_score, best_member, probability, values)
 
@@ -960,6 +975,10 @@ class StoryGrouper:
         when: datetime | None,
     ) -> None:
         member = _Member(item.id, item.source, item.title, vector, features.body)
+        own = _plausible(item.published)
+        if own is not None:
+            dated = story.dated
+            story.dated = (own, own) if dated is None else (min(dated[0], own), max(dated[1], own))
         if len(story.members) >= _MAX_MEMBERS:
             del story.members[1]  # keep the first report and the most recent ones
         story.members.append(member)

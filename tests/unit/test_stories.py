@@ -460,3 +460,28 @@ def test_many_shared_rare_words_and_one_common_place_hold_a_story_together() -> 
         ),
     )
     assert second.story == first.story
+
+
+def test_a_like_event_weeks_later_is_a_new_story_even_while_its_date_is_held_back() -> None:
+    grouper = StoryGrouper()
+    first = grouper.assign(
+        item(
+            "w1",
+            "Hurricane Ingrid makes landfall in Cornwall",
+            "Hurricane Ingrid flooded homes along the coast overnight, the coastguard said.",
+            0,
+            "one.example",
+        )
+    )
+    # two weeks on, from one outlet only: the window's clock holds the date back until another confirms it
+    later = grouper.assign(
+        item(
+            "w2",
+            "Hurricane Oskar hits Cornwall coast",
+            "Hurricane Oskar flooded roads near the coast, the council said.",
+            24 * 14,
+            "two.example",
+        )
+    )
+    assert first.story == "w1"
+    assert later.story == "w2"
