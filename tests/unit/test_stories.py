@@ -485,3 +485,20 @@ def test_a_like_event_weeks_later_is_a_new_story_even_while_its_date_is_held_bac
     )
     assert first.story == "w1"
     assert later.story == "w2"
+
+
+def test_one_event_in_two_countries_reported_in_two_languages_hours_apart_is_one_story() -> None:
+    grouper = StoryGrouper()
+    first = grouper.assign(
+        item("q1", "Starkes Erdbeben in Chile und Argentinien", "", 0, "eins.example", "de")
+    )
+    later = grouper.assign(
+        item("q2", "Strong earthquake hits Chile and Argentina", "", 2, "two.example", "en")
+    )
+    # two days on, a quake in the same two countries is another one
+    another = grouper.assign(
+        item("q3", "Earthquake strikes Chile and Argentina border", "", 50, "three.example", "en")
+    )
+    assert first.story == "q1"
+    assert later.story == "q1"
+    assert another.story == "q3"
