@@ -77,8 +77,8 @@ NEW_ENTITY_SHARE = 0.30  # this share of the entry's names/places/figures new to
 EVENT_PREFIX = "^"  # event tokens ("^earthquake"); figures are "#…", places and aliases "@…"
 RESPELL_MIN = 6  # a name this long may be transliterated another way and still be the same name
 RESPELL_RATIO = 80.0  # how alike two spellings of one name are (rapidfuzz ratio)
-NEAR_HOURS = 24.0  # two kinds of event in one country this close in time: the same event
-MIN_EVIDENCE = 3.0  # names + figures + event words (2 at most) + a country (1 at most) beyond the rules
+NEAR_HOURS = 24.0  # this close, two kinds of event in a country (or one in two rare together): one event
+MIN_EVIDENCE = 3.0  # names + figures + event words (2 at most) + countries (1; 2 rare together) past rules
 FUTURE_JUMP = timedelta(hours=24)  # a date this far beyond the newest needs another source to confirm it
 # Dates outside these years are placeholders (0001-01-01 is the "no date" of .NET and Go feeds),
 # not news: such an item counts as undated.
@@ -428,6 +428,9 @@ class _Story:
     id: str
     first: datetime | None
     last: datetime | None
+    # the members' own dates, even those held back from the window's clock: how far apart in time
+    # the story's reports really are
+    dated: tuple[datetime, datetime] | None = None
     profile: dict[str, float] = field(default_factory=dict)  # sum of member vectors
     norm: float = 0.0
     members: list[_Member] = field(default_factory=list)
@@ -804,7 +807,8 @@ class StoryGrouper:
         # distinctive token for the set: "Russia", "Ukraine" and "Geneva" in one story, "US" and "Geneva" in
         # several
         places = [token for token in shared if token in self._common]
-        if len(places) >= 2 and self._rare_together(places):
+        together = len(places) >= 2 and self._rare_together(places)
+        if together:
             entities += [token for token in places if token not in entities]
             distinctive = distinctive + [token for token in places if token not in distinctive]
         points = self._entity_points(features, entities, story)
@@ -828,16 +832,35 @@ class StoryGrouper:
             "distinctive": float(min(len(distinctive), 8)),
             "other_language": 1.0 if features.lang not in story.langs else 0.0,
         }
+        # common places count once, twice when they are rare together ("Myanmar" and "Thailand")
         evidence = (
-            values["names"] + values["figures"] + min(values["events"], 2.0) + min(values["places"], 1.0)
+            values["names"]
+            + values["figures"]
+            + min(values["events"], 2.0)
+            + min(values["places"], 2.0 if together else 1.0)
         )
         # beyond the rules the model decides, but only on several kinds of evidence: one name, one
         # event's name ("Hannover Messe") or a country with an event word is not one story
         # the entry's own date, even one held back from the window's clock: how far apart the reports are
-        own = _plausible(item.published) or when
+        item_date = _plausible(item.published)
+        own = item_date or when
         hours = abs((own - story.last).total_seconds()) / 3600 if own and story.last else 0.0
-        near = hours <= NEAR_HOURS and values["events"] >= 2 and values["places"] >= 1
+        near = hours <= NEAR_HOURS and (
+            (values["events"] >= 2 and values["places"] >= 1)
+            or (together and values["events"] >= 1 and score >= CLOSE_SCORE)
+        )
         specific = rules or (evidence >= MIN_EVIDENCE and (bool(spelled) or near or self._specific(shared)))
+        # a date held back from the window's clock still tells how far apart the reports are: an entry
+        # a window away from every report of the story (a later event of the same kind and place, or a
+        # feed with a broken clock) joins it only when it is close to it
+        dated = story.dated
+        far = (
+            item_date is not None
+            and dated is not None
+            and not (dated[0] - self.window <= item_date <= dated[1] + self.window)
+        )
+        if far and score < CLOSE_SCORE:
+            specific = False
         probability = self._model.probability(values) if specific else 0.0
         return _Candidate(story, score, member_score, best_member, probability, values)
 
@@ -960,6 +983,10 @@ class StoryGrouper:
         when: datetime | None,
     ) -> None:
         member = _Member(item.id, item.source, item.title, vector, features.body)
+        own = _plausible(item.published)
+        if own is not None:
+            dated = story.dated
+            story.dated = (own, own) if dated is None else (min(dated[0], own), max(dated[1], own))
         if len(story.members) >= _MAX_MEMBERS:
             del story.members[1]  # keep the first report and the most recent ones
         story.members.append(member)

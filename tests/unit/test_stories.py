@@ -460,3 +460,45 @@ def test_many_shared_rare_words_and_one_common_place_hold_a_story_together() -> 
         ),
     )
     assert second.story == first.story
+
+
+def test_a_like_event_weeks_later_is_a_new_story_even_while_its_date_is_held_back() -> None:
+    grouper = StoryGrouper()
+    first = grouper.assign(
+        item(
+            "w1",
+            "Hurricane Ingrid makes landfall in Cornwall",
+            "Hurricane Ingrid flooded homes along the coast overnight, the coastguard said.",
+            0,
+            "one.example",
+        )
+    )
+    # two weeks on, from one outlet only: the window's clock holds the date back until another confirms it
+    later = grouper.assign(
+        item(
+            "w2",
+            "Hurricane Oskar hits Cornwall coast",
+            "Hurricane Oskar flooded roads near the coast, the council said.",
+            24 * 14,
+            "two.example",
+        )
+    )
+    assert first.story == "w1"
+    assert later.story == "w2"
+
+
+def test_one_event_in_two_countries_reported_in_two_languages_hours_apart_is_one_story() -> None:
+    grouper = StoryGrouper()
+    first = grouper.assign(
+        item("q1", "Starkes Erdbeben in Chile und Argentinien", "", 0, "eins.example", "de")
+    )
+    later = grouper.assign(
+        item("q2", "Strong earthquake hits Chile and Argentina", "", 2, "two.example", "en")
+    )
+    # two days on, a quake in the same two countries is another one
+    another = grouper.assign(
+        item("q3", "Earthquake strikes Chile and Argentina border", "", 50, "three.example", "en")
+    )
+    assert first.story == "q1"
+    assert later.story == "q1"
+    assert another.story == "q3"
