@@ -38,6 +38,8 @@ def test_the_core_keeps_no_word_list_of_its_own() -> None:
     for module in sorted(CORE.glob("*.py")):
         if module.name not in (
             "figures.py",
+            "figure_context.py",
+            "number_words.py",
             "quotes.py",
             "quote_marks.py",
             "attribution.py",
