@@ -16,7 +16,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 
 from bot.core.figures import find_figures
-from bot.core.matching import MatchReading, read_for_matching
+from bot.core.match_reading import MatchReading, read_for_matching
 from bot.core.names import names_in
 from bot.core.quotes import find_quotes
 from bot.core.stories import StoryFeatures

@@ -17,7 +17,7 @@ from bot.core.alerts import build_alert
 from bot.core.analysis import Analysis
 from bot.core.breaking import BreakingRule, Report, is_breaking, outlets_in_window
 from bot.core.feedback import Relevance, alert_terms
-from bot.core.matching import DEFAULT_THRESHOLD, parse_topic
+from bot.core.topic_query import DEFAULT_THRESHOLD, parse_topic
 from bot.model import (
     AlertContent,
     Entry,

@@ -1,0 +1,128 @@
+"""Figures written in words: `zwei Drittel`, `eine Viertel Million`, `three million`, `Hunderte`.
+
+One pattern of the language tables' number words, tried only where a word starts with a letter a
+number word can begin with.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from bot.core.figure_context import VAGUE, approx_before, fold_cached, noun_after, scale_of, unit_after
+from bot.core.lang import numbers as number_data
+from bot.model import Figure
+
+_CARDINALS = {fold_cached(k): float(v) for k, v in number_data.CARDINAL_VALUES.items()}
+
+_FRACTIONS = {fold_cached(k): v for k, v in number_data.FRACTION_VALUES.items()}
+
+
+def _alternatives(written: list[str]) -> str:
+    """A regex alternation of words as written, longest first, the first letter in either case (a
+    case-sensitive pattern scans far faster than one with re.IGNORECASE)."""
+    return (
+        "(?:"
+        + "|".join(
+            f"[{w[0].upper()}{w[0].lower()}]{re.escape(w[1:])}"
+            for w in sorted(written, key=len, reverse=True)
+        )
+        + ")"
+    )
+
+
+_CARDINAL_WORDS = _alternatives(list(number_data.CARDINAL_VALUES))
+
+# cardinals from two: "one"/"ein" are articles far more often than figures
+_COUNT_WORDS = _alternatives([w for w, v in number_data.CARDINAL_VALUES.items() if v >= 2])
+
+_SCALE_WORDS = _alternatives([w for w in number_data.SCALES.factors if len(w) > 3])
+
+# Only a word start whose first letter can begin a number word is tried (`_FIRST_LETTERS`): the
+# alternation is then attempted at a few hundred places of a long text instead of at every one.
+_FIRST_LETTERS = "".join(
+    sorted(
+        {
+            c
+            for w in (*number_data.CARDINAL_VALUES, *number_data.VAGUE_VALUES)
+            for c in (w[0].lower(), w[0].upper())
+        }
+    )
+)
+
+_WORD_FIGURE = re.compile(
+    rf"(?=[{_FIRST_LETTERS}])(?<![^\W\d_])(?:(?P<card>{_CARDINAL_WORDS})[ \u00a0]+"
+    rf"(?P<frac>{_alternatives(list(number_data.FRACTION_VALUES))})"
+    rf"(?:[ \u00a0]+(?P<fscale>{_SCALE_WORDS}))?"
+    rf"|(?P<card2>{_CARDINAL_WORDS})[ \u00a0]+(?P<scale>{_SCALE_WORDS})"
+    rf"|(?P<vague>{_alternatives(list(number_data.VAGUE_VALUES))})"
+    rf"|(?P<card3>{_COUNT_WORDS}))\b"
+)
+
+
+def word_figures(text: str, lang: str, numeric: list[Figure]) -> list[Figure]:
+    """`zwei Drittel`, `zwei Millionen`, `Hunderte`, `Millionen Schuss Munition`."""
+    starts = [f.start for f in numeric]  # in text order, not overlapping
+    ends = [f.start + len(f.text) for f in numeric]
+    found: list[Figure] = []
+    for match in _WORD_FIGURE.finditer(text):
+        start = match.start()
+        at = bisect_right(starts, start) - 1
+        if at >= 0 and start < ends[at]:
+            continue
+        if match.group("frac"):
+            card = _CARDINALS.get(fold_cached(match.group("card")))
+            if card is None:
+                continue
+            value = card * _FRACTIONS[fold_cached(match.group("frac"))]
+            if match.group("fscale"):
+                value *= scale_of(match.group("fscale"), lang) or 1.0
+            kind = "fraction"
+        elif match.group("scale"):
+            card = _CARDINALS.get(fold_cached(match.group("card2")))
+            if card is None:
+                continue
+            scale = scale_of(match.group("scale"), lang) or 1e6
+            value, kind = card * scale, "scaled"
+        elif match.group("card3"):
+            value, kind = _CARDINALS[fold_cached(match.group("card3"))], "cardinal"
+        else:
+            prev = text[max(0, start - 2) : start].strip()
+            if prev[-1:].isdigit():
+                continue
+            value, kind = VAGUE[fold_cached(match.group("vague"))], "vague"
+        end = match.end()
+        approx: str | None = None
+        if kind == "cardinal":  # "sieben Menschen", "Four heart transplants": only with what they count
+            unit_info = unit_after(text, end, lang)
+            noun_end, noun = (unit_info[2], unit_info[0]) if unit_info else noun_after(text, end, lang, "")
+            if noun is None or (lang == "de" and text[end : end + 1] == "-"):
+                continue
+            if lang != "de" and not unit_info and not fold_cached(noun).endswith("s"):
+                continue  # a plural counts: "ten largest" is no figure
+            approx, approx_start = approx_before(text, start)
+            found.append(
+                Figure(
+                    text=text[approx_start if approx else start : noun_end].strip(),
+                    value=float(value),
+                    unit=noun,
+                    approx=fold_cached(approx) if approx else None,
+                    start=approx_start if approx else start,
+                )
+            )
+            continue
+        unit: str | None = None
+        noun_end, noun = noun_after(text, end, lang, "")
+        if kind == "fraction" or noun is None:
+            m2 = re.match(r"\s+(der|des|of|aller)\s+(?:the\s+)?", text[end : end + 20])
+            if m2:
+                noun_end, noun = noun_after(text, end + m2.end(), lang, "")
+        money = unit_after(text, end, lang)
+        if money and money[1] == "money":
+            unit, noun_end = money[0], money[2]
+        elif noun:
+            unit = noun
+        else:
+            noun_end = end
+        found.append(Figure(text=text[start:noun_end].strip(), value=float(value), unit=unit, start=start))
+    return found

@@ -1,0 +1,95 @@
+"""Where the quotations of a text are: its quotation marks paired, nested one level deep.
+
+Quotation marks: „…“ „…” »…« «…» ‚…‘ "…" “…” ‘…’; a quote may span sentences, an unclosed one ends
+at its paragraph. Only quotation marks are visited, so time is linear in the text length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_MARKS = re.compile(r"[„“”\"»«‚‘’'\n]")
+
+_MAX_QUOTE = 3000  # longer "quotes" are unbalanced marks, not quotations
+
+ATTRIBUTION_CONTEXT = 300  # characters of attribution context looked at on either side
+
+# a full stop ends a sentence unless it ends an initial (`Anna M. Schmidt`)
+_SENTENCE_END = re.compile(r"(?<![\s(][^\W\d_])[.!?](?=\s|$)|[!?](?=\s|$)|\n")
+
+_BLANK = re.compile(r"[\n \t]*")
+
+
+@dataclass(slots=True)
+class QuoteSpan:
+    open_mark: int  # offset of the opening mark
+    start: int  # first character of the quoted words
+    end: int  # offset of the closing mark (or paragraph end)
+    parts: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _closers(opener: str) -> str:
+    return {"„": "“”", "»": "«", "«": "»", "‚": "‘’", "“": "”", "‘": "’", '"': '"', "'": "'"}[opener]
+
+
+def _is_opening(text: str, i: int, ch: str) -> bool:
+    prev = text[i - 1] if i else " "
+    nxt = text[i + 1] if i + 1 < len(text) else " "
+    if nxt.isspace():
+        return False
+    if ch in "„»«‚":
+        return True
+    if ch in "“‘\"'":
+        return prev.isspace() or prev in "([{—–-:/|…" or i == 0 or prev in '„»«‚“‘"'
+    return False
+
+
+def _is_closing(text: str, i: int, ch: str) -> bool:
+    nxt = text[i + 1] if i + 1 < len(text) else " "
+    if ch in "’'" and nxt.isalpha():
+        return False  # an apostrophe: don’t, Putin’s
+    return not (ch == '"' and nxt.isalnum() and text[i - 1 : i].isspace())
+
+
+def scan_quotes(text: str) -> list[QuoteSpan]:
+    """Top-level quotation spans; inner quotes stay inside their outer quote's text."""
+    spans: list[QuoteSpan] = []
+    stack: list[tuple[str, int]] = []
+    for match in _MARKS.finditer(text):
+        i, ch = match.start(), match.group(0)
+        if stack and i - stack[0][1] > _MAX_QUOTE:
+            stack.clear()
+        if ch == "\n":
+            if stack:
+                opener, pos = stack[0]
+                after = _BLANK.match(text, i + 1)
+                following = text[after.end() : after.end() + 1] if after else ""
+                # runs on: the next paragraph opens it again, and it stood alone or after `said:`
+                introduced = pos == 0 or text[pos - 1] == "\n" or text[max(0, pos - 2) : pos].strip() == ":"
+                if following == opener and introduced and i - pos > 1:
+                    spans.append(QuoteSpan(pos, pos + 1, i))
+                stack.clear()
+            continue
+        if stack and ch in _closers(stack[-1][0]) and _is_closing(text, i, ch):
+            opener, pos = stack.pop()
+            if not stack and i - pos > 1:
+                spans.append(QuoteSpan(pos, pos + 1, i))
+            continue
+        if len(stack) < 2 and _is_opening(text, i, ch):
+            if ch in "‘’" and not stack and not (i == 0 or text[i - 1] == "\n" or text[i - 2 : i] == ": "):
+                continue  # single quotes at top level are apostrophes unless they open speech after `:`
+            if ch == "'" and (stack or not (i == 0 or text[i - 1] == "\n")):
+                continue  # a typewriter single quote opens only a line (a headline): elsewhere `'90s`, `'tis`
+            stack.append((ch, i))
+    return spans
+
+
+def sentence_bounds(masked: str, start: int, end: int) -> tuple[int, int]:
+    lo = max(0, start - ATTRIBUTION_CONTEXT)
+    window = masked[lo:start]
+    cut = max(window.rfind(". "), window.rfind("! "), window.rfind("? "), window.rfind("\n"))
+    sent_start = lo + cut + 1 if cut >= 0 else lo
+    after = _SENTENCE_END.search(masked, end + 1, min(len(masked), end + 1 + ATTRIBUTION_CONTEXT))
+    sent_end = after.end() if after else min(len(masked), end + 1 + ATTRIBUTION_CONTEXT)
+    return sent_start, sent_end
