@@ -11,10 +11,11 @@ three relations:
 
 How an entry is compared:
 
-* Its title, lead (summary) and the start of its text become weighted tokens: folded, stop words and
-  generic headline words ("Liveblog", "Die Lage am Morgen") dropped, lightly stemmed. Places and
-  organisations map to one canonical token across languages (`Nordkorea`, `North Korea`, `nordkoreanischen`
-  -> `@nordkorea`; see `bot.core.entities`), figures to one token across locales (`10.000` == `10,000`).
+* Its title, lead (summary) and the start of its text become weighted tokens (`bot.core.story_features`):
+  folded, stop words and generic headline words ("Liveblog", "Die Lage am Morgen") dropped, lightly
+  stemmed. Places and organisations map to one canonical token across languages (`Nordkorea`,
+  `North Korea`, `nordkoreanischen` -> `@nordkorea`; see `bot.core.entities`), figures to one token
+  across locales (`10.000` == `10,000`).
 * Tokens are weighted by rarity: an IDF estimated online over the stories of the window plus a prior,
   so that a word in every story counts for little. Names (capitalised words inside a sentence), places and
   figures weigh more, title words more than lead words.
@@ -37,30 +38,22 @@ The same input in the same order always gives the same decisions.
 
 from __future__ import annotations
 
-import copy
-import functools
 import heapq
-import itertools
-import json
 import math
 import operator
-import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from bot.core import lang as lang_data
-from bot.core.entities import AliasTable, alias_words, figure_token, multiplier
-from bot.core.figures import parse_number
 from bot.core.folding import fold
-from bot.core.lang.events import event_of
-from bot.core.lang.places import country_groups, language_groups, place_groups
-from bot.core.text import LETTERS, NUMBER, detect_language
+from bot.core.story_features import EVENT_PREFIX, StoryFeatures, features_of, place_aliases
+from bot.core.story_model import MODEL, MODEL_PATH, StoryModel
 from bot.model import Relation, StoryDecision, StoryItem
+
+__all__ = ["EVENT_PREFIX", "MODEL", "MODEL_PATH", "StoryFeatures", "StoryGrouper", "StoryModel"]
 
 # --- tuning (chosen on general grounds, checked on development data; see the module docstring) ---------
 
@@ -74,7 +67,6 @@ MANY_DISTINCTIVE = 5  # this many shared distinctive tokens, one an entity, back
 CLOSE_SCORE = 0.50  # this alike, one shared distinctive entity besides another distinctive token is enough
 SAME_TITLE_RATIO = 85.0  # same source, title edited this little: the same report
 NEW_ENTITY_SHARE = 0.30  # this share of the entry's names/places/figures new to the story: a follow-up
-EVENT_PREFIX = "^"  # event tokens ("^earthquake"); figures are "#…", places and aliases "@…"
 RESPELL_MIN = 6  # a name this long may be transliterated another way and still be the same name
 RESPELL_RATIO = 80.0  # how alike two spellings of one name are (rapidfuzz ratio)
 NEAR_HOURS = 24.0  # this close, two kinds of event in a country (or one in two rare together): one event
@@ -83,48 +75,12 @@ FUTURE_JUMP = timedelta(hours=24)  # a date this far beyond the newest needs ano
 # Dates outside these years are placeholders (0001-01-01 is the "no date" of .NET and Go feeds),
 # not news: such an item counts as undated.
 PLAUSIBLE_YEARS = range(1900, 9000)
-MODEL_PATH = Path(__file__).with_name("stories_model.json")
-
-
-@dataclass(frozen=True, slots=True)
-class StoryModel:
-    """A logistic score over a candidate's named features; `scripts/fit_stories.py` fits the weights
-    and the threshold on labelled stories and writes them to `stories_model.json`."""
-
-    weights: dict[str, float]
-    bias: float
-    threshold: float  # a candidate below this probability is not the entry's story
-
-    def probability(self, values: dict[str, float]) -> float:
-        """How likely the candidate is the entry's story."""
-        z = self.bias + sum(weight * values.get(name, 0.0) for name, weight in self.weights.items())
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
-
-    @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> StoryModel:
-        """The model kept in `path` (JSON: weights, bias, threshold)."""
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(
-            {str(k): float(v) for k, v in data["weights"].items()},
-            float(data["bias"]),
-            float(data["threshold"]),
-        )
-
-    def dump(self, path: Path, notes: dict[str, object]) -> None:
-        """Write the model to `path`, with `notes` on how it was fitted."""
-        data = {"weights": self.weights, "bias": self.bias, "threshold": self.threshold, "fitted": notes}
-        path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-
-
-MODEL = StoryModel.load()
 
 
 def _plausible(published: datetime | None) -> datetime | None:
     return published if published is not None and published.year in PLAUSIBLE_YEARS else None
 
 
-_FIELD_WEIGHT = {"title": 2.0, "summary": 1.0, "text": 0.5}
-_KIND_BOOST = {"alias": 2.0, "name": 1.5, "num": 1.5, "year": 1.0, "event": 1.5, "word": 1.0}
 _ENTITY_KINDS = frozenset({"alias", "name", "num"})
 _MAX_TOKENS = 48  # an entry's vector keeps its strongest tokens
 _MAX_PROFILE = 400  # a story's profile keeps its strongest tokens
@@ -132,285 +88,6 @@ _MAX_MEMBERS = 12  # members compared one by one: the first and the most recent
 _QUERY_TOKENS = 20  # the entry's strongest tokens looked up in the index
 _MAX_CANDIDATES = 4  # stories scored in full: the best overlaps of the index
 _MAX_ITEM_IDS = 500  # item ids a story remembers for edits
-_SUMMARY_CHARS = 1200
-_TEXT_CHARS = 1500
-
-_STOP = lang_data.stop_words() | lang_data.table("story_neutral_words")
-
-# Capitalised in English but not names: roles, institutions in general, compass points. A capital on
-# them says nothing about which story an entry belongs to.
-_ROLE_WORDS = """
-    president vice prime minister ministers chancellor secretary general foreign defence defense interior
-    state states government party court supreme police army military king queen prince princess crown
-    governor mayor spokesman spokeswoman spokesperson chief leader leaders senator congress parliament
-    ministry department national international republic democratic republican union league federal council
-    committee commission agency office university north south east west northern southern eastern western
-    central city street minister-elect pm-elect president-elect mr mrs ms dr sir lord
-"""
-_ROLES = frozenset(_ROLE_WORDS.split())
-_CALENDAR_WORDS = """
-    monday tuesday wednesday thursday friday saturday sunday january february march april june july august
-    september october november december montag dienstag mittwoch donnerstag freitag samstag sonntag
-    januar februar maerz juni juli oktober dezember
-"""
-_CALENDAR = frozenset(_CALENDAR_WORDS.split())
-
-_TOKENS = re.compile(
-    rf"(?P<num>{NUMBER})(?P<suffix>bn|mn|m|k)?(?!{LETTERS})"
-    r"|(?P<acro>(?:[A-Za-z]\.){2,})"
-    rf"|(?P<word>{LETTERS})",
-    re.UNICODE,
-)
-_OPENERS = frozenset(".!?:;\"'“”„»«‘’‚(–—-|…")
-
-# What a lead opens with before the news: an agency or outlet credit ("[Capital FM]"), a byline ("By Jane
-# Doe and John Roe"), a dateline ("WASHINGTON/GENEVA, Feb 17 (Reuters) -", "ISLAMABAD:", "Nairobi --" after a
-# credit). An outlet puts the same ones on many unrelated entries, so they say nothing about the story.
-_CREDIT = re.compile(r"\[[^\]\n]{1,60}\]\s*")
-_BYLINE = re.compile(r"By\s+(?:[A-Z][\w'’.-]+(?:,|\s+and)?\s+){1,12}(?=[A-ZÄÖÜ]{2,}\b)")
-_CAPS_DATELINE = re.compile(
-    r"[A-ZÄÖÜ][A-ZÄÖÜ.'’-]{2,}(?:[ /,]+[A-ZÄÖÜ][A-ZÄÖÜ.'’-]+)*(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?"
-    r"\s*(?:\([^)\n]{1,40}\))?\s*(?:[:—–]|--?)\s+"
-)
-_PLACE_DATELINE = re.compile(r"[A-ZÄÖÜ][\w'’.-]*(?: [A-ZÄÖÜ][\w'’.-]*){0,2}\s+(?:--|—|–)\s+")
-
-
-def _without_credits(lead: str) -> str:
-    """The lead without its opening credit, byline and dateline."""
-    text = lead.lstrip()
-    credit = _CREDIT.match(text)
-    if credit:
-        text = text[credit.end() :]
-        place = _PLACE_DATELINE.match(text)
-        if place:
-            text = text[place.end() :]
-    byline = _BYLINE.match(text)
-    if byline:
-        text = text[byline.end() :]
-    dateline = _CAPS_DATELINE.match(text)
-    if dateline:
-        text = text[dateline.end() :]
-    return text
-
-
-_SUFFIXES = ("ungen", "innen", "ern", "ies", "ing", "en", "er", "es", "em", "ed", "e", "s", "n")
-
-
-@functools.lru_cache(maxsize=65_536)
-def _stem(word: str) -> str:
-    """A light German/English stem: one common ending off, at least four letters left."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return word
-
-
-@dataclass(slots=True)
-class _Raw:
-    surface: str
-    folded: str
-    kind: str  # "num", "word"
-    initial: bool  # first word of a sentence (its capital says nothing)
-    value: float = 0.0
-
-
-def _raw_tokens(text: str, lang: str) -> list[_Raw]:
-    tokens: list[_Raw] = []
-    for match in _TOKENS.finditer(text):
-        at = match.start() - 1
-        while at >= 0 and text[at].isspace():
-            at -= 1
-        initial = at < 0 or text[at] in _OPENERS
-        if match.group("num"):
-            value = parse_number(match.group("num"))
-            if value is None:
-                continue
-            suffix = match.group("suffix")
-            if suffix:
-                value *= multiplier(suffix, lang)
-            tokens.append(_Raw(match.group(0), "", "num", initial, value))
-            continue
-        surface = match.group("acro")
-        surface = surface.replace(".", "").upper() if surface else match.group("word")
-        folded = fold(surface)
-        if tokens and tokens[-1].kind == "num" and tokens[-1].surface[-1:].isdigit():
-            factor = multiplier(surface, lang)
-            if factor != 1.0:
-                tokens[-1].value *= factor
-                tokens[-1].surface += " " + surface
-                continue
-        tokens.append(_Raw(surface, folded, "word", initial))
-    return tokens
-
-
-def _alias_at(raw: Sequence[_Raw], i: int, aliases: AliasTable) -> tuple[int, str | None]:
-    """The longest alias phrase starting at raw[i]: (its length in words, its canonical token)."""
-    if aliases.starts_phrase(raw[i].folded):
-        for size in range(min(aliases.longest, len(raw) - i), 1, -1):
-            span = raw[i : i + size]
-            if all(t.kind == "word" for t in span):
-                canonical = aliases.lookup([t.folded for t in span], capitals=False)
-                if canonical is not None:
-                    return size, canonical
-    return 1, aliases.lookup([raw[i].folded], capitals=raw[i].surface.isupper())
-
-
-def _title_case(tokens: Sequence[_Raw]) -> bool:
-    """A headline in Title Case: its capitals say nothing about names."""
-    longer = [t for t in tokens if t.kind == "word" and len(t.surface) > 3]
-    return len(longer) >= 3 and sum(t.surface[0].isupper() for t in longer) >= 0.7 * len(longer)
-
-
-@dataclass(slots=True)
-class StoryFeatures:
-    """What story grouping reads of an entry: computed once at ingest, stored (`encode`), read back at
-    start-up (`decode`) instead of tokenizing the entry again."""
-
-    weights: dict[str, float]  # token -> weight before IDF
-    kinds: dict[str, str]
-    title: frozenset[str]
-    body: frozenset[str]
-    runs: dict[str, int]  # entity token -> entity number; "Donald" and "Trump" side by side share one
-    lang: str = ""  # the entry's language: a report in another one than the story's is weighed apart
-
-    def encode(self) -> str:
-        """A compact JSON form: [lang, [[token, weight, kind, where, entity], ...]]."""
-        rows = [
-            [
-                token,
-                round(weight, 3),
-                _KIND_CODE[self.kinds.get(token, "word")],
-                (1 if token in self.title else 0) | (2 if token in self.body else 0),
-                self.runs.get(token, -1),
-            ]
-            for token, weight in self.weights.items()
-        ]
-        return json.dumps([_FORMAT, self.lang, rows], ensure_ascii=False, separators=(",", ":"))
-
-    @classmethod
-    def decode(cls, text: str) -> StoryFeatures:
-        """The features `encode` wrote; ValueError when `text` is not such a form."""
-        try:
-            version, lang, rows = json.loads(text)
-            if version != _FORMAT:
-                raise ValueError(f"story features of format {version!r}, not {_FORMAT}")
-            weights: dict[str, float] = {}
-            kinds: dict[str, str] = {}
-            title: set[str] = set()
-            body: set[str] = set()
-            runs: dict[str, int] = {}
-            for token, weight, kind, where, run in rows:
-                weights[token] = float(weight)
-                if kind != "w":
-                    kinds[token] = _KIND_NAME[kind]
-                if where & 1:
-                    title.add(token)
-                if where & 2:
-                    body.add(token)
-                if run >= 0:
-                    runs[token] = int(run)
-        except (TypeError, KeyError, json.JSONDecodeError) as exc:
-            raise ValueError(f"not stored story features: {exc}") from exc
-        return cls(weights, kinds, frozenset(title), frozenset(body), runs, str(lang))
-
-
-_FORMAT = 1  # the version of StoryFeatures.encode; entries stored in another are analysed again
-_KIND_CODE = {"word": "w", "event": "e", "year": "y", "name": "n", "num": "f", "alias": "a"}
-_KIND_NAME = {code: kind for kind, code in _KIND_CODE.items()}
-
-
-_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([^/\s:?#]+\.[a-z]{2,})(?:[:/?#]|$)", re.IGNORECASE)
-
-
-@functools.lru_cache(maxsize=1024)
-def _outlet_words(source: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    """The words an outlet is named by: the labels of its host ("bbc" of www.bbc.com, matched as a prefix so
-    that "cbs" matches cbsnews.com), or the words of its feed title ("BBC News - World")."""
-    host = _HOST.match(source.strip())
-    if host:
-        labels = host.group(1).lower().split(".")[:-1]
-        return frozenset(), tuple(label for label in labels if len(label) >= 3 and label != "www")
-    return frozenset(word for word in fold(source).split() if len(word) >= 3), ()
-
-
-def _names_outlet(word: str, outlet: tuple[frozenset[str], tuple[str, ...]]) -> bool:
-    """`word` names the outlet itself ("told the BBC" in a BBC entry): it says nothing about the story."""
-    words, labels = outlet
-    return word in words or (len(word) >= 3 and any(label.startswith(word) for label in labels))
-
-
-def _features(item: StoryItem, aliases: AliasTable) -> StoryFeatures:
-    lang = item.lang if item.lang in ("de", "en") else detect_language(f"{item.title}\n{item.summary}")
-    outlet = _outlet_words(item.source)
-    fields = (  # the lead first: its capitals tell names, so its runs of names are the ones kept
-        ("summary", _without_credits(item.summary[:_SUMMARY_CHARS])),
-        ("text", _without_credits(item.text[:_TEXT_CHARS])),
-        ("title", item.title[:400]),
-    )
-    totals: dict[str, float] = {}
-    kinds: dict[str, str] = {}
-    title_tokens: set[str] = set()
-    body_tokens: set[str] = set()
-    runs: dict[str, int] = {}  # entity token -> which entity (names written side by side are one)
-    counter = itertools.count()
-    rank = {"word": 0, "event": 1, "year": 2, "name": 3, "num": 4, "alias": 5}
-    for name, text in fields:
-        if not text:
-            continue
-        raw = _raw_tokens(text, lang)
-        caps_mean_names = name != "title" or not _title_case(raw)
-        found: list[tuple[str, str]] = []
-        last_name, last_stem = -2, ""  # the last name: adjacent names ("Donald Trump") are one entity
-        i = 0
-        while i < len(raw):
-            token = raw[i]
-            if token.kind == "num":
-                value = token.value
-                if value >= 10 or value != int(value):
-                    is_year = value == int(value) and 1900 <= value <= 2100 and "," not in token.surface
-                    found.append((figure_token(value), "year" if is_year else "num"))
-                i += 1
-                continue
-            size, canonical = _alias_at(raw, i, aliases)
-            if canonical is not None:
-                found.append((canonical, "alias"))
-                i += size
-                continue
-            i += 1
-            word = token.folded
-            surface_upper = token.surface.isupper()
-            if len(word) < 2 or word in _STOP or word in _CALENDAR or (len(word) == 2 and not surface_upper):
-                continue
-            if _names_outlet(word, outlet):
-                continue
-            event = event_of(word)
-            if event is not None:  # Erdbeben and earthquake: one token in either language
-                found.append((EVENT_PREFIX + event, "event"))
-                continue
-            surface = token.surface
-            acronym = len(surface) >= 2 and surface.isupper()
-            capital = surface[0].isupper() and caps_mean_names and not token.initial and word not in _ROLES
-            stem = _stem(word)
-            if acronym or capital:
-                found.append((stem, "name"))
-                if stem not in runs:
-                    if last_name == i - 2 and last_stem in runs:
-                        runs[stem] = runs[last_stem]
-                    else:
-                        runs[stem] = next(counter)
-                last_name, last_stem = i - 1, stem
-            else:
-                found.append((stem, "word"))
-        weight = _FIELD_WEIGHT[name]
-        for tok, kind in found:
-            if kind != "word" and tok not in runs:
-                runs[tok] = next(counter)
-            totals[tok] = totals.get(tok, 0.0) + weight
-            if rank[kind] > rank[kinds.get(tok, "word")]:
-                kinds[tok] = kind
-            (title_tokens if name == "title" else body_tokens).add(tok)
-    weights = {tok: min(total, 4.0) * _KIND_BOOST[kinds.get(tok, "word")] for tok, total in totals.items()}
-    return StoryFeatures(weights, kinds, frozenset(title_tokens), frozenset(body_tokens), runs, lang)
 
 
 @dataclass(slots=True)
@@ -459,28 +136,6 @@ def _dot(vector: dict[str, float], other: dict[str, float]) -> float:
     return total
 
 
-def _place_aliases() -> AliasTable:
-    """A grouper's own copy of the place table (topics add their aliases to it)."""
-    return copy.deepcopy(_place_table())
-
-
-@functools.cache
-def _place_table() -> AliasTable:
-    """The built-in aliases with every country, city and language of `bot.core.lang.places`: each
-    place one token in German and English; countries and languages common (one shared country is not
-    a story), cities not (a city says more)."""
-    table = AliasTable()
-    common = set(table.common)
-    for group in place_groups():
-        table.add(group)
-    for group in country_groups() + language_groups():
-        canonical = table.lookup(alias_words(group[0]), capitals=True)
-        if canonical is not None:
-            common.add(canonical)
-    table.common = frozenset(common)
-    return table
-
-
 class StoryGrouper:
     """Assigns entries, in time order, to stories; see the module docstring for how."""
 
@@ -493,7 +148,7 @@ class StoryGrouper:
         self.window = window
         self._model = model or MODEL
         self._by_story: dict[str, int] = {}  # story id -> seq of the live story
-        self._aliases = _place_aliases()
+        self._aliases = place_aliases()
         self._common = self._aliases.common
         for group in aliases:
             self._aliases.add(group)
@@ -522,7 +177,7 @@ class StoryGrouper:
 
     def analyse(self, item: StoryItem) -> StoryFeatures:
         """What grouping reads of `item`: compute it once, store its `encode()`, pass it to `assign`."""
-        return _features(item, self._aliases)
+        return features_of(item, self._aliases)
 
     def assign(self, item: StoryItem, features: StoryFeatures | None = None) -> StoryDecision:
         """The story of `item` and how it relates to it; the item joins that story."""
@@ -534,7 +189,7 @@ class StoryGrouper:
             self._hold(story)
             return StoryDecision(story=story.id, relation="same", similarity=1.0)
 
-        features = features if features is not None else _features(item, self._aliases)
+        features = features if features is not None else features_of(item, self._aliases)
         vector = self._vector(features)
         best = self._best_candidate(item, features, vector, when)
         if best is None:
@@ -557,7 +212,7 @@ class StoryGrouper:
         if item.id in self._by_item and self._by_item[item.id] in self._stories:
             self._pending = None
             return
-        features = features if features is not None else _features(item, self._aliases)
+        features = features if features is not None else features_of(item, self._aliases)
         vector = self._vector(features)
         seq = self._by_story.get(story_id)
         story = self._stories.get(seq) if seq is not None else None
@@ -573,7 +228,7 @@ class StoryGrouper:
         The window's clock moves on as it would for `assign`; the entry joins no story."""
         when = self._effective_time(_plausible(item.published), item.source)
         self._pending = None
-        features = _features(item, self._aliases)
+        features = features_of(item, self._aliases)
         vector = self._vector(features)
         found = [c for c in self._scored(item, features, vector, when)]
         found.sort(key=lambda c: (-c.probability, c.story.seq))
