@@ -14,10 +14,11 @@ of an entry's alerts in five channels instead of reading the text for each.
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+
+import extract as extract_bench  # bench/extract.py: the same timing
 
 from bot.core.analysis import Analysis, analyse, joined_text
 from bot.core.figures import find_figures
@@ -33,18 +34,7 @@ WORDS = 5_000
 SUMMARY_CHARS = 600
 ENTRIES = 200
 RUNS = 15
-
-
-def best_of(fn: Callable[[], object], runs: int = RUNS) -> tuple[float, float, float]:
-    """(best wall, median wall, best CPU) time in milliseconds."""
-    times = []
-    cpu = []
-    for _ in range(runs):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-    return min(times), statistics.median(times), min(cpu)
+best_of = partial(extract_bench.best_of, runs=RUNS)  # (best wall, median wall, best CPU) in ms
 
 
 def entries(seed: Article) -> list[Article]:

@@ -74,15 +74,7 @@ class StoryWindow:
             now - self.window, self._last_entry_id, self._own_items, text_of_analysed=False
         )
         for recent in recent_entries:
-            item = StoryItem(
-                id=recent.story_item_id,
-                title=recent.title,
-                summary=recent.summary,
-                text=recent.text,
-                published=recent.published or recent.first_seen_at,
-                source=recent.source,
-                lang=recent.lang,
-            )
+            item = recent.story_item()
             features = None
             if recent.story_features is not None:
                 try:

@@ -44,7 +44,6 @@ def _backfill_story_features(settings: Settings, store: Store, batch: int = 500)
 
     from bot.core.matching import QueryError, parse_topic
     from bot.core.stories import StoryGrouper
-    from bot.model import StoryItem
 
     since = datetime.now(UTC) - timedelta(hours=settings.alerts.story_window_hours)
     total = store.count_unanalysed(since)
@@ -61,20 +60,7 @@ def _backfill_story_features(settings: Settings, store: Store, batch: int = 500)
     with Progress(*columns) as progress:
         task = progress.add_task("analyse", total=total)
         while rows := store.unanalysed_entries(since, after, batch):
-            features = {
-                r.entry_id: grouper.analyse(
-                    StoryItem(
-                        id=r.story_item_id,
-                        title=r.title,
-                        summary=r.summary,
-                        text=r.text,
-                        published=r.published or r.first_seen_at,
-                        source=r.source,
-                        lang=r.lang,
-                    )
-                ).encode()
-                for r in rows
-            }
+            features = {r.entry_id: grouper.analyse(r.story_item()).encode() for r in rows}
             store.store_story_features(features)
             after = rows[-1].entry_id
             done += len(rows)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.model import FeedState
+from bot.model import FeedState, StoryItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +107,18 @@ class RecentEntry:
     lang: str | None
     story: str | None = None  # the story it was grouped into when stored
     story_features: str | None = None  # StoryFeatures.encode(); None: stored before they were kept
+
+    def story_item(self) -> StoryItem:
+        """The entry as story grouping reads it (an undated entry dated when first seen)."""
+        return StoryItem(
+            id=self.story_item_id,
+            title=self.title,
+            summary=self.summary,
+            text=self.text,
+            published=self.published or self.first_seen_at,
+            source=self.source,
+            lang=self.lang,
+        )
 
 
 @dataclass(frozen=True, slots=True)
