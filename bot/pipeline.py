@@ -19,12 +19,10 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from bot.alerting import AlertPlanner, Audience, read_audience
 from bot.core import decide
 from bot.core.analysis import Analysis, analyse
-from bot.core.breaking import BreakingRule, Report
-from bot.core.feedback import LEARNING_WINDOW, Relevance, learn_from
-from bot.core.matching import QueryError, match_batch, parse_topic
-from bot.core.payload import alert_from_dict, alert_to_dict
+from bot.core.breaking import BreakingRule
 from bot.core.stories import StoryFeatures
 from bot.errors import NewsbotError, ParseError
 from bot.grouping import StoryWindow
@@ -37,20 +35,16 @@ from bot.ingest.schedule import (
 from bot.model import (
     Entry,
     FeedState,
-    ParentAlert,
     ParsedFeed,
     StoryDecision,
     StoryItem,
-    TopicQuery,
 )
 from bot.redact import redact
 from bot.settings import Settings
 from bot.store.db import (
     FeedRow,
     NewEntry,
-    PendingAlert,
     StoredEntry,
-    SubscriptionRow,
     story_item_id,
 )
 from bot.store.ports import PipelineStore
@@ -84,8 +78,7 @@ class _Cycle:
 
     now: datetime
     report: CycleReport
-    subscriptions: Sequence[decide.Subscription]
-    thread_modes: Mapping[str, str]
+    audience: Audience
     known: Mapping[int, Mapping[str, StoredEntry]]  # per feed: the entries stored before, by key
     seen_as_other: Mapping[int, set[str]]  # per feed: keys stored under their other identity
     histories: Mapping[int, Sequence[tuple[str, datetime | None, datetime]]]  # per feed: for its pace
@@ -126,39 +119,7 @@ class Pipeline:
                 factor=alerts.breaking_factor,
             ),
         )
-        self._breaking_notices: set[str] = set()  # channels with `settings breaking on`, this cycle
-
-    # -- subscriptions --------------------------------------------------------------------------
-
-    def _subscriptions(self, now: datetime) -> list[decide.Subscription]:
-        """The subscriptions that may alert now; every topic's aliases join story grouping first.
-
-        Aliases decide which reports are one story (Nordkorea = North Korea), so they are known
-        before grouping sees any entry, also when it is rebuilt after a restart, and whether or
-        not a topic is muted: the same entries must always make the same stories.
-        """
-        active = []
-        paused = self.store.paused_channels()
-        switches = self.store.channel_switches()
-        self._breaking_notices = {channel for channel, (_, notices) in switches.items() if notices}
-        for row in self.store.list_subscriptions():
-            try:
-                query = parse_topic(row.query, row.threshold)
-            except QueryError as exc:
-                log.warning("subscription %r in %s cannot be read: %s", row.query, row.channel, exc)
-                continue
-            self.stories.add_aliases(query.aliases)
-            if row.channel not in paused and not row.muted(now):
-                learning = switches.get(row.channel, (False, False))[0]
-                relevance = self._relevance(row, query, now) if learning else None
-                active.append(decide.Subscription(row.channel, row.name, query, row.lang, relevance))
-        return active
-
-    def _relevance(self, row: SubscriptionRow, query: TopicQuery, now: datetime) -> Relevance | None:
-        """What the channel's verdicts taught about this subscription (None before enough of them)."""
-        since = now - LEARNING_WINDOW
-        judged = self.store.verdicts(row.channel, row.name)
-        return learn_from(judged, self.store.unjudged_alerts(row.channel, row.name, since), query)
+        self.planner = AlertPlanner(store, self.policy)
 
     # -- the cycle ------------------------------------------------------------------------------
 
@@ -186,8 +147,7 @@ class Pipeline:
         pushed: Mapping[int, FetchResult],
     ) -> CycleReport:
         report = CycleReport()
-        subscriptions = self._subscriptions(now)
-        thread_modes = self.store.thread_modes()
+        audience = read_audience(self.store, self.stories, now)
         self.stories.catch_up_before_grouping(now)
         lease = timedelta(seconds=feed_lease_seconds(self.settings))
         feeds = self.store.lease_due_feeds(
@@ -216,7 +176,7 @@ class Pipeline:
         histories = self.store.publishing_histories(answered, now - LOOKBACK) if answered else {}
         pushing = self.store.websub_pushing_feeds(now)
         quiet_states: list[tuple[int, FeedState]] = []
-        cycle = _Cycle(now, report, subscriptions, thread_modes, known, seen_as_other, histories, pushing)
+        cycle = _Cycle(now, report, audience, known, seen_as_other, histories, pushing)
         for feed, (result, parsed) in zip(feeds, results, strict=True):
             try:
                 if isinstance(result, NewsbotError):
@@ -400,7 +360,7 @@ class Pipeline:
             if change.alertable:
                 fresh.append((entry, decision))
                 analyses[entry.key] = analyse(entry.article(), features)
-        outbox = self._alerts_for(fresh, analyses, cycle, source, feed.id)
+        outbox = self.planner.rows_for(fresh, analyses, cycle.audience, source, feed.id, now)
         if not first_poll:
             report.publish_delays.extend(
                 (now - e.published).total_seconds()
@@ -439,103 +399,3 @@ class Pipeline:
             story_features=features.encode(),
         )
         return decision, row, features
-
-    def _alerts_for(
-        self,
-        fresh: Sequence[tuple[Entry, StoryDecision]],
-        analyses: Mapping[str, Analysis],
-        cycle: _Cycle,
-        source: str,
-        feed_id: int,
-    ) -> list[PendingAlert]:
-        """Outbox rows for new entries: what the store knows of their stories read, the decider
-        asked, its intents turned into rows."""
-        if not fresh:
-            return []
-        subscriptions = cycle.subscriptions
-        matches = (
-            match_batch(
-                [analyses[e.key].article for e, _ in fresh],
-                [s.query for s in subscriptions],
-                [analyses[e.key].matching for e, _ in fresh],
-            )
-            if subscriptions
-            else [[] for _ in fresh]
-        )
-        stored = self.store.story_parents(decide.parent_keys((d for _, d in fresh), subscriptions))
-        parents = {
-            key: ParentAlert(alert_id, None, alert_from_dict(payload))
-            for key, (alert_id, payload) in stored.items()
-        }
-        channels = decide.Channels(
-            subscriptions,
-            parents,
-            cycle.thread_modes,
-            self._breaking_notices,
-            self._story_history(fresh, parents, source, cycle.now),
-        )
-        intents = decide.decide_alerts(
-            decide.FreshEntries(fresh, matches, source, str(feed_id), cycle.now, analyses),
-            channels,
-            self.policy.breaking,
-        )
-        return [_outbox_row(intent) for intent in intents]
-
-    def _story_history(
-        self,
-        fresh: Sequence[tuple[Entry, StoryDecision]],
-        parents: Mapping[tuple[str, str], ParentAlert],
-        source: str,
-        now: datetime,
-    ) -> decide.StoryHistory:
-        """The stored reports and recent stories breaking needs, read only for the topics whose
-        stories this poll may make breaking."""
-        topics = decide.breaking_topics(parents, source, self.policy.breaking)
-        if not topics:
-            return decide.StoryHistory()
-        since = now - decide.USUAL_PACE_SPAN
-        starts = {
-            (channel, topic): self.store.story_starts(channel, topic, since) for channel, topic in topics
-        }
-        stories = {d.story for _, d in fresh}.union(*starts.values())
-        reports = {
-            story: [Report(outlet, at) for outlet, at in rows]
-            for story, rows in self.store.story_reports(stories).items()
-        }
-        return decide.StoryHistory(reports, starts)
-
-
-def _outbox_row(intent: decide.AlertIntent) -> PendingAlert:
-    """An intent of the decider as the outbox row that carries it out."""
-    if isinstance(intent, decide.QueueAlert):
-        return PendingAlert(
-            channel=intent.channel,
-            kind="alert",
-            payload=alert_to_dict(intent.content),
-            entry_key=intent.entry_key,
-            story=intent.story,
-            topic=intent.content.topic,
-        )
-    if isinstance(intent, decide.QueueNotice):
-        return PendingAlert(
-            channel=intent.channel,
-            kind="notice",
-            payload={"text": intent.text},
-            entry_key=intent.entry_key,
-            story=intent.story,
-            topic=intent.topic,
-        )
-    if isinstance(intent, decide.QueueFollowup):
-        kind, topic, parent = "followup", intent.topic, intent.parent
-    else:
-        kind, topic, parent = "edit", intent.parent.content.topic, intent.parent
-    return PendingAlert(
-        channel=intent.channel,
-        kind=kind,
-        payload=alert_to_dict(intent.content),
-        entry_key=intent.entry_key,
-        story=intent.story,
-        topic=topic,
-        parent_id=parent.alert_id if parent else None,
-        parent_entry_key=parent.entry_key if parent else None,
-    )
