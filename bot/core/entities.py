@@ -4,8 +4,8 @@ Two things story grouping needs beyond plain tokens:
 
 * one canonical token for a place or organisation however it is written: `Nordkorea`, `North Korea`,
   `nordkoreanischen` and `DPRK` all become `@nordkorea`; `Genf` and `Geneva` become `@genf`. A small
-  built-in table covers German/English exonyms of countries, major cities and organisations (general
-  knowledge); callers add their own groups (a topic's aliases) with `AliasTable.add`.
+  built-in table (`core/lang/exonyms.json`) covers German/English exonyms of countries, major cities and
+  organisations (general knowledge); callers add their own groups (a topic's aliases) with `AliasTable.add`.
 * one canonical token for a figure however the locale writes it: `10.000`, `10,000` and `10 000` (thin
   space) are `#10000`; `3,5 Prozent` and `3.5 percent` are `#3.5`; `2 Mrd.` and `2 billion` are `#2e+09`.
 
@@ -20,145 +20,6 @@ from collections.abc import Iterable, Sequence
 from bot.core import lang as lang_data
 from bot.core.folding import fold
 
-# Canonical name first, then every other spelling (German and English, with demonyms). Matching is on
-# folded text, so case and umlauts do not matter; German adjective endings are stripped before lookup.
-_EXONYMS: tuple[tuple[str, ...], ...] = (
-    (
-        "usa",
-        "us",
-        "u.s.",
-        "u.s.a.",
-        "united states",
-        "united states of america",
-        "vereinigte staaten",
-        "amerika",
-        "america",
-        "american",
-        "amerikanisch",
-        "amerikaner",
-    ),
-    ("russland", "russia", "russian", "russisch", "russe", "russen", "russians", "russian federation"),
-    ("ukraine", "ukrainian", "ukrainisch", "ukrainer", "ukrainians"),
-    ("nordkorea", "north korea", "north korean", "north koreans", "nordkoreanisch", "nordkoreaner", "dprk"),
-    ("suedkorea", "south korea", "south korean", "south koreans", "suedkoreanisch", "suedkoreaner"),
-    ("china", "chinese", "chinesisch", "chinesen", "volksrepublik china"),
-    ("japan", "japanese", "japanisch", "japaner"),
-    ("indien", "india", "indian", "indisch", "inder"),
-    ("iran", "iranian", "iranians", "iranisch", "iraner"),
-    ("irak", "iraq", "iraqi", "irakisch"),
-    ("israel", "israeli", "israelis", "israelisch"),
-    ("palaestina", "palestine", "palestinian", "palestinians", "palaestinensisch", "palaestinenser"),
-    ("gaza", "gazastreifen", "gaza strip"),
-    ("westjordanland", "west bank"),
-    ("deutschland", "germany", "german", "germans", "bundesrepublik"),
-    ("frankreich", "france", "french", "franzoesisch", "franzosen"),
-    (
-        "grossbritannien",
-        "britain",
-        "great britain",
-        "united kingdom",
-        "uk",
-        "british",
-        "britisch",
-        "briten",
-        "vereinigtes koenigreich",
-    ),
-    ("italien", "italy", "italian", "italienisch", "italiener"),
-    ("spanien", "spain", "spanish", "spanisch", "spanier"),
-    ("polen", "poland", "polnisch"),
-    ("tuerkei", "turkey", "tuerkiye", "turkish", "tuerkisch"),
-    ("syrien", "syria", "syrian", "syrisch"),
-    ("libanon", "lebanon", "lebanese", "libanesisch"),
-    ("jemen", "yemen", "yemeni", "jemenitisch"),
-    ("jordanien", "jordan", "jordanian", "jordanisch"),
-    ("aegypten", "egypt", "egyptian", "aegyptisch"),
-    ("saudi-arabien", "saudi arabia", "saudi", "saudisch"),
-    ("katar", "qatar", "qatari"),
-    ("libyen", "libya", "libyan", "libysch"),
-    ("tunesien", "tunisia", "tunisian", "tunesisch"),
-    ("marokko", "morocco", "moroccan", "marokkanisch"),
-    ("algerien", "algeria", "algerian", "algerisch"),
-    ("aethiopien", "ethiopia", "ethiopian", "aethiopisch"),
-    ("kenia", "kenya", "kenyan", "kenianisch"),
-    ("nigeria", "nigerian", "nigerianisch"),
-    ("suedafrika", "south africa", "south african", "suedafrikanisch"),
-    ("afghanistan", "afghan", "afghanisch"),
-    ("pakistan", "pakistani", "pakistanisch"),
-    ("bangladesch", "bangladesh", "bangladeshi"),
-    ("griechenland", "greece", "greek", "griechisch"),
-    ("oesterreich", "austria", "austrian", "oesterreichisch"),
-    ("schweiz", "switzerland", "swiss", "schweizerisch"),
-    ("niederlande", "netherlands", "dutch", "niederlaendisch", "holland"),
-    ("belgien", "belgium", "belgian", "belgisch"),
-    ("schweden", "sweden", "swedish", "schwedisch"),
-    ("norwegen", "norway", "norwegian", "norwegisch"),
-    ("daenemark", "denmark", "danish", "daenisch"),
-    ("finnland", "finland", "finnish", "finnisch"),
-    ("ungarn", "hungary", "hungarian", "ungarisch"),
-    ("tschechien", "czechia", "czech republic", "czech", "tschechisch"),
-    ("rumaenien", "romania", "romanian", "rumaenisch"),
-    ("bulgarien", "bulgaria", "bulgarian", "bulgarisch"),
-    ("kroatien", "croatia", "croatian", "kroatisch"),
-    ("serbien", "serbia", "serbian", "serbisch"),
-    ("belarus", "weissrussland", "belarusian", "belarussisch"),
-    ("georgien", "georgia", "georgian", "georgisch"),
-    ("mexiko", "mexico", "mexican", "mexikanisch"),
-    ("kanada", "canada", "canadian", "kanadisch"),
-    ("brasilien", "brazil", "brazilian", "brasilianisch"),
-    ("argentinien", "argentina", "argentinian", "argentine", "argentinisch"),
-    ("kolumbien", "colombia", "colombian", "kolumbianisch"),
-    ("venezuela", "venezuelan", "venezolanisch"),
-    ("kuba", "cuba", "cuban", "kubanisch"),
-    ("taiwan", "taiwanese", "taiwanisch"),
-    ("philippinen", "philippines", "philippine", "filipino", "philippinisch"),
-    ("indonesien", "indonesia", "indonesian", "indonesisch"),
-    ("australien", "australia", "australian", "australisch"),
-    ("neuseeland", "new zealand"),
-    ("europa", "europe", "european", "europaeisch"),
-    ("eu", "europaeische union", "european union"),
-    ("un", "uno", "vereinte nationen", "united nations"),
-    ("nato", "otan"),
-    ("genf", "geneva", "geneve"),
-    ("wien", "vienna"),
-    ("rom", "rome"),
-    ("mailand", "milan"),
-    ("muenchen", "munich"),
-    ("koeln", "cologne"),
-    ("nuernberg", "nuremberg"),
-    ("moskau", "moscow"),
-    ("kiew", "kyiv", "kiev", "kyjiw"),
-    ("charkiw", "kharkiv", "charkow", "kharkov"),
-    ("odessa", "odesa"),
-    ("krim", "crimea", "crimean"),
-    ("donbass", "donbas"),
-    ("warschau", "warsaw"),
-    ("prag", "prague"),
-    ("bruessel", "brussels", "bruxelles"),
-    ("lissabon", "lisbon"),
-    ("athen", "athens"),
-    ("kopenhagen", "copenhagen"),
-    ("peking", "beijing"),
-    ("neu-delhi", "new delhi"),
-    ("teheran", "tehran"),
-    ("kairo", "cairo"),
-    ("damaskus", "damascus"),
-    ("bagdad", "baghdad"),
-    ("pjoengjang", "pyongyang"),
-    ("tokio", "tokyo"),
-    ("den haag", "the hague"),
-    ("new york", "new york city"),
-    ("washington", "washington dc", "washington d.c."),
-    ("weisses haus", "white house"),
-    ("kreml", "kremlin"),
-)
-
-# Short spellings that are ordinary words in lower case ("us", "who"): they name the entity only when the
-# source writes them in capitals.
-_CAPITALS_ONLY = frozenset({"us", "uk", "un", "eu", "who", "uno"})
-
-# German (and English) inflection endings tried, longest first, when a word is not in the table as it is.
-_INFLECTIONS = ("en", "er", "es", "em", "e", "n", "s")
-
 
 def alias_words(phrase: str) -> tuple[str, ...]:
     """A phrase as the folded words alias lookup compares: `North Korea` -> ('north', 'korea')."""
@@ -168,12 +29,15 @@ def alias_words(phrase: str) -> tuple[str, ...]:
 class AliasTable:
     """Phrases (one or more words) mapped to one canonical token per group."""
 
-    def __init__(self, groups: Iterable[Sequence[str]] = _EXONYMS) -> None:
+    def __init__(self, groups: Iterable[Sequence[str]] | None = None) -> None:
         self._phrases: dict[tuple[str, ...], str] = {}
         self._starts: set[str] = set()  # first words of phrases longer than one word
         self._cache: dict[tuple[str, bool], str | None] = {}  # single words already looked up
         self.longest = 1
-        for group in groups:
+        known = lang_data.exonyms()
+        self._capitals_only = known.capitals_only
+        self._inflections = known.inflections
+        for group in known.groups if groups is None else groups:
             self.add(group)
         # the built-in places and organisations: common in news, so one alone says little
         self.common: frozenset[str] = frozenset(self._phrases.values())
@@ -220,13 +84,13 @@ class AliasTable:
         return found
 
     def _lookup(self, key: tuple[str, ...], capitals: bool) -> str | None:
-        if len(key) == 1 and key[0] in _CAPITALS_ONLY and not capitals:
+        if len(key) == 1 and key[0] in self._capitals_only and not capitals:
             return None
         found = self._phrases.get(key)
         if found is not None:
             return found
         last = key[-1]
-        for ending in _INFLECTIONS:
+        for ending in self._inflections:
             if last.endswith(ending) and len(last) - len(ending) >= 4:
                 found = self._phrases.get((*key[:-1], last[: -len(ending)]))
                 if found is not None:

@@ -11,6 +11,7 @@ from types import MappingProxyType
 import pytest
 
 from bot.core import lang
+from bot.core.folding import fold
 from bot.core.keypoints import explain_keypoints, extract_keypoints
 from bot.core.lang import LangDataError, Weights
 from bot.model import Article, TopicQuery
@@ -51,6 +52,27 @@ def test_the_core_keeps_no_word_list_of_its_own() -> None:
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 assert node.func.id != "_set", f"{module.name} keeps a word list"
+
+
+def test_place_spellings_are_data_read_by_one_loader() -> None:
+    from bot.core.entities import AliasTable
+
+    known = lang.exonyms()
+    spellings = [name for group in known.groups for name in group]
+    assert len(spellings) == len(set(spellings)), "a spelling stands in two groups"
+    assert all(name == fold(name) for name in spellings)
+    table = AliasTable()
+    north_korea = table.lookup(["north", "korea"], False)
+    assert table.lookup(["nordkoreanischen"], False) == north_korea == "@nordkorea"
+    assert table.lookup(["us"], False) is None and table.lookup(["us"], True) == "@usa"
+    # entities.py reads the table; it keeps no tuple of place names of its own
+    tree = ast.parse((CORE / "entities.py").read_text(encoding="utf-8"))
+    literal_lists = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Tuple | ast.Set) and sum(isinstance(e, ast.Constant) for e in node.elts) > 5
+    ]
+    assert not literal_lists
 
 
 def test_shipped_weights_are_valid_and_finite() -> None:

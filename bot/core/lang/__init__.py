@@ -4,7 +4,8 @@ Every rule of the core that depends on words reads them from a named table in th
 nothing in the core keeps its own word list. The data modules (`numbers`, `speech`, `choice`) declare
 tables with a line saying what each is for; this loader folds their words (`Müller` -> `mueller`, the
 form every reader compares), checks them and hands them out. The fitted weights of the key-figure and
-key-quote choice are `extract_weights.json`, written by `scripts/fit_extract.py`.
+key-quote choice are `extract_weights.json`, written by `scripts/fit_extract.py`; the German and English
+spellings of places and organisations that story grouping reads as one token are `exonyms.json`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,15 @@ class Scale:
 
     purpose: str
     factors: dict[str, dict[str, float]]  # word -> {"de": f, "en": f, "*": f}
+
+
+@dataclass(frozen=True, slots=True)
+class Exonyms:
+    """Spellings of one place or organisation in German and English, read as one token."""
+
+    groups: tuple[tuple[str, ...], ...]  # canonical name first, then every other spelling
+    capitals_only: frozenset[str]  # spellings that name the entity only when written in capitals
+    inflections: tuple[str, ...]  # endings tried, longest first, on a word not in the table
 
 
 class LangDataError(ValueError):
@@ -147,3 +157,19 @@ def extract_weights() -> Weights:
     """The weights `scripts/fit_extract.py` fitted, shipped as package data (read once)."""
     raw = resources.files(__name__).joinpath("extract_weights.json").read_text(encoding="utf-8")
     return Weights.from_json(json.loads(raw))
+
+
+@functools.cache
+def exonyms() -> Exonyms:
+    """The exonym groups of `exonyms.json`, folded and checked (no spelling in two groups)."""
+    raw = json.loads(resources.files(__name__).joinpath("exonyms.json").read_text(encoding="utf-8"))
+    groups = tuple(tuple(fold(name) for name in group) for group in raw["groups"])
+    owner: dict[str, str] = {}
+    for group in groups:
+        if not group:
+            raise LangDataError("exonyms.json has an empty group")
+        for name in group:
+            if owner.setdefault(name, group[0]) != group[0]:
+                raise LangDataError(f"exonyms.json lists {name!r} under {owner[name]!r} and {group[0]!r}")
+    endings = tuple(sorted(raw["inflections"]["endings"], key=len, reverse=True))
+    return Exonyms(groups, frozenset(raw["capitals_only"]["words"]), endings)
