@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -18,6 +19,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from bot.errors import StoreError
 from bot.store.revision import MIGRATIONS, at_head
 
+T = TypeVar("T")
+
 IN_CHUNK = 500  # values per `IN (…)` of a batched read, well below every driver's parameter limit
 
 
@@ -26,6 +29,23 @@ def aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # per row dataclass, its fields' names
+
+
+def row_as(cls: type[T], row: Any, **given: Any) -> T:
+    """A result row as the row dataclass `cls`: each field from the column of its name (datetimes
+    made aware), except the fields `given`."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(field.name for field in dataclasses.fields(cast(Any, cls)))
+    values = dict(given)
+    for name in names:
+        if name not in values:
+            value = row[name]
+            values[name] = aware(value) if isinstance(value, datetime) else value
+    return cls(**values)
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.windows import DEFAULT_DIGEST_AT, DeliveryPrefs
 from bot.model import JudgedAlert
-from bot.store.base import StoreBase, aware
+from bot.store.base import StoreBase, aware, row_as
 from bot.store.rows import SubscriptionRow
 from bot.store.schema import alerts, channel_settings, entries, feedback, subscriptions
 
@@ -91,19 +91,7 @@ class SQLChannelStore(StoreBase):
         if channel is not None:
             query = query.where(subscriptions.c.channel == channel)
         with self._tx() as conn:
-            return [
-                SubscriptionRow(
-                    id=r["id"],
-                    channel=r["channel"],
-                    name=r["name"],
-                    query=r["query"],
-                    threshold=r["threshold"],
-                    created_by=r["created_by"],
-                    muted_until=aware(r["muted_until"]),
-                    lang=r["lang"],
-                )
-                for r in conn.execute(query).mappings()
-            ]
+            return [row_as(SubscriptionRow, r) for r in conn.execute(query).mappings()]
 
     def add_feedback(
         self, channel: str, topic: str, alert_key: str, user: str | None, kind: str, now: datetime

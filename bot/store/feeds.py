@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from bot.model import FeedState
-from bot.store.base import IN_CHUNK, StoreBase, aware
+from bot.store.base import IN_CHUNK, StoreBase, aware, row_as
 from bot.store.rows import DeclaredFeed, FeedRow, WebSubRow, feed_columns
 from bot.store.schema import feeds, websub_subscriptions
 
@@ -174,28 +174,7 @@ class SQLFeedStore(StoreBase):
 
     @staticmethod
     def _feed(row: Any) -> FeedRow:
-        return FeedRow(
-            id=row["id"],
-            url=row["url"],
-            title=row["title"],
-            enabled=bool(row["enabled"]),
-            status=row["status"],
-            etag=row["etag"],
-            last_modified=row["last_modified"],
-            last_polled_at=aware(row["last_polled_at"]),
-            last_success_at=aware(row["last_success_at"]),
-            next_poll_at=aware(row["next_poll_at"]),
-            failures=row["failures"],
-            last_error=row["last_error"],
-            category=row["category"],
-            ttl_seconds=row["ttl_seconds"],
-            full_text=row["full_text"],
-            rate_per_hour=row["rate_per_hour"],
-            rate_basis=row["rate_basis"],
-            hub_url=row["hub_url"],
-            topic_url=row["topic_url"],
-            created_at=aware(row["created_at"]),
-        )
+        return row_as(FeedRow, row, enabled=bool(row["enabled"]))
 
     def websub_of(self, *, feed_id: int | None = None, token: str | None = None) -> WebSubRow | None:
         """The WebSub subscription of a feed, or the one a callback token names."""
@@ -233,18 +212,8 @@ class SQLFeedStore(StoreBase):
 
     @staticmethod
     def _websub(row: Any) -> WebSubRow:
-        return WebSubRow(
-            feed_id=row["feed_id"],
-            token=row["token"],
-            hub_url=row["hub_url"],
-            topic_url=row["topic_url"],
-            secret=row["secret"],
-            state=row["state"],
-            requested_at=aware(row["requested_at"]) or datetime.min.replace(tzinfo=UTC),
-            verified_at=aware(row["verified_at"]),
-            lease_until=aware(row["lease_until"]),
-            last_error=row["last_error"],
-        )
+        requested = aware(row["requested_at"]) or datetime.min.replace(tzinfo=UTC)
+        return row_as(WebSubRow, row, requested_at=requested)
 
 
 def _new_feed(feed: DeclaredFeed, now: datetime) -> dict[str, Any]:

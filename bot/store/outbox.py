@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
 
-from bot.store.base import StoreBase, aware
+from bot.store.base import StoreBase, aware, row_as
 from bot.store.rows import OutboxRow
 from bot.store.schema import alerts, channel_settings, feeds
 
@@ -259,15 +259,7 @@ class SQLOutboxStore(StoreBase):
 def claimed_row(r: Any, now: datetime, *, orphan: bool = False) -> OutboxRow:
     """An outbox row just claimed (its attempt counted); an orphan's parent was given up, so it
     goes out without a thread."""
-    return OutboxRow(
-        id=r["id"],
-        channel=r["channel"],
-        kind=r["kind"],
-        story=r["story"],
-        topic=r["topic"],
-        parent_id=None if orphan else r["parent_id"],
-        parent_message_id=None if orphan else r["parent_message_id"],
-        payload=r["payload"],
-        attempts=r["attempts"] + 1,
-        created_at=aware(r["created_at"]) or now,
+    parent = {"parent_id": None, "parent_message_id": None} if orphan else {}
+    return row_as(
+        OutboxRow, r, attempts=r["attempts"] + 1, created_at=aware(r["created_at"]) or now, **parent
     )
