@@ -288,15 +288,7 @@ class SQLEntryStore(StoreBase):
                 conn.execute(
                     update(entries)
                     .where(entries.c.id == changed_id)
-                    .values(
-                        title=item.title,
-                        link=item.link,
-                        summary=item.summary,
-                        text=item.text,
-                        content_hash=item.content_hash,
-                        story_features=item.story_features,
-                        updated_at=now,
-                    )
+                    .values(**item.edited_columns(), updated_at=now)
                 )
             batch_parents: dict[tuple[str, str], int] = {}
             for alert in outbox:

@@ -150,6 +150,18 @@ class NewEntry:
     story: str | None
     story_features: str | None = None  # StoryFeatures.encode() of the entry
 
+    def edited_columns(self) -> dict[str, Any]:
+        """What an edit of a stored entry rewrites: its text and what was read of it; the story,
+        the language and the dates it was first stored with stay."""
+        return {
+            "title": self.title,
+            "link": self.link,
+            "summary": self.summary,
+            "text": self.text,
+            "content_hash": self.content_hash,
+            "story_features": self.story_features,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class PendingAlert:

@@ -131,15 +131,7 @@ class MemoryEntries(MemoryTables):
             if (feed_id, item.key) not in self._entry_ids:
                 ids[item.key] = self._insert_entry(feed_id, item, now)
         for changed_id, item in changed:
-            self._entries[changed_id].update(
-                title=item.title,
-                link=item.link,
-                summary=item.summary,
-                text=item.text,
-                content_hash=item.content_hash,
-                story_features=item.story_features,
-                updated_at=now,
-            )
+            self._entries[changed_id].update(item.edited_columns(), updated_at=now)
         written = 0
         batch_parents: dict[tuple[str, str], int] = {}
         for alert in outbox:
