@@ -226,6 +226,9 @@ class _Tally:
         return tuple(shown)
 
 
+_TermKey = tuple[int, int, str]  # a required or excluded term: (topic, role, display)
+
+
 def _score_article(
     prepared: MatchReading,
     lexicon: Lexicon,
@@ -236,8 +239,20 @@ def _score_article(
     made: dict[_Place, Evidence],
 ) -> None:
     """Fill `row` for the topics that share a word with the article; the rest keep their blank."""
+    alias_tallies, term_tallies = _tally_places(prepared, lexicon, hits_of, hit_vocab)
+    for number, alias_tally in alias_tallies.items():
+        row[number] = _topic_result(topics[number], number, alias_tally, term_tallies, made)
+
+
+def _tally_places(
+    prepared: MatchReading,
+    lexicon: Lexicon,
+    hits_of: dict[str, tuple[tuple[int, float], ...]],
+    hit_vocab: set[str],
+) -> tuple[dict[int, _Tally], dict[_TermKey, _Tally]]:
+    """Every place an article meets a term: per topic for its aliases, per required/excluded term."""
     alias_tallies: dict[int, _Tally] = {}  # topic -> all its aliases' places
-    term_tallies: dict[tuple[int, int, str], _Tally] = {}  # required and excluded terms
+    term_tallies: dict[_TermKey, _Tally] = {}  # required and excluded terms
     terms, terms_of_word = lexicon.terms, lexicon.terms_of_word
     for number, field in enumerate(prepared.fields):
         hit_tokens = field.unique & hit_vocab
@@ -266,28 +281,34 @@ def _score_article(
                         if tally is None:
                             tally = term_tallies[key] = _Tally()
                     tally.add((number, position), place)
-    for number, alias_tally in alias_tallies.items():
-        topic = topics[number]
-        threshold = DEFAULT_THRESHOLD if topic.threshold is None else topic.threshold
-        score = alias_tally.score
-        shown = alias_tally.evidence(made)
-        for wanted in topic.required:
-            found = term_tallies.get((number, REQUIRED, "+" + wanted))
-            score = min(score, found.score if found else 0.0)
-            if found:
-                shown += found.evidence(made, 1)
-        blocking = [
-            excluded
-            for unwanted in topic.excluded
-            if (excluded := term_tallies.get((number, EXCLUDED, "-" + unwanted)))
-            and excluded.score >= threshold
-        ]
-        if blocking:
-            score = 0.0
-            shown = tuple(e for excluded in blocking for e in excluded.evidence(made, 1))
-        row[number] = MatchResult(
-            topic=topic.name, score=round(score, 1), matched=score >= threshold, evidence=shown
-        )
+    return alias_tallies, term_tallies
+
+
+def _topic_result(
+    topic: TopicQuery,
+    number: int,
+    alias_tally: _Tally,
+    term_tallies: dict[_TermKey, _Tally],
+    made: dict[_Place, Evidence],
+) -> MatchResult:
+    """The topic's score: its aliases' best, capped by each required term, zero when one excluded hits."""
+    threshold = DEFAULT_THRESHOLD if topic.threshold is None else topic.threshold
+    score = alias_tally.score
+    shown = alias_tally.evidence(made)
+    for wanted in topic.required:
+        found = term_tallies.get((number, REQUIRED, "+" + wanted))
+        score = min(score, found.score if found else 0.0)
+        if found:
+            shown += found.evidence(made, 1)
+    blocking = [
+        excluded
+        for unwanted in topic.excluded
+        if (excluded := term_tallies.get((number, EXCLUDED, "-" + unwanted))) and excluded.score >= threshold
+    ]
+    if blocking:
+        score = 0.0
+        shown = tuple(e for excluded in blocking for e in excluded.evidence(made, 1))
+    return MatchResult(topic=topic.name, score=round(score, 1), matched=score >= threshold, evidence=shown)
 
 
 def _vocabulary(

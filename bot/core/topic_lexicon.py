@@ -171,6 +171,17 @@ class Lexicon:
         self.acronym.append(acronym)
         self.function_word.append(None)
         self.terms_of_word.append([])
+        self._index_inflections(word, original, folded, acronym)
+        if acronym or len(folded) < 4:
+            return word
+        if len(folded) == 4:
+            self._index_four_letters(word, folded)
+        else:
+            self._index_derivations(word, folded)
+        return word
+
+    def _index_inflections(self, word: int, original: str, folded: str, acronym: bool) -> None:
+        """The word itself, its plural in -s (-es) and, for a German umlaut plural, its singular."""
         self.exact[folded].append((word, Q_EXACT))
         if (len(folded) >= 3 or (acronym and len(folded) == 2)) and not folded[-1].isdigit():
             self.exact[folded + "s"].append((word, Q_INFLECTED))  # Natos, Irans, HPs, EVs
@@ -185,19 +196,22 @@ class Lexicon:
             self.tails[singular].append((word, COMPOUND_MIN_PREFIX, singular[0] in _VOWELS))
             if len(singular) >= 5:
                 self.stems[("de", stem(singular, "de"))].append(word)
-        if acronym or len(folded) < 4:
-            return word
-        if len(folded) == 4:  # only derivations of the whole word: Iran -> iranian, iranische
-            if folded.isalpha():
-                self.bases[folded].append(word)
-                self.short[folded].append(word)
-                # the tail of a compound: Notenbank, Kommunalwahl (not Auswahl: the prefix is short);
-                # a tail that begins with a vowel only after a linking s or n, as in Kriegsende or
-                # Wochenende (not Trendwende, Legende); no tails for the place-name words Land and
-                # Burg (Deutschland, Hamburg)
-                if folded not in _PLACE_WORDS:
-                    self.tails[folded].append((word, COMPOUND_MIN_PREFIX, folded[0] in _VOWELS))
-            return word
+
+    def _index_four_letters(self, word: int, folded: str) -> None:
+        """Only derivations of the whole word: Iran -> iranian, iranische; German endings; tails."""
+        if not folded.isalpha():
+            return
+        self.bases[folded].append(word)
+        self.short[folded].append(word)
+        # the tail of a compound: Notenbank, Kommunalwahl (not Auswahl: the prefix is short);
+        # a tail that begins with a vowel only after a linking s or n, as in Kriegsende or
+        # Wochenende (not Trendwende, Legende); no tails for the place-name words Land and
+        # Burg (Deutschland, Hamburg)
+        if folded not in _PLACE_WORDS:
+            self.tails[folded].append((word, COMPOUND_MIN_PREFIX, folded[0] in _VOWELS))
+
+    def _index_derivations(self, word: int, folded: str) -> None:
+        """A word of five letters or more: its stems, derivation bases, tails and fuzzy stems."""
         stems = {stem(folded, "de"), stem(folded, "en")}
         for lang in ("de", "en"):
             self.stems[(lang, stem(folded, lang))].append(word)
@@ -221,7 +235,6 @@ class Lexicon:
         if len(folded) >= FUZZY_MIN_LEN:
             for lang in ("de", "en"):
                 self.fuzzy[lang].append((stem(folded, lang), word))
-        return word
 
     def analyse(self, token: str, lang: str) -> tuple[tuple[int, float], ...]:
         """Every topic word this article word meets, with the best quality of meeting it."""
@@ -243,53 +256,75 @@ class Lexicon:
         for word, quality in self.exact.get(folded, ()):
             add(word, quality)
         if lang == "de" and not token.isascii():
-            # Zölle, Strafzöllen for Zoll; Häuser, Länder for Haus, Land (-er only here: a topic
-            # `Bürger` is no plural of `Burg`, but an article's `Häuser` is one of the topic `Haus`)
-            singular = _umlaut_plural_base(token, ("ern", "er", "en", "e"))
-            if singular:
-                for word, quality in self.exact.get(singular, ()):
-                    if quality == Q_EXACT:
-                        add(word, Q_INFLECTED)
-                if len(singular) >= 8 and not lower:  # Strafzölle: the umlaut is the tail's: tails only
-                    self._compounds(singular, add, heads=False)
+            self._umlaut_plurals(token, lower, add)
         if len(folded) >= 5:
-            if lang == "de" and len(folded) <= 6 and folded[4:] in SHORT_GERMAN_ENDINGS:
-                for word in self.short.get(folded[:4], ()):
-                    add(word, Q_INFLECTED)
-            stemmed = stem(folded, lang)
-            if stemmed[:4] in self.stem_prefixes:
-                for word in self.stems.get((lang, stemmed), ()):
-                    add(word, Q_INFLECTED)
-                for ending in _DERIVATIONS_BY_LAST_LETTER.get(stemmed[-1], ()):
-                    if stemmed.endswith(ending) and len(stemmed) - len(ending) >= (
-                        LICH_MIN_BASE if ending == "lich" else 4
-                    ):
-                        base = stemmed[: -len(ending)]
-                        for word in self.bases.get(base, ()):
-                            add(word, Q_DERIVED)
-                        if ending == "isch":
-                            for word in self.land_bases.get(base, ()):
-                                add(word, Q_DERIVED)
-                for ending in DEMONYM_ENDINGS:
-                    if stemmed.endswith(ending) and len(stemmed) - len(ending) >= 4:
-                        for word, quality in self.exact.get(stemmed[: -len(ending)], ()):
-                            if quality == Q_EXACT:
-                                add(word, Q_DERIVED)
-                doctrine = _ism_base(stemmed)
-                if doctrine:
-                    for word in self.isms.get(doctrine, ()):
-                        add(word, Q_DERIVED)
-            if lang == "de" and len(folded) >= 8:
-                # a German noun is capitalised: `wachsende` or `hierzulande` has no tail to look for
-                self._compounds(folded, add, tails=not lower)
+            self._long_word(folded, lang, lower, add)
         return tuple(best.items())
+
+    def _long_word(self, folded: str, lang: str, lower: bool, add: Callable[[int, float], None]) -> None:
+        """A word of five letters or more: inflected, derived, or a compound of a topic word."""
+        if lang == "de" and len(folded) <= 6 and folded[4:] in SHORT_GERMAN_ENDINGS:
+            for word in self.short.get(folded[:4], ()):
+                add(word, Q_INFLECTED)
+        stemmed = stem(folded, lang)
+        if stemmed[:4] in self.stem_prefixes:
+            for word in self.stems.get((lang, stemmed), ()):
+                add(word, Q_INFLECTED)
+            self._derived(stemmed, add)
+        if lang == "de" and len(folded) >= 8:
+            # a German noun is capitalised: `wachsende` or `hierzulande` has no tail to look for
+            self._compounds(folded, add, tails=not lower)
+
+    def _umlaut_plurals(self, token: str, lower: bool, add: Callable[[int, float], None]) -> None:
+        """Zölle, Strafzöllen for Zoll; Häuser, Länder for Haus, Land.
+
+        -er only here: a topic `Bürger` is no plural of `Burg`, but an article's `Häuser` is one of
+        the topic `Haus`.
+        """
+        singular = _umlaut_plural_base(token, ("ern", "er", "en", "e"))
+        if not singular:
+            return
+        for word, quality in self.exact.get(singular, ()):
+            if quality == Q_EXACT:
+                add(word, Q_INFLECTED)
+        if len(singular) >= 8 and not lower:  # Strafzölle: the umlaut is the tail's: tails only
+            self._compounds(singular, add, heads=False)
+
+    def _derived(self, stemmed: str, add: Callable[[int, float], None]) -> None:
+        """The topic words an article word's stem derives from: adjectives, demonyms, doctrines."""
+        for ending in _DERIVATIONS_BY_LAST_LETTER.get(stemmed[-1], ()):
+            if stemmed.endswith(ending) and len(stemmed) - len(ending) >= (
+                LICH_MIN_BASE if ending == "lich" else 4
+            ):
+                base = stemmed[: -len(ending)]
+                for word in self.bases.get(base, ()):
+                    add(word, Q_DERIVED)
+                if ending == "isch":
+                    for word in self.land_bases.get(base, ()):
+                        add(word, Q_DERIVED)
+        for ending in DEMONYM_ENDINGS:
+            if stemmed.endswith(ending) and len(stemmed) - len(ending) >= 4:
+                for word, quality in self.exact.get(stemmed[: -len(ending)], ()):
+                    if quality == Q_EXACT:
+                        add(word, Q_DERIVED)
+        doctrine = _ism_base(stemmed)
+        if doctrine:
+            for word in self.isms.get(doctrine, ()):
+                add(word, Q_DERIVED)
 
     def _compounds(
         self, folded: str, add: Callable[[int, float], None], heads: bool = True, tails: bool = True
     ) -> None:
         """The topic words `folded` is a compound of, as head or tail (`tails` only for a noun)."""
+        if heads and folded[:4] in self.head_starts:
+            self._compound_heads(folded, add)
+        if tails:
+            self._compound_tails(folded, add)
+
+    def _compound_heads(self, folded: str, add: Callable[[int, float], None]) -> None:
+        """Topic words that begin `folded`, followed by a linking element and a real rest."""
         size = len(folded)
-        for length in self.head_lengths if heads and folded[:4] in self.head_starts else ():
+        for length in self.head_lengths:
             if length > size - COMPOUND_MIN_REST:
                 break
             words = self.heads.get(folded[:length])
@@ -305,9 +340,12 @@ class Lexicon:
                     for word in words:
                         add(word, Q_COMPOUND)
                     break
-        # the tail inflected once (`Altersrenten`); twice would make `Schuldenbremse` end in `brem`
-        if not tails:
-            return
+
+    def _compound_tails(self, folded: str, add: Callable[[int, float], None]) -> None:
+        """Topic words that end `folded` after a real prefix.
+
+        The tail inflected once (`Altersrenten`); twice would make `Schuldenbremse` end in `brem`.
+        """
         stripped = _strip_german(folded) if folded[-1] in "emnrs" else folded  # the endings' last letters
         for source in (folded, stripped) if stripped != folded else (folded,):
             if source[-4:] not in self.tail_ends:

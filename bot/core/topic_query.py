@@ -112,6 +112,65 @@ def _parse_threshold(value: str) -> float:
     return number
 
 
+class _TopicParts:
+    """The aliases, required and excluded terms and threshold of a query, gathered token by token."""
+
+    def __init__(self) -> None:
+        self.aliases: list[str] = []
+        self.required: list[str] = []
+        self.excluded: list[str] = []
+        self.threshold: float | None = None
+        self.current: list[str] = []  # the words of the alias being read
+        self.pending: str | None = None  # a lone + or - waiting for its term
+
+    def take(self, kind: str, value: str) -> None:
+        """Read one token of `_lex`; raises QueryError where the grammar is broken."""
+        if kind in ("|", "op"):
+            self._no_pending()
+        if kind == "|":
+            self.close_alias(at_separator=True)
+            if not self.aliases:
+                raise QueryError("a `|` without an alias on both sides")
+        elif kind == "op":
+            self.pending = value
+        elif self.pending is not None:
+            sign, self.pending = self.pending, None
+            self._add_term(sign, value)
+        elif kind == "word" and value[0] in "+-" and len(value) > 1:
+            self._add_term(value[0], value[1:])
+        elif kind == "word" and value.startswith("~"):
+            self.threshold = _parse_threshold(value[1:])
+        else:
+            self.current.append(value)
+
+    def finish(self) -> None:
+        """Close the last alias; raises when the query ends inside a term or has no name."""
+        self._no_pending()
+        if self.current or not self.aliases:
+            self.close_alias(at_separator=bool(self.aliases) and not self.current)
+        if not self.aliases:
+            raise QueryError("the topic has no name, only +/- terms")
+        if len(self.aliases) + len(self.required) + len(self.excluded) > MAX_TERMS:
+            raise QueryError(f"the topic has more than {MAX_TERMS} aliases and terms")
+
+    def close_alias(self, at_separator: bool) -> None:
+        if self.current:
+            self.aliases.append(_check_term(" ".join(self.current), "alias"))
+            self.current.clear()
+        elif at_separator:
+            raise QueryError("a `|` without an alias on both sides")
+
+    def _no_pending(self) -> None:
+        if self.pending:
+            raise QueryError(f"`{self.pending}` without a term after it")
+
+    def _add_term(self, sign: str, term: str) -> None:
+        if sign == "+":
+            self.required.append(_check_term(term, "required term"))
+        else:
+            self.excluded.append(_check_term(term, "excluded term"))
+
+
 def parse_topic(text: str, threshold: float | None = None) -> TopicQuery:
     """A TopicQuery from the text of a command: `Nordkorea | North Korea +Raketen -Südkorea ~80`.
 
@@ -124,62 +183,23 @@ def parse_topic(text: str, threshold: float | None = None) -> TopicQuery:
     cleaned = unicodedata.normalize("NFC", strip_invisible(text)).strip()
     if not cleaned:
         raise QueryError("the topic is empty")
-    aliases: list[str] = []
-    required: list[str] = []
-    excluded: list[str] = []
-    in_text_threshold: float | None = None
-    current: list[str] = []
-    pending: str | None = None  # a lone + or - waiting for its term
-
-    def close_alias(at_separator: bool) -> None:
-        if current:
-            aliases.append(_check_term(" ".join(current), "alias"))
-            current.clear()
-        elif at_separator:
-            raise QueryError("a `|` without an alias on both sides")
-
+    parts = _TopicParts()
     for kind, value in _lex(cleaned):
-        if kind == "|":
-            if pending:
-                raise QueryError(f"`{pending}` without a term after it")
-            close_alias(at_separator=True)
-            if not aliases:
-                raise QueryError("a `|` without an alias on both sides")
-        elif kind == "op":
-            if pending:
-                raise QueryError(f"`{pending}` without a term after it")
-            pending = value
-        elif pending is not None or (kind == "word" and value[0] in "+-" and len(value) > 1):
-            sign = pending if pending is not None else value[0]
-            term = value if pending is not None else value[1:]
-            pending = None
-            target = required if sign == "+" else excluded
-            target.append(_check_term(term, "required term" if sign == "+" else "excluded term"))
-        elif kind == "word" and value.startswith("~"):
-            in_text_threshold = _parse_threshold(value[1:])
-        else:
-            current.append(value)
-    if pending:
-        raise QueryError(f"`{pending}` without a term after it")
-    if current or not aliases:
-        close_alias(at_separator=bool(aliases) and not current)
-    if not aliases:
-        raise QueryError("the topic has no name, only +/- terms")
-    if len(aliases) + len(required) + len(excluded) > MAX_TERMS:
-        raise QueryError(f"the topic has more than {MAX_TERMS} aliases and terms")
+        parts.take(kind, value)
+    parts.finish()
     unique: dict[str, str] = {}
-    for alias in aliases:
+    for alias in parts.aliases:
         unique.setdefault(fold(alias), alias)
     if threshold is not None:
         if not 0.0 <= threshold <= 100.0:
             raise QueryError(f"the threshold {threshold} is outside 0 to 100")
-        in_text_threshold = float(threshold)
+        parts.threshold = float(threshold)
     return TopicQuery(
-        name=aliases[0],
+        name=parts.aliases[0],
         aliases=tuple(unique.values()),
-        required=tuple(dict.fromkeys(required)),
-        excluded=tuple(dict.fromkeys(excluded)),
-        threshold=in_text_threshold,
+        required=tuple(dict.fromkeys(parts.required)),
+        excluded=tuple(dict.fromkeys(parts.excluded)),
+        threshold=parts.threshold,
     )
 
 
