@@ -5,12 +5,13 @@ A poll's entries and the alerts they cause are one transaction (`record_poll`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, or_, select, update
 
 from bot.model import FeedState
 from bot.store.base import IN_CHUNK, StoreBase, aware
@@ -44,30 +45,52 @@ def _recent_entry(row: Any, since: datetime) -> RecentEntry:
     )
 
 
+# Statements every poll runs, built once (SQLAlchemy then skips building and coercing them per call).
+# One feed's rows among some keys (or links): on the (feed, key) index on SQLite and PostgreSQL alike,
+# where a `(feed_id, key) IN (VALUES …)` of many feeds makes SQLite scan the whole table for each batch.
+_KNOWN_ENTRIES = select(
+    entries.c.id, entries.c.feed_id, entries.c.key, entries.c.content_hash, entries.c.story
+).where(entries.c.feed_id == bindparam("feed"), entries.c.key.in_(bindparam("keys", expanding=True)))
+# the columns set are the parameters' keys besides `feed_row_id`
+_FEED_UPDATE = update(feeds).where(feeds.c.id == bindparam("feed_row_id"))
+
+
 class SQLEntryStore(StoreBase):
     """Stored entries, what story grouping reads back, and the write of a whole poll."""
 
+    @functools.cached_property
+    def _entry_insert(self) -> Any:
+        """A poll's new entries: one multi-row INSERT that skips those another process stored."""
+        return (
+            self._insert(entries)
+            .on_conflict_do_nothing(index_elements=["feed_id", "key"])
+            .returning(entries.c.id, entries.c.key)
+        )
+
+    @functools.cached_property
+    def _alert_insert(self) -> Any:
+        """An alert of the outbox, skipped when another process wrote it first."""
+        return (
+            self._insert(alerts)
+            .on_conflict_do_nothing(index_elements=["channel", "kind", "entry_id"])
+            .returning(alerts.c.id)
+        )
+
     def known_entries_of(self, wanted: dict[int, Sequence[str]]) -> dict[int, dict[str, StoredEntry]]:
         """For several feeds at once (a poll cycle's): their stored entries among the keys given,
-        found with a few queries on the (feed, key) index instead of one per feed."""
-        pairs = [(feed_id, key) for feed_id, keys in wanted.items() for key in dict.fromkeys(keys)]
+        in one transaction, each feed's keys looked up on the (feed, key) index."""
         found: dict[int, dict[str, StoredEntry]] = {}
         with self._tx() as conn:
-            for start in range(0, len(pairs), IN_CHUNK):
-                chunk = pairs[start : start + IN_CHUNK]
-                rows = conn.execute(
-                    select(
-                        entries.c.id,
-                        entries.c.feed_id,
-                        entries.c.key,
-                        entries.c.content_hash,
-                        entries.c.story,
-                    ).where(tuple_(entries.c.feed_id, entries.c.key).in_(chunk))
-                )
-                for r in rows:
-                    found.setdefault(r.feed_id, {})[r.key] = StoredEntry(
-                        r.id, r.feed_id, r.key, r.content_hash, r.story
-                    )
+            for feed_id, keys in wanted.items():
+                unique = list(dict.fromkeys(keys))
+                for start in range(0, len(unique), IN_CHUNK):
+                    chunk = unique[start : start + IN_CHUNK]
+                    for entry_id, _, key, content_hash, story in conn.execute(
+                        _KNOWN_ENTRIES, {"feed": feed_id, "keys": chunk}
+                    ).all():
+                        found.setdefault(feed_id, {})[key] = StoredEntry(
+                            entry_id, feed_id, key, content_hash, story
+                        )
         return found
 
     def stored_as_other_item(
@@ -79,27 +102,22 @@ class SQLEntryStore(StoreBase):
         or whose link is that of a stored entry with a guid (`links`: key -> (link, title)), when
         the stored entry has the same title: two items may share a link, one item keeps its title."""
         found: dict[int, set[str]] = {}
-        by_key = [
-            (fid, ref, key, title) for fid, items in link_keys.items() for key, (ref, title) in items.items()
-        ]
-        by_link = [
-            (fid, ref, key, title) for fid, items in links.items() for key, (ref, title) in items.items()
-        ]
         with self._tx() as conn:
-            for column, wanted in ((entries.c.key, by_key), (entries.c.link, by_link)):
-                for start in range(0, len(wanted), 500):
-                    incoming: dict[tuple[int, str], list[tuple[str, str]]] = {}
-                    for fid, ref, key, title in wanted[start : start + 500]:
-                        incoming.setdefault((fid, ref), []).append((key, same_title(title)))
-                    rows = conn.execute(
-                        select(entries.c.feed_id, column.label("ref"), entries.c.key, entries.c.title).where(
-                            tuple_(entries.c.feed_id, column).in_(list(incoming))
-                        )
-                    )
-                    for r in rows:
-                        for key, title in incoming[(r.feed_id, r.ref)]:
-                            if r.key != key and same_title(r.title) == title:
-                                found.setdefault(r.feed_id, set()).add(key)
+            for column, wanted in ((entries.c.key, link_keys), (entries.c.link, links)):
+                statement = select(column, entries.c.key, entries.c.title).where(
+                    entries.c.feed_id == bindparam("feed"), column.in_(bindparam("refs", expanding=True))
+                )
+                for fid, items in wanted.items():
+                    incoming: dict[str, list[tuple[str, str]]] = {}
+                    for key, (ref, title) in items.items():
+                        incoming.setdefault(ref, []).append((key, same_title(title)))
+                    refs = list(incoming)
+                    for start in range(0, len(refs), IN_CHUNK):
+                        rows = conn.execute(statement, {"feed": fid, "refs": refs[start : start + IN_CHUNK]})
+                        for ref, stored_key, stored_title in rows.all():
+                            for key, title in incoming[ref]:
+                                if stored_key != key and same_title(stored_title) == title:
+                                    found.setdefault(fid, set()).add(key)
         return found
 
     def publishing_histories(
@@ -277,12 +295,7 @@ class SQLEntryStore(StoreBase):
             # stored first is skipped (and not returned), without a savepoint per row
             ids: dict[str, int] = {}
             if rows:
-                inserted = conn.execute(
-                    self._insert(entries)
-                    .on_conflict_do_nothing(index_elements=["feed_id", "key"])
-                    .returning(entries.c.id, entries.c.key),
-                    rows,
-                )
+                inserted = conn.execute(self._entry_insert, rows)
                 ids = {row.key: int(row.id) for row in inserted}
             for changed_id, item in changed:
                 conn.execute(
@@ -306,9 +319,7 @@ class SQLEntryStore(StoreBase):
                         continue
                     not_before = self._next_edit_time(conn, alert.parent_id, now, edit_interval)
                 inserted_alert = conn.execute(
-                    self._insert(alerts)
-                    .on_conflict_do_nothing(index_elements=["channel", "kind", "entry_id"])
-                    .returning(alerts.c.id),
+                    self._alert_insert,
                     {
                         "channel": alert.channel,
                         "kind": alert.kind,
@@ -329,7 +340,7 @@ class SQLEntryStore(StoreBase):
                 if alert.kind == "alert" and alert.entry_key:
                     batch_parents[(alert.channel, alert.entry_key)] = int(inserted_alert.id)
             if feed_state:
-                conn.execute(update(feeds).where(feeds.c.id == feed_id).values(feed_columns(feed_state)))
+                conn.execute(_FEED_UPDATE, {**feed_columns(feed_state), "feed_row_id": feed_id})
         return written
 
     @staticmethod

@@ -211,3 +211,41 @@ def test_declared_feeds_are_added_once_and_their_configuration_applied(store: St
     assert (a.title, a.category) == ("A", "Wirtschaft")  # what it had none of is filled in
     assert (b.title, b.full_text) == ("B as named", "never")  # a title stays, the full-text choice moves
     assert (c.title, c.status, c.enabled) == ("C", "new", True)
+
+
+def test_a_poll_reads_its_stored_entries_on_the_index_however_many_are_stored(sqlite_store: Store) -> None:
+    """A cycle asks for every polled feed's entries among the keys it shows; SQLite must find them by
+    the (feed, key) index: a scan of the table for each batch makes every poll slower as it grows."""
+    from sqlalchemy import event
+
+    store = sqlite_store
+    feeds = [store.add_feed(f"https://news.example/{n}.xml", None, NOW)[0] for n in range(3)]
+    for feed in feeds:
+        store.record_poll(
+            feed.id, [_entry(f"{feed.id}-{k}") for k in range(5)], [], [], {"status": "ok"}, NOW
+        )
+    statements: list[tuple[str, object]] = []
+
+    def seen(conn: object, cursor: object, statement: str, parameters: object, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        known = store.known_entries_of({f.id: [f"{f.id}-1", f"{f.id}-4", "new"] for f in feeds})
+        store.stored_as_other_item(
+            {feeds[0].id: {"new": (f"{feeds[0].id}-2", "title x")}},
+            {feeds[1].id: {"new": ("https://news.example/x", "title x")}},
+        )
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    assert {feed_id: sorted(found) for feed_id, found in known.items()} == {
+        f.id: [f"{f.id}-1", f"{f.id}-4"] for f in feeds
+    }
+    assert statements
+    with store.engine.connect() as conn:
+        for statement, parameters in statements:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            details = [row[-1] for row in plan]
+            assert "SCAN entries" not in details, (statement, details)
+            assert any("USING INDEX" in d for d in details), (statement, details)
