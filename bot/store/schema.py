@@ -97,6 +97,7 @@ entries = Table(
     Column("story_features", Text),
     UniqueConstraint("feed_id", "key", name="uq_entries_feed_key"),
     Index("ix_entries_first_seen_at", "first_seen_at"),
+    Index("ix_entries_story", "story"),  # a story's reports, read for every alert that may grow it
 )
 
 subscriptions = Table(
