@@ -9,6 +9,7 @@ import functools
 import itertools
 import json
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -191,7 +192,10 @@ class StoryFeatures:
             title: set[str] = set()
             body: set[str] = set()
             runs: dict[str, int] = {}
-            for token, weight, kind, where, run in rows:
+            for raw, weight, kind, where, run in rows:
+                # one string per distinct token, shared by every entry of the window that holds it:
+                # the JSON decoder makes a new one each time, and the window keeps 100,000 entries
+                token = sys.intern(raw)
                 weights[token] = float(weight)
                 if kind != "w":
                     kinds[token] = _KIND_NAME[kind]
