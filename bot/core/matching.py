@@ -79,6 +79,9 @@ __all__ = [
 MAX_EVIDENCE = 5
 FUZZY_PENALTY = 10.0
 FUZZY_CUTOFF = 0.88
+# Words a lexicon keeps the hits of, per language, before it begins anew (a day of news holds
+# about as many distinct words; each costs a hundred bytes or so).
+VOCABULARY_LIMIT = 50_000
 REPEAT_BONUS = 2.0
 REPEAT_BONUS_CAP = 8.0
 # Between the words of a phrase: spaces, a compound's hyphen, or `&`, `/`, `.`, `'`, `+` without
@@ -314,19 +317,29 @@ def _topic_result(
 def _vocabulary(
     lexicon: Lexicon, prepared: Sequence[MatchReading]
 ) -> tuple[dict[str, dict[str, tuple[tuple[int, float], ...]]], dict[str, set[str]]]:
-    """Every distinct word of the batch analysed once: (language -> word -> hits, words that hit)."""
-    vocab: dict[str, dict[str, tuple[tuple[int, float], ...]]] = {"de": {}, "en": {}}
-    seen: dict[str, set[str]] = {"de": set(), "en": set()}
+    """Every distinct word of the batch analysed, each once for the lexicon's life: (language ->
+    word -> hits, words that hit). A word's hits depend only on the word and the topics, so the bot,
+    which matches every polled feed against the same lexicon, looks each word up once, not once a
+    feed; the words it has met are kept up to `VOCABULARY_LIMIT` a language, then begun anew."""
+    known, hitting = lexicon.words_met, lexicon.words_hit
+    for lang, met in known.items():
+        if len(met) > VOCABULARY_LIMIT:  # before the batch: every word it meets stays until it ends
+            met.clear()
+            hitting[lang].clear()
+    unseen: dict[str, set[str]] = {"de": set(), "en": set()}
     for item in prepared:
+        met = known[item.lang]
         for field in item.fields:
-            seen[item.lang].update(field.unique)
-    for lang, known in vocab.items():
+            unseen[item.lang].update(token for token in field.unique if token not in met)
+    fresh: dict[str, dict[str, tuple[tuple[int, float], ...]]] = {}
+    for lang, tokens in unseen.items():
         analyse = lexicon.analyse
-        for token in seen[lang]:
-            known[token] = analyse(token, lang)
-    _fuzzy_search(lexicon, vocab)
-    hit_vocab = {lang: {t for t, hits in known.items() if hits} for lang, known in vocab.items()}
-    return vocab, hit_vocab
+        fresh[lang] = {token: analyse(token, lang) for token in tokens}
+    _fuzzy_search(lexicon, fresh)
+    for lang, found in fresh.items():
+        known[lang].update(found)
+        hitting[lang].update(token for token, hits in found.items() if hits)
+    return known, hitting
 
 
 def _score_rows(

@@ -123,6 +123,10 @@ class Lexicon:
         # tail -> (word, min prefix, whether a linking `s` or `n` must end the prefix)
         self.tails: dict[str, list[tuple[int, int, bool]]] = defaultdict(list)
         self.fuzzy: dict[str, list[tuple[str, int]]] = {"de": [], "en": []}  # lang -> (stem, word)
+        # lang -> article word -> the topic words it meets (fuzzy hits included), filled by matching
+        # as it meets words; and the words among them that meet one
+        self.words_met: dict[str, dict[str, tuple[tuple[int, float], ...]]] = {"de": {}, "en": {}}
+        self.words_hit: dict[str, set[str]] = {"de": set(), "en": set()}
         for number, topic in enumerate(topics):
             for alias in topic.aliases:
                 self._add_term(number, ALIAS, alias, alias)

@@ -7,7 +7,14 @@ import unicodedata
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.core.matching import MAX_QUERY_CHARS, QueryError, match_article, match_batch, parse_topic
+from bot.core.matching import (
+    MAX_QUERY_CHARS,
+    QueryError,
+    _lexicon_for,
+    match_article,
+    match_batch,
+    parse_topic,
+)
 from bot.model import Article, TopicQuery
 from tests.property.strategies import FRAGMENTS, any_text, articles, feed_text
 
@@ -92,3 +99,21 @@ def test_matching_does_not_depend_on_the_unicode_normal_form(text: str, query: T
         return [(r.score, r.matched) for r in match_article(article, [query])]
 
     assert scored("NFD") == scored("NFC")
+
+
+@given(st.lists(articles(), max_size=3), st.lists(articles(), min_size=1, max_size=3), topics)
+@example(
+    [Article(title="Nordkoreanische Raketen", summary="", text="", lang="de")],
+    [Article(title="Raketen aus Nordkorea", summary="Nordkoreas Führung", text="", lang="de")],
+    [parse_topic(VALID_TOPICS[0])],
+)
+def test_what_was_matched_before_does_not_change_a_result(
+    before: list[Article], batch: list[Article], queries: list[TopicQuery]
+) -> None:
+    """The lexicon of a set of topics keeps the words it has met; a result is the same as from a
+    lexicon that has met none."""
+    _lexicon_for.cache_clear()
+    cold = match_batch(batch, queries)
+    match_batch(before, queries)
+    warm = match_batch(batch, queries)
+    assert warm == cold
