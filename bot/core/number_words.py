@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+from bot.core import lang as lang_data
 from bot.core.figure_context import VAGUE, approx_before, fold_cached, noun_after, scale_of, unit_after
 from bot.core.lang import numbers as number_data
 from bot.model import Figure
@@ -60,6 +61,13 @@ _WORD_FIGURE = re.compile(
 )
 
 
+# A fraction's or vague count's link to what it counts: `zwei Drittel der Stimmen`, `Hunderte der …`.
+_FRACTION_LINK = re.compile(
+    rf"\s+({'|'.join(sorted(lang_data.table('fraction_links')))})\s+"
+    rf"(?:(?:{'|'.join(sorted(lang_data.table('fraction_link_articles')))})\s+)?"
+)
+
+
 def word_figures(text: str, lang: str, numeric: list[Figure]) -> list[Figure]:
     """`zwei Drittel`, `zwei Millionen`, `Hunderte`, `Millionen Schuss Munition`."""
     starts = [f.start for f in numeric]  # in text order, not overlapping
@@ -69,60 +77,78 @@ def word_figures(text: str, lang: str, numeric: list[Figure]) -> list[Figure]:
         start = match.start()
         at = bisect_right(starts, start) - 1
         if at >= 0 and start < ends[at]:
+            continue  # inside a figure written in digits
+        read = _value_of(match, text, lang)
+        if read is None:
             continue
-        if match.group("frac"):
-            card = _CARDINALS.get(fold_cached(match.group("card")))
-            if card is None:
-                continue
-            value = card * _FRACTIONS[fold_cached(match.group("frac"))]
-            if match.group("fscale"):
-                value *= scale_of(match.group("fscale"), lang) or 1.0
-            kind = "fraction"
-        elif match.group("scale"):
-            card = _CARDINALS.get(fold_cached(match.group("card2")))
-            if card is None:
-                continue
-            scale = scale_of(match.group("scale"), lang) or 1e6
-            value, kind = card * scale, "scaled"
-        elif match.group("card3"):
-            value, kind = _CARDINALS[fold_cached(match.group("card3"))], "cardinal"
-        else:
-            prev = text[max(0, start - 2) : start].strip()
-            if prev[-1:].isdigit():
-                continue
-            value, kind = VAGUE[fold_cached(match.group("vague"))], "vague"
-        end = match.end()
-        approx: str | None = None
-        if kind == "cardinal":  # "sieben Menschen", "Four heart transplants": only with what they count
-            unit_info = unit_after(text, end, lang)
-            noun_end, noun = (unit_info[2], unit_info[0]) if unit_info else noun_after(text, end, lang, "")
-            if noun is None or (lang == "de" and text[end : end + 1] == "-"):
-                continue
-            if lang != "de" and not unit_info and not fold_cached(noun).endswith("s"):
-                continue  # a plural counts: "ten largest" is no figure
-            approx, approx_start = approx_before(text, start)
-            found.append(
-                Figure(
-                    text=text[approx_start if approx else start : noun_end].strip(),
-                    value=float(value),
-                    unit=noun,
-                    approx=fold_cached(approx) if approx else None,
-                    start=approx_start if approx else start,
-                )
-            )
-            continue
-        unit: str | None = None
-        noun_end, noun = noun_after(text, end, lang, "")
-        if kind == "fraction" or noun is None:
-            m2 = re.match(r"\s+(der|des|of|aller)\s+(?:the\s+)?", text[end : end + 20])
-            if m2:
-                noun_end, noun = noun_after(text, end + m2.end(), lang, "")
-        money = unit_after(text, end, lang)
-        if money and money[1] == "money":
-            unit, noun_end = money[0], money[2]
-        elif noun:
-            unit = noun
-        else:
-            noun_end = end
-        found.append(Figure(text=text[start:noun_end].strip(), value=float(value), unit=unit, start=start))
+        value, kind = read
+        figure = (
+            _counted(text, match, value, lang)
+            if kind == "cardinal"
+            else _measured(text, match, value, kind, lang)
+        )
+        if figure is not None:
+            found.append(figure)
     return found
+
+
+def _value_of(match: re.Match[str], text: str, lang: str) -> tuple[float, str] | None:
+    """The value of a number-word match and its kind: fraction, scaled, cardinal or vague."""
+    if match.group("frac"):
+        card = _CARDINALS.get(fold_cached(match.group("card")))
+        if card is None:
+            return None
+        value = card * _FRACTIONS[fold_cached(match.group("frac"))]
+        if match.group("fscale"):
+            value *= scale_of(match.group("fscale"), lang) or 1.0
+        return value, "fraction"
+    if match.group("scale"):
+        card = _CARDINALS.get(fold_cached(match.group("card2")))
+        if card is None:
+            return None
+        return card * (scale_of(match.group("scale"), lang) or 1e6), "scaled"
+    if match.group("card3"):
+        return _CARDINALS[fold_cached(match.group("card3"))], "cardinal"
+    start = match.start()
+    if text[max(0, start - 2) : start].strip()[-1:].isdigit():
+        return None  # `2 Hunderte` is no vague count
+    return VAGUE[fold_cached(match.group("vague"))], "vague"
+
+
+def _counted(text: str, match: re.Match[str], value: float, lang: str) -> Figure | None:
+    """A cardinal in words only with what it counts: `sieben Menschen`, `Four heart transplants`."""
+    start, end = match.start(), match.end()
+    unit_info = unit_after(text, end, lang)
+    noun_end, noun = (unit_info[2], unit_info[0]) if unit_info else noun_after(text, end, lang, "")
+    if noun is None or (lang == "de" and text[end : end + 1] == "-"):
+        return None
+    if lang != "de" and not unit_info and not fold_cached(noun).endswith("s"):
+        return None  # a plural counts: "ten largest" is no figure
+    approx, approx_start = approx_before(text, start)
+    begin = approx_start if approx else start
+    return Figure(
+        text=text[begin:noun_end].strip(),
+        value=float(value),
+        unit=noun,
+        approx=fold_cached(approx) if approx else None,
+        start=begin,
+    )
+
+
+def _measured(text: str, match: re.Match[str], value: float, kind: str, lang: str) -> Figure:
+    """A fraction, scaled or vague figure with what it counts or the money it is, when either follows."""
+    start, end = match.start(), match.end()
+    unit: str | None = None
+    noun_end, noun = noun_after(text, end, lang, "")
+    if kind == "fraction" or noun is None:
+        link = _FRACTION_LINK.match(text[end : end + 20])
+        if link:
+            noun_end, noun = noun_after(text, end + link.end(), lang, "")
+    money = unit_after(text, end, lang)
+    if money and money[1] == "money":
+        unit, noun_end = money[0], money[2]
+    elif noun:
+        unit = noun
+    else:
+        noun_end = end
+    return Figure(text=text[start:noun_end].strip(), value=float(value), unit=unit, start=start)

@@ -246,6 +246,12 @@ MONEY_LINKS = Table(
 PERCENT_LINKS = Table(
     "Words after a percentage that lead to what it is of: `30 Prozent der Stimmen`.", "der des of aller all"
 )
+FRACTION_LINKS = Table(
+    "Words after a fraction or a vague count that lead to what it counts: `zwei Drittel der Stimmen`, "
+    "`two thirds of the vote`.",
+    "der des of aller",
+)
+FRACTION_LINK_ARTICLES = Table("Articles after a fraction's link word: `two thirds of the vote`.", "the")
 PERCENT_LINK_ARTICLES = Table(
     "Articles after a percentage's link word: `8% of the vote`.", "the all seiner ihrer"
 )
