@@ -145,88 +145,122 @@ def find_figures(text: str, lang: str) -> list[Figure]:
     return figures
 
 
-def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -> Figure | None:
+@dataclass(slots=True)
+class _Reading:
+    """A number being read into a figure: what it is (`kind`: money, percent, measure, duration, count
+    or nothing yet), its unit, its scale word's factor, and the span of text it takes so far."""
+
+    start: int  # where the figure's text begins: the number, or a currency sign or `etwa` before it
+    pos: int  # where the figure's text ends so far
     unit: str | None = None
-    kind = ""
-    text_start = start
-    prefix = CURRENCY_PREFIXES.search(text[max(0, start - 5) : start])
-    if prefix:
-        symbol = prefix.group(0).strip()
-        unit = CURRENCY_SYMBOLS.get(symbol[-1:], symbol) if len(symbol) <= 2 else symbol
-        if symbol in number_data.CURRENCY_PREFIXES:
-            unit = number_data.CURRENCY_PREFIXES[symbol]
-        kind = "money"
-        text_start = start - len(prefix.group(0))
-    pos = end
-    # an attached suffix: 30.6bn, 5km, 3%
+    kind: str = ""
+    scale: float = 1.0
+
+
+def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -> Figure | None:
+    """The figure a number at `start`..`end` is the head of, or None when it is none (a year)."""
+    reading = _Reading(start, end)
+    _read_currency_before(text, reading)
+    _read_suffix(text, reading, lang)
+    # a range: "60 bis 80", "zwischen 33 und 43 Millionen Euro", "25-35", "10 to 20"
+    range_end = _range_second(text, reading.pos, lang, start)
+    if range_end is not None:
+        second_end, second_scale = range_end
+        if reading.scale == 1.0 and second_scale != 1.0:
+            reading.scale = second_scale
+        reading.pos = second_end
+    noun = _read_unit_after(text, reading, lang)
+    if _is_year(text, start, end, raw, value, reading, lang):
+        return None
+    approx, approx_start = approx_before(text, reading.start)
+    if approx:
+        reading.start = approx_start
+    elif range_end is not None:
+        reading.start = _range_opener_start(text, reading.start)
+    return Figure(
+        text=text[reading.start : reading.pos].strip().rstrip(",;:"),
+        value=value * reading.scale,
+        unit=None if reading.kind == "" and not noun else reading.unit,
+        approx=fold_cached(approx) if approx else None,
+        start=reading.start,
+    )
+
+
+def _read_currency_before(text: str, reading: _Reading) -> None:
+    """A currency sign or code before the number: `$155`, `US$2`, `€ 3`."""
+    prefix = CURRENCY_PREFIXES.search(text[max(0, reading.start - 5) : reading.start])
+    if not prefix:
+        return
+    symbol = prefix.group(0).strip()
+    unit = CURRENCY_SYMBOLS.get(symbol[-1:], symbol) if len(symbol) <= 2 else symbol
+    reading.unit = number_data.CURRENCY_PREFIXES.get(symbol, unit)
+    reading.kind = "money"
+    reading.start -= len(prefix.group(0))
+
+
+def _read_suffix(text: str, reading: _Reading, lang: str) -> None:
+    """What stands right after the number: an attached suffix (`30.6bn`, `5km`, `3%`) or a scale
+    word (`2,4 Mio.`, `3 Milliarden`)."""
+    pos = reading.pos
     suffix = LETTER_RUN.match(text, pos)
-    scale = 1.0
     if suffix:
-        s = fold_cached(suffix.group(0))
-        factor = scale_of(s, lang)
+        folded = fold_cached(suffix.group(0))
+        factor = scale_of(folded, lang)
         if factor is not None:
-            scale = factor
-        elif s in PERCENT_WORDS:
-            unit, kind = suffix.group(0), kind or "percent"
-        elif s in MEASURES:
-            unit, kind = suffix.group(0), kind or "measure"
-        pos = suffix.end()
+            reading.scale = factor
+        elif folded in PERCENT_WORDS:
+            reading.unit, reading.kind = suffix.group(0), reading.kind or "percent"
+        elif folded in MEASURES:
+            reading.unit, reading.kind = suffix.group(0), reading.kind or "measure"
+        reading.pos = suffix.end()
     elif pos < len(text) and text[pos] == "%":
-        unit, kind, pos = "%", "percent", pos + 1
+        reading.unit, reading.kind, reading.pos = "%", "percent", pos + 1
     else:
         word, _, word_end = word_after(text, pos)
         fw = fold_cached(word.rstrip("."))
         factor = scale_of(fw, lang) if len(fw) > 1 or lang == "en" else None
         if factor is not None:
-            scale = factor
-            pos = word_end
-    # a range: "60 bis 80", "zwischen 33 und 43 Millionen Euro", "25-35", "10 to 20"
-    low = value
-    range_end = _range_second(text, pos, lang, start)
-    if range_end is not None:
-        second_end, second_scale = range_end
-        if scale == 1.0 and second_scale != 1.0:
-            scale = second_scale
-        pos = second_end
-    # units after the number
-    if not kind or kind == "money":
-        unit_info = unit_after(text, pos, lang)
+            reading.scale, reading.pos = factor, word_end
+
+
+def _read_unit_after(text: str, reading: _Reading, lang: str) -> str | None:
+    """The unit after the number (a currency word, a percent, a measure) and the noun it counts;
+    returns the noun."""
+    if not reading.kind or reading.kind == "money":
+        unit_info = unit_after(text, reading.pos, lang)
         if unit_info:
-            u, k, pos = unit_info
-            if kind != "money" or k == "money":
-                unit, kind = u, k
-    noun_end, noun = noun_after(text, pos, lang, kind)
+            unit, kind, reading.pos = unit_info
+            if reading.kind != "money" or kind == "money":
+                reading.unit, reading.kind = unit, kind
+    noun_end, noun = noun_after(text, reading.pos, lang, reading.kind)
     if noun:
-        pos = noun_end
-        if not unit:
-            unit, kind = noun, "count"
-    year = looks_like_year(text, start, end, raw, value)
-    if year and scale == 1.0:
-        prev = words_before(text, text_start, 1)
-        if kind in ("", "count", "duration") and (kind == "" or (prev and prev[-1] in YEAR_CONTEXT)):
-            return None
-        people = fold_cached(unit or "") in PEOPLE_NOUNS and lower_word_after(text, end)
-        if lang == "en" and kind == "count" and not people:
-            return None  # English writes counts over 999 with a comma: "2026 Winter Games" is a year
-    approx, approx_start = approx_before(text, text_start)
-    if approx:
-        text_start = approx_start
-    elif range_end is not None:
-        prev_word = words_before(text, text_start, 1)
-        if prev_word and prev_word[-1] in _t("range_openers"):
-            cut = fold_cached(text[max(0, text_start - 12) : text_start]).rfind(prev_word[-1])
-            if cut >= 0:
-                text_start = max(0, text_start - 12) + cut
-    figure_text = text[text_start:pos].strip().rstrip(",;:")
-    if kind == "" and not noun:
-        unit = None
-    return Figure(
-        text=figure_text,
-        value=low * scale,
-        unit=unit,
-        approx=fold_cached(approx) if approx else None,
-        start=text_start,
-    )
+        reading.pos = noun_end
+        if not reading.unit:
+            reading.unit, reading.kind = noun, "count"
+    return noun
+
+
+def _is_year(text: str, start: int, end: int, raw: str, value: float, reading: _Reading, lang: str) -> bool:
+    """A year is never a count: `2026`, `im Jahr 2024 Soldaten` (English writes counts over 999 with
+    a comma, so `2026 Winter Games` is a year), unless it counts people: `2026 Menschen starben`."""
+    if reading.scale != 1.0 or not looks_like_year(text, start, end, raw, value):
+        return False
+    kind = reading.kind
+    prev = words_before(text, reading.start, 1)
+    if kind in ("", "count", "duration") and (kind == "" or (prev and prev[-1] in YEAR_CONTEXT)):
+        return True
+    people = fold_cached(reading.unit or "") in PEOPLE_NOUNS and lower_word_after(text, end)
+    return lang == "en" and kind == "count" and not people
+
+
+def _range_opener_start(text: str, start: int) -> int:
+    """Where a range's figure begins when a word opens it: `zwischen 33 und 43`, `between 10 and 20`."""
+    prev_word = words_before(text, start, 1)
+    if prev_word and prev_word[-1] in _t("range_openers"):
+        cut = fold_cached(text[max(0, start - 12) : start]).rfind(prev_word[-1])
+        if cut >= 0:
+            return max(0, start - 12) + cut
+    return start
 
 
 _RANGE = re.compile(
