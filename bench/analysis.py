@@ -7,7 +7,9 @@ Two inputs, both from the seed article (tests/fixtures): entries of a title and 
 baselines are a plain `str.split` and the sentence split (`core.text.split_sentences`) of the same texts,
 printed in the same run. Targets: at most 0.2 ms per entry on average, at most 20 ms for the article.
 Each line shows the best and median wall time and the best CPU time of the process
-(`time.process_time`), which a machine shared with other work inflates less; then where the time of
+(`time.process_time`), which a machine shared with other work inflates less; then what every stored
+entry costs at ingest (language, matching's reading and the story features: figures and quotes are read
+only for an entry that alerts); then where the time of
 one analysis goes, part by part, and what the pipeline gains by reading one analysis for the key points
 of an entry's alerts in five channels instead of reading the text for each.
 """
@@ -26,8 +28,9 @@ from bot.core.keypoints import extract_keypoints
 from bot.core.matching import read_for_matching
 from bot.core.names import names_in
 from bot.core.quotes import find_quotes
+from bot.core.stories import StoryGrouper
 from bot.core.text import article_language, read_article, split_sentences, tokenize
-from bot.model import Article, TopicQuery
+from bot.model import Article, StoryItem, TopicQuery
 
 SEED = Path(__file__).parents[1] / "tests" / "fixtures" / "seed-article-de.txt"
 WORDS = 5_000
@@ -108,6 +111,19 @@ def main() -> None:
     show("baseline: str.split", best_of(lambda: [t.split() for t in short_texts]), ENTRIES)
     show("baseline: sentences", best_of(lambda: [list(split_sentences(t)) for t in short_texts]), ENTRIES)
     print("  target: analyse at most 0.2 ms per entry on average")
+    grouper = StoryGrouper()
+    items = [
+        StoryItem(id=str(n), title=a.title, summary=a.summary, published=None, source="bench")
+        for n, a in enumerate(short)
+    ]
+
+    def ingest_part(article: Article, item: StoryItem) -> object:
+        """What every stored entry costs at ingest; figures and quotes wait for one that alerts."""
+        return analyse(article).matching, grouper.analyse(item)
+
+    every = best_of(lambda: [ingest_part(a, i) for a, i in zip(short, items, strict=True)])
+    show("every entry at ingest", every, ENTRIES)
+    print("  (language, matching's reading, story features; figures and quotes wait for an alert)")
 
     print(f"article: {len(long_text.split()):,} words, {len(long_text):,} characters; {RUNS} runs")
     whole = best_of(lambda: complete(analyse(long)))
