@@ -32,15 +32,10 @@ _ALLOWED_PUNCTUATION = frozenset("-'’.&/+")
 # Function words of one language that are nouns or names in the other: a topic may be one of them
 # alone (`war`, `Hat`, `May`), and it then does not meet the function word in an article of the
 # language where it is one (`war` in `Er war da`), unless the topic and the article's word are
-# both capitalised (`May` in `Theresa May`, not `may`).
+# both capitalised (`May` in `Theresa May`, not `may`). Word -> that language.
 FUNCTION_WORD_LANGUAGE = {
-    "war": "de",
-    "hat": "de",
-    "man": "de",
-    "die": "de",
-    "all": "en",
-    "may": "en",
-    "will": "en",
+    **dict.fromkeys(lang_data.table("german_function_words_also_names"), "de"),
+    **dict.fromkeys(lang_data.table("english_function_words_also_names"), "en"),
 }
 
 

@@ -54,6 +54,16 @@ ENGLISH_MARKERS = Table(
     "the and is are was were not with from that this have has had for of to in on said would "
     "will its their which been by an",
 )
+GERMAN_FUNCTION_WORDS_ALSO_NAMES = Table(
+    "German function words that are nouns or names in English: a topic may be one of them alone "
+    "(`war`, `Hat`), and then it does not meet the function word in a German article (`Er war da`).",
+    "war hat man die",
+)
+ENGLISH_FUNCTION_WORDS_ALSO_NAMES = Table(
+    "English function words that are names or nouns in German: a topic `May` or `Will` does not meet "
+    "`may` in an English article unless both are capitalised (`Theresa May`).",
+    "all may will",
+)
 ABBREVIATIONS = Table(
     "Abbreviations and initials whose full stop ends no sentence (`Dr.`, `Nr.`, `z. B.`, `U.S.`).",
     "dr prof nr st bzw ca vgl z b u a etc usw mio mrd tsd mr mrs ms jr sr inc ltd co corp no vs "
