@@ -128,7 +128,7 @@ def is_stop_word(word: str) -> bool:
 # endings, never rewrite a stem, and leave at least four letters, so that `Raketen`/`Rakete`,
 # `Nordkoreas`/`Nordkorea`, `Weihnachtsmarktes`/`Weihnachtsmarkt` meet while `Eisen` stays away
 # from `Eis`. Both sides of a comparison go through the same stemmer.
-_DE_ENDINGS = ("ern", "em", "en", "er", "es", "e", "s")
+_DE_ENDINGS = lang_data.endings("german_inflections")
 _MIN_STEM = 4
 
 

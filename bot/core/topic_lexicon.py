@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot.core import lang as lang_data
 from bot.core.folding import fold, strip_invisible
 from bot.core.match_reading import HYPHENS
 from bot.core.text import _strip_german, stem, tokens_and_gaps
@@ -28,35 +29,24 @@ COMPOUND_MIN_REST = 4
 COMPOUND_MIN_REST_SHORT_TOPIC = 5  # when the topic word itself has only four letters (`Nato`, `Bank`)
 COMPOUND_MIN_PREFIX = 4  # `Rasputin` is no compound of `Putin`
 COMPOUND_MIN_PREFIX_LONG_TOPIC = 3  # … but `Ostukraine` is one of `Ukraine` (topic words of 7+ letters)
-LINKING_ELEMENTS = ("", "s", "n", "en", "es", "er", "e", "ns")
-# Endings that derive adjectives and inhabitants from names, on an inflection stem:
-# nordkoreanisch(en), Nordkorean(er), japanese, chinesisch, europaeisch, georgian, Londoner.
-DERIVATION_ENDINGS: tuple[str, ...] = (
-    *("ianisch", "anisch", "esisch", "eisch", "isch", "ian", "an", "ese", "ish", "er", "n"),
-    "lich",
-)
+LINKING_ELEMENTS = lang_data.endings("compound_links")
+DERIVATION_ENDINGS = lang_data.endings("derivations")
 _DERIVATIONS_BY_LAST_LETTER: dict[str, tuple[str, ...]] = defaultdict(tuple)
 for _ending in DERIVATION_ENDINGS:
     _DERIVATIONS_BY_LAST_LETTER[_ending[-1]] += (_ending,)
-# English demonyms in -i, of the whole name: Israeli, Pakistani, Iraqis (the English stem keeps
-# the s after an i), but not Francis for France
-DEMONYM_ENDINGS = ("i", "is")
+DEMONYM_ENDINGS = lang_data.endings("demonyms_of_whole_names")
 # German adjectives in -lich from nouns: friedlich, staatlich (on a base of five letters: not herrlich)
 LICH_MIN_BASE = 5
-# German endings of a four-letter noun: `Wahlen`, `Banken`, `Boote`, `Zolles` (not `-er`: `Banker`).
-SHORT_GERMAN_ENDINGS = frozenset({"e", "en", "es", "n"})
-# Place names are no compounds of the word they begin with: Brandenburg, Frankreich, Frankfurt,
-# Islamabad, Recklinghausen, Tübingen (the rest, after a linking element, is a place-name ending).
-PLACE_NAME_ENDINGS = ("burg", "furt", "hausen", "ingen", "abad", "reich", "dorf")
-_PLACE_WORDS = frozenset({*PLACE_NAME_ENDINGS, "land"})
+SHORT_GERMAN_ENDINGS = frozenset(lang_data.endings("short_noun_inflections"))
+PLACE_NAME_ENDINGS = lang_data.endings("place_name_endings")
+_PLACE_WORDS = frozenset(lang_data.endings("place_name_tails"))
 _PLACE_RESTS = frozenset(
     link + ending + inflection
     for link in LINKING_ELEMENTS
     for ending in PLACE_NAME_ENDINGS
-    for inflection in ("", "s", "er", "ern", "ers")  # Frankreichs, Brandenburger
+    for inflection in lang_data.endings("place_name_inflections")
 )
-# A doctrine and its follower: populism = populist(s), Populismus = Populisten, terrorism = terrorist.
-ISM_ENDINGS = ("ismus", "istisch", "istic", "ism", "ist")
+ISM_ENDINGS = lang_data.endings("doctrines")
 _VOWELS = frozenset("aeiouy")
 _NO_UMLAUT = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
 

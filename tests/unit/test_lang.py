@@ -27,6 +27,18 @@ def test_every_table_is_folded_and_says_what_it_is_for() -> None:
         lang.table("no_such_table")
 
 
+def test_word_endings_are_data_tried_in_their_order() -> None:
+    from bot.core.text import stem
+    from bot.core.topic_lexicon import ISM_ENDINGS, LINKING_ELEMENTS
+
+    assert lang.endings("doctrines") == ISM_ENDINGS == ("ismus", "istisch", "istic", "ism", "ist")
+    assert LINKING_ELEMENTS[0] == ""  # a compound without a linking element is tried first
+    assert lang.endings("german_inflections")[0] == "ern"  # `Bürgern` loses -ern, not -n
+    assert stem("raketen", "de") == stem("rakete", "de") == "raket"
+    with pytest.raises(LangDataError):
+        lang.endings("no_such_endings")
+
+
 def test_scale_words_depend_on_the_language() -> None:
     assert lang.scale("Bio.", "de") == 1e12
     assert lang.scale("billion", "de") == 1e12 and lang.scale("billion", "en") == 1e9

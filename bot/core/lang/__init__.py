@@ -2,7 +2,8 @@
 
 Every rule of the core that depends on words reads them from a named table in this package;
 nothing in the core keeps its own word list. The data modules (`numbers`, `speech`, `choice`) declare
-tables with a line saying what each is for; this loader folds their words (`Müller` -> `mueller`, the
+tables with a line saying what each is for (`morphology` the word endings rules try, in order); this
+loader folds their words (`Müller` -> `mueller`, the
 form every reader compares), checks them and hands them out. The fitted weights of the key-figure and
 key-quote choice are `extract_weights.json`, written by `scripts/fit_extract.py`; the German and English
 spellings of places and organisations that story grouping reads as one token are `exonyms.json`.
@@ -26,6 +27,14 @@ class Table:
 
     purpose: str
     words: str
+
+
+@dataclass(frozen=True, slots=True)
+class Endings:
+    """Word endings a rule tries, in the order it tries them (space-separated; `-` is no ending)."""
+
+    purpose: str
+    endings: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +77,34 @@ def _tables() -> dict[str, frozenset[str]]:
                 raise LangDataError(f"the table {key} is empty")
             found[key] = frozenset(entries)
     return found
+
+
+@functools.cache
+def _endings() -> dict[str, tuple[str, ...]]:
+    from bot.core.lang import morphology
+
+    found: dict[str, tuple[str, ...]] = {}
+    for name, value in vars(morphology).items():
+        if not isinstance(value, Endings):
+            continue
+        key = name.lower()
+        if not value.purpose.strip():
+            raise LangDataError(f"the endings {key} do not say what they are for")
+        entries = tuple("" if e == "-" else e for e in value.endings.split())
+        if not entries or len(set(entries)) != len(entries):
+            raise LangDataError(f"the endings {key} are empty or repeat one")
+        if any(e != fold(e) or not (e.isalpha() or e == "") for e in entries):
+            raise LangDataError(f"the endings {key} hold one that is not folded letters")
+        found[key] = entries
+    return found
+
+
+def endings(name: str) -> tuple[str, ...]:
+    """The endings `name` of `morphology.py`, in the order its rule tries them."""
+    try:
+        return _endings()[name]
+    except KeyError:
+        raise LangDataError(f"no endings are called {name!r}") from None
 
 
 def table(name: str) -> frozenset[str]:
