@@ -45,6 +45,8 @@ NOT_NAMES = _t("not_names")
 
 _DE_ADJECTIVE = re.compile(r"[a-zäöüß]+(?:e|en|er|es|em)")
 
+_NUMBER_BEFORE = re.compile(r"(?<![\w-])\d+-\Z")  # the digits of a compound the tokens skip: `85-year-old`
+
 
 @dataclass(slots=True)
 class Attribution:
@@ -140,7 +142,7 @@ def noun_phrase(
             if not any(is_capitalised(t[0]) for t in tokens[j + 1 : j + 3]):
                 break
             taken.append(tokens[j])
-        elif low.endswith("'s") or low.endswith("’s"):
+        elif low.endswith("'s") or low.endswith("’s") or (lang == "en" and _before_role(tokens, j, lang)):
             taken.append(tokens[j])
         else:
             break
@@ -151,7 +153,11 @@ def noun_phrase(
     name_tokens = [t for t in taken[last_role + 1 :] if is_capitalised(t[0]) or t[0].lower() in PARTICLES]
     role_tokens = taken[: last_role + 1]
     name = " ".join(t[0] for t in name_tokens[:4]) or None
-    role = text[role_tokens[0][1] : role_tokens[-1][2]] if role_tokens else None
+    role = None
+    if role_tokens:
+        start = role_tokens[0][1]
+        number = _NUMBER_BEFORE.search(text, max(0, start - 12), start)
+        role = text[number.start() if number else start : role_tokens[-1][2]]  # `85-year-old …`
     if role and lang != "en":
         role = _role_without_article(role, determiner)
     if name and (name.endswith("'s") or name.endswith("’s")):
@@ -185,6 +191,17 @@ def noun_phrase(
         definite_role=determiner is not None and determiner not in INDEFINITE,
         pos=tokens[k][1] if k < n else 0,
     ), j
+
+
+def _before_role(tokens: list[tuple[str, int, int]], j: int, lang: str) -> bool:
+    """A lower-case English word that a role noun follows within the phrase: `tech` in `the European
+    Commission’s tech chief`, `year-old` in `the 85-year-old Nobel Peace Prize winner`."""
+    for word, _, _ in tokens[j + 1 : j + 5]:
+        if is_role(word, lang):
+            return True
+        if not word[:1].isalpha():
+            return False
+    return False
 
 
 def _role_without_article(role: str, determiner: str | None) -> str:

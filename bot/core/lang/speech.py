@@ -35,7 +35,8 @@ ROLE_WORDS_EN = Table(
     "chairwoman chair ceo cfo coo executive analyst economist professor ambassador official mayor "
     "governor senator minister commander founder officer lawyer attorney judge researcher scientist "
     "expert adviser advisor representative manager editor correspondent premier chancellor spokesmen "
-    "officials boss coach envoy diplomat negotiator prosecutor commissioner lawmaker legislator inspector",
+    "officials boss coach envoy diplomat negotiator prosecutor commissioner lawmaker legislator inspector "
+    "author historian writer journalist activist winner laureate",
 )
 ROLE_MODIFIERS_EN = Table(
     "English words that belong to a role before its noun: `deputy press secretary`, `prime minister`.",
