@@ -59,7 +59,7 @@ PRIOR_QUOTE = {
     "fragment": -7.0, "named_speaker": 2.0, "role_only": 1.0, "starts_lower_case": -1.0, "short": -1.0,
     "long": -2.0, "topic_in_quote": 2.0, "topic_in_sentence": 1.5, "in_headline": 1.5, "in_lead": 0.5,
     "headline_words_in_quote": 1.2, "later_in_text": -1.0, "nothing": -10.0, "headline_clip": -2.0,
-    "clipped_in_headline": 0.5,
+    "clipped_in_headline": 0.5, "speaker_in_headline": 0.5,
 }  # fmt: skip
 
 

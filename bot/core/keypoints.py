@@ -248,6 +248,7 @@ class _Context:
                 self.first_of_kind.setdefault(kind, f.start)
         self._sentence_words: dict[int, set[str]] = {}
         headline_words = {_fold(w) for w in words(analysis.article.title)}
+        self.headline_words = headline_words
         self.cued = {
             kind
             for kind, cues in (("percent", "poll_cues"), ("people", "toll_cues"), ("money", "money_cues"))
@@ -392,6 +393,8 @@ class _Context:
             features[shown if self.shown_quote(quote) else "fragment"] = 1.0
         if quote.speaker:
             features["named_speaker"] = 1.0
+            if _fold(quote.speaker.split()[-1]) in self.headline_words:
+                features["speaker_in_headline"] = 1.0  # `Yunus announces resignation`: his words
         elif quote.role:
             features["role_only"] = 1.0
         if quote.text[:1].islower():
