@@ -164,7 +164,7 @@ def is_skipped_context(text: str, start: int, end: int, lang: str, value: float,
     return bool(lang == "en" and re.match(r"(?:st|nd|rd|th)\b", text[end : end + 3]))
 
 
-_LABEL_EXEMPT = (
+LABEL_EXEMPT = (
     YEAR_CONTEXT
     | _DETERMINERS
     | _MONTHS
@@ -186,7 +186,7 @@ def is_label(text: str, start: int, figure: Figure, lang: str) -> bool:
     if not match:
         return False
     word = match.group(1)
-    if not word[:1].isupper() or word.isupper() or len(word) < 2 or fold_cached(word) in _LABEL_EXEMPT:
+    if not word[:1].isupper() or word.isupper() or len(word) < 2 or fold_cached(word) in LABEL_EXEMPT:
         return False
     if figure.unit is None:
         return True

@@ -22,6 +22,7 @@ from typing import Generic, TypeVar
 
 from bot.core import lang as lang_data
 from bot.core.analysis import Analysis, analyse
+from bot.core.figure_context import LABEL_EXEMPT
 from bot.core.figures import figure_kind
 from bot.core.folding import fold
 from bot.core.text import words
@@ -255,6 +256,11 @@ class _Context:
             if headline_words & lang_data.table(cues)
         }
         self.exact = [(figure_kind(f), f.value) for f in self.figures if f.approx not in bounds]
+        self.first_full = next(
+            (q for q in self.quotes if not q.fragment and q.text[:1].isupper() and q.start >= self.title_end),
+            None,
+        )
+        self.named_facts = {_figure_fact(f) for f in self.figures if self._follows_name(text, f)}
         self.headline_quoted = [
             _fold(q.text).strip(" ,.") for q in self.quotes if q.start < self.title_end and len(q.text) > 5
         ]
@@ -263,6 +269,20 @@ class _Context:
             if self.headline_quoted
             else ""
         )
+
+    def _follows_name(self, text: str, figure: Figure) -> bool:
+        """The number right after a capitalised word inside a sentence below the headline (`Das Redmagic
+        11 Air`, `the Article 5 clause`): it names a thing; the same fact in the headline does too."""
+        if (
+            figure.start < self.title_end
+            or figure.approx
+            or not text[figure.start : figure.start + 1].isdigit()
+        ):
+            return False
+        before = _WORD_BEFORE.search(text, max(0, figure.start - 40), figure.start)
+        if before is None or not before.group(2)[:1].isupper() or before.group(1) in ".!?:\n":
+            return False
+        return _fold(before.group(2)) not in LABEL_EXEMPT
 
     def sentence_at(self, pos: int) -> tuple[int, str]:
         index = bisect_right(self.starts, pos) - 1
@@ -371,6 +391,8 @@ class _Context:
         unit = figure.unit or ""
         if self.lang != "de" and figure.start >= self.title_end and unit[:1].isupper() and kind == "count":
             features["capitalised_noun"] = 1.0  # `404 Media`, `Billboard 200`: a name, not a count
+        if _figure_fact(figure) in self.named_facts:
+            features["follows_name"] = 1.0
 
     def no_figure_features(self) -> Features:
         features: Features = {"nothing": 1.0}
@@ -415,6 +437,8 @@ class _Context:
             features["headline_words_in_quote"] = min(shared, 4) / 4
         if quote is self.quotes[0]:
             features["first_quote"] = 1.0
+        if quote is self.first_full:
+            features["first_full_quote"] = 1.0  # the first quote that is a sentence of its own
         if quote.start < self.title_end and _fold(quote.text) in self.later_quoted:
             features["headline_clip"] = 1.0  # `‘Go It Alone’` in the headline of `"… go it alone."`
         elif quote.start >= self.title_end and any(c in _fold(quote.text) for c in self.headline_quoted):
@@ -423,6 +447,9 @@ class _Context:
 
     def no_quote_features(self) -> Features:
         return {"nothing": 1.0}
+
+
+_WORD_BEFORE = re.compile(r"([.!?:\n]?)\s*([^\W\d_][\w'’-]*) \Z")
 
 
 class _Within:

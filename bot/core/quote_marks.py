@@ -9,14 +9,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.core import lang as lang_data
+
 _MARKS = re.compile(r"[„“”\"»«‚‘’'\n]")
 
 _MAX_QUOTE = 3000  # longer "quotes" are unbalanced marks, not quotations
 
 ATTRIBUTION_CONTEXT = 300  # characters of attribution context looked at on either side
 
-# a full stop ends a sentence unless it ends an initial (`Anna M. Schmidt`)
-_SENTENCE_END = re.compile(r"(?<![\s(][^\W\d_])[.!?](?=\s|$)|[!?](?=\s|$)|\n")
+# a full stop ends a sentence unless it ends an initial (`Anna M. Schmidt`) or a title (`Dr. Parasta`)
+_SENTENCE_END = re.compile(
+    r"(?<![\s(][^\W\d_])"
+    + "".join(rf"(?<!\b{re.escape(title)})" for title in sorted(lang_data.table("honorifics")))
+    + r"[.!?](?=\s|$)|[!?](?=\s|$)|\n",
+    re.IGNORECASE,
+)
 
 _BLANK = re.compile(r"[\n \t]*")
 
