@@ -61,7 +61,7 @@ PRIOR_QUOTE = {
     "long": -2.0, "topic_in_quote": 2.0, "topic_in_sentence": 1.5, "in_headline": 1.5, "in_lead": 0.5,
     "headline_words_in_quote": 1.2, "later_in_text": -1.0, "nothing": -10.0, "headline_clip": -2.0,
     "clipped_in_headline": 0.5, "speaker_in_headline": 0.5,
-    "first_full_quote": 0.5,
+    "first_full_quote": 0.5, "topic_speaks": 1.0,
 }  # fmt: skip
 
 

@@ -413,6 +413,8 @@ class _Context:
         if quote.fragment:
             shown = "headline_fragment" if quote.start < self.title_end else "lead_fragment"
             features[shown if self.shown_quote(quote) else "fragment"] = 1.0
+        if self.matcher.aliases and self.matcher.mentioned(f"{quote.speaker or ''} {quote.role or ''}"):
+            features["topic_speaks"] = 1.0  # `NATO-Generalsekretär Mark Rutte` on NATO: the topic's voice
         if quote.speaker:
             features["named_speaker"] = 1.0
             if _fold(quote.speaker.split()[-1]) in self.headline_words:
