@@ -248,6 +248,7 @@ class _Context:
             if f.start >= self.title_end and f.approx not in bounds:
                 self.first_of_kind.setdefault(kind, f.start)
         self._sentence_words: dict[int, set[str]] = {}
+        self._speakers: dict[tuple[str | None, str | None], bool] = {}
         headline_words = {_fold(w) for w in words(analysis.article.title)}
         self.headline_words = headline_words
         self.cued = {
@@ -283,6 +284,13 @@ class _Context:
         if before is None or not before.group(2)[:1].isupper() or before.group(1) in ".!?:\n":
             return False
         return _fold(before.group(2)) not in LABEL_EXEMPT
+
+    def _topic_speaks(self, speaker: str | None, role: str | None) -> bool:
+        """Whether the topic names the speaker or the speaker's role, computed once per speaker."""
+        key = (speaker, role)
+        if key not in self._speakers:
+            self._speakers[key] = bool(speaker or role) and self.matcher.mentioned(f"{speaker} {role}")
+        return self._speakers[key]
 
     def sentence_at(self, pos: int) -> tuple[int, str]:
         index = bisect_right(self.starts, pos) - 1
@@ -413,7 +421,7 @@ class _Context:
         if quote.fragment:
             shown = "headline_fragment" if quote.start < self.title_end else "lead_fragment"
             features[shown if self.shown_quote(quote) else "fragment"] = 1.0
-        if self.matcher.aliases and self.matcher.mentioned(f"{quote.speaker or ''} {quote.role or ''}"):
+        if self.matcher.aliases and self._topic_speaks(quote.speaker, quote.role):
             features["topic_speaks"] = 1.0  # `NATO-Generalsekretär Mark Rutte` on NATO: the topic's voice
         if quote.speaker:
             features["named_speaker"] = 1.0

@@ -18,10 +18,11 @@ _MAX_QUOTE = 3000  # longer "quotes" are unbalanced marks, not quotations
 ATTRIBUTION_CONTEXT = 300  # characters of attribution context looked at on either side
 
 # a full stop ends a sentence unless it ends an initial (`Anna M. Schmidt`) or a title (`Dr. Parasta`)
+# (the look-behinds follow the mark, so that they are tried only where a mark stands)
 _SENTENCE_END = re.compile(
-    r"(?<![\s(][^\W\d_])"
-    + "".join(rf"(?<!\b{re.escape(title)})" for title in sorted(lang_data.table("honorifics")))
-    + r"[.!?](?=\s|$)|[!?](?=\s|$)|\n",
+    r"[.!?](?<![\s(][^\W\d_][.!?])"
+    + "".join(rf"(?<!\b{re.escape(title)}\.)" for title in sorted(lang_data.table("honorifics")))
+    + r"(?=\s|$)|[!?](?=\s|$)|\n",
     re.IGNORECASE,
 )
 
