@@ -22,7 +22,7 @@ from typing import Generic, TypeVar
 
 from bot.core import lang as lang_data
 from bot.core.analysis import Analysis, analyse
-from bot.core.figure_context import LABEL_EXEMPT
+from bot.core.figure_context import LABEL_EXEMPT, VAGUE
 from bot.core.figures import figure_kind
 from bot.core.folding import fold
 from bot.core.text import words
@@ -374,6 +374,8 @@ class _Context:
             features["after_threshold_word"] = 1.0
         if abs(figure.value) < 10:
             features["below_ten"] = 1.0
+        if _no_single_value(figure, self.lang):
+            features["no_single_value"] = 1.0
         if lang_data.table("background_markers") & self.sentence_words(index, sentence):
             features["background_sentence"] = 1.0
         if figure.start >= self.title_end and self.first_of_kind.get(kind) == figure.start:
@@ -459,6 +461,8 @@ class _Context:
         return {"nothing": 1.0}
 
 
+_VAGUE_STARTS = tuple(VAGUE)
+
 _WORD_BEFORE = re.compile(r"([.!?:\n]?)\s*([^\W\d_][\w'’-]*) \Z")
 
 
@@ -487,7 +491,23 @@ def _described(figure: Figure) -> bool:
 
 
 def _spelled_out(figure: Figure) -> bool:
-    """True when the figure's number is a word (`sieben Menschen`, `two sides`), not digits."""
+    """True when the figure's number is a word (`sieben Menschen`, `two sides`, `five-day`), not digits."""
+    word = _number_word(figure)
+    return word.split("-")[0] in lang_data.table("written_counts")
+
+
+def _number_word(figure: Figure) -> str:
+    """The folded first word of the figure after its approximation (`rund`, `more than`)."""
     approx = len((figure.approx or "").split())
     parts = figure.text.split()
-    return len(parts) > approx and _fold(parts[approx]) in lang_data.table("written_counts")
+    return _fold(parts[approx]) if len(parts) > approx else ""
+
+
+def _no_single_value(figure: Figure, lang: str) -> bool:
+    """A quantity with no number of its own (`Milliarden`, `Zehntausende`, `hundreds of thousands of
+    Palestinians`, `dozens of nations`): no digit, and its first word a scale or a vague amount."""
+    if any(ch.isdigit() for ch in figure.text):
+        return False
+    approx = len((figure.approx or "").split())
+    rest = _fold(" ".join(figure.text.split()[approx:]))
+    return rest.startswith(_VAGUE_STARTS) or lang_data.scale(rest.split(" ")[0], lang) is not None
