@@ -376,6 +376,8 @@ class _Context:
             features["below_ten"] = 1.0
         if _no_single_value(figure, self.lang):
             features["no_single_value"] = 1.0
+        if _COMPOUND.match(_after_approx(figure)):
+            features["compound_adjective"] = 1.0  # `five-day summit`, `18-tägigen Streik`: what it describes
         if lang_data.table("background_markers") & self.sentence_words(index, sentence):
             features["background_sentence"] = 1.0
         if figure.start >= self.title_end and self.first_of_kind.get(kind) == figure.start:
@@ -463,6 +465,8 @@ class _Context:
 
 _VAGUE_STARTS = tuple(VAGUE)
 
+_COMPOUND = re.compile(r"(?:\d[\d.,]*|[^\W\d_]+)-[^\W\d_]")  # a number joined to its noun by a hyphen
+
 _WORD_BEFORE = re.compile(r"([.!?:\n]?)\s*([^\W\d_][\w'’-]*) \Z")
 
 
@@ -503,11 +507,16 @@ def _number_word(figure: Figure) -> str:
     return _fold(parts[approx]) if len(parts) > approx else ""
 
 
+def _after_approx(figure: Figure) -> str:
+    """The figure's text from its number on, without its approximation words (`more than`)."""
+    approx = len((figure.approx or "").split())
+    return " ".join(figure.text.split()[approx:]) if approx else figure.text
+
+
 def _no_single_value(figure: Figure, lang: str) -> bool:
     """A quantity with no number of its own (`Milliarden`, `Zehntausende`, `hundreds of thousands of
     Palestinians`, `dozens of nations`): no digit, and its first word a scale or a vague amount."""
     if any(ch.isdigit() for ch in figure.text):
         return False
-    approx = len((figure.approx or "").split())
-    rest = _fold(" ".join(figure.text.split()[approx:]))
+    rest = _fold(_after_approx(figure))
     return rest.startswith(_VAGUE_STARTS) or lang_data.scale(rest.split(" ")[0], lang) is not None
