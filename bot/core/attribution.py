@@ -122,6 +122,7 @@ def noun_phrase(
         k += 1
     j = k
     taken: list[tuple[str, int, int]] = []
+    linked = -1  # the last word of a role joined by `of` (`Secretary of State`)
     while j < n and len(taken) < 8:
         word = tokens[j][0]
         if not word[:1].isalpha():
@@ -129,6 +130,11 @@ def noun_phrase(
         low = word.lower()
         if low in HONORIFICS:
             j += 1
+            continue
+        if _role_link(tokens, j, taken, lang):
+            taken += tokens[j : j + 2]
+            linked = len(taken) - 1
+            j += 2
             continue
         if is_capitalised(word) or is_role(word, lang):
             if fold_cached(word) in NOT_NAMES:
@@ -149,7 +155,8 @@ def noun_phrase(
         j += 1
     if not taken:
         return None, j
-    last_role = max((i for i, t in enumerate(taken) if is_role(t[0], lang)), default=-1)
+    last_role = max((i for i, t in enumerate(taken) if is_role(t[0], lang)), default=linked)
+    last_role = max(last_role, linked)
     name_tokens = [t for t in taken[last_role + 1 :] if is_capitalised(t[0]) or t[0].lower() in PARTICLES]
     role_tokens = taken[: last_role + 1]
     name = " ".join(t[0] for t in name_tokens[:4]) or None
@@ -193,9 +200,24 @@ def noun_phrase(
     ), j
 
 
+def _role_link(
+    tokens: list[tuple[str, int, int]], j: int, taken: list[tuple[str, int, int]], lang: str
+) -> bool:
+    """`of` after a role and before a capitalised word: `Secretary of State Marco Rubio`."""
+    return (
+        bool(taken)
+        and fold_cached(tokens[j][0]) in _ROLE_LINKS
+        and is_role(taken[-1][0], lang)
+        and j + 2 < len(tokens)
+        and is_capitalised(tokens[j + 1][0])
+    )
+
+
 def _before_role(tokens: list[tuple[str, int, int]], j: int, lang: str) -> bool:
     """A lower-case English word that a role noun follows within the phrase: `tech` in `the European
     Commission’s tech chief`, `year-old` in `the 85-year-old Nobel Peace Prize winner`."""
+    if is_speech_verb(tokens[j][0]):
+        return False  # `Marco Rubio told Hungarian Prime Minister …`: the verb ends the phrase
     for word, _, _ in tokens[j + 1 : j + 5]:
         if is_role(word, lang):
             return True
@@ -318,3 +340,5 @@ def before_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str)
 
 
 _RELATIVE = _t("relative")
+
+_ROLE_LINKS = _t("role_links")

@@ -81,6 +81,7 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
             previous_start, _ = sentence_bounds(masked, sent_start - 2, sent_start - 2)
             found = _sentence_speaker(window(previous_start, sent_start), lang, text)
         raw.append((span, found, colon))
+    named = {p.name.split()[-1] for p in people}  # surnames of the people the text names with a role
     people = _merge_people(people, raw, lang)
     index = PersonIndex.of(people)
     names = read_names(text, tokens, lang)
@@ -96,9 +97,13 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
             continue
         count = len(re.findall(r"\w+", quoted))
         speaker = role = None
+        headline = "\n" not in text[: span.start]
+        body = text.find("\n")
         if found is not None:
             speaker, role = resolve_speaker(found, index, span.start, last_speaker, names)
-        elif "\n" not in text[: span.start]:
+            if headline and colon and body > 0 and speaker and not _known_person(speaker, named, text, body):
+                speaker = None  # `… as Relations Sour: ‘…’`, `arrest by ICE: ‘…’`: a headline's words, no one
+        elif headline:
             speaker = _headline_speaker(text, span.end + 1, names)
         gap = masked[previous[2] : span.open_mark] if previous else ""
         shared = found is not None and previous is not None and found.pos == previous[3]
@@ -132,6 +137,15 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
         if speaker:
             last_speaker = (speaker, span.end)
     return quotes
+
+
+def _known_person(name: str, named: set[str], text: str, body: int) -> bool:
+    """Whether the text names the headline's `name` as a person: with a role (`US-Präsident Trump`),
+    or by first and last name (`Marco Rubio`) again below the headline (from `body` on)."""
+    last = name.split()[-1]
+    if " " in name and text.find(name, body) >= 0:
+        return True
+    return last in named
 
 
 def _headline_speaker(text: str, pos: int, names: Names) -> str | None:

@@ -43,6 +43,11 @@ ROLE_MODIFIERS_EN = Table(
     "deputy senior press vice corporate former foreign prime defence defense interior finance state "
     "general executive chief assistant acting principal managing national security top lead",
 )
+ROLE_LINKS = Table(
+    "Words that join a role to what it is of, before a capitalised word: `Secretary of State`, "
+    "`Minister für Bildung`.",
+    "of for fuer",
+)
 ROLES_EVERY_LANGUAGE = Table("Role words that are the same in German text: `CEO`.", "ceo cfo coo")
 SPEECH_DETERMINERS = Table(
     "Articles and possessives before a speaker's role: `der Staatschef`, `the company's chief`.",
