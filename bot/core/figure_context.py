@@ -31,6 +31,8 @@ _DETERMINERS = _t("date_determiners")
 
 YEAR_CONTEXT = _t("year_context")
 
+_AGE_APPOSITION = re.compile(r"\b[A-ZÄÖÜ][^\W\d_]+, \Z")  # a capitalised word and a comma
+
 _AGE_AFTER = re.compile(r"(?:-|\s)(?:year-old|years?\s+old|jaehrig|jaehrige|jahre\s+alt|jahren)", re.I)
 
 CURRENCY_SYMBOLS = number_data.CURRENCY_SYMBOLS
@@ -137,6 +139,13 @@ def is_skipped_context(text: str, start: int, end: int, lang: str, value: float,
         return True  # 1.2.2024 style leftovers
     if before == "(" and after == ")" and raw.isdigit() and value < 120:
         return True  # an age in a byline: "Peter Müller (45)"
+    if (
+        after == ","
+        and raw.isdigit()
+        and value < 120
+        and _AGE_APPOSITION.search(text, max(0, start - 40), start)
+    ):
+        return True  # an age in apposition: "Rahman, 60, son of …"
     if _AGE_AFTER.match(fold_cached(text[end : end + 14])):
         return True
     prev = words_before(text, start, 3)

@@ -62,17 +62,22 @@ def _is_closing(text: str, i: int, ch: str) -> bool:
 
 _SINGLE_CLOSE = re.compile(r"[’'](?![^\W_])|\n")
 
+_SINGLE_OPEN_INSIDE = re.compile(r"\s[‘']")  # another single mark opening before the close: apostrophes
+
 _SINGLE_REACH = 600  # a single-quoted span longer than this is an apostrophe's false start
 
 
 def _single_quote_closes(text: str, i: int) -> bool:
     """A single mark before a letter opens a quote (`is 'deeply committed to your success,' Rubio
     told`) only when a single mark that no letter follows closes it within its paragraph: `'tis`,
-    `'90s` and `'em` find none, or none before a letter."""
+    `'90s` and `'em` find none, or none before a letter, and `the 'eighties and rock 'n' roll` a
+    second opening mark before its close."""
     if not text[i + 1 : i + 2].isalpha():
         return False
     close = _SINGLE_CLOSE.search(text, i + 1, i + 1 + _SINGLE_REACH)
-    return close is not None and close.group(0) != "\n"
+    if close is None or close.group(0) == "\n" or " " not in text[i + 1 : close.start()]:
+        return False  # no close in the paragraph, or one word (`'n'`, a name in scare quotes)
+    return _SINGLE_OPEN_INSIDE.search(text, i + 1, close.start()) is None  # `the 'eighties, rock 'n' roll`
 
 
 def scan_quotes(text: str) -> list[QuoteSpan]:

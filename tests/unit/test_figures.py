@@ -325,3 +325,13 @@ def test_an_approximation_word_on_the_line_before_is_not_part_of_the_figure() ->
     # issue 18: the property test found `ETWA\n0`, a figure whose text spanned a line break
     figures = find_figures("ETWA\n0", "de")
     assert all("\n" not in f.text for f in figures)
+
+
+def test_an_age_in_apposition_is_no_figure() -> None:
+    assert find_figures("Rahman, 60, son of a former prime minister, took office.", "en") == []
+    assert [f.text for f in find_figures("In Berlin, 300 Menschen demonstrierten.", "de")] == ["300 Menschen"]
+
+
+def test_a_german_duration_adjective_is_a_duration() -> None:
+    figure = only("Die Gewerkschaft droht mit einem 18-tägigen Streik.", "de")
+    assert (figure.value, figure.unit) == (18, "tägigen")
