@@ -29,6 +29,11 @@ _MONTHS = _t("months")
 
 _DETERMINERS = _t("date_determiners")
 
+_DAY_RANGE = re.compile(  # a month, a day, then a range word: what follows is a day too
+    r"\b(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.? \d{1,2}\.? "
+    r"(?:" + "|".join(re.escape(w) for w in sorted(_t("range_words"))) + r"|-|–) ?\Z"
+)
+
 YEAR_CONTEXT = _t("year_context")
 
 _AGE_APPOSITION = re.compile(r"\b[A-ZÄÖÜ][^\W\d_]+, \Z")  # a capitalised word and a comma
@@ -168,6 +173,8 @@ def is_skipped_context(text: str, start: int, end: int, lang: str, value: float,
         return True
     if fw in _MONTHS or (prev and prev[-1] in _MONTHS):
         return True  # 20. Dezember, 20 December, December 20, Dezember 2024
+    if raw.isdigit() and value <= 31 and _DAY_RANGE.search(fold_cached(text[max(0, start - 24) : start])):
+        return True  # the second day of `Jan. 8 and 9`, `March 3 to 5`
     if after == "." and lang == "de" and prev and prev[-1] in _DETERMINERS and word[:1].isalpha():
         return True  # "der 2. Weltkrieg", "am 3. Oktober"
     return bool(lang == "en" and re.match(r"(?:st|nd|rd|th)\b", text[end : end + 3]))

@@ -335,3 +335,9 @@ def test_an_age_in_apposition_is_no_figure() -> None:
 def test_a_german_duration_adjective_is_a_duration() -> None:
     figure = only("Die Gewerkschaft droht mit einem 18-tägigen Streik.", "de")
     assert (figure.value, figure.unit) == (18, "tägigen")
+
+
+def test_the_second_day_of_a_date_range_is_no_figure() -> None:
+    text = "As many as 30,000 people could have been killed on Jan. 8 and 9 alone."
+    assert [f.text for f in find_figures(text, "en")] == ["As many as 30,000 people"]
+    assert [f.text for f in find_figures("Between March 3 and 5, 200 people fled.", "en")] == ["200 people"]
