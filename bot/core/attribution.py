@@ -200,6 +200,19 @@ def noun_phrase(
     ), j
 
 
+def _verb_after_apposition(tokens: list[tuple[str, int, int]], stop: int, text: str) -> bool:
+    """A comma after the name, then within a short apposition a comma and a speech verb."""
+    if stop >= len(tokens) or tokens[stop][0] != ",":
+        return False
+    for k in range(stop + 1, min(len(tokens) - 1, stop + 20)):
+        word, _, end = tokens[k]
+        if word in "!?;:()–—" or (word == "." and text[end : end + 1].isspace() and tokens[k + 1][0] != ","):
+            return False  # the sentence (or the apposition) ended without a verb
+        if word == ",":
+            return is_speech_verb(tokens[k + 1][0])
+    return False
+
+
 def _role_link(
     tokens: list[tuple[str, int, int]], j: int, taken: list[tuple[str, int, int]], lang: str
 ) -> bool:
@@ -289,6 +302,8 @@ def after_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str) 
     subject, stop = noun_phrase(tokens, i, lang, text)
     if subject and stop < len(tokens) and is_speech_verb(tokens[stop][0]):
         return subject
+    if subject and subject.name and _verb_after_apposition(tokens, stop, text):
+        return subject  # `Mark Clifford, president of the … Foundation in the U.S., told TIME`
     # sentence-final attribution: `…"Verluste" erlitten hätten, sagte Singh.` / `…, Smith said.`
     for j in range(len(tokens) - 1, i, -1):
         if tokens[j][0] != "," or j + 1 >= len(tokens):

@@ -437,3 +437,27 @@ def test_a_headline_colon_after_words_that_name_no_person_gives_no_speaker() -> 
     quote = find_quotes(text, "en")[0]
     assert quote.text == "Canada Doesn’t Live Because of the U.S."
     assert quote.speaker is None
+
+
+def test_a_name_its_apposition_then_the_speech_verb() -> None:
+    text = (
+        "Fear in Taiwan\n"
+        "“I believe China wants to treat Taiwan next,” Mark Clifford, president of the Committee for "
+        "Freedom in Hong Kong Foundation in the U.S., told TIME before the sentence."
+    )
+    assert one(text, "en").speaker == "Mark Clifford"
+
+
+def test_a_pronoun_with_no_person_named_by_role_takes_the_last_full_name() -> None:
+    text = (
+        "Working week\n"
+        "Rick Azevedo, a resident of Rio de Janeiro, had gone from job to job for 12 years. "
+        "“When are we, the working class, going to start a revolution?” he said."
+    )
+    assert one(text, "en").speaker == "Rick Azevedo"
+    text = (
+        "Bronze für Krause\n"
+        "In Doha hat Gesa Krause Bronze geholt. Die Läuferin vom Verein Silvesterlauf Trier wurde Dritte. "
+        "„Ich habe alles aus mir herausgeholt“, sagte sie. Am Ende blieb Krause dran."
+    )
+    assert one(text, "de").speaker == "Gesa Krause"
