@@ -22,7 +22,7 @@ from typing import Generic, TypeVar
 
 from bot.core import lang as lang_data
 from bot.core.analysis import Analysis, analyse
-from bot.core.figure_context import LABEL_EXEMPT, VAGUE
+from bot.core.figure_traits import compound_adjective, described, follows_name, no_single_value, spelled_out
 from bot.core.figures import figure_kind
 from bot.core.folding import fold
 from bot.core.text import words
@@ -261,7 +261,7 @@ class _Context:
             (q for q in self.quotes if not q.fragment and q.text[:1].isupper() and q.start >= self.title_end),
             None,
         )
-        self.named_facts = {_figure_fact(f) for f in self.figures if self._follows_name(text, f)}
+        self.named_facts = {_figure_fact(f) for f in self.figures if follows_name(text, f, self.title_end)}
         self.headline_quoted = [
             _fold(q.text).strip(" ,.") for q in self.quotes if q.start < self.title_end and len(q.text) > 5
         ]
@@ -270,20 +270,6 @@ class _Context:
             if self.headline_quoted
             else ""
         )
-
-    def _follows_name(self, text: str, figure: Figure) -> bool:
-        """The number right after a capitalised word inside a sentence below the headline (`Das Redmagic
-        11 Air`, `the Article 5 clause`): it names a thing; the same fact in the headline does too."""
-        if (
-            figure.start < self.title_end
-            or figure.approx
-            or not text[figure.start : figure.start + 1].isdigit()
-        ):
-            return False
-        before = _WORD_BEFORE.search(text, max(0, figure.start - 40), figure.start)
-        if before is None or not before.group(2)[:1].isupper() or before.group(1) in ".!?:\n":
-            return False
-        return _fold(before.group(2)) not in LABEL_EXEMPT
 
     def _topic_speaks(self, speaker: str | None, role: str | None) -> bool:
         """Whether the topic names the speaker or the speaker's role, computed once per speaker."""
@@ -354,9 +340,9 @@ class _Context:
         at = bisect_right(self.quote_starts, figure.start) - 1
         if at >= 0 and figure.start < self.quote_ends[at]:
             features["inside_quote"] = 1.0
-        if kind in ("money", "percent") and _described(figure):
+        if kind in ("money", "percent") and described(figure):
             features["says_what_it_counts"] = 1.0
-        if _spelled_out(figure):
+        if spelled_out(figure):
             if figure.start < self.title_end:
                 features["written_out_headline"] = 1.0
             elif kind in ("measure", "money", "duration", "percent"):
@@ -374,9 +360,9 @@ class _Context:
             features["after_threshold_word"] = 1.0
         if abs(figure.value) < 10:
             features["below_ten"] = 1.0
-        if _no_single_value(figure, self.lang):
+        if no_single_value(figure, self.lang):
             features["no_single_value"] = 1.0
-        if _COMPOUND.match(_after_approx(figure)):
+        if compound_adjective(figure):
             features["compound_adjective"] = 1.0  # `five-day summit`, `18-tägigen Streik`: what it describes
         if lang_data.table("background_markers") & self.sentence_words(index, sentence):
             features["background_sentence"] = 1.0
@@ -463,13 +449,6 @@ class _Context:
         return {"nothing": 1.0}
 
 
-_VAGUE_STARTS = tuple(VAGUE)
-
-_COMPOUND = re.compile(r"(?:\d[\d.,]*|[^\W\d_]+)-[^\W\d_]")  # a number joined to its noun by a hyphen
-
-_WORD_BEFORE = re.compile(r"([.!?:\n]?)\s*([^\W\d_][\w'’-]*) \Z")
-
-
 class _Within:
     """`x in within`: whether `x` (stripped of its closing punctuation) is part of the text."""
 
@@ -484,39 +463,3 @@ def _lead_end(text: str, text_at: int) -> int:
     """End of the lead: the summary and the first paragraph of the text (at least 300 characters)."""
     match = re.compile(r"\n").search(text, min(len(text), text_at + 300))
     return match.start() if match else len(text)
-
-
-def _described(figure: Figure) -> bool:
-    """True when the figure's text names what it counts beyond number, unit and approximation."""
-    approx = set((figure.approx or "").split())
-    units = lang_data.table("unit_words")
-    rest = [w for w in (_fold(x) for x in words(figure.text)) if w not in approx and w not in units]
-    return len(rest) > 1 if figure.unit and _fold(figure.unit) in rest else bool(rest)
-
-
-def _spelled_out(figure: Figure) -> bool:
-    """True when the figure's number is a word (`sieben Menschen`, `two sides`, `five-day`), not digits."""
-    word = _number_word(figure)
-    return word.split("-")[0] in lang_data.table("written_counts")
-
-
-def _number_word(figure: Figure) -> str:
-    """The folded first word of the figure after its approximation (`rund`, `more than`)."""
-    approx = len((figure.approx or "").split())
-    parts = figure.text.split()
-    return _fold(parts[approx]) if len(parts) > approx else ""
-
-
-def _after_approx(figure: Figure) -> str:
-    """The figure's text from its number on, without its approximation words (`more than`)."""
-    approx = len((figure.approx or "").split())
-    return " ".join(figure.text.split()[approx:]) if approx else figure.text
-
-
-def _no_single_value(figure: Figure, lang: str) -> bool:
-    """A quantity with no number of its own (`Milliarden`, `Zehntausende`, `hundreds of thousands of
-    Palestinians`, `dozens of nations`): no digit, and its first word a scale or a vague amount."""
-    if any(ch.isdigit() for ch in figure.text):
-        return False
-    rest = _fold(_after_approx(figure))
-    return rest.startswith(_VAGUE_STARTS) or lang_data.scale(rest.split(" ")[0], lang) is not None
