@@ -52,12 +52,16 @@ PRIOR_FIGURE = {
     "says_what_it_counts": 0.6, "written_out": -2.0, "later_in_text": -1.0, "nothing": -1.0,
     "in_parentheses": -1.5, "after_threshold_word": -2.0, "bound": -0.3, "value_in_headline": 1.0,
     "background_sentence": -0.5, "below_ten": -0.3, "unit_in_headline": 0.5,
-    "written_out_with_unit": -0.5,
+    "written_out_with_unit": -0.5, "kind_cued_by_headline": 0.8, "bare_large": 1.5,
+    "bound_with_exact_value": -1.0, "capitalised_noun": -1.5, "fact_in_headline": 0.5,
+    "follows_name": -1.5, "no_single_value": -2.0, "compound_adjective": -0.5,
 }  # fmt: skip
 PRIOR_QUOTE = {
     "fragment": -7.0, "named_speaker": 2.0, "role_only": 1.0, "starts_lower_case": -1.0, "short": -1.0,
     "long": -2.0, "topic_in_quote": 2.0, "topic_in_sentence": 1.5, "in_headline": 1.5, "in_lead": 0.5,
-    "headline_words_in_quote": 1.2, "later_in_text": -1.0, "nothing": -10.0,
+    "headline_words_in_quote": 1.2, "later_in_text": -1.0, "nothing": -10.0, "headline_clip": -2.0,
+    "clipped_in_headline": 0.5, "speaker_in_headline": 0.5,
+    "first_full_quote": 0.5, "topic_speaks": 1.0,
 }  # fmt: skip
 
 

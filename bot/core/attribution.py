@@ -45,6 +45,8 @@ NOT_NAMES = _t("not_names")
 
 _DE_ADJECTIVE = re.compile(r"[a-zäöüß]+(?:e|en|er|es|em)")
 
+_NUMBER_BEFORE = re.compile(r"(?<![\w-])\d+-\Z")  # the digits of a compound the tokens skip: `85-year-old`
+
 
 @dataclass(slots=True)
 class Attribution:
@@ -120,6 +122,7 @@ def noun_phrase(
         k += 1
     j = k
     taken: list[tuple[str, int, int]] = []
+    linked = -1  # the last word of a role joined by `of` (`Secretary of State`)
     while j < n and len(taken) < 8:
         word = tokens[j][0]
         if not word[:1].isalpha():
@@ -127,6 +130,11 @@ def noun_phrase(
         low = word.lower()
         if low in HONORIFICS:
             j += 1
+            continue
+        if _role_link(tokens, j, taken, lang):
+            taken += tokens[j : j + 2]
+            linked = len(taken) - 1
+            j += 2
             continue
         if is_capitalised(word) or is_role(word, lang):
             if fold_cached(word) in NOT_NAMES:
@@ -140,18 +148,23 @@ def noun_phrase(
             if not any(is_capitalised(t[0]) for t in tokens[j + 1 : j + 3]):
                 break
             taken.append(tokens[j])
-        elif low.endswith("'s") or low.endswith("’s"):
+        elif low.endswith("'s") or low.endswith("’s") or (lang == "en" and _before_role(tokens, j, lang)):
             taken.append(tokens[j])
         else:
             break
         j += 1
     if not taken:
         return None, j
-    last_role = max((i for i, t in enumerate(taken) if is_role(t[0], lang)), default=-1)
+    last_role = max((i for i, t in enumerate(taken) if is_role(t[0], lang)), default=linked)
+    last_role = max(last_role, linked)
     name_tokens = [t for t in taken[last_role + 1 :] if is_capitalised(t[0]) or t[0].lower() in PARTICLES]
     role_tokens = taken[: last_role + 1]
     name = " ".join(t[0] for t in name_tokens[:4]) or None
-    role = text[role_tokens[0][1] : role_tokens[-1][2]] if role_tokens else None
+    role = None
+    if role_tokens:
+        start = role_tokens[0][1]
+        number = _NUMBER_BEFORE.search(text, max(0, start - 12), start)
+        role = text[number.start() if number else start : role_tokens[-1][2]]  # `85-year-old …`
     if role and lang != "en":
         role = _role_without_article(role, determiner)
     if name and (name.endswith("'s") or name.endswith("’s")):
@@ -185,6 +198,45 @@ def noun_phrase(
         definite_role=determiner is not None and determiner not in INDEFINITE,
         pos=tokens[k][1] if k < n else 0,
     ), j
+
+
+def _verb_after_apposition(tokens: list[tuple[str, int, int]], stop: int, text: str) -> bool:
+    """A comma after the name, then within a short apposition a comma and a speech verb."""
+    if stop >= len(tokens) or tokens[stop][0] != ",":
+        return False
+    for k in range(stop + 1, min(len(tokens) - 1, stop + 20)):
+        word, _, end = tokens[k]
+        if word in "!?;:()–—" or (word == "." and text[end : end + 1].isspace() and tokens[k + 1][0] != ","):
+            return False  # the sentence (or the apposition) ended without a verb
+        if word == ",":
+            return is_speech_verb(tokens[k + 1][0])
+    return False
+
+
+def _role_link(
+    tokens: list[tuple[str, int, int]], j: int, taken: list[tuple[str, int, int]], lang: str
+) -> bool:
+    """`of` after a role and before a capitalised word: `Secretary of State Marco Rubio`."""
+    return (
+        bool(taken)
+        and fold_cached(tokens[j][0]) in _ROLE_LINKS
+        and is_role(taken[-1][0], lang)
+        and j + 2 < len(tokens)
+        and is_capitalised(tokens[j + 1][0])
+    )
+
+
+def _before_role(tokens: list[tuple[str, int, int]], j: int, lang: str) -> bool:
+    """A lower-case English word that a role noun follows within the phrase: `tech` in `the European
+    Commission’s tech chief`, `year-old` in `the 85-year-old Nobel Peace Prize winner`."""
+    if is_speech_verb(tokens[j][0]):
+        return False  # `Marco Rubio told Hungarian Prime Minister …`: the verb ends the phrase
+    for word, _, _ in tokens[j + 1 : j + 5]:
+        if is_role(word, lang):
+            return True
+        if not word[:1].isalpha():
+            return False
+    return False
 
 
 def _role_without_article(role: str, determiner: str | None) -> str:
@@ -250,6 +302,8 @@ def after_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str) 
     subject, stop = noun_phrase(tokens, i, lang, text)
     if subject and stop < len(tokens) and is_speech_verb(tokens[stop][0]):
         return subject
+    if subject and subject.name and _verb_after_apposition(tokens, stop, text):
+        return subject  # `Mark Clifford, president of the … Foundation in the U.S., told TIME`
     # sentence-final attribution: `…"Verluste" erlitten hätten, sagte Singh.` / `…, Smith said.`
     for j in range(len(tokens) - 1, i, -1):
         if tokens[j][0] != "," or j + 1 >= len(tokens):
@@ -301,3 +355,5 @@ def before_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str)
 
 
 _RELATIVE = _t("relative")
+
+_ROLE_LINKS = _t("role_links")

@@ -29,7 +29,14 @@ _MONTHS = _t("months")
 
 _DETERMINERS = _t("date_determiners")
 
+_DAY_RANGE = re.compile(  # a month, a day, then a range word: what follows is a day too
+    r"\b(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.? \d{1,2}\.? "
+    r"(?:" + "|".join(re.escape(w) for w in sorted(_t("range_words"))) + r"|-|–) ?\Z"
+)
+
 YEAR_CONTEXT = _t("year_context")
+
+_AGE_APPOSITION = re.compile(r"\b[A-ZÄÖÜ][^\W\d_]+, \Z")  # a capitalised word and a comma
 
 _AGE_AFTER = re.compile(r"(?:-|\s)(?:year-old|years?\s+old|jaehrig|jaehrige|jahre\s+alt|jahren)", re.I)
 
@@ -137,6 +144,13 @@ def is_skipped_context(text: str, start: int, end: int, lang: str, value: float,
         return True  # 1.2.2024 style leftovers
     if before == "(" and after == ")" and raw.isdigit() and value < 120:
         return True  # an age in a byline: "Peter Müller (45)"
+    if (
+        after == ","
+        and raw.isdigit()
+        and value < 120
+        and _AGE_APPOSITION.search(text, max(0, start - 40), start)
+    ):
+        return True  # an age in apposition: "Rahman, 60, son of …"
     if _AGE_AFTER.match(fold_cached(text[end : end + 14])):
         return True
     prev = words_before(text, start, 3)
@@ -159,12 +173,14 @@ def is_skipped_context(text: str, start: int, end: int, lang: str, value: float,
         return True
     if fw in _MONTHS or (prev and prev[-1] in _MONTHS):
         return True  # 20. Dezember, 20 December, December 20, Dezember 2024
+    if raw.isdigit() and value <= 31 and _DAY_RANGE.search(fold_cached(text[max(0, start - 24) : start])):
+        return True  # the second day of `Jan. 8 and 9`, `March 3 to 5`
     if after == "." and lang == "de" and prev and prev[-1] in _DETERMINERS and word[:1].isalpha():
         return True  # "der 2. Weltkrieg", "am 3. Oktober"
     return bool(lang == "en" and re.match(r"(?:st|nd|rd|th)\b", text[end : end + 3]))
 
 
-_LABEL_EXEMPT = (
+LABEL_EXEMPT = (
     YEAR_CONTEXT
     | _DETERMINERS
     | _MONTHS
@@ -186,7 +202,7 @@ def is_label(text: str, start: int, figure: Figure, lang: str) -> bool:
     if not match:
         return False
     word = match.group(1)
-    if not word[:1].isupper() or word.isupper() or len(word) < 2 or fold_cached(word) in _LABEL_EXEMPT:
+    if not word[:1].isupper() or word.isupper() or len(word) < 2 or fold_cached(word) in LABEL_EXEMPT:
         return False
     if figure.unit is None:
         return True

@@ -22,6 +22,7 @@ from typing import Generic, TypeVar
 
 from bot.core import lang as lang_data
 from bot.core.analysis import Analysis, analyse
+from bot.core.figure_traits import compound_adjective, described, follows_name, no_single_value, spelled_out
 from bot.core.figures import figure_kind
 from bot.core.folding import fold
 from bot.core.text import words
@@ -147,8 +148,9 @@ def explain_keypoints(
     quote_options = _rank(
         [(q, context.quote_features(q)) for q in choosable], context.no_quote_features(), fitted.quote
     )
-    figure_options[0] = context.as_headline_says(_fact_confidence(figure_options, _figure_fact))
-    quote_options[0] = _fact_confidence(quote_options, _quote_fact)
+    figure_options = _by_fact(figure_options, _figure_fact)
+    figure_options[0] = context.as_headline_says(figure_options[0])
+    quote_options = _by_fact(quote_options, _quote_fact)
     best_figure = figure_options[0]
     best_quote = quote_options[0]
     figure = best_figure.candidate if best_figure.confidence >= fitted.figure_threshold else None
@@ -172,15 +174,22 @@ def _quote_fact(quote: Quote) -> tuple[object, ...]:
     return (quote.text, quote.speaker)
 
 
-def _fact_confidence(options: list[Scored[C]], fact: Callable[[C], tuple[object, ...]]) -> Scored[C]:
-    """The best option with the confidence of its fact: the shares of every mention of the same fact
-    (value and unit, or words and speaker) added up; a fact repeated in a long text is no less certain."""
-    best = options[0]
-    if best.candidate is None:
-        return best
-    key = fact(best.candidate)
-    share = sum(o.confidence for o in options if o.candidate is not None and fact(o.candidate) == key)
-    return Scored(best.candidate, best.features, best.score, min(1.0, share))
+def _by_fact(options: list[Scored[C]], fact: Callable[[C], tuple[object, ...]]) -> list[Scored[C]]:
+    """The options ranked by fact, not by mention: the shares of every mention of the same fact (value
+    and unit, or words and speaker) added up, as the fitting script counts a fact right when any of its
+    mentions is; the first option is the best-scored mention of the most likely fact, with that fact's
+    confidence. A fact stated in the headline and again in the lead beats a single mention in between."""
+    keys = [None if o.candidate is None else fact(o.candidate) for o in options]
+    shares: dict[tuple[object, ...] | None, float] = {}
+    for key, option in zip(keys, options, strict=True):
+        shares[key] = shares.get(key, 0.0) + option.confidence
+    best_key = max(shares, key=shares.__getitem__)  # ties: the fact of the better-ranked option
+    at: int = keys.index(best_key)
+    best = options[at]
+    chosen: Scored[C] = Scored(best.candidate, best.features, best.score, min(1.0, shares[best_key]))
+    ranked = options[:at] + options[at + 1 :]
+    ranked.insert(0, chosen)
+    return ranked
 
 
 def _rank(
@@ -226,6 +235,7 @@ class _Context:
             key = (round(f.value, 6), _fold(f.unit or ""))
             self.values[key] = self.values.get(key, 0) + 1
         self.title_values = {round(f.value, 6) for f in self.figures if f.start < self.title_end}
+        self.title_facts = {_figure_fact(f) for f in self.figures if f.start < self.title_end}
         # where the text below the headline first states a figure of each kind (a bound states none)
         self.first_of_kind: dict[str, int] = {}
         bounds = lang_data.table("bound_words")
@@ -238,6 +248,35 @@ class _Context:
             if f.start >= self.title_end and f.approx not in bounds:
                 self.first_of_kind.setdefault(kind, f.start)
         self._sentence_words: dict[int, set[str]] = {}
+        self._speakers: dict[tuple[str | None, str | None], bool] = {}
+        headline_words = {_fold(w) for w in words(analysis.article.title)}
+        self.headline_words = headline_words
+        self.cued = {
+            kind
+            for kind, cues in (("percent", "poll_cues"), ("people", "toll_cues"), ("money", "money_cues"))
+            if headline_words & lang_data.table(cues)
+        }
+        self.exact = [(figure_kind(f), f.value) for f in self.figures if f.approx not in bounds]
+        self.first_full = next(
+            (q for q in self.quotes if not q.fragment and q.text[:1].isupper() and q.start >= self.title_end),
+            None,
+        )
+        self.named_facts = {_figure_fact(f) for f in self.figures if follows_name(text, f, self.title_end)}
+        self.headline_quoted = [
+            _fold(q.text).strip(" ,.") for q in self.quotes if q.start < self.title_end and len(q.text) > 5
+        ]
+        self.later_quoted = _Within(
+            " | ".join(_fold(q.text) for q in self.quotes if q.start >= self.title_end)
+            if self.headline_quoted
+            else ""
+        )
+
+    def _topic_speaks(self, speaker: str | None, role: str | None) -> bool:
+        """Whether the topic names the speaker or the speaker's role, computed once per speaker."""
+        key = (speaker, role)
+        if key not in self._speakers:
+            self._speakers[key] = bool(speaker or role) and self.matcher.mentioned(f"{speaker} {role}")
+        return self._speakers[key]
 
     def sentence_at(self, pos: int) -> tuple[int, str]:
         index = bisect_right(self.starts, pos) - 1
@@ -292,6 +331,8 @@ class _Context:
                 features["headline_words_in_sentence"] = min(shared, 4) / 4
             if round(figure.value, 6) in self.title_values:
                 features["value_in_headline"] = 1.0
+                if (round(figure.value, 6), _fold(figure.unit or "")) in self.title_facts:
+                    features["fact_in_headline"] = 1.0  # `21 Kilogramm` again, not `21 Päckchen`
             if figure.unit and _fold(figure.unit)[:6] in self.headline:
                 features["unit_in_headline"] = 1.0  # `21 Kilogramm` in the text of `… 21 Kilogramm Kokain`
         if self.values.get((round(figure.value, 6), _fold(figure.unit or "")), 0) > 1:
@@ -299,9 +340,9 @@ class _Context:
         at = bisect_right(self.quote_starts, figure.start) - 1
         if at >= 0 and figure.start < self.quote_ends[at]:
             features["inside_quote"] = 1.0
-        if kind in ("money", "percent") and _described(figure):
+        if kind in ("money", "percent") and described(figure):
             features["says_what_it_counts"] = 1.0
-        if _spelled_out(figure):
+        if spelled_out(figure):
             if figure.start < self.title_end:
                 features["written_out_headline"] = 1.0
             elif kind in ("measure", "money", "duration", "percent"):
@@ -319,6 +360,10 @@ class _Context:
             features["after_threshold_word"] = 1.0
         if abs(figure.value) < 10:
             features["below_ten"] = 1.0
+        if no_single_value(figure, self.lang):
+            features["no_single_value"] = 1.0
+        if compound_adjective(figure):
+            features["compound_adjective"] = 1.0  # `five-day summit`, `18-tägigen Streik`: what it describes
         if lang_data.table("background_markers") & self.sentence_words(index, sentence):
             features["background_sentence"] = 1.0
         if figure.start >= self.title_end and self.first_of_kind.get(kind) == figure.start:
@@ -327,7 +372,25 @@ class _Context:
             features["in_first_sentence"] = 1.0  # the sentence below the headline says what happened
         if self.kinds[kind] > 1 and figure.value == self.largest_of_kind[kind]:
             features["largest_of_its_kind"] = 1.0  # a total, not one of its parts (`84%` beside `26%`)
+        self._shape(figure, kind, features)
         return features
+
+    def _shape(self, figure: Figure, kind: str, features: Features) -> None:
+        """What the headline and the rest of the text say about this figure's kind and value."""
+        if kind in self.cued:
+            features["kind_cued_by_headline"] = 1.0  # `Poll shows …`: the share, not the crowd size
+        if kind == "bare" and abs(figure.value) >= 1e5:
+            features["bare_large"] = 1.0  # `cap its population at 10 million`: a scale says what it is
+        if figure.approx in lang_data.table("bound_words") and any(
+            k == kind and v != figure.value and abs(v - figure.value) <= 0.1 * abs(figure.value)
+            for k, v in self.exact
+        ):
+            features["bound_with_exact_value"] = 1.0  # `unter 30 Prozent` when the text gives `29 Prozent`
+        unit = figure.unit or ""
+        if self.lang != "de" and figure.start >= self.title_end and unit[:1].isupper() and kind == "count":
+            features["capitalised_noun"] = 1.0  # `404 Media`, `Billboard 200`: a name, not a count
+        if _figure_fact(figure) in self.named_facts:
+            features["follows_name"] = 1.0
 
     def no_figure_features(self) -> Features:
         features: Features = {"nothing": 1.0}
@@ -348,8 +411,12 @@ class _Context:
         if quote.fragment:
             shown = "headline_fragment" if quote.start < self.title_end else "lead_fragment"
             features[shown if self.shown_quote(quote) else "fragment"] = 1.0
+        if self.matcher.aliases and self._topic_speaks(quote.speaker, quote.role):
+            features["topic_speaks"] = 1.0  # `NATO-Generalsekretär Mark Rutte` on NATO: the topic's voice
         if quote.speaker:
             features["named_speaker"] = 1.0
+            if _fold(quote.speaker.split()[-1]) in self.headline_words:
+                features["speaker_in_headline"] = 1.0  # `Yunus announces resignation`: his words
         elif quote.role:
             features["role_only"] = 1.0
         if quote.text[:1].islower():
@@ -370,28 +437,29 @@ class _Context:
             features["headline_words_in_quote"] = min(shared, 4) / 4
         if quote is self.quotes[0]:
             features["first_quote"] = 1.0
+        if quote is self.first_full:
+            features["first_full_quote"] = 1.0  # the first quote that is a sentence of its own
+        if quote.start < self.title_end and _fold(quote.text) in self.later_quoted:
+            features["headline_clip"] = 1.0  # `‘Go It Alone’` in the headline of `"… go it alone."`
+        elif quote.start >= self.title_end and any(c in _fold(quote.text) for c in self.headline_quoted):
+            features["clipped_in_headline"] = 1.0  # the quote the headline clipped its words from
         return features
 
     def no_quote_features(self) -> Features:
         return {"nothing": 1.0}
 
 
+class _Within:
+    """`x in within`: whether `x` (stripped of its closing punctuation) is part of the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __contains__(self, part: object) -> bool:
+        return isinstance(part, str) and len(part.strip(" ,.")) > 5 and part.strip(" ,.") in self.text
+
+
 def _lead_end(text: str, text_at: int) -> int:
     """End of the lead: the summary and the first paragraph of the text (at least 300 characters)."""
     match = re.compile(r"\n").search(text, min(len(text), text_at + 300))
     return match.start() if match else len(text)
-
-
-def _described(figure: Figure) -> bool:
-    """True when the figure's text names what it counts beyond number, unit and approximation."""
-    approx = set((figure.approx or "").split())
-    units = lang_data.table("unit_words")
-    rest = [w for w in (_fold(x) for x in words(figure.text)) if w not in approx and w not in units]
-    return len(rest) > 1 if figure.unit and _fold(figure.unit) in rest else bool(rest)
-
-
-def _spelled_out(figure: Figure) -> bool:
-    """True when the figure's number is a word (`sieben Menschen`, `two sides`), not digits."""
-    approx = len((figure.approx or "").split())
-    parts = figure.text.split()
-    return len(parts) > approx and _fold(parts[approx]) in lang_data.table("written_counts")

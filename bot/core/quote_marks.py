@@ -9,14 +9,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.core import lang as lang_data
+
 _MARKS = re.compile(r"[„“”\"»«‚‘’'\n]")
 
 _MAX_QUOTE = 3000  # longer "quotes" are unbalanced marks, not quotations
 
 ATTRIBUTION_CONTEXT = 300  # characters of attribution context looked at on either side
 
-# a full stop ends a sentence unless it ends an initial (`Anna M. Schmidt`)
-_SENTENCE_END = re.compile(r"(?<![\s(][^\W\d_])[.!?](?=\s|$)|[!?](?=\s|$)|\n")
+# a full stop ends a sentence unless it ends an initial (`Anna M. Schmidt`) or a title (`Dr. Parasta`)
+# (the look-behinds follow the mark, so that they are tried only where a mark stands)
+_SENTENCE_END = re.compile(
+    r"[.!?](?<![\s(][^\W\d_][.!?])"
+    + "".join(rf"(?<!\b{re.escape(title)}\.)" for title in sorted(lang_data.table("honorifics")))
+    + r"(?=\s|$)|[!?](?=\s|$)|\n",
+    re.IGNORECASE,
+)
 
 _BLANK = re.compile(r"[\n \t]*")
 
@@ -52,6 +60,26 @@ def _is_closing(text: str, i: int, ch: str) -> bool:
     return not (ch == '"' and nxt.isalnum() and text[i - 1 : i].isspace())
 
 
+_SINGLE_CLOSE = re.compile(r"[’'](?![^\W_])|\n")
+
+_SINGLE_OPEN_INSIDE = re.compile(r"\s[‘']")  # another single mark opening before the close: apostrophes
+
+_SINGLE_REACH = 600  # a single-quoted span longer than this is an apostrophe's false start
+
+
+def _single_quote_closes(text: str, i: int) -> bool:
+    """A single mark before a letter opens a quote (`is 'deeply committed to your success,' Rubio
+    told`) only when a single mark that no letter follows closes it within its paragraph: `'tis`,
+    `'90s` and `'em` find none, or none before a letter, and `the 'eighties and rock 'n' roll` a
+    second opening mark before its close."""
+    if not text[i + 1 : i + 2].isalpha():
+        return False
+    close = _SINGLE_CLOSE.search(text, i + 1, i + 1 + _SINGLE_REACH)
+    if close is None or close.group(0) == "\n" or " " not in text[i + 1 : close.start()]:
+        return False  # no close in the paragraph, or one word (`'n'`, a name in scare quotes)
+    return _SINGLE_OPEN_INSIDE.search(text, i + 1, close.start()) is None  # `the 'eighties, rock 'n' roll`
+
+
 def scan_quotes(text: str) -> list[QuoteSpan]:
     """Top-level quotation spans; inner quotes stay inside their outer quote's text."""
     spans: list[QuoteSpan] = []
@@ -77,10 +105,9 @@ def scan_quotes(text: str) -> list[QuoteSpan]:
                 spans.append(QuoteSpan(pos, pos + 1, i))
             continue
         if len(stack) < 2 and _is_opening(text, i, ch):
-            if ch in "‘’" and not stack and not (i == 0 or text[i - 1] == "\n" or text[i - 2 : i] == ": "):
-                continue  # single quotes at top level are apostrophes unless they open speech after `:`
-            if ch == "'" and (stack or not (i == 0 or text[i - 1] == "\n")):
-                continue  # a typewriter single quote opens only a line (a headline): elsewhere `'90s`, `'tis`
+            opens_line = i == 0 or text[i - 1] == "\n" or text[i - 2 : i] == ": "
+            if ch in "‘'" and not opens_line and ((ch == "'" and stack) or not _single_quote_closes(text, i)):
+                continue  # an apostrophe (`'90s`, `'tis`), not a quote that closes in its paragraph
             stack.append((ch, i))
     return spans
 

@@ -13,8 +13,11 @@ names and who an attribution refers to in `speakers.py`; this module puts them t
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left
+from collections import Counter
+from collections.abc import Callable
 
 from bot.core.attribution import (
     DETERMINERS,
@@ -81,9 +84,12 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
             previous_start, _ = sentence_bounds(masked, sent_start - 2, sent_start - 2)
             found = _sentence_speaker(window(previous_start, sent_start), lang, text)
         raw.append((span, found, colon))
+    named = {p.name.split()[-1] for p in people}  # surnames of the people the text names with a role
     people = _merge_people(people, raw, lang)
     index = PersonIndex.of(people)
     names = read_names(text, tokens, lang)
+    # how often each word stands, counted once and only when a German pronoun needs it
+    alone = functools.cache(lambda: Counter(t[0] for t in tokens)) if lang == "de" else None
     starts = [p.pos for p in people]
     quotes: list[Quote] = []
     # (speaker, role, end of the quote, where its attribution stands, whether it ended in a comma)
@@ -96,9 +102,15 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
             continue
         count = len(re.findall(r"\w+", quoted))
         speaker = role = None
+        headline = "\n" not in text[: span.start]
+        body = text.find("\n")
         if found is not None:
             speaker, role = resolve_speaker(found, index, span.start, last_speaker, names)
-        elif "\n" not in text[: span.start]:
+            if speaker is None and found.pronoun:  # `sagte sie` where no role named her: the last full name
+                speaker = _last_full_name(tokens, bisect_left(token_starts, span.open_mark), names, alone)
+            if headline and colon and body > 0 and speaker and not _known_person(speaker, named, text, body):
+                speaker = None  # `… as Relations Sour: ‘…’`, `arrest by ICE: ‘…’`: a headline's words, no one
+        elif headline:
             speaker = _headline_speaker(text, span.end + 1, names)
         gap = masked[previous[2] : span.open_mark] if previous else ""
         shared = found is not None and previous is not None and found.pos == previous[3]
@@ -132,6 +144,37 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
         if speaker:
             last_speaker = (speaker, span.end)
     return quotes
+
+
+_NAME_LOOKBACK = 300  # tokens looked back for the full name a pronoun refers to
+
+
+def _last_full_name(
+    tokens: list[tuple[str, int, int]], at: int, names: Names, alone: Callable[[], Counter[str]] | None
+) -> str | None:
+    """The nearest first and last name the text gives before token `at` (`hat Gesa Krause … Bronze
+    erkämpft. … sagte sie`), when no person with a role stands before the quote. German capitalises
+    every noun (`vom Verein Silvesterlauf Trier`), so there the surname must also stand alone
+    elsewhere (`blieb Krause dran`: `alone` counts the text's words, None in English); a name that ends
+    its sentence is rarely its subject."""
+    for k in range(at - 1, max(0, at - _NAME_LOOKBACK), -1):
+        surname = tokens[k][0]
+        full = names.full.get(surname)
+        if full is None or tokens[k - 1][0] != full.split()[0] or tokens[k + 1][0] in ".!?":
+            continue
+        if alone is not None and alone()[surname] - alone()[full.split()[0]] < 1:
+            continue
+        return full
+    return None
+
+
+def _known_person(name: str, named: set[str], text: str, body: int) -> bool:
+    """Whether the text names the headline's `name` as a person: with a role (`US-Präsident Trump`),
+    or by first and last name (`Marco Rubio`) again below the headline (from `body` on)."""
+    last = name.split()[-1]
+    if " " in name and text.find(name, body) >= 0:
+        return True
+    return last in named
 
 
 def _headline_speaker(text: str, pos: int, names: Names) -> str | None:

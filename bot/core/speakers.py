@@ -119,6 +119,14 @@ def _appositive_person(
         roles = tuple(t[0].lower() for t in words if is_role(t[0], lang))
         if roles:
             return names, roles, m
+    # the name, then its role without an article: ", leader of the Scottish Labour Party, …"
+    if (
+        tokens[m][0] == ","
+        and m + 1 < n
+        and tokens[m + 1][0][:1].islower()
+        and is_role(tokens[m + 1][0], lang)
+    ):
+        return names, (tokens[m + 1][0].lower(),), m
     # "’s widow, Yulia Navalnaya," / "his wife, Jane Doe,": a relation noun, then the name
     if (
         k >= 3

@@ -325,3 +325,19 @@ def test_an_approximation_word_on_the_line_before_is_not_part_of_the_figure() ->
     # issue 18: the property test found `ETWA\n0`, a figure whose text spanned a line break
     figures = find_figures("ETWA\n0", "de")
     assert all("\n" not in f.text for f in figures)
+
+
+def test_an_age_in_apposition_is_no_figure() -> None:
+    assert find_figures("Rahman, 60, son of a former prime minister, took office.", "en") == []
+    assert [f.text for f in find_figures("In Berlin, 300 Menschen demonstrierten.", "de")] == ["300 Menschen"]
+
+
+def test_a_german_duration_adjective_is_a_duration() -> None:
+    figure = only("Die Gewerkschaft droht mit einem 18-tägigen Streik.", "de")
+    assert (figure.value, figure.unit) == (18, "tägigen")
+
+
+def test_the_second_day_of_a_date_range_is_no_figure() -> None:
+    text = "As many as 30,000 people could have been killed on Jan. 8 and 9 alone."
+    assert [f.text for f in find_figures(text, "en")] == ["As many as 30,000 people"]
+    assert [f.text for f in find_figures("Between March 3 and 5, 200 people fled.", "en")] == ["200 people"]

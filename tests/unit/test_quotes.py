@@ -376,3 +376,88 @@ def test_a_typewriter_single_quote_opens_a_headline_quote_but_an_apostrophe_does
     text = "'We Don't Give Up Now': Workers Vote To Strike\nThe union's members voted on Friday."
     quotes = find_quotes(text, "en")
     assert [q.text for q in quotes] == ["We Don't Give Up Now"]
+
+
+def test_a_single_quoted_span_inside_a_sentence_is_a_quote_when_it_closes() -> None:
+    text = (
+        "Rubio backs Orbán\n"
+        "Trump is 'deeply committed to your success,' Secretary of State Marco Rubio told Viktor Orbán.\n\n"
+        "It was the 'eighties, and rock 'n' roll ruled."
+    )
+    quotes = find_quotes(text, "en")
+    assert [q.text for q in quotes] == ["deeply committed to your success"]
+    assert quotes[0].speaker == "Marco Rubio"
+    assert quotes[0].role == "Secretary of State"
+
+
+def test_a_title_before_the_name_ends_no_sentence_so_the_quote_keeps_its_speaker() -> None:
+    text = (
+        "Toll rises\n"
+        "Dr. Amir Parasta, an eye surgeon, prepared the report.\n\n"
+        "“We are getting closer to reality,” Dr. Parasta said. “But I guess the real figures are higher.”"
+    )
+    quote = one(text, "en")
+    assert quote.text.startswith("We are getting closer to reality")
+    assert quote.text.endswith("the real figures are higher.")
+    assert quote.speaker == "Amir Parasta"
+
+
+def test_lower_case_words_before_a_role_belong_to_it() -> None:
+    text = (
+        "Fines\n"
+        "“We are not here to impose fines,” the European Commission’s tech chief, Henna Virkkunen, said."
+    )
+    quote = one(text, "en")
+    assert quote.speaker == "Henna Virkkunen"
+    assert quote.role == "European Commission’s tech chief"
+    text = (
+        "Yunus steps down\n"
+        "Bangladesh’s interim leader Muhammad Yunus stepped down on Monday.\n\n"
+        "“Today, the interim government is stepping down,” the 85-year-old Nobel Peace Prize winner said."
+    )
+    quote = one(text, "en")
+    assert (quote.speaker, quote.role) == ("Muhammad Yunus", "85-year-old Nobel Peace Prize winner")
+
+
+def test_an_apposition_without_an_article_names_the_pronouns_referent() -> None:
+    text = (
+        "Calls grow\n"
+        "Prime Minister Keir Starmer faces calls to resign.\n\n"
+        "Anas Sarwar, leader of the Scottish Labour Party, urged Starmer to step down.\n\n"
+        "“The distraction needs to end, and the leadership has to change,” he said."
+    )
+    assert one(text, "en").speaker == "Anas Sarwar"
+
+
+def test_a_headline_colon_after_words_that_name_no_person_gives_no_speaker() -> None:
+    text = (
+        "Carney Hits Back as Relations Sour: ‘Canada Doesn’t Live Because of the U.S.’\n"
+        "Canadian Prime Minister Mark Carney responded on Thursday."
+    )
+    quote = find_quotes(text, "en")[0]
+    assert quote.text == "Canada Doesn’t Live Because of the U.S."
+    assert quote.speaker is None
+
+
+def test_a_name_its_apposition_then_the_speech_verb() -> None:
+    text = (
+        "Fear in Taiwan\n"
+        "“I believe China wants to treat Taiwan next,” Mark Clifford, president of the Committee for "
+        "Freedom in Hong Kong Foundation in the U.S., told TIME before the sentence."
+    )
+    assert one(text, "en").speaker == "Mark Clifford"
+
+
+def test_a_pronoun_with_no_person_named_by_role_takes_the_last_full_name() -> None:
+    text = (
+        "Working week\n"
+        "Rick Azevedo, a resident of Rio de Janeiro, had gone from job to job for 12 years. "
+        "“When are we, the working class, going to start a revolution?” he said."
+    )
+    assert one(text, "en").speaker == "Rick Azevedo"
+    text = (
+        "Bronze für Krause\n"
+        "In Doha hat Gesa Krause Bronze geholt. Die Läuferin vom Verein Silvesterlauf Trier wurde Dritte. "
+        "„Ich habe alles aus mir herausgeholt“, sagte sie. Am Ende blieb Krause dran."
+    )
+    assert one(text, "de").speaker == "Gesa Krause"

@@ -27,3 +27,19 @@ THRESHOLD_WORDS = Table(
     "Nouns right before a number that make it a threshold, not a result (`die Marke von 15 500 Punkten`).",
     "marke schwelle grenze huerde mark threshold barrier milestone",
 )
+POLL_CUES = Table(
+    "Headline words that say the news is a share (a poll, a vote, a rate): a percentage is then the figure.",
+    "umfrage umfragen sonntagsfrage sonntagstrend befragung befragte umfragewerte quote rate anteil "
+    "wahl poll polls polling survey surveys rate share vote turnout",
+)
+TOLL_CUES = Table(
+    "Headline words that say the news counts people (dead, hurt, arrested): a count of people is the figure.",
+    "tote toten todesopfer opfer verletzte verletzten getoetet sterben starben vermisste festnahmen "
+    "dead deaths died killed kills killing toll injured wounded missing victims casualties arrested",
+)
+MONEY_CUES = Table(
+    "Headline words that say the news is a sum of money: an amount is then the figure.",
+    "euro dollar milliarden millionen kosten preis strafe geldstrafe schaden umsatz gewinn verlust "
+    "haushalt kredit fine fined cost costs price deal bill budget billion million revenue profit loss "
+    "loan aid fund funding pay",
+)

@@ -145,7 +145,8 @@ DURATION_UNITS = Table(
     "Units of time: a span of time is rarely the news (`12 Jahre`, `18-month period`).",
     "jahre jahren jahr monate monaten monat wochen woche tage tagen tag stunden stunde minuten minute "
     "sekunden sekunde years year months month weeks week days day hours hour minutes minute seconds "
-    "second jahrzehnte decades",
+    "second jahrzehnte decades taegig taegige taegigen taegiger taegiges woechig woechige woechigen "
+    "woechiger monatig monatige monatigen monatiger stuendig stuendige stuendigen stuendiger",
 )
 PEOPLE_NOUNS = Table(
     "Nouns that count people: the death toll, the injured, troops, jobs, voters.",

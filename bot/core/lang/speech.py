@@ -35,12 +35,18 @@ ROLE_WORDS_EN = Table(
     "chairwoman chair ceo cfo coo executive analyst economist professor ambassador official mayor "
     "governor senator minister commander founder officer lawyer attorney judge researcher scientist "
     "expert adviser advisor representative manager editor correspondent premier chancellor spokesmen "
-    "officials boss coach envoy diplomat negotiator prosecutor commissioner lawmaker legislator inspector",
+    "officials boss coach envoy diplomat negotiator prosecutor commissioner lawmaker legislator inspector "
+    "author historian writer journalist activist winner laureate",
 )
 ROLE_MODIFIERS_EN = Table(
     "English words that belong to a role before its noun: `deputy press secretary`, `prime minister`.",
     "deputy senior press vice corporate former foreign prime defence defense interior finance state "
     "general executive chief assistant acting principal managing national security top lead",
+)
+ROLE_LINKS = Table(
+    "Words that join a role to what it is of, before a capitalised word: `Secretary of State`, "
+    "`Minister für Bildung`.",
+    "of for fuer",
 )
 ROLES_EVERY_LANGUAGE = Table("Role words that are the same in German text: `CEO`.", "ceo cfo coo")
 SPEECH_DETERMINERS = Table(
