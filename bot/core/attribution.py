@@ -120,39 +120,7 @@ def noun_phrase(
     if fold_cached(first) in DETERMINERS:
         determiner = fold_cached(first)
         k += 1
-    j = k
-    taken: list[tuple[str, int, int]] = []
-    linked = -1  # the last word of a role joined by `of` (`Secretary of State`)
-    while j < n and len(taken) < 8:
-        word = tokens[j][0]
-        if not word[:1].isalpha():
-            break
-        low = word.lower()
-        if low in HONORIFICS:
-            j += 1
-            continue
-        if _role_link(tokens, j, taken, lang):
-            taken += tokens[j : j + 2]
-            linked = len(taken) - 1
-            j += 2
-            continue
-        if is_capitalised(word) or is_role(word, lang):
-            if fold_cached(word) in NOT_NAMES:
-                break
-            taken.append(tokens[j])
-        elif (low in PARTICLES and taken and j + 1 < n and is_capitalised(tokens[j + 1][0])) or (
-            lang == "en" and low in _ROLE_MODIFIERS_EN
-        ):
-            taken.append(tokens[j])
-        elif lang != "en" and _DE_ADJECTIVE.fullmatch(word) and not is_speech_verb(word):
-            if not any(is_capitalised(t[0]) for t in tokens[j + 1 : j + 3]):
-                break
-            taken.append(tokens[j])
-        elif low.endswith("'s") or low.endswith("’s") or (lang == "en" and _before_role(tokens, j, lang)):
-            taken.append(tokens[j])
-        else:
-            break
-        j += 1
+    taken, linked, j = _phrase_words(tokens, k, lang)
     if not taken:
         return None, j
     last_role = max((i for i, t in enumerate(taken) if is_role(t[0], lang)), default=linked)
@@ -173,31 +141,97 @@ def noun_phrase(
         return None, j  # "die Polizei", "the suit", "the BBC": not a person
     if name_tokens and len(name_tokens) != len(taken) - len(role_tokens):
         name = None  # lower-case words among the "name": not a name
-    # an appositive role: "said Yusuf Mehdi, corporate vice president at Microsoft's MSN division"
-    if name and not role and j + 1 < n and tokens[j][0] == ",":
-        end = j + 1
-        while end < n and end - j < 15 and tokens[end][0] not in ",;:.!?()–—":
-            end += 1
-        phrase = tokens[j + 1 : end]
-        if phrase and any(is_role(t[0], lang) or is_role(t[0], "de") for t in phrase):
-            role = text[phrase[0][1] : phrase[-1][2]]
-    # a role, then the name after a comma: "said the company's chief executive, John Smith"
-    if role and not name and j + 1 < n and tokens[j][0] == "," and is_capitalised(tokens[j + 1][0]):
-        names: list[str] = []
-        m = j + 1
-        while m < n and is_capitalised(tokens[m][0]) and len(names) < 4:
-            names.append(tokens[m][0])
-            m += 1
-        if m >= n or tokens[m][0] in ",.;":
-            name = " ".join(names)
-            if m < n and tokens[m][0] == ",":
-                j = m + 1  # `the governor, Andrew Bailey, said`: the verb follows the apposition
+    if name and not role:
+        role = _appositive_role(tokens, j, lang, text)
+    elif role and not name:
+        name, j = _appositive_name(tokens, j)
     return Attribution(
         name,
         role,
         definite_role=determiner is not None and determiner not in INDEFINITE,
         pos=tokens[k][1] if k < n else 0,
     ), j
+
+
+def _phrase_words(
+    tokens: list[tuple[str, int, int]], k: int, lang: str
+) -> tuple[list[tuple[str, int, int]], int, int]:
+    """The words of a speaker's noun phrase from token k: roles, names, particles and the words that
+    lead to a role; and the last word of a role joined by `of` (-1 for none) and the index after it."""
+    n = len(tokens)
+    j = k
+    taken: list[tuple[str, int, int]] = []
+    linked = -1  # the last word of a role joined by `of` (`Secretary of State`)
+    while j < n and len(taken) < 8:
+        word = tokens[j][0]
+        if not word[:1].isalpha():
+            break
+        low = word.lower()
+        if low in HONORIFICS:
+            j += 1
+            continue
+        if _role_link(tokens, j, taken, lang):
+            taken += tokens[j : j + 2]
+            linked = len(taken) - 1
+            j += 2
+            continue
+        if is_capitalised(word) or is_role(word, lang):
+            if fold_cached(word) in NOT_NAMES:
+                break
+        elif not _leads_on(tokens, j, taken, lang):
+            break
+        taken.append(tokens[j])
+        j += 1
+    return taken, linked, j
+
+
+def _leads_on(
+    tokens: list[tuple[str, int, int]], j: int, taken: list[tuple[str, int, int]], lang: str
+) -> bool:
+    """A lower-case word inside a speaker's phrase: a name particle before a name (`von der Leyen`), an
+    English role modifier, a German adjective before a capitalised word, a possessive, or a word a
+    role follows."""
+    word = tokens[j][0]
+    low = word.lower()
+    if (low in PARTICLES and taken and j + 1 < len(tokens) and is_capitalised(tokens[j + 1][0])) or (
+        lang == "en" and low in _ROLE_MODIFIERS_EN
+    ):
+        return True
+    if lang != "en" and _DE_ADJECTIVE.fullmatch(word) and not is_speech_verb(word):
+        return any(is_capitalised(t[0]) for t in tokens[j + 1 : j + 3])
+    return low.endswith("'s") or low.endswith("’s") or (lang == "en" and _before_role(tokens, j, lang))
+
+
+def _appositive_role(tokens: list[tuple[str, int, int]], j: int, lang: str, text: str) -> str | None:
+    """A role after the name and a comma: "said Yusuf Mehdi, corporate vice president at Microsoft"."""
+    n = len(tokens)
+    if not (j + 1 < n and tokens[j][0] == ","):
+        return None
+    end = j + 1
+    while end < n and end - j < 15 and tokens[end][0] not in ",;:.!?()–—":
+        end += 1
+    phrase = tokens[j + 1 : end]
+    if phrase and any(is_role(t[0], lang) or is_role(t[0], "de") for t in phrase):
+        return text[phrase[0][1] : phrase[-1][2]]
+    return None
+
+
+def _appositive_name(tokens: list[tuple[str, int, int]], j: int) -> tuple[str | None, int]:
+    """A name after a role and a comma: "said the company's chief executive, John Smith"; and the
+    index the phrase ends at (after the apposition's comma in `the governor, Andrew Bailey, said`)."""
+    n = len(tokens)
+    if not (j + 1 < n and tokens[j][0] == "," and is_capitalised(tokens[j + 1][0])):
+        return None, j
+    names: list[str] = []
+    m = j + 1
+    while m < n and is_capitalised(tokens[m][0]) and len(names) < 4:
+        names.append(tokens[m][0])
+        m += 1
+    if m < n and tokens[m][0] not in ",.;":
+        return None, j
+    if m < n and tokens[m][0] == ",":
+        j = m + 1  # `the governor, Andrew Bailey, said`: the verb follows the apposition
+    return " ".join(names), j
 
 
 def _verb_after_apposition(tokens: list[tuple[str, int, int]], stop: int, text: str) -> bool:
@@ -304,7 +338,12 @@ def after_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str) 
         return subject
     if subject and subject.name and _verb_after_apposition(tokens, stop, text):
         return subject  # `Mark Clifford, president of the … Foundation in the U.S., told TIME`
-    # sentence-final attribution: `…"Verluste" erlitten hätten, sagte Singh.` / `…, Smith said.`
+    return _sentence_final(tokens, i, lang, text)
+
+
+def _sentence_final(tokens: list[tuple[str, int, int]], i: int, lang: str, text: str) -> Attribution | None:
+    """An attribution at the end of the quote's sentence, after a comma: `…"Verluste" erlitten hätten,
+    sagte Singh.` / `…, Smith said.`"""
     for j in range(len(tokens) - 1, i, -1):
         if tokens[j][0] != "," or j + 1 >= len(tokens):
             continue
@@ -327,22 +366,8 @@ def before_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str)
     colon = tokens[-1][0] == ":"
     verbs = [j for j in range(max(0, end - 10), end) if is_speech_verb(tokens[j][0])]
     for j in reversed(verbs):
-        if fold_cached(tokens[j][0]) == "according":
-            found, _ = noun_phrase(tokens, j + 2, lang, text)
-            if found:
-                return found
-            continue
-        that = fold_cached(tokens[end - 1][0]) in ("that", "dass") and end - j <= 6
-        if not colon and end - j > 3 and not that:
-            continue  # `Rutte sprach von "…"` yes; a verb far from the quote no, unless `said … that "…"`
-        back = j - 1 if j > 1 and fold_cached(tokens[j - 1][0]) in _RELATIVE else j  # `Randy Fine, who said`
-        subject = _np_backward(tokens, back, lang, text)
-        if subject is None and back != j and tokens[back - 1][0] == ",":
-            subject = _np_backward(tokens, back - 1, lang, text)
-        if subject:
-            return subject
-        found, _ = noun_phrase(tokens, j + 1, lang, text)
-        if found and (found.name or found.pronoun or found.role):
+        found = _at_verb_before(tokens, j, end, colon, lang, text)
+        if found:
             return found
     if colon and not verbs:
         return _np_backward(tokens, end, lang, text)
@@ -352,6 +377,26 @@ def before_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str)
             if found and found.name:
                 return found
     return None
+
+
+def _at_verb_before(
+    tokens: list[tuple[str, int, int]], j: int, end: int, colon: bool, lang: str, text: str
+) -> Attribution | None:
+    """The speaker a speech verb at token j names before a quote: `according to X`, the subject before
+    the verb (`Randy Fine, who said`) or the phrase after it (`sagte Singh: „…“`)."""
+    if fold_cached(tokens[j][0]) == "according":
+        return noun_phrase(tokens, j + 2, lang, text)[0]
+    that = fold_cached(tokens[end - 1][0]) in _t("complementisers") and end - j <= 6
+    if not colon and end - j > 3 and not that:
+        return None  # `Rutte sprach von "…"` yes; a verb far from the quote no, unless `said … that "…"`
+    back = j - 1 if j > 1 and fold_cached(tokens[j - 1][0]) in _RELATIVE else j  # `Randy Fine, who said`
+    subject = _np_backward(tokens, back, lang, text)
+    if subject is None and back != j and tokens[back - 1][0] == ",":
+        subject = _np_backward(tokens, back - 1, lang, text)
+    if subject:
+        return subject
+    found, _ = noun_phrase(tokens, j + 1, lang, text)
+    return found if found and (found.name or found.pronoun or found.role) else None
 
 
 _RELATIVE = _t("relative")

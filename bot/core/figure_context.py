@@ -130,6 +130,17 @@ def _approx_by_words(window: str, pos: int) -> tuple[str | None, int]:
 
 def is_skipped_context(text: str, start: int, end: int, lang: str, value: float, raw: str) -> bool:
     """True for tokens that are not figures: ids, times, dates, ordinals, ages, phone numbers."""
+    if _inside_a_code(text, start, end, raw, value):
+        return True
+    prev = words_before(text, start, 3)
+    return _an_age(text, start, end, raw, value, prev) or _a_date_or_ordinal(
+        text, start, end, lang, value, raw, prev
+    )
+
+
+def _inside_a_code(text: str, start: int, end: int, raw: str, value: float) -> bool:
+    """A number glued to letters or marks that make it part of a name, code, time or date: F-16,
+    COVID-19, #3, +49, 21:25, 12/2024, 1.2.2024; an id or phone number of six digits or more."""
     before = text[start - 1] if start else ""
     before2 = text[start - 2] if start > 1 else ""
     after = text[end] if end < len(text) else ""
@@ -142,6 +153,14 @@ def is_skipped_context(text: str, start: int, end: int, lang: str, value: float,
         return True  # 21:25, 12/2024
     if after == "." and after2.isdigit():
         return True  # 1.2.2024 style leftovers
+    # ids and phone numbers; large counts are written with separators
+    return raw.isdigit() and len(raw) >= 6 and not CURRENCY_PREFIXES.search(text[max(0, start - 5) : start])
+
+
+def _an_age(text: str, start: int, end: int, raw: str, value: float, prev: list[str]) -> bool:
+    """A person's age: `Peter Müller (45)`, `Rahman, 60, son of …`, `45-jährig`, `at the age of 84`."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
     if before == "(" and after == ")" and raw.isdigit() and value < 120:
         return True  # an age in a byline: "Peter Müller (45)"
     if (
@@ -153,15 +172,20 @@ def is_skipped_context(text: str, start: int, end: int, lang: str, value: float,
         return True  # an age in apposition: "Rahman, 60, son of …"
     if _AGE_AFTER.match(fold_cached(text[end : end + 14])):
         return True
-    prev = words_before(text, start, 3)
     if prev and prev[-1] in _t("age_before"):
         return True
-    if " ".join(prev[-2:]) in _t("age_phrases") or (
+    # "at the age of 84", "im Alter von 91", "dies at 84": an age, not a figure
+    return " ".join(prev[-2:]) in _t("age_phrases") or bool(
         prev[-2:-1] and prev[-2] in _t("death_verbs") and prev[-1] == "at"
-    ):
-        return True  # "at the age of 84", "im Alter von 91", "dies at 84": an age, not a figure
-    if raw.isdigit() and len(raw) >= 6 and not CURRENCY_PREFIXES.search(text[max(0, start - 5) : start]):
-        return True  # ids and phone numbers; large counts are written with separators
+    )
+
+
+def _a_date_or_ordinal(
+    text: str, start: int, end: int, lang: str, value: float, raw: str, prev: list[str]
+) -> bool:
+    """A clock time, a date, an ordinal or a number with a suffix that is no unit: `3pm`, `1990er`,
+    `20. Dezember`, `December 20`, `der 2. Weltkrieg`, `3rd`, the second day of `Jan. 8 and 9`."""
+    after = text[end] if end < len(text) else ""
     suffix = LETTER_RUN.match(text, end)
     if suffix:
         s = fold_cached(suffix.group(0))
@@ -177,7 +201,10 @@ def is_skipped_context(text: str, start: int, end: int, lang: str, value: float,
         return True  # the second day of `Jan. 8 and 9`, `March 3 to 5`
     if after == "." and lang == "de" and prev and prev[-1] in _DETERMINERS and word[:1].isalpha():
         return True  # "der 2. Weltkrieg", "am 3. Oktober"
-    return bool(lang == "en" and re.match(r"(?:st|nd|rd|th)\b", text[end : end + 3]))
+    return bool(lang == "en" and _ENGLISH_ORDINAL.match(text, end, end + 3))
+
+
+_ENGLISH_ORDINAL = re.compile(rf"(?:{'|'.join(lang_data.endings('english_ordinals'))})\b")
 
 
 LABEL_EXEMPT = (
@@ -261,66 +288,85 @@ def unit_after(text: str, pos: int, lang: str) -> tuple[str, str, int] | None:
 
 def noun_after(text: str, pos: int, lang: str, kind: str) -> tuple[int, str | None]:
     """What a number counts: `russische Soldaten`, `Russian soldiers`, `in running costs`."""
-    at = pos
-    words_seen = 0
-    if kind in ("money", "percent", "measure", "duration"):
-        # "£1,700 in running costs", "30 Prozent der Stimmen", "8% of the vote"
-        word, _, word_end = word_after(text, at)
-        fw = fold_cached(word)
-        if kind == "money" and fw in _t("money_links"):
-            at = word_end
-        elif kind == "percent" and fw in _t("percent_links"):
-            at = word_end
-            w2, _, e2 = word_after(text, at)
-            if fold_cached(w2) in _t("percent_link_articles"):
-                at = e2
-        else:
-            return pos, None
+    at = _after_link(text, pos, kind)
+    if at is None:
+        return pos, None
     head: str | None = None
     end = pos
-    while words_seen < 4:
+    for _ in range(4):
         if at < len(text) and text[at] not in " \u00a0\u202f-" and not text[at].isalpha():
             break
         word, _, word_end = word_after(text, at)
         if not word or word.endswith("."):
             bare = word[:-1]
-            if (
-                bare
-                and fold_cached(bare) not in _MONTHS
-                and (
-                    (lang == "de" and bare[:1].isupper())
-                    or (lang != "de" and fold_cached(bare) not in _EN_STOP)
-                )
-            ):
+            if bare and _ends_a_count(bare, lang):
                 head, end = bare, word_end - 1
             break
-        fw = fold_cached(word)
-        if fw in _MONTHS or scale_of(fw, lang) is not None:
+        step = _count_word(word, lang)
+        if step == _STOP:
             break
-        if lang == "de":
-            if word[:1].isupper():
-                if fw in _DE_STOP_CAPS:
-                    break
-                head, end = word, word_end
-                if fw not in _t("multi_word_counts"):
-                    break
-            elif re.fullmatch(r"[a-zäöüß]+(?:e|en|er|es|em)", word) and fw not in _t("de_count_stop_lower"):
-                pass
-            else:
-                break
-        else:
-            if fw in _EN_STOP or (not word.isalpha() and "-" not in word):
-                break
-            if fw.endswith("ed") and fw not in PEOPLE_NOUNS:
-                break  # a verb: "tens of thousands fled"
+        if step in (_HEAD, _LAST_HEAD):
             head, end = word, word_end
-            if fw in PEOPLE_NOUNS or (fw.endswith("s") and not fw.endswith("ss")):
-                break  # a plural noun ends the phrase: "running costs", "voters"
+            if step == _LAST_HEAD:
+                break
         at = word_end
-        words_seen += 1
     if head is None:
         return pos, None
     return end, head
+
+
+def _after_link(text: str, pos: int, kind: str) -> int | None:
+    """Where the counted noun may begin after a unit: after `in` of `£1,700 in running costs`, `der`
+    of `30 Prozent der Stimmen`, `of the` of `8% of the vote`; None where a unit has no such link."""
+    if kind not in ("money", "percent", "measure", "duration"):
+        return pos
+    word, _, word_end = word_after(text, pos)
+    fw = fold_cached(word)
+    if kind == "money" and fw in _t("money_links"):
+        return word_end
+    if kind == "percent" and fw in _t("percent_links"):
+        w2, _, e2 = word_after(text, word_end)
+        return e2 if fold_cached(w2) in _t("percent_link_articles") else word_end
+    return None
+
+
+def _ends_a_count(bare: str, lang: str) -> bool:
+    """A word before a full stop that can be what the number counts (not a month, not a stop word)."""
+    folded = fold_cached(bare)
+    if folded in _MONTHS:
+        return False
+    return bare[:1].isupper() if lang == "de" else folded not in _EN_STOP
+
+
+# What a word after a number does to the noun phrase it counts
+_STOP, _SKIP, _HEAD, _LAST_HEAD = range(4)
+
+
+def _count_word(word: str, lang: str) -> int:
+    """`_HEAD` for a noun that may go on (`Millionen Schuss Munition`), `_LAST_HEAD` for one that ends
+    the phrase, `_SKIP` for a German adjective before it, `_STOP` for anything else."""
+    fw = fold_cached(word)
+    if fw in _MONTHS or scale_of(fw, lang) is not None:
+        return _STOP
+    if lang == "de":
+        if word[:1].isupper():
+            if fw in _DE_STOP_CAPS:
+                return _STOP
+            return _HEAD if fw in _t("multi_word_counts") else _LAST_HEAD
+        if _GERMAN_ADJECTIVE.fullmatch(word) and fw not in _t("de_count_stop_lower"):
+            return _SKIP
+        return _STOP
+    if fw in _EN_STOP or (not word.isalpha() and "-" not in word):
+        return _STOP
+    if fw.endswith("ed") and fw not in PEOPLE_NOUNS:
+        return _STOP  # a verb: "tens of thousands fled"
+    if fw in PEOPLE_NOUNS or (fw.endswith("s") and not fw.endswith("ss")):
+        return _LAST_HEAD  # a plural noun ends the phrase: "running costs", "voters"
+    return _HEAD
+
+
+# a lower-case German word with an adjective's ending: `russische`, `weiteren`
+_GERMAN_ADJECTIVE = re.compile(rf"[a-zäöüß]+(?:{'|'.join(lang_data.endings('german_adjective_endings'))})")
 
 
 def figure_kind(figure: Figure) -> str:

@@ -326,20 +326,45 @@ class _Context:
         if self.mentions(index, sentence):
             features["topic_in_sentence"] = 1.0
         if figure.start >= self.title_end:
-            shared = len(self.headline & _stems_of(self.sentence_words(index, sentence)))
-            if shared:
-                features["headline_words_in_sentence"] = min(shared, 4) / 4
-            if round(figure.value, 6) in self.title_values:
-                features["value_in_headline"] = 1.0
-                if (round(figure.value, 6), _fold(figure.unit or "")) in self.title_facts:
-                    features["fact_in_headline"] = 1.0  # `21 Kilogramm` again, not `21 Päckchen`
-            if figure.unit and _fold(figure.unit)[:6] in self.headline:
-                features["unit_in_headline"] = 1.0  # `21 Kilogramm` in the text of `… 21 Kilogramm Kokain`
+            self._headline_ties(figure, index, sentence, features)
         if self.values.get((round(figure.value, 6), _fold(figure.unit or "")), 0) > 1:
             features["repeated"] = 1.0
         at = bisect_right(self.quote_starts, figure.start) - 1
         if at >= 0 and figure.start < self.quote_ends[at]:
             features["inside_quote"] = 1.0
+        self._writing(figure, kind, features)
+        if abs(figure.value) < 10:
+            features["below_ten"] = 1.0
+        if no_single_value(figure, self.lang):
+            features["no_single_value"] = 1.0
+        if compound_adjective(figure):
+            features["compound_adjective"] = 1.0  # `five-day summit`, `18-tägigen Streik`: what it describes
+        if lang_data.table("background_markers") & self.sentence_words(index, sentence):
+            features["background_sentence"] = 1.0
+        if figure.start >= self.title_end and self.first_of_kind.get(kind) == figure.start:
+            features["first_of_its_kind"] = 1.0
+        if figure.start >= self.title_end and index == self.first_sentence:
+            features["in_first_sentence"] = 1.0  # the sentence below the headline says what happened
+        if self.kinds[kind] > 1 and figure.value == self.largest_of_kind[kind]:
+            features["largest_of_its_kind"] = 1.0  # a total, not one of its parts (`84%` beside `26%`)
+        self._shape(figure, kind, features)
+        return features
+
+    def _headline_ties(self, figure: Figure, index: int, sentence: str, features: Features) -> None:
+        """What a figure below the headline shares with it: words of its sentence, its value, its fact."""
+        shared = len(self.headline & _stems_of(self.sentence_words(index, sentence)))
+        if shared:
+            features["headline_words_in_sentence"] = min(shared, 4) / 4
+        if round(figure.value, 6) in self.title_values:
+            features["value_in_headline"] = 1.0
+            if (round(figure.value, 6), _fold(figure.unit or "")) in self.title_facts:
+                features["fact_in_headline"] = 1.0  # `21 Kilogramm` again, not `21 Päckchen`
+        if figure.unit and _fold(figure.unit)[:6] in self.headline:
+            features["unit_in_headline"] = 1.0  # `21 Kilogramm` in the text of `… 21 Kilogramm Kokain`
+
+    def _writing(self, figure: Figure, kind: str, features: Features) -> None:
+        """How the figure is written: what it counts, in words, as a bound or an estimate, in
+        parentheses, after a threshold word."""
         if kind in ("money", "percent") and described(figure):
             features["says_what_it_counts"] = 1.0
         if spelled_out(figure):
@@ -358,22 +383,6 @@ class _Context:
             features["in_parentheses"] = 1.0  # `about 200 acres (80.9 hectares)`: a conversion or an aside
         if lang_data.table("threshold_words") & {_fold(w) for w in words(before)[-3:]}:
             features["after_threshold_word"] = 1.0
-        if abs(figure.value) < 10:
-            features["below_ten"] = 1.0
-        if no_single_value(figure, self.lang):
-            features["no_single_value"] = 1.0
-        if compound_adjective(figure):
-            features["compound_adjective"] = 1.0  # `five-day summit`, `18-tägigen Streik`: what it describes
-        if lang_data.table("background_markers") & self.sentence_words(index, sentence):
-            features["background_sentence"] = 1.0
-        if figure.start >= self.title_end and self.first_of_kind.get(kind) == figure.start:
-            features["first_of_its_kind"] = 1.0
-        if figure.start >= self.title_end and index == self.first_sentence:
-            features["in_first_sentence"] = 1.0  # the sentence below the headline says what happened
-        if self.kinds[kind] > 1 and figure.value == self.largest_of_kind[kind]:
-            features["largest_of_its_kind"] = 1.0  # a total, not one of its parts (`84%` beside `26%`)
-        self._shape(figure, kind, features)
-        return features
 
     def _shape(self, figure: Figure, kind: str, features: Features) -> None:
         """What the headline and the rest of the text say about this figure's kind and value."""
@@ -413,19 +422,7 @@ class _Context:
             features[shown if self.shown_quote(quote) else "fragment"] = 1.0
         if self.matcher.aliases and self._topic_speaks(quote.speaker, quote.role):
             features["topic_speaks"] = 1.0  # `NATO-Generalsekretär Mark Rutte` on NATO: the topic's voice
-        if quote.speaker:
-            features["named_speaker"] = 1.0
-            if _fold(quote.speaker.split()[-1]) in self.headline_words:
-                features["speaker_in_headline"] = 1.0  # `Yunus announces resignation`: his words
-        elif quote.role:
-            features["role_only"] = 1.0
-        if quote.text[:1].islower():
-            features["starts_lower_case"] = 1.0
-        n = len(quote.text.split())
-        if n < 8:
-            features["short"] = 1.0
-        elif n > 90:
-            features["long"] = 1.0
+        self._speaker_and_length(quote, features)
         folded = {_fold(w) for w in words(quote.text)}
         if self.matcher.aliases and self.matcher.mentioned_in(folded):
             features["topic_in_quote"] = 1.0
@@ -444,6 +441,22 @@ class _Context:
         elif quote.start >= self.title_end and any(c in _fold(quote.text) for c in self.headline_quoted):
             features["clipped_in_headline"] = 1.0  # the quote the headline clipped its words from
         return features
+
+    def _speaker_and_length(self, quote: Quote, features: Features) -> None:
+        """Who is said to speak the quote (a name, the headline's, a role only) and how it reads."""
+        if quote.speaker:
+            features["named_speaker"] = 1.0
+            if _fold(quote.speaker.split()[-1]) in self.headline_words:
+                features["speaker_in_headline"] = 1.0  # `Yunus announces resignation`: his words
+        elif quote.role:
+            features["role_only"] = 1.0
+        if quote.text[:1].islower():
+            features["starts_lower_case"] = 1.0
+        n = len(quote.text.split())
+        if n < 8:
+            features["short"] = 1.0
+        elif n > 90:
+            features["long"] = 1.0
 
     def no_quote_features(self) -> Features:
         return {"nothing": 1.0}

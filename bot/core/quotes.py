@@ -38,11 +38,28 @@ from bot.model import Quote
 _AFTER_COLON = re.compile(r":[ \t]+([^\W\d_][\w-]*)")
 
 
+Token = tuple[str, int, int]  # a word or mark of `speech_tokens`: (text, start, end)
+
+
 def find_quotes(text: str, lang: str) -> list[Quote]:
     """Every direct quotation in `text`, in order, with speaker and role where the text gives them."""
     spans = scan_quotes(text)
     if not spans:
         return []
+    masked = _masked(text, spans)
+    tokens = speech_tokens(text, 0)
+    people = people_in(text, tokens, lang)
+    window = _outside_quotes(tokens, spans)
+    raw = [_attribution_of(span, masked, window, lang, text) for span in spans]
+    assembly = _Assembly(text, masked, tokens, people, raw, lang)
+    for span, found, colon in raw:
+        assembly.add(span, found, colon)
+    return assembly.quotes
+
+
+def _masked(text: str, spans: list[QuoteSpan]) -> str:
+    """`text` with every quote's words replaced by as many `…`: a sentence's bounds and attribution
+    are read around the quotes, never inside them."""
     pieces: list[str] = []
     last = 0
     for span in spans:
@@ -50,100 +67,145 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
         pieces.append("…" * (span.end - span.start))
         last = span.end
     pieces.append(text[last:])
-    masked = "".join(pieces)
-    tokens = speech_tokens(text, 0)
-    people = people_in(text, tokens, lang)
-    # the tokens outside quotes (a quotation mark is no token, so none straddles a span's edge); each
-    # attribution reads the slice of them it needs
+    return "".join(pieces)
+
+
+def _outside_quotes(tokens: list[Token], spans: list[QuoteSpan]) -> Callable[[int, int], list[Token]]:
+    """The tokens outside quotes between two offsets (a quotation mark is no token, so none straddles
+    a span's edge); each attribution reads the slice of them it needs."""
     token_starts = [t[1] for t in tokens]
-    masked_tokens: list[tuple[str, int, int]] = []
+    outside: list[Token] = []
     kept = 0
     for span in spans:
-        masked_tokens += tokens[kept : bisect_left(token_starts, span.start)]
+        outside += tokens[kept : bisect_left(token_starts, span.start)]
         kept = max(kept, bisect_left(token_starts, span.end))
-    masked_tokens += tokens[kept:]
-    masked_starts = [t[1] for t in masked_tokens]
+    outside += tokens[kept:]
+    starts = [t[1] for t in outside]
 
-    def window(start: int, end: int) -> list[tuple[str, int, int]]:
-        return masked_tokens[bisect_left(masked_starts, start) : bisect_left(masked_starts, end)]
+    def window(start: int, end: int) -> list[Token]:
+        return outside[bisect_left(starts, start) : bisect_left(starts, end)]
 
-    raw: list[tuple[QuoteSpan, Attribution | None, bool]] = []
-    for span in spans:
-        sent_start, sent_end = sentence_bounds(masked, span.open_mark, span.end)
-        after_tokens = window(span.end + 1, sent_end)
-        before_tokens = window(sent_start, span.open_mark)
-        found = after_attribution(after_tokens, lang, text)
-        colon = bool(before_tokens) and before_tokens[-1][0] == ":"
-        if found is None or (found.name is None and not found.pronoun):
-            before = before_attribution(before_tokens, lang, text)
-            if before is not None and (found is None or before.name):
-                found = before
-        if found is None:  # `CEO Christian Jansson said the market …, but "…"`
-            found = _sentence_speaker(before_tokens, lang, text)
-        if found is None and colon and sent_start > 1:  # `Darauf wies Richter Max Roth hin. …: „…“`
-            previous_start, _ = sentence_bounds(masked, sent_start - 2, sent_start - 2)
-            found = _sentence_speaker(window(previous_start, sent_start), lang, text)
-        raw.append((span, found, colon))
-    named = {p.name.split()[-1] for p in people}  # surnames of the people the text names with a role
-    people = _merge_people(people, raw, lang)
-    index = PersonIndex.of(people)
-    names = read_names(text, tokens, lang)
-    # how often each word stands, counted once and only when a German pronoun needs it
-    alone = functools.cache(lambda: Counter(t[0] for t in tokens)) if lang == "de" else None
-    starts = [p.pos for p in people]
-    quotes: list[Quote] = []
-    # (speaker, role, end of the quote, where its attribution stands, whether it ended in a comma)
-    previous: tuple[str | None, str | None, int, int, bool] | None = None
-    last_speaker: tuple[str, int] | None = None
-    for span, found, colon in raw:
-        words = text[span.start : span.end].strip()
+    return window
+
+
+def _attribution_of(
+    span: QuoteSpan, masked: str, window: Callable[[int, int], list[Token]], lang: str, text: str
+) -> tuple[QuoteSpan, Attribution | None, bool]:
+    """Who a quote's sentence says speaks it: after the quote, before it, the sentence's subject, or
+    the sentence before a colon; and whether a colon introduces it."""
+    sent_start, sent_end = sentence_bounds(masked, span.open_mark, span.end)
+    before_tokens = window(sent_start, span.open_mark)
+    found = after_attribution(window(span.end + 1, sent_end), lang, text)
+    colon = bool(before_tokens) and before_tokens[-1][0] == ":"
+    if found is None or (found.name is None and not found.pronoun):
+        before = before_attribution(before_tokens, lang, text)
+        if before is not None and (found is None or before.name):
+            found = before
+    if found is None:  # `CEO Christian Jansson said the market …, but "…"`
+        found = _sentence_speaker(before_tokens, lang, text)
+    if found is None and colon and sent_start > 1:  # `Darauf wies Richter Max Roth hin. …: „…“`
+        previous_start, _ = sentence_bounds(masked, sent_start - 2, sent_start - 2)
+        found = _sentence_speaker(window(previous_start, sent_start), lang, text)
+    return span, found, colon
+
+
+class _Assembly:
+    """The quotes of a text put together in order: each quote's speaker resolved, a quote split by its
+    attribution joined again, and an unattributed quote after another given that speaker."""
+
+    def __init__(
+        self,
+        text: str,
+        masked: str,
+        tokens: list[Token],
+        people: list[Person],
+        raw: list[tuple[QuoteSpan, Attribution | None, bool]],
+        lang: str,
+    ) -> None:
+        self.text, self.masked, self.tokens = text, masked, tokens
+        self.token_starts = [t[1] for t in tokens]
+        self.named = {p.name.split()[-1] for p in people}  # surnames of the people named with a role
+        self.people = _merge_people(people, raw, lang)
+        self.index = PersonIndex.of(self.people)
+        self.starts = [p.pos for p in self.people]
+        self.names = read_names(text, tokens, lang)
+        # how often each word stands, counted once and only when a German pronoun needs it
+        self.alone = functools.cache(lambda: Counter(t[0] for t in tokens)) if lang == "de" else None
+        self.body = text.find("\n")
+        self.quotes: list[Quote] = []
+        # (speaker, role, end of the quote, where its attribution stands, whether it ended in a comma)
+        self.previous: tuple[str | None, str | None, int, int, bool] | None = None
+        self.last_speaker: tuple[str, int] | None = None
+
+    def add(self, span: QuoteSpan, found: Attribution | None, colon: bool) -> None:
+        words = self.text[span.start : span.end].strip()
         quoted = words.rstrip(",").strip()
         if not quoted:
-            continue
+            return
         count = len(re.findall(r"\w+", quoted))
-        speaker = role = None
-        headline = "\n" not in text[: span.start]
-        body = text.find("\n")
-        if found is not None:
-            speaker, role = resolve_speaker(found, index, span.start, last_speaker, names)
-            if speaker is None and found.pronoun:  # `sagte sie` where no role named her: the last full name
-                speaker = _last_full_name(tokens, bisect_left(token_starts, span.open_mark), names, alone)
-            if headline and colon and body > 0 and speaker and not _known_person(speaker, named, text, body):
-                speaker = None  # `… as Relations Sour: ‘…’`, `arrest by ICE: ‘…’`: a headline's words, no one
-        elif headline:
-            speaker = _headline_speaker(text, span.end + 1, names)
-        gap = masked[previous[2] : span.open_mark] if previous else ""
+        speaker, role = self._speaker(span, found, colon)
+        previous = self.previous
+        gap = self.masked[previous[2] : span.open_mark] if previous else ""
         shared = found is not None and previous is not None and found.pos == previous[3]
         if (found is None or shared) and previous is not None and len(gap) < ATTRIBUTION_CONTEXT:
-            split = (
-                previous[2] <= previous[3] < span.open_mark
-                and len(gap) < 100
-                and "\n" not in gap
-                and gap.rstrip()[-1:] in (".", ",", ":")
-            )
-            if split and quotes:  # a quote split by its attribution: `"…", sagte Rutte. "…"`
-                prior = quotes[-1]
-                glue = (
-                    ", "
-                    if previous[4]
-                    else " "
-                    if prior.text[-1:] in ".!?;:" or quoted[:1].islower()
-                    else ". "
-                )
-                quotes[-1] = Quote(prior.text + glue + quoted, prior.speaker, prior.role, prior.start, False)
-                previous = (*previous[:2], span.end + 1, -1, words.endswith(","))
-                continue
-            if count >= 4 and found is None and not _introduced(people, starts, previous, span.open_mark):
+            if self._joins(span, gap, quoted, words):
+                return
+            if (
+                count >= 4
+                and found is None
+                and not _introduced(self.people, self.starts, previous, span.open_mark)
+            ):
                 speaker, role = previous[0], previous[1]  # the same speaker goes on
         attributed = found is not None and (found.name is not None or found.role is not None or found.pronoun)
         fragment = count <= 3 or (count <= 6 and not ((attributed or colon) and quoted[:1].isupper()))
-        quotes.append(Quote(text=quoted, speaker=speaker, role=role, start=span.start, fragment=fragment))
-        previous = (
+        self.quotes.append(
+            Quote(text=quoted, speaker=speaker, role=role, start=span.start, fragment=fragment)
+        )
+        self.previous = (
             (speaker, role, span.end + 1, found.pos, words.endswith(",")) if attributed and found else None
         )
         if speaker:
-            last_speaker = (speaker, span.end)
-    return quotes
+            self.last_speaker = (speaker, span.end)
+
+    def _speaker(
+        self, span: QuoteSpan, found: Attribution | None, colon: bool
+    ) -> tuple[str | None, str | None]:
+        """The quote's speaker and role from its attribution, or a headline's `Name: „…“`."""
+        headline = "\n" not in self.text[: span.start]
+        if found is None:
+            return (_headline_speaker(self.text, span.end + 1, self.names) if headline else None), None
+        speaker, role = resolve_speaker(found, self.index, span.start, self.last_speaker, self.names)
+        if speaker is None and found.pronoun:  # `sagte sie` where no role named her: the last full name
+            at = bisect_left(self.token_starts, span.open_mark)
+            speaker = _last_full_name(self.tokens, at, self.names, self.alone)
+        body = self.body
+        if (
+            headline
+            and colon
+            and body > 0
+            and speaker
+            and not _known_person(speaker, self.named, self.text, body)
+        ):
+            speaker = None  # `… as Relations Sour: ‘…’`, `arrest by ICE: ‘…’`: a headline's words, no one
+        return speaker, role
+
+    def _joins(self, span: QuoteSpan, gap: str, quoted: str, words: str) -> bool:
+        """Join a quote split by its attribution to the one before: `"…", sagte Rutte. "…"`."""
+        previous = self.previous
+        assert previous is not None
+        split = (
+            previous[2] <= previous[3] < span.open_mark
+            and len(gap) < 100
+            and "\n" not in gap
+            and gap.rstrip()[-1:] in (".", ",", ":")
+        )
+        if not (split and self.quotes):
+            return False
+        prior = self.quotes[-1]
+        glue = ", " if previous[4] else " " if prior.text[-1:] in ".!?;:" or quoted[:1].islower() else ". "
+        self.quotes[-1] = Quote(prior.text + glue + quoted, prior.speaker, prior.role, prior.start, False)
+        self.previous = (*previous[:2], span.end + 1, -1, words.endswith(","))
+        return True
 
 
 _NAME_LOOKBACK = 300  # tokens looked back for the full name a pronoun refers to

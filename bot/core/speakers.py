@@ -234,19 +234,7 @@ def resolve_speaker(
     """The speaker's full name where the text gave one, following pronouns and roles back."""
     role = found.role
     if found.name:
-        parts = found.name.split()
-        if len(parts) == 1:
-            best = None
-            same = index.by_surname.get(parts[0], [])
-            if same:  # the next full name after the quote, else the last one before it
-                at = bisect_left([p.pos for p in same], pos + 1)
-                best = same[at].name if at < len(same) else same[-1].name
-            if best is None and names is not None:
-                if parts[0] in names.common:
-                    return None, role  # "laut Armee" where the text says "die Armee": no person
-                best = names.full.get(parts[0])
-            return best or found.name, role
-        return found.name, role
+        return _full_name(found.name, index, pos, names), role
     count = bisect_left(index.starts, pos)
     before = index.people[max(0, count - _ROLE_LOOKBACK) : count]
     if found.pronoun:
@@ -265,6 +253,25 @@ def resolve_speaker(
         if before and pos - before[-1].pos < 400:
             return before[-1].name, role  # "der Staatschef" right after the text named someone
     return None, role
+
+
+def _full_name(name: str, index: PersonIndex, pos: int, names: Names | None) -> str | None:
+    """The full name a named attribution stands for: a surname alone is the person of that surname
+    named next after the quote, else last before it, else the text's full name for it; None where the
+    word is a common noun of the text (`laut Armee` where it says `die Armee`)."""
+    parts = name.split()
+    if len(parts) != 1:
+        return name
+    best = None
+    same = index.by_surname.get(parts[0], [])
+    if same:  # the next full name after the quote, else the last one before it
+        at = bisect_left([p.pos for p in same], pos + 1)
+        best = same[at].name if at < len(same) else same[-1].name
+    if best is None and names is not None:
+        if parts[0] in names.common:
+            return None
+        best = names.full.get(parts[0])
+    return best or name
 
 
 _ROLE_GROUPS = (_t("role_group_head"), _t("role_group_spokesperson"), _t("role_group_chief"))

@@ -49,3 +49,10 @@ PLACE_NAME_TAILS = Endings(
     "Erfurt, Islamabad, Düsseldorf.",
     "land burg furt abad dorf",
 )
+ENGLISH_ORDINALS = Endings(
+    "Endings of English ordinals written with digits: `1st`, `2nd`, `3rd`, `4th`.", "st nd rd th"
+)
+GERMAN_ADJECTIVE_ENDINGS = Endings(
+    "Endings of an inflected German adjective: `russische`, `weiteren`, `neuer`, `kleines`, `großem`.",
+    "e en er es em",
+)

@@ -62,6 +62,10 @@ POSSESSIVES = Table(
     "Possessives before a relation noun: `his wife, Jane Doe,` names Jane Doe.",
     "his her their seine ihre ihr sein",
 )
+COMPLEMENTISERS = Table(
+    "Words that introduce reported speech at the end of a sentence before a quote: `said … that „…“`.",
+    "that dass",
+)
 RELATIVE = Table(
     "Relative pronouns between a name and its speech verb: `Randy Fine, who said`.",
     "who der die welcher welche",
