@@ -70,6 +70,7 @@ NEW_ENTITY_SHARE = 0.30  # this share of the entry's names/places/figures new to
 RESPELL_MIN = 6  # a name this long may be transliterated another way and still be the same name
 RESPELL_RATIO = 80.0  # how alike two spellings of one name are (rapidfuzz ratio)
 NEAR_HOURS = 24.0  # this close, two kinds of event in a country (or one in two rare together): one event
+THIN_DISTINCTIVE = 5  # fewer shared distinctive tokens, with one name and no figure or event word: apart
 MIN_EVIDENCE = 3.0  # names + figures + event words (2 at most) + countries (1; 2 rare together) past rules
 FUTURE_JUMP = timedelta(hours=24)  # a date this far beyond the newest needs another source to confirm it
 # Dates outside these years are placeholders (0001-01-01 is the "no date" of .NET and Go feeds),
@@ -467,6 +468,8 @@ class StoryGrouper:
             entities += [token for token in places if token not in entities]
             distinctive = distinctive + [token for token in places if token not in distinctive]
         points = self._entity_points(features, entities, story)
+        entity_set = set(entities)
+        shared_title = [token for token in shared if token in features.title]
         rules = self._rules_accept(
             features, score, member_score, shared, distinctive, entities, points, story
         )
@@ -486,6 +489,10 @@ class StoryGrouper:
             "places": float(min(len(places), 3)),
             "distinctive": float(min(len(distinctive), 8)),
             "other_language": 1.0 if features.lang not in story.langs else 0.0,
+            # shared distinctive words that are no entity or event; shared headline words; the story's size
+            "content": float(min(sum(t not in entity_set and t[:1] != EVENT_PREFIX for t in distinctive), 8)),
+            "titles": float(min(sum(t in story.titles and t not in self._common for t in shared_title), 4)),
+            "size": min(math.log2(len(story.item_ids)), 5.0) if story.item_ids else 0.0,
         }
         # common places count once, twice when they are rare together ("Myanmar" and "Thailand")
         evidence = (
@@ -500,6 +507,7 @@ class StoryGrouper:
         item_date = _plausible(item.published)
         own = item_date or when
         hours = abs((own - story.last).total_seconds()) / 3600 if own and story.last else 0.0
+        values["days"] = min(hours / 24.0, 3.0)  # how far apart in time, in days
         near = hours <= NEAR_HOURS and (
             (values["events"] >= 2 and values["places"] >= 1)
             or (together and values["events"] >= 1 and score >= CLOSE_SCORE)
@@ -516,8 +524,24 @@ class StoryGrouper:
         )
         if far and score < CLOSE_SCORE:
             specific = False
+        if score < SUPPORTED_SCORE or self._thin(values, score):
+            specific = False
         probability = self._model.probability(values) if specific else 0.0
         return _Candidate(story, score, member_score, best_member, probability, values)
+
+    @staticmethod
+    def _thin(values: dict[str, float], score: float) -> bool:
+        """Whether all the candidate shares is one name or organisation, countries and a few words: no
+        figure, no event word, fewer than `THIN_DISTINCTIVE` distinctive tokens. Two reports of one
+        club, one person or one country are different stories unless more says they are the same (the
+        same result, toll, place and day), or they are near-duplicates."""
+        return (
+            values["names"] <= 1
+            and not values["figures"]
+            and not values["events"]
+            and values["distinctive"] < THIN_DISTINCTIVE
+            and score < SAME_MEMBER_SCORE
+        )
 
     def _respelled(self, features: StoryFeatures, vector: dict[str, float], story: _Story) -> list[str]:
         """The entry's names not in the story that nearly match one of its names: the same name
