@@ -39,6 +39,7 @@ The same input in the same order always gives the same decisions.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import operator
 from collections import deque
@@ -62,6 +63,7 @@ MERGE_SCORE = 0.42  # join on this similarity alone
 SUPPORTED_SCORE = 0.16  # join on this similarity with >1 shared distinctive token, one an entity
 PROFILE_DISCOUNT = 0.85  # the accumulated profile counts a little less than one member
 SAME_MEMBER_SCORE = 0.60  # a near-duplicate of one member is the same report …
+DUPLICATE_SCORE = 0.90  # a member this alike to another is not compared one by one (it repeats it)
 NEW_PEOPLE_WORDS = 3  # … unless it names this many new name words (new people: a development)
 MANY_DISTINCTIVE = 5  # this many shared distinctive tokens, one an entity, back a merge-score match
 CLOSE_SCORE = 0.50  # this alike, one shared distinctive entity besides another distinctive token is enough
@@ -87,8 +89,11 @@ _MAX_TOKENS = 48  # an entry's vector keeps its strongest tokens
 _MAX_PROFILE = 400  # a story's profile keeps its strongest tokens
 _MAX_MEMBERS = 12  # members compared one by one: the first and the most recent
 _QUERY_TOKENS = 20  # the entry's strongest tokens looked up in the index
+_MAX_POSTINGS = 50  # a token in more live stories than this finds no candidates: it is not rare
 _MAX_CANDIDATES = 4  # stories scored in full: the best overlaps of the index
 _MAX_ITEM_IDS = 500  # item ids a story remembers for edits
+_MAX_STORY_TOKENS = 2 * _MAX_PROFILE  # a story's token set is rebuilt from its members beyond this
+_BOUND_SLACK = 1e-9  # rounding between a bound and the score it bounds
 
 
 @dataclass(slots=True)
@@ -118,6 +123,9 @@ class _Story:
     titles: set[str] = field(default_factory=set)  # headline words of its members
     langs: set[str] = field(default_factory=set)  # languages of its members
     item_ids: list[str] = field(default_factory=list)
+    # every token of its members' vectors (those of members no longer compared too): what an entry can
+    # share with it at most, for the bound of `_bound`
+    tokens: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -201,7 +209,7 @@ class StoryGrouper:
             return StoryDecision(story=story.id, relation="new", similarity=0.0)
 
         relation = self._relation(item, features, vector, best)
-        self._add_member(best.story, item, features, vector, when)
+        self._add_member(best.story, item, features, vector, when, best.member_score)
         self._hold(best.story)
         self._evict()
         return StoryDecision(story=best.story.id, relation=relation, similarity=round(best.score, 4))
@@ -359,12 +367,12 @@ class StoryGrouper:
     def _candidates(self, vector: dict[str, float], lang: str = "") -> Iterable[_Story]:
         """Stories sharing two of the entry's distinctive tokens (one is enough for a story in another
         language, whose other words may be spelled differently), best overlap first."""
-        limit = max(50, int(0.05 * len(self._stories)))
-        strongest = sorted(vector.items(), key=lambda pair: (-pair[1], pair[0]))[:_QUERY_TOKENS]
+        index = self._index
         lists: list[tuple[float, set[int]]] = []
-        for token, value in strongest:
-            postings = self._index.get(token)
-            if postings is not None and len(postings) <= limit:
+        # the vector is in the order of its weights, strongest first (`_vector`)
+        for token, value in itertools.islice(vector.items(), _QUERY_TOKENS):
+            postings = index.get(token)
+            if postings is not None and len(postings) <= _MAX_POSTINGS:
                 lists.append((value, postings))
         if not lists:
             return []
@@ -396,29 +404,51 @@ class StoryGrouper:
     def _best_candidate(
         self, item: StoryItem, features: StoryFeatures, vector: dict[str, float], when: datetime | None
     ) -> _Candidate | None:
+        """The most alike of the candidate stories the model accepts. Candidates are scored in the order
+        of how alike they can be at most (`_bound`); once that is below the best score so far, no later
+        one can win, so they are not scored."""
+        bounded = sorted(
+            (
+                (-self._bound(vector, story), story.seq, story)
+                for story in self._live_candidates(vector, features.lang, when)
+            ),
+            key=operator.itemgetter(0, 1),
+        )
         best: _Candidate | None = None
-        for candidate in self._scored(item, features, vector, when):
-            if candidate.probability < self._model.threshold:
+        threshold = self._model.threshold
+        for negative_bound, _, story in bounded:
+            if best is not None and -negative_bound + _BOUND_SLACK < best.score:
+                break
+            candidate = self._score(item, features, vector, story, when)
+            if candidate is None or candidate.probability < threshold:
                 continue
-            if best is None or (candidate.probability, candidate.score, -candidate.story.seq) > (
-                best.probability,
-                best.score,
-                -best.story.seq,
-            ):
+            if best is None or (candidate.score, -story.seq) > (best.score, -best.story.seq):
                 best = candidate
         return best
+
+    @staticmethod
+    def _bound(vector: dict[str, float], story: _Story) -> float:
+        """How alike the entry can be to the story at most: the length of its vector over the tokens the
+        story's members hold (each member and the profile's direction are unit vectors over those)."""
+        shared = vector.keys() & story.tokens
+        values = list(map(vector.__getitem__, shared))
+        return math.sqrt(sum(map(operator.mul, values, values)))
+
+    def _live_candidates(self, vector: dict[str, float], lang: str, when: datetime | None) -> list[_Story]:
+        """The index's candidates whose time span is within the window of `when`."""
+        if when is None:
+            return list(self._candidates(vector, lang))
+        early, late = when - self.window, when + self.window
+        return [
+            story
+            for story in self._candidates(vector, lang)
+            if story.last is None or story.first is None or not (story.last < early or story.first > late)
+        ]
 
     def _scored(
         self, item: StoryItem, features: StoryFeatures, vector: dict[str, float], when: datetime | None
     ) -> Iterable[_Candidate]:
-        for story in self._candidates(vector, features.lang):
-            if (
-                when is not None
-                and story.last is not None
-                and story.first is not None
-                and (story.last < when - self.window or story.first > when + self.window)
-            ):
-                continue
+        for story in self._live_candidates(vector, features.lang, when):
             candidate = self._score(item, features, vector, story, when)
             if candidate is not None:
                 yield candidate
@@ -441,15 +471,22 @@ class StoryGrouper:
         if len(shared) + len(spelled) < 2:
             return None  # neither the rules nor the model take one shared token
         profile_score = sum(vector[t] * profile[t] for t in shared) / story.norm if story.norm else 0.0
+        # a member holds none of the tokens the profile lacks that the entry has... except those cut
+        # from a big story's profile, so the tokens compared are those the story has ever held
+        common = shared if len(story.tokens) == len(profile) else list(vector.keys() & story.tokens)
+        weights = list(map(vector.__getitem__, common))
         member_score = 0.0
         best_member: _Member | None = None
+        zeros = itertools.repeat(0.0)
         for member in story.members:
-            score = _dot(vector, member.vector)
+            score = sum(map(operator.mul, weights, map(member.vector.get, common, zeros)))
             if score > member_score:
                 member_score, best_member = score, member
         # the profile of a story with many members covers much; discounting it keeps a story from
         # swallowing its neighbours one loosely related entry at a time
         score = max(PROFILE_DISCOUNT * profile_score, member_score)
+        if score < SUPPORTED_SCORE:
+            return None  # less alike than this, no candidate is the story (neither rules nor model)
         # distinctive: rare enough in the window to say which story an entry belongs to
         index = self._index
         rare = max(2.0, 0.04 * len(self._stories))
@@ -524,7 +561,7 @@ class StoryGrouper:
         )
         if far and score < CLOSE_SCORE:
             specific = False
-        if score < SUPPORTED_SCORE or self._thin(values, score):
+        if self._thin(values, score):
             specific = False
         probability = self._model.probability(values) if specific else 0.0
         return _Candidate(story, score, member_score, best_member, probability, values)
@@ -660,21 +697,47 @@ class StoryGrouper:
         features: StoryFeatures,
         vector: dict[str, float],
         when: datetime | None,
+        member_score: float | None = None,
     ) -> None:
+        """Add the entry to the story; `member_score` is how alike it is to the closest member, when known.
+        A near-duplicate of a member joins the profile but is not compared one by one: it would only
+        repeat that member."""
         member = _Member(item.id, item.source, item.title, vector, features.body)
         own = _plausible(item.published)
         if own is not None:
             dated = story.dated
             story.dated = (own, own) if dated is None else (min(dated[0], own), max(dated[1], own))
-        if len(story.members) >= _MAX_MEMBERS:
-            del story.members[1]  # keep the first report and the most recent ones
-        story.members.append(member)
+        if member_score is None:
+            member_score = max((_dot(vector, other.vector) for other in story.members), default=0.0)
+        if member_score < DUPLICATE_SCORE:
+            if len(story.members) >= _MAX_MEMBERS:
+                del story.members[1]  # keep the first report and the most recent ones
+            story.members.append(member)
+        story.tokens.update(vector)
+        if len(story.tokens) > _MAX_STORY_TOKENS:
+            # forget the tokens of members no longer compared: what the members and the profile hold
+            story.tokens = set(story.profile).union(*(other.vector for other in story.members))
         self._by_item[item.id] = story.seq
         story.item_ids.append(item.id)
         if len(story.item_ids) > _MAX_ITEM_IDS:
             forgotten = story.item_ids.pop(0)
             if self._by_item.get(forgotten) == story.seq:
                 del self._by_item[forgotten]
+        self._add_to_profile(story, vector)
+        for token in vector:
+            kind = features.kinds.get(token)
+            if kind in _ENTITY_KINDS and token not in story.entities:
+                story.entities.add(token)
+                if kind == "name" and len(token) >= RESPELL_MIN:
+                    story.long_names.setdefault(token[:2], []).append(token)
+        story.body.update(t for t in features.body if t in vector)
+        story.titles.update(t for t in features.title if t in vector)
+        story.langs.add(features.lang)
+        self._in_language.setdefault(features.lang, set()).add(story.seq)
+        self._touch(story, when)
+
+    def _add_to_profile(self, story: _Story, vector: dict[str, float]) -> None:
+        """Add a member's vector to the story's profile, keeping its strongest tokens and the index."""
         profile = story.profile
         for token, value in vector.items():
             if token not in profile:
@@ -696,14 +759,3 @@ class StoryGrouper:
                         del self._index[token]
         values = profile.values()
         story.norm = math.sqrt(sum(map(operator.mul, values, values)))
-        for token in vector:
-            kind = features.kinds.get(token)
-            if kind in _ENTITY_KINDS and token not in story.entities:
-                story.entities.add(token)
-                if kind == "name" and len(token) >= RESPELL_MIN:
-                    story.long_names.setdefault(token[:2], []).append(token)
-        story.body.update(t for t in features.body if t in vector)
-        story.titles.update(t for t in features.title if t in vector)
-        story.langs.add(features.lang)
-        self._in_language.setdefault(features.lang, set()).add(story.seq)
-        self._touch(story, when)
