@@ -28,7 +28,8 @@ from pathlib import Path
 
 import feedparser
 
-from bot.core.stories import StoryFeatures, StoryGrouper, _Story
+from bot.core.stories import StoryFeatures, StoryGrouper
+from bot.core.story_index import _Story
 from bot.core.text import clean_text
 from bot.model import StoryItem
 
