@@ -32,7 +32,7 @@ def _plausible(published: datetime | None) -> datetime | None:
 _ENTITY_KINDS = frozenset({"alias", "name", "num"})
 _MAX_TOKENS = 48  # an entry's vector keeps its strongest tokens
 _MAX_PROFILE = 400  # a story's profile keeps its strongest tokens
-_MAX_MEMBERS = 12  # members compared one by one: the first and the most recent
+_MAX_MEMBERS = 8  # members compared one by one: the first and the most recent
 _QUERY_TOKENS = 20  # the entry's strongest tokens looked up in the index
 _MAX_POSTINGS = 50  # a token in more live stories than this finds no candidates: it is not rare
 _MAX_CANDIDATES = 4  # stories scored in full: the best overlaps of the index
