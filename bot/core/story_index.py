@@ -9,7 +9,7 @@ import itertools
 import math
 import operator
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, KeysView, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -34,7 +34,7 @@ _MAX_TOKENS = 48  # an entry's vector keeps its strongest tokens
 _MAX_PROFILE = 400  # a story's profile keeps its strongest tokens
 _MAX_MEMBERS = 8  # members compared one by one: the first and the most recent
 _QUERY_TOKENS = 20  # the entry's strongest tokens looked up in the index
-_MAX_POSTINGS = 50  # a token in more live stories than this finds no candidates: it is not rare
+_MAX_POSTINGS = 50  # a token finds candidates among the last this many live stories that took it
 _MAX_CANDIDATES = 4  # stories scored in full: the best overlaps of the index
 _MAX_ITEM_IDS = 500  # item ids a story remembers for edits
 _MAX_STORY_TOKENS = 2 * _MAX_PROFILE  # a story's token set is rebuilt from its members beyond this
@@ -88,6 +88,9 @@ class StoryIndex:
         self._by_story: dict[str, int] = {}  # story id -> seq of the live story
         self._stories: dict[int, _Story] = {}
         self._index: dict[str, set[int]] = {}  # token -> live stories whose profile holds it
+        # token -> the last `_MAX_POSTINGS` live stories whose profile took it (insertion order): where
+        # candidates are looked up, so that a token of many stories still finds the recent ones
+        self._lookup: dict[str, dict[int, None]] = {}
         self._in_language: dict[str, set[int]] = {}  # language -> live stories with a member in it
         self._by_item: dict[str, int] = {}  # item id -> story seq
         self._expiry: list[tuple[datetime, int]] = []  # (last time, story seq); stale entries skipped
@@ -178,11 +181,7 @@ class StoryIndex:
             if self._by_story.get(story.id) == seq:
                 del self._by_story[story.id]
             for token in story.profile:
-                postings = self._index.get(token)
-                if postings is not None:
-                    postings.discard(seq)
-                    if not postings:
-                        del self._index[token]
+                self._forget(token, seq)
             for item_id in story.item_ids:
                 if self._by_item.get(item_id) == seq:
                     del self._by_item[item_id]
@@ -222,13 +221,13 @@ class StoryIndex:
     def _candidates(self, vector: dict[str, float], lang: str = "") -> Iterable[_Story]:
         """Stories sharing two of the entry's distinctive tokens (one is enough for a story in another
         language, whose other words may be spelled differently), best overlap first."""
-        index = self._index
-        lists: list[tuple[float, set[int]]] = []
+        lookup = self._lookup
+        lists: list[tuple[float, KeysView[int]]] = []
         # the vector is in the order of its weights, strongest first (`_vector`)
         for token, value in itertools.islice(vector.items(), _QUERY_TOKENS):
-            postings = index.get(token)
-            if postings is not None and len(postings) <= _MAX_POSTINGS:
-                lists.append((value, postings))
+            holders = lookup.get(token)
+            if holders is not None:
+                lists.append((value, holders.keys()))
         if not lists:
             return []
         # the stories holding two or more of the looked-up tokens, found by set operations in C; the
@@ -340,6 +339,10 @@ class StoryIndex:
         for token, value in vector.items():
             if token not in profile:
                 self._index.setdefault(token, set()).add(story.seq)
+                recent = self._lookup.setdefault(token, {})
+                recent[story.seq] = None
+                if len(recent) > _MAX_POSTINGS:
+                    del recent[next(iter(recent))]  # the story that took it longest ago
                 profile[token] = 0.0
             profile[token] += value
         if len(profile) > _MAX_PROFILE:
@@ -350,10 +353,19 @@ class StoryIndex:
             )
             for _, token in weakest:
                 del profile[token]
-                postings = self._index.get(token)
-                if postings is not None:
-                    postings.discard(story.seq)
-                    if not postings:
-                        del self._index[token]
+                self._forget(token, story.seq)
         values = profile.values()
         story.norm = math.sqrt(sum(map(operator.mul, values, values)))
+
+    def _forget(self, token: str, seq: int) -> None:
+        """The story `seq` no longer holds `token` (trimmed from its profile, or the story expired)."""
+        postings = self._index.get(token)
+        if postings is not None:
+            postings.discard(seq)
+            if not postings:
+                del self._index[token]
+        recent = self._lookup.get(token)
+        if recent is not None:
+            recent.pop(seq, None)
+            if not recent:
+                del self._lookup[token]
