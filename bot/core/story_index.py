@@ -71,6 +71,9 @@ class _Story:
     # every token of its members' vectors (those of members no longer compared too): what an entry can
     # share with it at most, for the bound of `_bound`
     tokens: set[str] = field(default_factory=set)
+    # names its members wrote side by side, as a forest (token -> a token of the same name): "Winter
+    # Olympics" in one report and "Olympic" ... "Winter Games" in another are one name
+    runs: dict[str, str] = field(default_factory=dict)
 
 
 def _dot(vector: dict[str, float], other: dict[str, float]) -> float:
@@ -327,6 +330,7 @@ class StoryIndex:
                 story.entities.add(token)
                 if kind == "name" and len(token) >= RESPELL_MIN:
                     story.long_names.setdefault(token[:2], []).append(token)
+        self._join_runs(story, features, vector)
         story.body.update(t for t in features.body if t in vector)
         story.titles.update(t for t in features.title if t in vector)
         story.langs.add(features.lang)
@@ -369,3 +373,27 @@ class StoryIndex:
             recent.pop(seq, None)
             if not recent:
                 del self._lookup[token]
+
+    @staticmethod
+    def run_root(story: _Story, token: str) -> str:
+        """The token that stands for the name `token` belongs to in the story (itself when alone)."""
+        runs = story.runs
+        while runs.get(token, token) != token:
+            token = runs[token]
+        return token
+
+    def _join_runs(self, story: _Story, features: StoryFeatures, vector: dict[str, float]) -> None:
+        """Remember which of the member's names were written side by side."""
+        groups: dict[int, list[str]] = {}
+        for token in vector:
+            run = features.runs.get(token)
+            if run is not None and features.kinds.get(token) == "name":
+                groups.setdefault(run, []).append(token)
+        for tokens in groups.values():
+            if len(tokens) < 2:
+                continue
+            root = self.run_root(story, tokens[0])
+            for other in tokens[1:]:
+                other_root = self.run_root(story, other)
+                if other_root != root:
+                    story.runs[other_root] = root

@@ -101,11 +101,19 @@ class StoryScoring(StoryIndex):
         if together:
             entities += [token for token in places if token not in entities]
             distinctive = distinctive + [token for token in places if token not in distinctive]
-        points = self._entity_points(features, entities, story)
+        run_of = self._entity_runs(features, entities, story)
+        points = self._entity_points(features, entities, story, run_of)
         entity_set = set(entities)
         shared_title = [token for token in shared if token in features.title]
         rules = self._rules_accept(
-            features, score, member_score, shared, distinctive, entities, points, story
+            features,
+            score,
+            member_score,
+            shared,
+            distinctive,
+            self._entity_count(entities, run_of, together),
+            points,
+            story,
         )
         names = {
             features.runs.get(t, t)
@@ -202,7 +210,7 @@ class StoryScoring(StoryIndex):
         member_score: float,
         shared: Sequence[str],
         distinctive: Sequence[str],
-        entities: Sequence[str],
+        entity_count: int,
         points: float,
         story: _Story,
     ) -> bool:
@@ -211,7 +219,7 @@ class StoryScoring(StoryIndex):
             return False
         # below the merge score one entity, however well named, is not enough: different news from one
         # event ("Hannover Messe", "Winter Olympics") shares its name and little else
-        if score < MERGE_SCORE and (points < 2.0 or len({features.runs.get(t, t) for t in entities}) < 2):
+        if score < MERGE_SCORE and (points < 2.0 or entity_count < 2):
             return False
         alike = (member_score >= SAME_MEMBER_SCORE and len(distinctive) >= 4) or (
             points > 0.0 and (score >= CLOSE_SCORE or len(distinctive) >= MANY_DISTINCTIVE)
@@ -226,13 +234,44 @@ class StoryScoring(StoryIndex):
             and not any(token in features.body or token in story.body for token in shared)
         )
 
-    def _entity_points(self, features: StoryFeatures, tokens: Iterable[str], story: _Story) -> float:
+    def _entity_runs(
+        self, features: StoryFeatures, entities: Sequence[str], story: _Story
+    ) -> dict[str, object]:
+        """Which entity each shared entity token is part of: tokens written side by side in the entry, or
+        in a report of the story, are one ("Winter Olympics", "Winter Games", "Olympic")."""
+        parent: dict[object, object] = {}
+
+        def find(node: object) -> object:
+            while parent.get(node, node) != node:
+                node = parent[node]
+            return node
+
+        for token in entities:
+            run = features.runs.get(token)
+            keys: list[tuple[str, object]] = [("entry", run)] if run is not None else []
+            if token in story.runs or token in story.runs.values():
+                keys.append(("story", self.run_root(story, token)))
+            for key in keys:
+                a, b = find(token), find(key)
+                if a != b:
+                    parent[a] = b
+        return {token: find(token) for token in entities}
+
+    def _entity_count(self, entities: Sequence[str], run_of: dict[str, object], together: bool) -> int:
+        """How many entities the candidate shares: names and places not common, each once however it is
+        written; common places (a country) count as one more only when they are rare together."""
+        specific = {run_of[token] for token in entities if token not in self._common}
+        return len(specific) + (1 if together else 0)
+
+    def _entity_points(
+        self, features: StoryFeatures, tokens: Iterable[str], story: _Story, run_of: dict[str, object]
+    ) -> float:
         """How much the shared entities say: names written side by side are one entity; a common place
         or organisation counts half; a full name (two shared words of one name) and a (not common)
         entity in both headlines count half more."""
         runs: dict[object, list[str]] = {}
         for token in tokens:
-            runs.setdefault(features.runs.get(token, token), []).append(token)
+            runs.setdefault(run_of.get(token, token), []).append(token)
         total = 0.0
         for members in runs.values():
             common = all(token in self._common for token in members)
