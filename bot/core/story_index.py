@@ -238,11 +238,11 @@ class StoryIndex:
         seen: set[int] = set()
         several: set[int] = set()
         for _, postings in lists:
-            several |= seen & postings
-            seen |= postings
+            several.update(seen.intersection(postings))  # in place: no copy of what is seen per token
+            seen.update(postings)
         totals: dict[int, float] = {}
         for value, postings in lists:
-            for seq in postings & several:
+            for seq in several.intersection(postings):
                 totals[seq] = totals.get(seq, 0.0) + value
         ranked = heapq.nsmallest(_MAX_CANDIDATES, [(-total, seq) for seq, total in totals.items()])
         # a story holding one token only is a candidate when it is in another language; its overlap is
