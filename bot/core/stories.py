@@ -19,16 +19,19 @@ How an entry is compared:
 * Tokens are weighted by rarity: an IDF estimated online over the stories of the window plus a prior,
   so that a word in every story counts for little. Names (capitalised words inside a sentence), places and
   figures weigh more, title words more than lead words.
-* Candidates come from an inverted index (token -> stories of the window that contain it), read for the
-  entry's most distinctive tokens only; no entry is compared with every stored story.
+* Candidates come from an inverted index (token -> the last stories of the window that took it, a capped
+  list), read for the entry's strongest tokens only; no entry is compared with every stored story. They
+  are scored in the order of how alike they can be at most, and no further once none can win.
 * A candidate's score is the cosine similarity to the story's accumulated profile or to its closest
   member, whichever is higher. An entry joins a story on a high score, or on a moderate one backed by
   more than one shared distinctive token of which at least one is a name, place or figure (a close score
   needs only that; a lower one needs stronger entities or many distinctive tokens; below the merge score
-  they must be at least two different entities: one event name alone, "Hannover Messe", is not a
-  story). A shared place alone ("Geneva") never merges; nor does a shared generic title when the leads
-  share nothing. Common places that are each in many stories but together in few ("Russia", "Ukraine"
-  and "Geneva") count as distinctive.
+  they must be at least two different entities besides common places: one event name alone, "Hannover
+  Messe", however it is written, is not a story). A shared place alone ("Geneva") never merges; nor does
+  a shared generic title when the leads share nothing. Common places that are each in many stories but
+  together in few ("Russia", "Ukraine" and "Geneva") count as distinctive. Below `SUPPORTED_SCORE` no
+  candidate is the story; one name, countries and a few words are not one either (`_thin`). Of the
+  candidates the fitted model accepts, the most alike is the entry's story.
 
 Time comes from the entries, never from the clock: an entry without a date takes the newest time seen;
 a date far beyond the newest one is not trusted until an entry from another source confirms it; stories whose
