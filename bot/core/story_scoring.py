@@ -30,6 +30,7 @@ SAME_TITLE_RATIO = 85.0  # same source, title edited this little: the same repor
 NEW_ENTITY_SHARE = 0.30  # this share of the entry's names/places/figures new to the story: a follow-up
 RESPELL_RATIO = 80.0  # how alike two spellings of one name are (rapidfuzz ratio)
 NEAR_HOURS = 24.0  # this close, two kinds of event in a country (or one in two rare together): one event
+THIN_TITLES = 3  # this many shared headline words (not countries) are more than one name: not thin
 THIN_DISTINCTIVE = 5  # fewer shared distinctive tokens, with one name and no figure or event word: apart
 MIN_EVIDENCE = 3.0  # names + figures + event words (2 at most) + countries (1; 2 rare together) past rules
 
@@ -166,22 +167,24 @@ class StoryScoring(StoryIndex):
         )
         if far and score < CLOSE_SCORE:
             specific = False
-        if self._thin(values, score):
+        if self._thin(values, score, together):
             specific = False
         probability = self._model.probability(values) if specific else 0.0
         return _Candidate(story, score, member_score, best_member, probability, values)
 
     @staticmethod
-    def _thin(values: dict[str, float], score: float) -> bool:
+    def _thin(values: dict[str, float], score: float, together: bool) -> bool:
         """Whether all the candidate shares is one name or organisation, countries and a few words: no
-        figure, no event word, fewer than `THIN_DISTINCTIVE` distinctive tokens. Two reports of one
-        club, one person or one country are different stories unless more says they are the same (the
-        same result, toll, place and day), or they are near-duplicates."""
+        figure, no event word, fewer than `THIN_DISTINCTIVE` distinctive tokens, no countries rare
+        together. Two reports of one club, one person or one country are different stories unless more
+        says they are the same (the same result, toll, place and day), or they are near-duplicates."""
         return (
-            values["names"] <= 1
+            not together
+            and values["names"] <= 1
             and not values["figures"]
             and not values["events"]
             and values["distinctive"] < THIN_DISTINCTIVE
+            and values["titles"] < THIN_TITLES
             and score < SAME_MEMBER_SCORE
         )
 

@@ -105,3 +105,21 @@ def test_a_place_name_of_one_language_is_an_ordinary_word_in_the_other() -> None
     assert not any(token.startswith("@") for token in english.weights)
     shared_places = {t for t in german.weights if t.startswith("@")} & set(iceland.weights)
     assert shared_places  # Island (German) and Iceland (English) are one place
+
+
+def test_a_follow_up_joins_its_story_whether_or_not_a_topic_names_the_person() -> None:
+    first = (
+        "Civil rights leader Jesse Jackson dies aged 84",
+        "Jesse Jackson, the American civil rights activist and two-time presidential candidate, has died "
+        "at the age of 84, his family said in a statement.",
+    )
+    funeral = (
+        "Civil rights leader Jesse Jackson mourned in Chicago",
+        "Thousands of mourners gathered in Chicago for the funeral of Jesse Jackson. Former president "
+        "Barack Obama and the Reverend Al Sharpton spoke at the service.",
+    )
+    for aliases in ((), (("Jesse Jackson",),)):
+        grouper = StoryGrouper(aliases=aliases)
+        grouper.assign(item("jj-1", *first, 0, "b.example", "en"))
+        later = grouper.assign(item("jj-3", *funeral, 30, "a.example", "en"))
+        assert (later.story, later.relation) == ("jj-1", "followup"), aliases
