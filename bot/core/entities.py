@@ -32,7 +32,8 @@ class AliasTable:
     def __init__(self, groups: Iterable[Sequence[str]] | None = None) -> None:
         self._phrases: dict[tuple[str, ...], str] = {}
         self._starts: set[str] = set()  # first words of phrases longer than one word
-        self._cache: dict[tuple[str, bool], str | None] = {}  # single words already looked up
+        self._cache: dict[tuple[str, bool, str], str | None] = {}  # single words already looked up
+        self._one_language: dict[tuple[str, ...], str] = {}  # a spelling only one language writes
         self.longest = 1
         known = lang_data.exonyms()
         self._capitals_only = known.capitals_only
@@ -63,39 +64,55 @@ class AliasTable:
                 self._starts.add(key[0])
                 self._starts.add(key[0].replace(".", ""))
 
+    def only_in(self, spellings: dict[str, str]) -> None:
+        """Let each of `spellings` (spelling -> language) name its place only in text of that language
+        (`lookup`'s `lang`); text of unknown language still reads them all."""
+        self._cache.clear()
+        for spelling, lang in spellings.items():
+            key = alias_words(spelling)
+            if key:
+                self._one_language[key] = lang
+
     def starts_phrase(self, word: str) -> bool:
         """Whether some phrase of more than one word begins with `word`."""
         return word in self._starts
 
-    def lookup(self, words: Sequence[str], capitals: bool) -> str | None:
+    def lookup(self, words: Sequence[str], capitals: bool, lang: str = "") -> str | None:
         """The canonical token of a folded phrase, trying German/English endings on its last word.
 
-        `capitals` says whether the source wrote the (single) word all in capitals."""
+        `capitals` says whether the source wrote the (single) word all in capitals; `lang` is the
+        text's language, when known (see `only_in`)."""
         key = tuple(words)
         if len(key) > 1:
-            return self._lookup(key, capitals) if key[0] in self._starts else None
-        cache_key = (key[0], capitals)
+            return self._lookup(key, capitals, lang) if key[0] in self._starts else None
+        cache_key = (key[0], capitals, lang)
         if cache_key in self._cache:
             return self._cache[cache_key]
-        found = self._lookup(key, capitals)
+        found = self._lookup(key, capitals, lang)
         if len(self._cache) > 200_000:
             self._cache.clear()
         self._cache[cache_key] = found
         return found
 
-    def _lookup(self, key: tuple[str, ...], capitals: bool) -> str | None:
+    def _lookup(self, key: tuple[str, ...], capitals: bool, lang: str) -> str | None:
         if len(key) == 1 and key[0] in self._capitals_only and not capitals:
             return None
-        found = self._phrases.get(key)
+        found = self._phrase(key, lang)
         if found is not None:
             return found
         last = key[-1]
         for ending in self._inflections:
             if last.endswith(ending) and len(last) - len(ending) >= 4:
-                found = self._phrases.get((*key[:-1], last[: -len(ending)]))
+                found = self._phrase((*key[:-1], last[: -len(ending)]), lang)
                 if found is not None:
                     return found
         return None
+
+    def _phrase(self, key: tuple[str, ...], lang: str) -> str | None:
+        only = self._one_language.get(key) if lang else None
+        if only is not None and only != lang:
+            return None
+        return self._phrases.get(key)
 
 
 # --- figures -----------------------------------------------------------------------------------------

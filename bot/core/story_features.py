@@ -18,7 +18,7 @@ from bot.core.entities import AliasTable, alias_words, figure_token, multiplier
 from bot.core.figures import parse_number
 from bot.core.folding import fold
 from bot.core.lang.events import event_of
-from bot.core.lang.places import country_groups, language_groups, place_groups
+from bot.core.lang.places import country_groups, language_groups, one_language_spellings, place_groups
 from bot.core.text import LETTERS, NUMBER, detect_language
 from bot.model import StoryItem
 
@@ -136,16 +136,16 @@ def _raw_tokens(text: str, lang: str) -> list[_Raw]:
     return tokens
 
 
-def _alias_at(raw: Sequence[_Raw], i: int, aliases: AliasTable) -> tuple[int, str | None]:
+def _alias_at(raw: Sequence[_Raw], i: int, aliases: AliasTable, lang: str) -> tuple[int, str | None]:
     """The longest alias phrase starting at raw[i]: (its length in words, its canonical token)."""
     if aliases.starts_phrase(raw[i].folded):
         for size in range(min(aliases.longest, len(raw) - i), 1, -1):
             span = raw[i : i + size]
             if all(t.kind == "word" for t in span):
-                canonical = aliases.lookup([t.folded for t in span], capitals=False)
+                canonical = aliases.lookup([t.folded for t in span], capitals=False, lang=lang)
                 if canonical is not None:
                     return size, canonical
-    return 1, aliases.lookup([raw[i].folded], capitals=raw[i].surface.isupper())
+    return 1, aliases.lookup([raw[i].folded], capitals=raw[i].surface.isupper(), lang=lang)
 
 
 def _title_case(tokens: Sequence[_Raw]) -> bool:
@@ -267,7 +267,7 @@ def features_of(item: StoryItem, aliases: AliasTable) -> StoryFeatures:
                     found.append((figure_token(value), "year" if is_year else "num"))
                 i += 1
                 continue
-            size, canonical = _alias_at(raw, i, aliases)
+            size, canonical = _alias_at(raw, i, aliases, lang)
             if canonical is not None:
                 found.append((canonical, "alias"))
                 i += size
@@ -328,4 +328,5 @@ def _place_table() -> AliasTable:
         if canonical is not None:
             common.add(canonical)
     table.common = frozenset(common)
+    table.only_in(one_language_spellings())
     return table

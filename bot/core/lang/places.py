@@ -121,6 +121,41 @@ def country_groups() -> tuple[tuple[str, ...], ...]:
     )
 
 
+def _spellings_by_language() -> dict[str, set[str]]:
+    """Every CLDR country and language name and every adjective form, with the languages that write it."""
+    locales = [Locale(code) for code in _LOCALES]
+    found: dict[str, set[str]] = {}
+    for code in sorted(locales[1].territories):
+        if not _REGION.match(code) or code in _NOT_COUNTRIES:
+            continue
+        for locale in (locale for locale in locales if code in locale.territories):
+            name = _clean(locale.territories[code])
+            found.setdefault(name, set()).add(str(locale.language))
+            if " " in name or "-" in name:
+                continue
+            for stem in _stems(name):
+                for lang, endings in ADJECTIVE_ENDINGS.items():
+                    for ending in endings:
+                        found.setdefault(stem + ending, set()).add(lang)
+    for code in (code for code in sorted(locales[1].languages) if len(code) == 2):
+        for locale in (locale for locale in locales if code in locale.languages):
+            found.setdefault(_clean(locale.languages[code]), set()).add(str(locale.language))
+    return found
+
+
+@functools.cache
+def one_language_spellings() -> dict[str, str]:
+    """Spellings of a country or language that only one of the languages writes, by that language: the
+    German CLDR name (Island, Iceland's) and the forms made with only German endings (lett-er of
+    Lettland) are ordinary words in English text ("island", "letter"), so they name the place only in
+    German entries; likewise English-only spellings only in English ones."""
+    return {
+        spelling: next(iter(langs))
+        for spelling, langs in _spellings_by_language().items()
+        if spelling and len(langs) == 1
+    }
+
+
 @functools.cache
 def city_groups() -> tuple[tuple[str, ...], ...]:
     """One group per city of `CITIES`."""

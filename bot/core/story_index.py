@@ -1,0 +1,399 @@
+"""The stories of story grouping's window: their members and profiles, the inverted index over their
+tokens (which stories an entry is compared with), and the window's clock (time from the entries, never
+from the clock). Scoring a candidate: `bot.core.story_scoring`; the grouper: `bot.core.stories`."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import operator
+from collections import deque
+from collections.abc import Iterable, KeysView, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.core.story_features import StoryFeatures
+from bot.model import StoryItem
+
+IDF_PRIOR_STORIES = 20.0  # pseudo-stories added to the window when estimating rarity
+DUPLICATE_SCORE = 0.90  # a member this alike to another is not compared one by one (it repeats it)
+RESPELL_MIN = 6  # a name this long may be transliterated another way and still be the same name
+FUTURE_JUMP = timedelta(hours=24)  # a date this far beyond the newest needs another source to confirm it
+# Dates outside these years are placeholders (0001-01-01 is the "no date" of .NET and Go feeds),
+# not news: such an item counts as undated.
+PLAUSIBLE_YEARS = range(1900, 9000)
+
+
+def _plausible(published: datetime | None) -> datetime | None:
+    return published if published is not None and published.year in PLAUSIBLE_YEARS else None
+
+
+_ENTITY_KINDS = frozenset({"alias", "name", "num"})
+_MAX_TOKENS = 48  # an entry's vector keeps its strongest tokens
+_MAX_PROFILE = 400  # a story's profile keeps its strongest tokens
+_MAX_MEMBERS = 8  # members compared one by one: the first and the most recent
+_QUERY_TOKENS = 20  # the entry's strongest tokens looked up in the index
+_MAX_POSTINGS = 50  # a token finds candidates among the last this many live stories that took it
+_MAX_CANDIDATES = 4  # stories scored in full: the best overlaps of the index
+_MAX_ITEM_IDS = 500  # item ids a story remembers for edits
+_MAX_STORY_TOKENS = 2 * _MAX_PROFILE  # a story's token set is rebuilt from its members beyond this
+_BOUND_SLACK = 1e-9  # rounding between a bound and the score it bounds
+
+
+@dataclass(slots=True)
+class _Member:
+    id: str
+    source: str
+    title: str
+    vector: dict[str, float]  # unit length, IDF of its arrival time
+    body: frozenset[str]
+
+
+@dataclass(slots=True)
+class _Story:
+    seq: int
+    id: str
+    first: datetime | None
+    last: datetime | None
+    # the members' own dates, even those held back from the window's clock: how far apart in time
+    # the story's reports really are
+    dated: tuple[datetime, datetime] | None = None
+    profile: dict[str, float] = field(default_factory=dict)  # sum of member vectors
+    norm: float = 0.0
+    members: list[_Member] = field(default_factory=list)
+    entities: set[str] = field(default_factory=set)
+    long_names: dict[str, list[str]] = field(default_factory=dict)  # names that may be respelled, by prefix
+    body: set[str] = field(default_factory=set)
+    titles: set[str] = field(default_factory=set)  # headline words of its members
+    langs: set[str] = field(default_factory=set)  # languages of its members
+    item_ids: list[str] = field(default_factory=list)
+    # every token of its members' vectors (those of members no longer compared too): what an entry can
+    # share with it at most, for the bound of `_bound`
+    tokens: set[str] = field(default_factory=set)
+    # names its members wrote side by side, as a forest (token -> a token of the same name): "Winter
+    # Olympics" in one report and "Olympic" ... "Winter Games" in another are one name
+    runs: dict[str, str] = field(default_factory=dict)
+
+
+def _dot(vector: dict[str, float], other: dict[str, float]) -> float:
+    """The dot product of two sparse vectors, multiplied and summed in C over the shared tokens."""
+    shared = vector.keys() & other.keys()
+    total: float = sum(map(operator.mul, map(vector.__getitem__, shared), map(other.__getitem__, shared)))
+    return total
+
+
+class StoryIndex:
+    """The live stories of the window and what finds them; see `bot.core.stories` for how they are used."""
+
+    def __init__(self, window: timedelta) -> None:
+        self.window = window
+        self._by_story: dict[str, int] = {}  # story id -> seq of the live story
+        self._stories: dict[int, _Story] = {}
+        self._index: dict[str, set[int]] = {}  # token -> live stories whose profile holds it
+        # token -> the last `_MAX_POSTINGS` live stories whose profile took it (insertion order): where
+        # candidates are looked up, so that a token of many stories still finds the recent ones
+        self._lookup: dict[str, dict[int, None]] = {}
+        self._in_language: dict[str, set[int]] = {}  # language -> live stories with a member in it
+        self._by_item: dict[str, int] = {}  # item id -> story seq
+        self._expiry: list[tuple[datetime, int]] = []  # (last time, story seq); stale entries skipped
+        self._undated: list[int] = []  # stories made before any dated entry
+        self._seq = 0
+        self._newest: datetime | None = None
+        self._recent: deque[tuple[datetime, str]] = deque(maxlen=8)  # (date, source) of recent entries
+        self._pending: tuple[datetime, str] | None = None  # the date just held back, and its source
+        self._held: deque[tuple[datetime, str, int]] = deque(maxlen=8)  # held dates and their stories
+
+    # -- time -----------------------------------------------------------------------------------------
+
+    def _effective_time(self, published: datetime | None, source: str) -> datetime | None:
+        """The time an entry counts at, and the window's clock (the newest trusted time).
+
+        A date far beyond what the stream has shown so far counts as the newest time until an entry
+        from another source confirms the jump, so that one feed with a broken clock cannot expire every
+        story; the very first date starts the clock only once a second one agrees with it."""
+        newest = self._newest
+        if published is None:
+            return newest
+        reference = newest
+        if reference is None and self._recent:
+            reference = max(other for other, _ in self._recent)
+        confirmed = any(
+            abs(published - other) <= FUTURE_JUMP and other_source != source
+            for other, other_source in self._recent
+        )
+        self._recent.append((published, source))
+        if reference is not None and published > reference + FUTURE_JUMP:
+            if not confirmed:
+                self._pending = (published, source)
+                return reference
+            self._confirm_jump(published, source)
+        if newest is None:
+            if reference is None:
+                return published  # the first date: nothing to judge it by yet
+            # the clock starts; a first date far ahead of this one was the odd one out
+            start = published if published < reference - FUTURE_JUMP else max(published, reference)
+            self._newest = start
+            for seq in self._undated:
+                story = self._stories.get(seq)
+                if story is not None:
+                    story.first = story.last = start
+                    heapq.heappush(self._expiry, (start, seq))
+            self._undated.clear()
+            return published
+        if published > newest:
+            self._newest = published
+        return published
+
+    def _confirm_jump(self, published: datetime, source: str) -> None:
+        """Another source confirms a jump in time: the entries held back at the old time move to theirs,
+        so that the story they began is not forgotten as old."""
+        for held, held_source, seq in self._held:
+            story = self._stories.get(seq)
+            if story is not None and held_source != source and abs(held - published) <= FUTURE_JUMP:
+                self._touch(story, held)
+                if story.first is not None and story.first < held - FUTURE_JUMP:
+                    story.first = held
+        self._held.clear()
+
+    def _hold(self, story: _Story) -> None:
+        """Remember the story of an entry whose date waits for confirmation (see `_effective_time`)."""
+        if self._pending is not None:
+            self._held.append((*self._pending, story.seq))
+            self._pending = None
+
+    def _touch(self, story: _Story, when: datetime | None) -> None:
+        if when is None:
+            return
+        if story.first is None or when < story.first:
+            story.first = when
+        if story.last is None or when > story.last:
+            story.last = when
+            heapq.heappush(self._expiry, (when, story.seq))
+
+    def _evict(self) -> None:
+        if self._newest is None:
+            return
+        horizon = self._newest - self.window
+        while self._expiry and self._expiry[0][0] < horizon:
+            last, seq = heapq.heappop(self._expiry)
+            story = self._stories.get(seq)
+            if story is None or story.last != last:
+                continue  # stale entry: the story was updated (or is gone)
+            del self._stories[seq]
+            if self._by_story.get(story.id) == seq:
+                del self._by_story[story.id]
+            for token in story.profile:
+                self._forget(token, seq)
+            for item_id in story.item_ids:
+                if self._by_item.get(item_id) == seq:
+                    del self._by_item[item_id]
+            for lang in story.langs:
+                self._in_language[lang].discard(seq)
+
+    # -- similarity -----------------------------------------------------------------------------------
+
+    def _idf(self, token: str) -> float:
+        postings = self._index.get(token)
+        df = len(postings) if postings is not None else 0
+        return math.log((len(self._stories) + IDF_PRIOR_STORIES) / (df + 1.0))
+
+    def _rare_together(self, tokens: Sequence[str]) -> bool:
+        """Few stories of the window hold all of `tokens`: common places that are each in many stories
+        ("Russia", "Ukraine", "Geneva") can still be rare together."""
+        limit = max(2.0, 0.04 * len(self._stories))
+        empty: set[int] = set()
+        postings = sorted((self._index.get(token, empty) for token in tokens), key=len)
+        return len(postings[0].intersection(*postings[1:])) <= limit
+
+    def _vector(self, features: StoryFeatures) -> dict[str, float]:
+        # the IDF of `_idf`, inlined: this runs for every token of every entry, also at start-up
+        index = self._index
+        stories = len(self._stories) + IDF_PRIOR_STORIES
+        log = math.log
+        scored = sorted(
+            (
+                (weight * log(stories / ((len(index[token]) if token in index else 0) + 1.0)), token)
+                for token, weight in features.weights.items()
+            ),
+            key=lambda pair: (-pair[0], pair[1]),
+        )[:_MAX_TOKENS]
+        norm = math.sqrt(sum(value * value for value, _ in scored)) or 1.0
+        return {token: value / norm for value, token in scored}
+
+    def _candidates(self, vector: dict[str, float], lang: str = "") -> Iterable[_Story]:
+        """Stories sharing two of the entry's distinctive tokens (one is enough for a story in another
+        language, whose other words may be spelled differently), best overlap first."""
+        lookup = self._lookup
+        lists: list[tuple[float, KeysView[int]]] = []
+        # the vector is in the order of its weights, strongest first (`_vector`)
+        for token, value in itertools.islice(vector.items(), _QUERY_TOKENS):
+            holders = lookup.get(token)
+            if holders is not None:
+                lists.append((value, holders.keys()))
+        if not lists:
+            return []
+        # the stories holding two or more of the looked-up tokens, found by set operations in C; the
+        # weighted overlap is summed (in the order of `strongest`) only where a story holds a token
+        seen: set[int] = set()
+        several: set[int] = set()
+        for _, postings in lists:
+            several.update(seen.intersection(postings))  # in place: no copy of what is seen per token
+            seen.update(postings)
+        totals: dict[int, float] = {}
+        for value, postings in lists:
+            for seq in several.intersection(postings):
+                totals[seq] = totals.get(seq, 0.0) + value
+        ranked = heapq.nsmallest(_MAX_CANDIDATES, [(-total, seq) for seq, total in totals.items()])
+        # a story holding one token only is a candidate when it is in another language; its overlap is
+        # that token's value, so tokens weaker than the weakest candidate so far need no look, and of one
+        # token's stories only the oldest few can be among the best
+        same_language = self._in_language.get(lang, set())
+        for value, postings in lists:
+            if len(ranked) >= _MAX_CANDIDATES and -value > ranked[-1][0]:
+                break
+            single = heapq.nsmallest(_MAX_CANDIDATES, postings - several - same_language)
+            if single:
+                ranked = heapq.nsmallest(_MAX_CANDIDATES, ranked + [(-value, seq) for seq in single])
+        stories = self._stories
+        return [stories[seq] for _, seq in ranked]
+
+    @staticmethod
+    def _bound(vector: dict[str, float], story: _Story) -> float:
+        """How alike the entry can be to the story at most: the length of its vector over the tokens the
+        story's members hold (each member and the profile's direction are unit vectors over those)."""
+        shared = vector.keys() & story.tokens
+        values = list(map(vector.__getitem__, shared))
+        return math.sqrt(sum(map(operator.mul, values, values)))
+
+    def _live_candidates(self, vector: dict[str, float], lang: str, when: datetime | None) -> list[_Story]:
+        """The index's candidates whose time span is within the window of `when`."""
+        if when is None:
+            return list(self._candidates(vector, lang))
+        early, late = when - self.window, when + self.window
+        return [
+            story
+            for story in self._candidates(vector, lang)
+            if story.last is None or story.first is None or not (story.last < early or story.first > late)
+        ]
+
+    # -- stories --------------------------------------------------------------------------------------
+
+    def _new_story(self, item_id: str, when: datetime | None) -> _Story:
+        self._seq += 1
+        story = _Story(seq=self._seq, id=item_id, first=when, last=when)
+        self._stories[story.seq] = story
+        self._by_story[item_id] = story.seq
+        if when is None:
+            self._undated.append(story.seq)
+        else:
+            heapq.heappush(self._expiry, (when, story.seq))
+        return story
+
+    def _add_member(
+        self,
+        story: _Story,
+        item: StoryItem,
+        features: StoryFeatures,
+        vector: dict[str, float],
+        when: datetime | None,
+        member_score: float | None = None,
+    ) -> None:
+        """Add the entry to the story; `member_score` is how alike it is to the closest member, when known.
+        A near-duplicate of a member joins the profile but is not compared one by one: it would only
+        repeat that member."""
+        member = _Member(item.id, item.source, item.title, vector, features.body)
+        own = _plausible(item.published)
+        if own is not None:
+            dated = story.dated
+            story.dated = (own, own) if dated is None else (min(dated[0], own), max(dated[1], own))
+        if member_score is None:
+            member_score = max((_dot(vector, other.vector) for other in story.members), default=0.0)
+        if member_score < DUPLICATE_SCORE:
+            if len(story.members) >= _MAX_MEMBERS:
+                del story.members[1]  # keep the first report and the most recent ones
+            story.members.append(member)
+        story.tokens.update(vector)
+        if len(story.tokens) > _MAX_STORY_TOKENS:
+            # forget the tokens of members no longer compared: what the members and the profile hold
+            story.tokens = set(story.profile).union(*(other.vector for other in story.members))
+        self._by_item[item.id] = story.seq
+        story.item_ids.append(item.id)
+        if len(story.item_ids) > _MAX_ITEM_IDS:
+            forgotten = story.item_ids.pop(0)
+            if self._by_item.get(forgotten) == story.seq:
+                del self._by_item[forgotten]
+        self._add_to_profile(story, vector)
+        for token in vector:
+            kind = features.kinds.get(token)
+            if kind in _ENTITY_KINDS and token not in story.entities:
+                story.entities.add(token)
+                if kind == "name" and len(token) >= RESPELL_MIN:
+                    story.long_names.setdefault(token[:2], []).append(token)
+        self._join_runs(story, features, vector)
+        story.body.update(t for t in features.body if t in vector)
+        story.titles.update(t for t in features.title if t in vector)
+        story.langs.add(features.lang)
+        self._in_language.setdefault(features.lang, set()).add(story.seq)
+        self._touch(story, when)
+
+    def _add_to_profile(self, story: _Story, vector: dict[str, float]) -> None:
+        """Add a member's vector to the story's profile, keeping its strongest tokens and the index."""
+        profile = story.profile
+        for token, value in vector.items():
+            if token not in profile:
+                self._index.setdefault(token, set()).add(story.seq)
+                recent = self._lookup.setdefault(token, {})
+                recent[story.seq] = None
+                if len(recent) > _MAX_POSTINGS:
+                    del recent[next(iter(recent))]  # the story that took it longest ago
+                profile[token] = 0.0
+            profile[token] += value
+        if len(profile) > _MAX_PROFILE:
+            # the few weakest by a partial selection: sorting the whole profile on every member of a
+            # big story cost more than the rest of the assignment
+            weakest = heapq.nsmallest(
+                len(profile) - _MAX_PROFILE, zip(profile.values(), profile, strict=True)
+            )
+            for _, token in weakest:
+                del profile[token]
+                self._forget(token, story.seq)
+        values = profile.values()
+        story.norm = math.sqrt(sum(map(operator.mul, values, values)))
+
+    def _forget(self, token: str, seq: int) -> None:
+        """The story `seq` no longer holds `token` (trimmed from its profile, or the story expired)."""
+        postings = self._index.get(token)
+        if postings is not None:
+            postings.discard(seq)
+            if not postings:
+                del self._index[token]
+        recent = self._lookup.get(token)
+        if recent is not None:
+            recent.pop(seq, None)
+            if not recent:
+                del self._lookup[token]
+
+    @staticmethod
+    def run_root(story: _Story, token: str) -> str:
+        """The token that stands for the name `token` belongs to in the story (itself when alone)."""
+        runs = story.runs
+        while runs.get(token, token) != token:
+            token = runs[token]
+        return token
+
+    def _join_runs(self, story: _Story, features: StoryFeatures, vector: dict[str, float]) -> None:
+        """Remember which of the member's names were written side by side."""
+        groups: dict[int, list[str]] = {}
+        for token in vector:
+            run = features.runs.get(token)
+            if run is not None and features.kinds.get(token) == "name":
+                groups.setdefault(run, []).append(token)
+        for tokens in groups.values():
+            if len(tokens) < 2:
+                continue
+            root = self.run_root(story, tokens[0])
+            for other in tokens[1:]:
+                other_root = self.run_root(story, other)
+                if other_root != root:
+                    story.runs[other_root] = root
