@@ -86,7 +86,7 @@ def _without_credits(lead: str) -> str:
     return text
 
 
-_SUFFIXES = ("ungen", "innen", "ern", "ies", "ing", "en", "er", "es", "em", "ed", "e", "s", "n")
+_SUFFIXES = lang_data.endings("story_token_endings")
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -235,6 +235,16 @@ def _names_outlet(word: str, outlet: tuple[frozenset[str], tuple[str, ...]]) -> 
     return word in words or (len(word) >= 3 and any(label.startswith(word) for label in labels))
 
 
+_KIND_RANK = {
+    "word": 0,
+    "event": 1,
+    "year": 2,
+    "name": 3,
+    "num": 4,
+    "alias": 5,
+}  # a token's kind: the highest
+
+
 def features_of(item: StoryItem, aliases: AliasTable) -> StoryFeatures:
     lang = item.lang if item.lang in ("de", "en") else detect_language(f"{item.title}\n{item.summary}")
     outlet = _outlet_words(item.source)
@@ -247,66 +257,95 @@ def features_of(item: StoryItem, aliases: AliasTable) -> StoryFeatures:
     kinds: dict[str, str] = {}
     title_tokens: set[str] = set()
     body_tokens: set[str] = set()
-    runs: dict[str, int] = {}  # entity token -> which entity (names written side by side are one)
-    counter = itertools.count()
-    rank = {"word": 0, "event": 1, "year": 2, "name": 3, "num": 4, "alias": 5}
+    runs = _Runs()
     for name, text in fields:
         if not text:
             continue
         raw = _raw_tokens(text, lang)
-        caps_mean_names = name != "title" or not _title_case(raw)
-        found: list[tuple[str, str]] = []
-        last_name, last_stem = -2, ""  # the last name: adjacent names ("Donald Trump") are one entity
-        i = 0
-        while i < len(raw):
-            token = raw[i]
-            if token.kind == "num":
-                value = token.value
-                if value >= 10 or value != int(value):
-                    is_year = value == int(value) and 1900 <= value <= 2100 and "," not in token.surface
-                    found.append((figure_token(value), "year" if is_year else "num"))
-                i += 1
-                continue
-            size, canonical = _alias_at(raw, i, aliases, lang)
-            if canonical is not None:
-                found.append((canonical, "alias"))
-                i += size
-                continue
-            i += 1
-            word = token.folded
-            surface_upper = token.surface.isupper()
-            if len(word) < 2 or word in _STOP or word in _CALENDAR or (len(word) == 2 and not surface_upper):
-                continue
-            if _names_outlet(word, outlet):
-                continue
-            event = event_of(word)
-            if event is not None:  # Erdbeben and earthquake: one token in either language
-                found.append((EVENT_PREFIX + event, "event"))
-                continue
-            surface = token.surface
-            acronym = len(surface) >= 2 and surface.isupper()
-            capital = surface[0].isupper() and caps_mean_names and not token.initial and word not in _ROLES
-            stem = _stem(word)
-            if acronym or capital:
-                found.append((stem, "name"))
-                if stem not in runs:
-                    if last_name == i - 2 and last_stem in runs:
-                        runs[stem] = runs[last_stem]
-                    else:
-                        runs[stem] = next(counter)
-                last_name, last_stem = i - 1, stem
-            else:
-                found.append((stem, "word"))
+        found = _field_tokens(raw, name != "title" or not _title_case(raw), aliases, lang, outlet, runs)
         weight = _FIELD_WEIGHT[name]
         for tok, kind in found:
-            if kind != "word" and tok not in runs:
-                runs[tok] = next(counter)
+            if kind != "word":
+                runs.entity(tok)
             totals[tok] = totals.get(tok, 0.0) + weight
-            if rank[kind] > rank[kinds.get(tok, "word")]:
+            if _KIND_RANK[kind] > _KIND_RANK[kinds.get(tok, "word")]:
                 kinds[tok] = kind
             (title_tokens if name == "title" else body_tokens).add(tok)
     weights = {tok: min(total, 4.0) * _KIND_BOOST[kinds.get(tok, "word")] for tok, total in totals.items()}
-    return StoryFeatures(weights, kinds, frozenset(title_tokens), frozenset(body_tokens), runs, lang)
+    return StoryFeatures(weights, kinds, frozenset(title_tokens), frozenset(body_tokens), runs.of, lang)
+
+
+class _Runs:
+    """Which entity each entity token is: names written side by side (`Donald Trump`) share one."""
+
+    def __init__(self) -> None:
+        self.of: dict[str, int] = {}
+        self._numbers = itertools.count()
+
+    def entity(self, token: str, joins: str | None = None) -> None:
+        """Number `token` unless it has one: the entity of `joins` (the name just before it) if that
+        has one, else a new one."""
+        if token not in self.of:
+            self.of[token] = self.of[joins] if joins is not None and joins in self.of else next(self._numbers)
+
+
+def _field_tokens(
+    raw: list[_Raw],
+    caps_mean_names: bool,
+    aliases: AliasTable,
+    lang: str,
+    outlet: tuple[frozenset[str], tuple[str, ...]],
+    runs: _Runs,
+) -> list[tuple[str, str]]:
+    """A field's story tokens with their kinds: figures and years, place aliases, event words, names
+    (whose runs are numbered in `runs`) and the other words, stemmed."""
+    found: list[tuple[str, str]] = []
+    last_name, last_stem = -2, ""  # the last name: adjacent names ("Donald Trump") are one entity
+    i = 0
+    while i < len(raw):
+        token = raw[i]
+        if token.kind == "num":
+            value = token.value
+            if value >= 10 or value != int(value):
+                is_year = value == int(value) and 1900 <= value <= 2100 and "," not in token.surface
+                found.append((figure_token(value), "year" if is_year else "num"))
+            i += 1
+            continue
+        size, canonical = _alias_at(raw, i, aliases, lang)
+        if canonical is not None:
+            found.append((canonical, "alias"))
+            i += size
+            continue
+        i += 1
+        read = _word_token(token, caps_mean_names, outlet)
+        if read is None:
+            continue
+        found.append(read)
+        stem, kind = read
+        if kind == "name":
+            runs.entity(stem, last_stem if last_name == i - 2 else None)
+            last_name, last_stem = i - 1, stem
+    return found
+
+
+def _word_token(
+    token: _Raw, caps_mean_names: bool, outlet: tuple[frozenset[str], tuple[str, ...]]
+) -> tuple[str, str] | None:
+    """A word's story token: None for stop words, calendar words, short words and the outlet's name;
+    an event word in either language; a name (capitalised where capitals mean names, or an acronym);
+    else the word's stem."""
+    word = token.folded
+    surface = token.surface
+    if len(word) < 2 or word in _STOP or word in _CALENDAR or (len(word) == 2 and not surface.isupper()):
+        return None
+    if _names_outlet(word, outlet):
+        return None
+    event = event_of(word)
+    if event is not None:  # Erdbeben and earthquake: one token in either language
+        return EVENT_PREFIX + event, "event"
+    acronym = len(surface) >= 2 and surface.isupper()
+    capital = surface[0].isupper() and caps_mean_names and not token.initial and word not in _ROLES
+    return _stem(word), "name" if acronym or capital else "word"
 
 
 def place_aliases() -> AliasTable:

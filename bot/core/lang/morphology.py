@@ -56,3 +56,8 @@ GERMAN_ADJECTIVE_ENDINGS = Endings(
     "Endings of an inflected German adjective: `russische`, `weiteren`, `neuer`, `kleines`, `großem`.",
     "e en er es em",
 )
+STORY_TOKEN_ENDINGS = Endings(
+    "The one German or English ending story grouping strips from a word, longest first, so that "
+    "reports in either language meet: `Wahlen`/`Wahl`, `elections`/`election`, `countries`/`country`.",
+    "ungen innen ern ies ing en er es em ed e s n",
+)
