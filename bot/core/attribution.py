@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core import lang as lang_data
-from bot.core.folding import fold
+from bot.core.folding import fold_cached
 from bot.core.text import WORD
 
 _INITIAL = re.compile(r"[^\W\d_]\.[ \u00a0][^\W\d_]")
@@ -21,7 +21,6 @@ _TOKEN = re.compile(rf"{WORD}|[,:;.!?()–—]")
 
 _t = lang_data.table
 
-fold_cached = functools.lru_cache(maxsize=65536)(fold)  # the same words recur across a text
 
 _SPEECH_VERBS = _t("speech_verbs")
 

@@ -6,16 +6,13 @@ Every look-around is bounded, so each number costs the same whatever the text's 
 
 from __future__ import annotations
 
-import functools
 import re
 
 from bot.core import lang as lang_data
-from bot.core.folding import fold
+from bot.core.folding import fold_cached
 from bot.core.lang import numbers as number_data
 from bot.core.text import LETTERS, WORD
 from bot.model import Figure
-
-fold_cached = functools.lru_cache(maxsize=65536)(fold)  # the same words recur across a text
 
 _t = lang_data.table
 

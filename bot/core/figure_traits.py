@@ -4,16 +4,13 @@ thing (`Das Redmagic 11 Air`). Word lists are tables of `bot.core.lang`."""
 
 from __future__ import annotations
 
-import functools
 import re
 
 from bot.core import lang as lang_data
 from bot.core.figure_context import LABEL_EXEMPT, VAGUE
-from bot.core.folding import fold
+from bot.core.folding import fold_cached
 from bot.core.text import words
 from bot.model import Figure
-
-_fold = functools.lru_cache(maxsize=65536)(fold)
 
 _VAGUE_STARTS = tuple(VAGUE)
 
@@ -26,8 +23,8 @@ def described(figure: Figure) -> bool:
     """True when the figure's text names what it counts beyond number, unit and approximation."""
     approx = set((figure.approx or "").split())
     units = lang_data.table("unit_words")
-    rest = [w for w in (_fold(x) for x in words(figure.text)) if w not in approx and w not in units]
-    return len(rest) > 1 if figure.unit and _fold(figure.unit) in rest else bool(rest)
+    rest = [w for w in (fold_cached(x) for x in words(figure.text)) if w not in approx and w not in units]
+    return len(rest) > 1 if figure.unit and fold_cached(figure.unit) in rest else bool(rest)
 
 
 def spelled_out(figure: Figure) -> bool:
@@ -39,7 +36,7 @@ def _number_word(figure: Figure) -> str:
     """The folded first word of the figure after its approximation (`rund`, `more than`)."""
     approx = len((figure.approx or "").split())
     parts = figure.text.split()
-    return _fold(parts[approx]) if len(parts) > approx else ""
+    return fold_cached(parts[approx]) if len(parts) > approx else ""
 
 
 def _after_approx(figure: Figure) -> str:
@@ -53,7 +50,7 @@ def no_single_value(figure: Figure, lang: str) -> bool:
     Palestinians`, `dozens of nations`): no digit, and its first word a scale or a vague amount."""
     if any(ch.isdigit() for ch in figure.text):
         return False
-    rest = _fold(_after_approx(figure))
+    rest = fold_cached(_after_approx(figure))
     return rest.startswith(_VAGUE_STARTS) or lang_data.scale(rest.split(" ")[0], lang) is not None
 
 
@@ -70,4 +67,4 @@ def follows_name(text: str, figure: Figure, title_end: int) -> bool:
     before = _WORD_BEFORE.search(text, max(0, figure.start - 40), figure.start)
     if before is None or not before.group(2)[:1].isupper() or before.group(1):
         return False  # no word before it, a lower-case one, or the first word of a sentence
-    return _fold(before.group(2)) not in LABEL_EXEMPT
+    return fold_cached(before.group(2)) not in LABEL_EXEMPT

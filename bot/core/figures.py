@@ -28,7 +28,6 @@ from bot.core.figure_context import (
     YEAR_CONTEXT,
     approx_before,
     figure_kind,
-    fold_cached,
     is_label,
     is_skipped_context,
     looks_like_year,
@@ -39,6 +38,7 @@ from bot.core.figure_context import (
     word_after,
     words_before,
 )
+from bot.core.folding import fold_cached
 from bot.core.lang import numbers as number_data
 from bot.core.number_words import word_figures
 from bot.core.text import NUMBER

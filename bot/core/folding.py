@@ -5,6 +5,7 @@ It lives apart from `text.py` so that `bot.core.lang` can fold its tables and `t
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -31,6 +32,10 @@ def fold(text: str) -> str:
         # compatibility forms can decompose to capitals (`㎒` -> `MHz`): fold case once more
         text = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     return _DASHES.sub("-", text)
+
+
+# `fold` for the readers that fold the same words over and over (a text's words, a table's entries)
+fold_cached = functools.lru_cache(maxsize=65_536)(fold)
 
 
 def strip_invisible(text: str) -> str:

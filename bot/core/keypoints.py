@@ -11,7 +11,6 @@ alert shows no figure rather than a wrong one.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from bisect import bisect_right
@@ -24,11 +23,9 @@ from bot.core import lang as lang_data
 from bot.core.analysis import Analysis, analyse
 from bot.core.figure_traits import compound_adjective, described, follows_name, no_single_value, spelled_out
 from bot.core.figures import figure_kind
-from bot.core.folding import fold
+from bot.core.folding import fold_cached
 from bot.core.text import words
 from bot.model import Article, Figure, KeyPoints, Quote, TopicQuery
-
-_fold = functools.lru_cache(maxsize=65536)(fold)  # the same words recur across a text
 
 C = TypeVar("C", Figure, Quote)
 Features = dict[str, float]
@@ -72,7 +69,7 @@ def contributions(option: Scored[C], weights: Mapping[str, float]) -> list[tuple
 
 
 def _stems(text: str) -> set[str]:
-    return _stems_of({_fold(x) for x in words(text)})
+    return _stems_of({fold_cached(x) for x in words(text)})
 
 
 def _stems_of(folded: set[str]) -> set[str]:
@@ -87,10 +84,10 @@ class _Topic:
 
     def __init__(self, topic: TopicQuery | None) -> None:
         aliases = (topic.name, *topic.aliases) if topic else ()
-        self.aliases = [[_prefixes(_fold(w)) for w in words(a)] for a in aliases if words(a)]
+        self.aliases = [[_prefixes(fold_cached(w)) for w in words(a)] for a in aliases if words(a)]
 
     def mentioned(self, text: str) -> bool:
-        return self.mentioned_in({_fold(w) for w in words(text)}) if self.aliases else False
+        return self.mentioned_in({fold_cached(w) for w in words(text)}) if self.aliases else False
 
     def mentioned_in(self, found: set[str]) -> bool:
         """Whether the folded words `found` name the topic."""
@@ -166,8 +163,9 @@ def _spoken_fragment(quote: Quote) -> bool:
     return quote.speaker is not None and len(quote.text.split()) >= 4
 
 
-def _figure_fact(figure: Figure) -> tuple[object, ...]:
-    return (round(figure.value, 6), _fold(figure.unit or ""))
+def _figure_fact(figure: Figure) -> tuple[float, str]:
+    """A figure's value and folded unit: the mentions of one fact share it."""
+    return (round(figure.value, 6), fold_cached(figure.unit or ""))
 
 
 def _quote_fact(quote: Quote) -> tuple[object, ...]:
@@ -230,10 +228,7 @@ class _Context:
         self.quotes = analysis.quotes
         self.quote_starts = [q.start for q in self.quotes]
         self.quote_ends = [q.start + len(q.text) for q in self.quotes]
-        self.values: dict[tuple[float, str], int] = {}
-        for f in self.figures:
-            key = (round(f.value, 6), _fold(f.unit or ""))
-            self.values[key] = self.values.get(key, 0) + 1
+        self.values = Counter(_figure_fact(f) for f in self.figures)
         self.title_values = {round(f.value, 6) for f in self.figures if f.start < self.title_end}
         self.title_facts = {_figure_fact(f) for f in self.figures if f.start < self.title_end}
         # where the text below the headline first states a figure of each kind (a bound states none)
@@ -249,7 +244,7 @@ class _Context:
                 self.first_of_kind.setdefault(kind, f.start)
         self._sentence_words: dict[int, set[str]] = {}
         self._speakers: dict[tuple[str | None, str | None], bool] = {}
-        headline_words = {_fold(w) for w in words(analysis.article.title)}
+        headline_words = {fold_cached(w) for w in words(analysis.article.title)}
         self.headline_words = headline_words
         self.cued = {
             kind
@@ -263,10 +258,12 @@ class _Context:
         )
         self.named_facts = {_figure_fact(f) for f in self.figures if follows_name(text, f, self.title_end)}
         self.headline_quoted = [
-            _fold(q.text).strip(" ,.") for q in self.quotes if q.start < self.title_end and len(q.text) > 5
+            fold_cached(q.text).strip(" ,.")
+            for q in self.quotes
+            if q.start < self.title_end and len(q.text) > 5
         ]
         self.later_quoted = _Within(
-            " | ".join(_fold(q.text) for q in self.quotes if q.start >= self.title_end)
+            " | ".join(fold_cached(q.text) for q in self.quotes if q.start >= self.title_end)
             if self.headline_quoted
             else ""
         )
@@ -285,7 +282,7 @@ class _Context:
     def sentence_words(self, index: int, sentence: str) -> set[str]:
         """The folded words of sentence `index`, computed once per sentence."""
         if index not in self._sentence_words:
-            self._sentence_words[index] = {_fold(w) for w in words(sentence)}
+            self._sentence_words[index] = {fold_cached(w) for w in words(sentence)}
         return self._sentence_words[index]
 
     def mentions(self, index: int, sentence: str) -> bool:
@@ -310,9 +307,7 @@ class _Context:
         for figure in self.figures:
             if figure.start >= self.title_end:
                 break
-            if round(figure.value, 6) == round(chosen.value, 6) and _fold(figure.unit or "") == _fold(
-                chosen.unit or ""
-            ):
+            if _figure_fact(figure) == _figure_fact(chosen):
                 return Scored(
                     figure, {**best.features, "stated_in_headline": 1.0}, best.score, best.confidence
                 )
@@ -327,7 +322,7 @@ class _Context:
             features["topic_in_sentence"] = 1.0
         if figure.start >= self.title_end:
             self._headline_ties(figure, index, sentence, features)
-        if self.values.get((round(figure.value, 6), _fold(figure.unit or "")), 0) > 1:
+        if self.values[_figure_fact(figure)] > 1:
             features["repeated"] = 1.0
         at = bisect_right(self.quote_starts, figure.start) - 1
         if at >= 0 and figure.start < self.quote_ends[at]:
@@ -357,9 +352,9 @@ class _Context:
             features["headline_words_in_sentence"] = min(shared, 4) / 4
         if round(figure.value, 6) in self.title_values:
             features["value_in_headline"] = 1.0
-            if (round(figure.value, 6), _fold(figure.unit or "")) in self.title_facts:
+            if _figure_fact(figure) in self.title_facts:
                 features["fact_in_headline"] = 1.0  # `21 Kilogramm` again, not `21 Päckchen`
-        if figure.unit and _fold(figure.unit)[:6] in self.headline:
+        if figure.unit and fold_cached(figure.unit)[:6] in self.headline:
             features["unit_in_headline"] = 1.0  # `21 Kilogramm` in the text of `… 21 Kilogramm Kokain`
 
     def _writing(self, figure: Figure, kind: str, features: Features) -> None:
@@ -381,7 +376,7 @@ class _Context:
         opened = before.rfind("(")
         if opened >= 0 and ")" not in before[opened:]:
             features["in_parentheses"] = 1.0  # `about 200 acres (80.9 hectares)`: a conversion or an aside
-        if lang_data.table("threshold_words") & {_fold(w) for w in words(before)[-3:]}:
+        if lang_data.table("threshold_words") & {fold_cached(w) for w in words(before)[-3:]}:
             features["after_threshold_word"] = 1.0
 
     def _shape(self, figure: Figure, kind: str, features: Features) -> None:
@@ -423,7 +418,7 @@ class _Context:
         if self.matcher.aliases and self._topic_speaks(quote.speaker, quote.role):
             features["topic_speaks"] = 1.0  # `NATO-Generalsekretär Mark Rutte` on NATO: the topic's voice
         self._speaker_and_length(quote, features)
-        folded = {_fold(w) for w in words(quote.text)}
+        folded = {fold_cached(w) for w in words(quote.text)}
         if self.matcher.aliases and self.matcher.mentioned_in(folded):
             features["topic_in_quote"] = 1.0
         elif self.mentions(index, sentence):
@@ -436,9 +431,11 @@ class _Context:
             features["first_quote"] = 1.0
         if quote is self.first_full:
             features["first_full_quote"] = 1.0  # the first quote that is a sentence of its own
-        if quote.start < self.title_end and _fold(quote.text) in self.later_quoted:
+        if quote.start < self.title_end and fold_cached(quote.text) in self.later_quoted:
             features["headline_clip"] = 1.0  # `‘Go It Alone’` in the headline of `"… go it alone."`
-        elif quote.start >= self.title_end and any(c in _fold(quote.text) for c in self.headline_quoted):
+        elif quote.start >= self.title_end and any(
+            c in fold_cached(quote.text) for c in self.headline_quoted
+        ):
             features["clipped_in_headline"] = 1.0  # the quote the headline clipped its words from
         return features
 
@@ -446,7 +443,7 @@ class _Context:
         """Who is said to speak the quote (a name, the headline's, a role only) and how it reads."""
         if quote.speaker:
             features["named_speaker"] = 1.0
-            if _fold(quote.speaker.split()[-1]) in self.headline_words:
+            if fold_cached(quote.speaker.split()[-1]) in self.headline_words:
                 features["speaker_in_headline"] = 1.0  # `Yunus announces resignation`: his words
         elif quote.role:
             features["role_only"] = 1.0

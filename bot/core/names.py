@@ -10,16 +10,14 @@ Pure functions; no word lists of their own beyond the stop words of bot.core.lan
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
 
 from bot.core import lang as lang_data
-from bot.core.folding import fold
+from bot.core.folding import fold, fold_cached
 from bot.core.text import Token, tokenize
 
-_fold = functools.lru_cache(maxsize=65_536)(fold)  # the same capitalised words recur
 _LINE_BREAK = re.compile("[\n\r]")
 _APOSTROPHES = frozenset("'’")
 _OPENERS = frozenset('.!?:;"“”„»«‘’‚()[]–—-|…•')
@@ -51,7 +49,7 @@ def names_in(text: str, tokens: Sequence[Token] | None = None) -> list[str]:
             first.isupper()
             and first.isalpha()
             and len(run) < MAX_NAME_WORDS
-            and _fold(token) not in stop_words
+            and fold_cached(token) not in stop_words
         ):
             if not run:
                 run_initial = previous == "" or previous in _OPENERS

@@ -10,7 +10,8 @@ import re
 from bisect import bisect_right
 
 from bot.core import lang as lang_data
-from bot.core.figure_context import VAGUE, approx_before, fold_cached, noun_after, scale_of, unit_after
+from bot.core.figure_context import VAGUE, approx_before, noun_after, scale_of, unit_after
+from bot.core.folding import fold_cached
 from bot.core.lang import numbers as number_data
 from bot.model import Figure
 

@@ -25,12 +25,12 @@ from bot.core.attribution import (
     Attribution,
     after_attribution,
     before_attribution,
-    fold_cached,
     is_capitalised,
     is_speech_verb,
     noun_phrase,
     speech_tokens,
 )
+from bot.core.folding import fold_cached
 from bot.core.quote_marks import ATTRIBUTION_CONTEXT, QuoteSpan, scan_quotes, sentence_bounds
 from bot.core.speakers import Names, Person, PersonIndex, people_in, read_names, resolve_speaker
 from bot.model import Quote

@@ -20,10 +20,10 @@ from bot.core.attribution import (
     ROLE_RE,
     ROLE_WORDS_EN,
     Attribution,
-    fold_cached,
     is_capitalised,
     is_role,
 )
+from bot.core.folding import fold_cached
 
 _t = lang_data.table
 
