@@ -235,14 +235,8 @@ def _names_outlet(word: str, outlet: tuple[frozenset[str], tuple[str, ...]]) -> 
     return word in words or (len(word) >= 3 and any(label.startswith(word) for label in labels))
 
 
-_KIND_RANK = {
-    "word": 0,
-    "event": 1,
-    "year": 2,
-    "name": 3,
-    "num": 4,
-    "alias": 5,
-}  # a token's kind: the highest
+# a token seen as several kinds is of the highest
+_KIND_RANK = {"word": 0, "event": 1, "year": 2, "name": 3, "num": 4, "alias": 5}
 
 
 def features_of(item: StoryItem, aliases: AliasTable) -> StoryFeatures:

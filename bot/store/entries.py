@@ -48,9 +48,9 @@ def _recent_entry(row: Any, since: datetime) -> RecentEntry:
 # Statements every poll runs, built once (SQLAlchemy then skips building and coercing them per call).
 # One feed's rows among some keys (or links): on the (feed, key) index on SQLite and PostgreSQL alike,
 # where a `(feed_id, key) IN (VALUES …)` of many feeds makes SQLite scan the whole table for each batch.
-_KNOWN_ENTRIES = select(
-    entries.c.id, entries.c.feed_id, entries.c.key, entries.c.content_hash, entries.c.story
-).where(entries.c.feed_id == bindparam("feed"), entries.c.key.in_(bindparam("keys", expanding=True)))
+_KNOWN_ENTRIES = select(entries.c.id, entries.c.key, entries.c.content_hash, entries.c.story).where(
+    entries.c.feed_id == bindparam("feed"), entries.c.key.in_(bindparam("keys", expanding=True))
+)
 # the columns set are the parameters' keys besides `feed_row_id`
 _FEED_UPDATE = update(feeds).where(feeds.c.id == bindparam("feed_row_id"))
 
@@ -85,7 +85,7 @@ class SQLEntryStore(StoreBase):
                 unique = list(dict.fromkeys(keys))
                 for start in range(0, len(unique), IN_CHUNK):
                     chunk = unique[start : start + IN_CHUNK]
-                    for entry_id, _, key, content_hash, story in conn.execute(
+                    for entry_id, key, content_hash, story in conn.execute(
                         _KNOWN_ENTRIES, {"feed": feed_id, "keys": chunk}
                     ).all():
                         found.setdefault(feed_id, {})[key] = StoredEntry(

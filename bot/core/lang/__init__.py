@@ -2,9 +2,9 @@
 
 Every rule of the core that depends on words reads them from a named table in this package;
 nothing in the core keeps its own word list. The data modules (`numbers`, `speech`, `choice`) declare
-tables with a line saying what each is for (`morphology` the word endings rules try, in order); this
-loader folds their words (`Müller` -> `mueller`, the
-form every reader compares), checks them and hands them out. The fitted weights of the key-figure and
+tables with a line saying what each is for, and `morphology` the word endings rules try, in order; this
+loader folds their words (`Müller` -> `mueller`, the form every reader compares), checks them and hands
+them out. The fitted weights of the key-figure and
 key-quote choice are `extract_weights.json`, written by `scripts/fit_extract.py`; the German and English
 spellings of places and organisations that story grouping reads as one token are `exonyms.json`.
 """
