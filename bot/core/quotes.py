@@ -131,7 +131,7 @@ class _Assembly:
         self.names = read_names(text, tokens, lang)
         # how often each word stands, counted once and only when a German pronoun needs it
         self.alone = functools.cache(lambda: Counter(t[0] for t in tokens)) if lang == "de" else None
-        self.body = text.find("\n")
+        self.body = text.find("\n")  # where the headline ends (-1: the text is one line)
         self.quotes: list[Quote] = []
         # (speaker, role, end of the quote, where its attribution stands, whether it ended in a comma)
         self.previous: tuple[str | None, str | None, int, int, bool] | None = None
@@ -171,7 +171,7 @@ class _Assembly:
         self, span: QuoteSpan, found: Attribution | None, colon: bool
     ) -> tuple[str | None, str | None]:
         """The quote's speaker and role from its attribution, or a headline's `Name: „…“`."""
-        headline = "\n" not in self.text[: span.start]
+        headline = self.body < 0 or span.start <= self.body  # no line break before it
         if found is None:
             return (_headline_speaker(self.text, span.end + 1, self.names) if headline else None), None
         speaker, role = resolve_speaker(found, self.index, span.start, self.last_speaker, self.names)
