@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,13 +26,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from ingest import corpus_items  # noqa: E402  (bench/ingest.py: real items of the feed corpus)
-from memory import peak_rss_mb  # noqa: E402  (bench/memory.py)
+from memory import child_result, peak_rss_mb  # noqa: E402  (bench/memory.py)
 
 from bot.core.stories import StoryGrouper, StoryItem  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -143,14 +143,8 @@ def child(data_dir: str) -> None:
     print(json.dumps(done))
 
 
-def measure(data_dir: Path) -> dict[str, float]:
-    run = subprocess.run(
-        [sys.executable, __file__, "--child", str(data_dir)], capture_output=True, text=True, check=False
-    )
-    if run.returncode != 0:
-        raise SystemExit(run.stderr[-3000:])
-    result: dict[str, float] = json.loads(run.stdout.strip().splitlines()[-1])
-    return result
+def measure(data_dir: Path) -> dict[str, Any]:
+    return child_result(__file__, str(data_dir))
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,13 +168,18 @@ def child(url: str, cap: int, full_text: bool) -> None:
     print(json.dumps({"new_entries": new, "alerts": alerts, "main_mb": own}))
 
 
-def measure(url: str, cap: int, full_text: bool) -> dict[str, int]:
-    command = [sys.executable, __file__, "--child", url, "--cap", str(cap)]
-    run = subprocess.run([*command, *(["--full-text"] if full_text else [])], capture_output=True, text=True)
+def child_result(script: str, *args: str) -> dict[str, Any]:
+    """Run `script --child ARGS…` in a fresh process (so that its peak memory is its own) and read the
+    JSON line it prints last; its error output ends the benchmark if it fails."""
+    run = subprocess.run([sys.executable, script, "--child", *args], capture_output=True, text=True)
     if run.returncode != 0:
         raise SystemExit(run.stderr[-3000:])
-    result: dict[str, int] = json.loads(run.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
     return result
+
+
+def measure(url: str, cap: int, full_text: bool) -> dict[str, Any]:
+    return child_result(__file__, url, "--cap", str(cap), *(["--full-text"] if full_text else []))
 
 
 def main() -> None:
