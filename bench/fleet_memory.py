@@ -37,7 +37,8 @@ from memory import child_result, peak_rss_mb  # noqa: E402  (bench/memory.py)
 
 from bot.core.stories import StoryGrouper, StoryItem  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.store.db import DeclaredFeed, NewEntry, Store  # noqa: E402
+from bot.store.db import Store  # noqa: E402
+from bot.store.rows import DeclaredFeed, NewEntry  # noqa: E402
 
 AIM_MB = 300
 TOPICS = ("Ukraine", "Nordkorea | North Korea", "Klimawandel", "Bundestag", "Trump", "Gaza", "Bitcoin")

@@ -43,7 +43,8 @@ from bot.model import StoryItem
 from bot.pipeline import Pipeline
 from bot.runtime import fetch_policy
 from bot.settings import Settings
-from bot.store.db import NewEntry, Store
+from bot.store.db import Store
+from bot.store.rows import NewEntry
 
 FRESH = 2  # new items in every feed for the second timed run
 

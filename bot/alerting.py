@@ -20,8 +20,8 @@ from bot.core.matching import QueryError, match_batch, parse_topic
 from bot.core.payload import alert_from_dict, alert_to_dict
 from bot.grouping import StoryWindow
 from bot.model import Entry, ParentAlert, StoryDecision, TopicQuery
-from bot.store.db import PendingAlert, SubscriptionRow
 from bot.store.ports import PipelineStore
+from bot.store.rows import PendingAlert, SubscriptionRow
 
 log = logging.getLogger(__name__)
 

@@ -41,13 +41,8 @@ from bot.model import (
 )
 from bot.redact import redact
 from bot.settings import Settings
-from bot.store.db import (
-    FeedRow,
-    NewEntry,
-    StoredEntry,
-    story_item_id,
-)
 from bot.store.ports import PipelineStore
+from bot.store.rows import FeedRow, NewEntry, StoredEntry, story_item_id
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,9 @@ from bot.ingest.opml import read_opml
 from bot.ports import ChatService, SystemTime
 from bot.redact import RedactingFilter
 from bot.settings import Settings
-from bot.store.db import DeclaredFeed, Store
+from bot.store.db import Store
 from bot.store.revision import head_revision, stamped_revisions
+from bot.store.rows import DeclaredFeed
 
 
 def open_store(settings: Settings) -> Store:

@@ -15,7 +15,7 @@ from datetime import datetime
 from bot.chat.slack_blocks import SECTION_LIMIT, Block, escape, fit
 from bot.core.windows import DeliveryPrefs, describe
 from bot.redact import redact, site_of
-from bot.store.db import FeedRow, SubscriptionRow
+from bot.store.rows import FeedRow, SubscriptionRow
 
 HOME_BLOCK_LIMIT = 100  # Slack's limit for a Home tab view
 HOME_PAGE_BLOCKS = HOME_BLOCK_LIMIT - 6  # room for the header, the intro and the page buttons

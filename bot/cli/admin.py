@@ -19,7 +19,8 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from bot.store.db import FeedRow, Store
+    from bot.store.db import Store
+    from bot.store.rows import FeedRow
 
 
 def cmd_db(args: argparse.Namespace) -> int:

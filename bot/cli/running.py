@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from bot.ingest.websub import WebSub
     from bot.pipeline import Pipeline
     from bot.ports import ChatService
-    from bot.store.db import FeedRow, Store
+    from bot.store.db import Store
+    from bot.store.rows import FeedRow
 
 
 # `run --once` gives the chat platforms this long to come up before it delivers; alerts for one

@@ -24,7 +24,7 @@ from bot.ingest.schedule import (
 from bot.ingest.websub import discover
 from bot.model import Entry, FeedAnswer, FeedState, ParsedFeed
 from bot.settings import Settings
-from bot.store.db import FeedRow
+from bot.store.rows import FeedRow
 
 
 class FeedPacer:

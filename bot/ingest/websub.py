@@ -35,7 +35,8 @@ from bot.errors import NewsbotError
 from bot.ingest.fetch import AddressGuard, FetchResult, GuardedResolver
 from bot.ports import TimeSource
 from bot.settings import Settings
-from bot.store.db import FeedRow, Store, WebSubRow
+from bot.store.db import Store
+from bot.store.rows import FeedRow, WebSubRow
 
 log = logging.getLogger(__name__)
 

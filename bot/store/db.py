@@ -13,34 +13,6 @@ from bot.store.channels import SQLChannelStore
 from bot.store.entries import SQLEntryStore
 from bot.store.feeds import SQLFeedStore
 from bot.store.outbox import SQLOutboxStore
-from bot.store.revision import MIGRATIONS
-from bot.store.rows import (
-    DeclaredFeed,
-    FeedRow,
-    NewEntry,
-    OutboxRow,
-    PendingAlert,
-    RecentEntry,
-    StoredEntry,
-    SubscriptionRow,
-    WebSubRow,
-    story_item_id,
-)
-
-__all__ = [
-    "MIGRATIONS",
-    "DeclaredFeed",
-    "FeedRow",
-    "NewEntry",
-    "OutboxRow",
-    "PendingAlert",
-    "RecentEntry",
-    "Store",
-    "StoredEntry",
-    "SubscriptionRow",
-    "WebSubRow",
-    "story_item_id",
-]
 
 
 class Store(SQLFeedStore, SQLEntryStore, SQLOutboxStore, SQLChannelStore):

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.chat.commands import CommandContext, CommandHandler, changes_settings
-from bot.store.db import NewEntry, PendingAlert, Store
+from bot.store.db import Store
+from bot.store.rows import NewEntry, PendingAlert
 from tests.conftest import FIXTURES
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

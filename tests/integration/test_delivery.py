@@ -10,7 +10,8 @@ from bot.core.payload import alert_to_dict
 from bot.delivery import Deliverer
 from bot.errors import ChannelUnavailable, ChatUnavailable
 from bot.model import AlertContent
-from bot.store.db import NewEntry, PendingAlert, Store
+from bot.store.db import Store
+from bot.store.rows import NewEntry, PendingAlert
 
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from bot.chat.commands import CommandContext, CommandHandler
 from bot.core.folding import fold
 from bot.core.text import words
-from bot.store.db import PendingAlert, Store
+from bot.store.db import Store
+from bot.store.rows import PendingAlert
 from tests.feedback_replay import replay, stream
 
 NOW = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)

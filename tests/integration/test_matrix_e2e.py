@@ -28,7 +28,7 @@ from bot.delivery import Deliverer
 from bot.model import AlertContent
 from bot.ports import SystemTime
 from bot.settings import Settings
-from bot.store.db import NewEntry, PendingAlert
+from bot.store.rows import NewEntry, PendingAlert
 from tests.conftest import FIXTURES
 from tests.e2e.test_story_threads import rss
 from tests.feedserver import EMPTY_FEED, feed_server

@@ -10,7 +10,7 @@ import pytest
 
 from bot.chat.learning import reaction_verdict
 from bot.core.payload import alert_to_dict
-from bot.store.db import PendingAlert
+from bot.store.rows import PendingAlert
 from tests.integration.test_matrix_bot import RunningBot, alert, joined_room, replies_to
 from tests.synapse import Synapse
 from tests.synapse import synapse as synapse  # the fixture

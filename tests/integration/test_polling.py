@@ -21,7 +21,8 @@ from bot.metrics import REGISTRY, record_cycle
 from bot.pipeline import Pipeline
 from bot.runtime import fetch_policy
 from bot.settings import Settings
-from bot.store.db import FeedRow, Store
+from bot.store.db import Store
+from bot.store.rows import FeedRow
 from tests.feedserver import FeedServer, feed_server
 
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

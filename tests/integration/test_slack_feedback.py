@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.chat.slack_blocks import ACTION_EXCLUDE, ACTION_NOT_RELEVANT, ACTION_RELEVANT
-from bot.store.db import PendingAlert, Store
+from bot.store.db import Store
+from bot.store.rows import PendingAlert
 from tests.integration.test_slack import _post, make_chat, serving
 from tests.integration.test_slack import standin as standin  # the fixture
 from tests.slack_standin import SlackStandin, block_action, sign

@@ -34,7 +34,8 @@ from bot.delivery import Deliverer
 from bot.model import Quote
 from bot.ports import SystemTime
 from bot.settings import Settings
-from bot.store.db import NewEntry, PendingAlert, Store
+from bot.store.db import Store
+from bot.store.rows import NewEntry, PendingAlert
 from tests.integration.test_slack import ALERT, _post, make_chat, serving
 from tests.slack_standin import (
     APP_TOKEN,

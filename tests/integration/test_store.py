@@ -12,7 +12,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from bot.errors import StoreError
-from bot.store.db import DeclaredFeed, NewEntry, PendingAlert, Store
+from bot.store.db import Store
+from bot.store.rows import DeclaredFeed, NewEntry, PendingAlert
 from bot.store.slack_tables import metadata  # every table, the Slack OAuth ones included
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

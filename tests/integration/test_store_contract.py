@@ -12,9 +12,10 @@ from typing import Protocol
 
 import pytest
 
-from bot.store.db import NewEntry, PendingAlert, Store
+from bot.store.db import Store
 from bot.store.memory import MemoryStore
 from bot.store.ports import CommandStore, DeliveryStore, PipelineStore
+from bot.store.rows import NewEntry, PendingAlert
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 FEED = "https://news.example/feed.xml"

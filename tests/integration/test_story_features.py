@@ -8,7 +8,8 @@ from pathlib import Path
 
 from bot.core.stories import StoryFeatures, StoryGrouper
 from bot.model import StoryItem
-from bot.store.db import NewEntry, Store
+from bot.store.db import Store
+from bot.store.rows import NewEntry
 from tests.e2e.test_run_once import newsbot
 
 

@@ -15,7 +15,8 @@ import pytest
 from bot.ingest.fetch import FetchResult
 from bot.ingest.websub import HubLinks, WebSub, discover, signature_ok
 from bot.settings import Settings
-from bot.store.db import FeedRow, Store
+from bot.store.db import Store
+from bot.store.rows import FeedRow
 from tests.websub_hub import Hub
 
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

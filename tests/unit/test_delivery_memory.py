@@ -10,8 +10,8 @@ from bot.core.payload import alert_to_dict
 from bot.delivery import MAX_ATTEMPTS, Deliverer
 from bot.errors import ChannelUnavailable, ChatUnavailable
 from bot.model import AlertContent
-from bot.store.db import NewEntry, PendingAlert
 from bot.store.memory import MemoryStore
+from bot.store.rows import NewEntry, PendingAlert
 from tests.integration.test_delivery import START, Clock, RecordingChat, _write
 
 

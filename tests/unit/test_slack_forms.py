@@ -19,7 +19,7 @@ from bot.chat.slack_modals import (
 )
 from bot.core.names import distinctive_names, names_in
 from bot.core.windows import DeliveryPrefs
-from bot.store.db import FeedRow, SubscriptionRow
+from bot.store.rows import FeedRow, SubscriptionRow
 from tests.slack_standin import block_kit_problems
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)

@@ -1,9 +1,4 @@
-"""initial schema: feeds, entries, subscriptions, alerts
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-24 23:08:50.275965
-"""
+"""initial schema: feeds, entries, subscriptions, alerts"""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

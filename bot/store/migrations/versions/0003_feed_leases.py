@@ -1,8 +1,4 @@
-"""feed leases: one poller per feed at a time, across processes and machines
-
-Revision ID: 0003
-Revises: 0002
-"""
+"""feed leases: one poller per feed at a time, across processes and machines"""
 
 from __future__ import annotations
 
@@ -11,8 +7,6 @@ from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,8 +1,4 @@
-"""feedback: readers mark alerts as not relevant; counted per subscription
-
-Revision ID: 0006
-Revises: 0005
-"""
+"""feedback: readers mark alerts as not relevant; counted per subscription"""
 
 from __future__ import annotations
 
@@ -11,8 +7,6 @@ from alembic import op
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

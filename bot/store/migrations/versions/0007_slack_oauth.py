@@ -1,8 +1,4 @@
-"""slack oauth: workspaces that installed the app, their bots, pending OAuth states
-
-Revision ID: 0007
-Revises: 0006
-"""
+"""slack oauth: workspaces that installed the app, their bots, pending OAuth states"""
 
 from __future__ import annotations
 
@@ -11,8 +7,6 @@ from alembic import op
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,6 @@
 """channel delivery preferences and subscription language: quiet hours, digests, time zone, --lang;
 a feed's category (OPML folder), its declared ttl (kept for the polls that answer 304) and whether
 its article pages are fetched for the full text; an index of alerts by parent (a parent's edits)
-
-Revision ID: 0008
-Revises: 0007
 """
 
 from __future__ import annotations
@@ -13,8 +10,6 @@ from alembic import op
 
 revision = "0008"
 down_revision = "0007"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,8 +1,5 @@
 """a feed's estimated publishing rate (shown by `feeds list`) and the WebSub hub it advertises;
 one WebSub subscription per feed (hub, topic, secret, state, lease)
-
-Revision ID: 0009
-Revises: 0008
 """
 
 from __future__ import annotations
@@ -12,8 +9,6 @@ from alembic import op
 
 revision = "0009"
 down_revision = "0008"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

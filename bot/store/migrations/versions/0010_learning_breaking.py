@@ -1,8 +1,5 @@
 """channel settings for learning from feedback and for breaking-story notices; feedback looked up
 by alert
-
-Revision ID: 0010
-Revises: 0009
 """
 
 from __future__ import annotations
@@ -12,8 +9,6 @@ from alembic import op
 
 revision = "0010"
 down_revision = "0009"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -2,9 +2,6 @@
 
 Entries stored before this migration have none; `newsbot db upgrade` analyses those of the story
 window (with a progress bar), and story grouping analyses any left over when it reads them.
-
-Revision ID: 0011
-Revises: 0010
 """
 
 from __future__ import annotations
@@ -14,8 +11,6 @@ from alembic import op
 
 revision = "0011"
 down_revision = "0010"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

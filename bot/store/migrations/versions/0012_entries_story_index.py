@@ -2,9 +2,6 @@
 
 Without an index each read scanned the whole entries table, so every poll cycle that alerted got
 slower as the store grew.
-
-Revision ID: 0012
-Revises: 0011
 """
 
 from __future__ import annotations
@@ -13,8 +10,6 @@ from alembic import op
 
 revision = "0012"
 down_revision = "0011"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
