@@ -22,6 +22,10 @@ LETTER_RUN = re.compile(LETTERS)
 
 _SPACE_AT = re.compile(r"[ \u00a0\u202f]*")
 
+# An editor's insertion into a quote stands for the word it replaces: `“457 [members] of our armed
+# services”`.
+_INSERTED_WORD_AT = re.compile(rf"[ \u00a0\u202f]*\[({WORD})\]")
+
 _MONTHS = _t("months")
 
 _DETERMINERS = _t("date_determiners")
@@ -291,9 +295,13 @@ def noun_after(text: str, pos: int, lang: str, kind: str) -> tuple[int, str | No
     head: str | None = None
     end = pos
     for _ in range(4):
-        if at < len(text) and text[at] not in " \u00a0\u202f-" and not text[at].isalpha():
+        inserted = _INSERTED_WORD_AT.match(text, at)
+        if inserted:
+            word, word_end = inserted.group(1), inserted.end()
+        elif at < len(text) and text[at] not in " \u00a0\u202f-" and not text[at].isalpha():
             break
-        word, _, word_end = word_after(text, at)
+        else:
+            word, _, word_end = word_after(text, at)
         if not word or word.endswith("."):
             bare = word[:-1]
             if bare and _ends_a_count(bare, lang):

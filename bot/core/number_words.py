@@ -1,4 +1,5 @@
-"""Figures written in words: `zwei Drittel`, `eine Viertel Million`, `three million`, `Hunderte`.
+"""Figures written in words: `zwei Drittel`, `eine Viertel Million`, `three million`, `Hunderte`,
+`a two-thirds majority`.
 
 One pattern of the language tables' number words, tried only where a word starts with a letter a
 number word can begin with.
@@ -53,7 +54,7 @@ _FIRST_LETTERS = "".join(
 )
 
 _WORD_FIGURE = re.compile(
-    rf"(?=[{_FIRST_LETTERS}])(?<![^\W\d_])(?:(?P<card>{_CARDINAL_WORDS})[ \u00a0]+"
+    rf"(?=[{_FIRST_LETTERS}])(?<![^\W\d_])(?:(?P<card>{_CARDINAL_WORDS})(?:[ \u00a0]+|-)"
     rf"(?P<frac>{_alternatives(list(number_data.FRACTION_VALUES))})"
     rf"(?:[ \u00a0]+(?P<fscale>{_SCALE_WORDS}))?"
     rf"|(?P<card2>{_CARDINAL_WORDS})[ \u00a0]+(?P<scale>{_SCALE_WORDS})"
