@@ -63,10 +63,10 @@ class StoryGrouper(StoryScoring):
         aliases: Sequence[Sequence[str]] = (),
         model: StoryModel | None = None,
     ) -> None:
-        super().__init__(window)
-        self._model = model or MODEL
         self._aliases = place_aliases()
         self._common = self._aliases.common
+        super().__init__(window, pooled=self._common)
+        self._model = model or MODEL
         for group in aliases:
             self._aliases.add(group)
 

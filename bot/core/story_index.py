@@ -8,6 +8,7 @@ import heapq
 import itertools
 import math
 import operator
+from array import array
 from collections import deque
 from collections.abc import Iterable, KeysView, Sequence
 from dataclasses import dataclass, field
@@ -37,17 +38,30 @@ _QUERY_TOKENS = 20  # the entry's strongest tokens looked up in the index
 _MAX_POSTINGS = 50  # a token finds candidates among the last this many live stories that took it
 _MAX_CANDIDATES = 4  # stories scored in full: the best overlaps of the index
 _MAX_ITEM_IDS = 500  # item ids a story remembers for edits
-_MAX_STORY_TOKENS = 2 * _MAX_PROFILE  # a story's token set is rebuilt from its members beyond this
+_MAX_CUT_TOKENS = _MAX_PROFILE  # a story's cut tokens are rebuilt from its members beyond this
 _BOUND_SLACK = 1e-9  # rounding between a bound and the score it bounds
+_ZEROS = itertools.repeat(0.0)  # what a member's vector holds of a token it lacks
 
 
 @dataclass(slots=True)
 class _Member:
+    """A report compared one by one. Its vector (unit length, IDF of its arrival time) is kept as
+    tokens and unboxed values: a window holds 100,000 of them, and a dict of boxed floats costs four
+    times the memory."""
+
     id: str
     source: str
     title: str
-    vector: dict[str, float]  # unit length, IDF of its arrival time
-    body: frozenset[str]
+    tokens: tuple[str, ...]
+    values: array[float]
+
+    def vector(self) -> dict[str, float]:
+        return dict(zip(self.tokens, self.values, strict=True))
+
+    def dot(self, vector: dict[str, float]) -> float:
+        """The dot product with an entry's sparse vector."""
+        total: float = sum(map(operator.mul, self.values, map(vector.get, self.tokens, _ZEROS)))
+        return total
 
 
 @dataclass(slots=True)
@@ -68,29 +82,27 @@ class _Story:
     titles: set[str] = field(default_factory=set)  # headline words of its members
     langs: set[str] = field(default_factory=set)  # languages of its members
     item_ids: list[str] = field(default_factory=list)
-    # every token of its members' vectors (those of members no longer compared too): what an entry can
-    # share with it at most, for the bound of `_bound`
-    tokens: set[str] = field(default_factory=set)
+    # tokens cut from a big story's profile that its members' vectors may still hold: with the profile,
+    # what an entry can share with it at most (the bound of `_bound`); empty for most stories
+    cut: set[str] = field(default_factory=set)
     # names its members wrote side by side, as a forest (token -> a token of the same name): "Winter
     # Olympics" in one report and "Olympic" ... "Winter Games" in another are one name
     runs: dict[str, str] = field(default_factory=dict)
 
 
-def _dot(vector: dict[str, float], other: dict[str, float]) -> float:
-    """The dot product of two sparse vectors, multiplied and summed in C over the shared tokens."""
-    shared = vector.keys() & other.keys()
-    total: float = sum(map(operator.mul, map(vector.__getitem__, shared), map(other.__getitem__, shared)))
-    return total
-
-
 class StoryIndex:
     """The live stories of the window and what finds them; see `bot.core.stories` for how they are used."""
 
-    def __init__(self, window: timedelta) -> None:
+    def __init__(self, window: timedelta, pooled: frozenset[str] = frozenset()) -> None:
         self.window = window
         self._by_story: dict[str, int] = {}  # story id -> seq of the live story
         self._stories: dict[int, _Story] = {}
-        self._index: dict[str, set[int]] = {}  # token -> live stories whose profile holds it
+        self._df: dict[str, int] = {}  # token -> how many live stories' profiles hold it (its rarity)
+        # which live stories hold them, for the tokens of `pooled` only (the common places, whose
+        # rarity together `_rare_together` reads): a set per token of the window would cost more than
+        # the stories themselves
+        self._pooled = pooled
+        self._holders: dict[str, set[int]] = {}
         # token -> the last `_MAX_POSTINGS` live stories whose profile took it (insertion order): where
         # candidates are looked up, so that a token of many stories still finds the recent ones
         self._lookup: dict[str, dict[int, None]] = {}
@@ -194,26 +206,24 @@ class StoryIndex:
     # -- similarity -----------------------------------------------------------------------------------
 
     def _idf(self, token: str) -> float:
-        postings = self._index.get(token)
-        df = len(postings) if postings is not None else 0
-        return math.log((len(self._stories) + IDF_PRIOR_STORIES) / (df + 1.0))
+        return math.log((len(self._stories) + IDF_PRIOR_STORIES) / (self._df.get(token, 0) + 1.0))
 
     def _rare_together(self, tokens: Sequence[str]) -> bool:
         """Few stories of the window hold all of `tokens`: common places that are each in many stories
         ("Russia", "Ukraine", "Geneva") can still be rare together."""
         limit = max(2.0, 0.04 * len(self._stories))
         empty: set[int] = set()
-        postings = sorted((self._index.get(token, empty) for token in tokens), key=len)
+        postings = sorted((self._holders.get(token, empty) for token in tokens), key=len)
         return len(postings[0].intersection(*postings[1:])) <= limit
 
     def _vector(self, features: StoryFeatures) -> dict[str, float]:
         # the IDF of `_idf`, inlined: this runs for every token of every entry, also at start-up
-        index = self._index
+        df = self._df.get
         stories = len(self._stories) + IDF_PRIOR_STORIES
         log = math.log
         scored = sorted(
             (
-                (weight * log(stories / ((len(index[token]) if token in index else 0) + 1.0)), token)
+                (weight * log(stories / (df(token, 0) + 1.0)), token)
                 for token, weight in features.weights.items()
             ),
             key=lambda pair: (-pair[0], pair[1]),
@@ -262,7 +272,9 @@ class StoryIndex:
     def _bound(vector: dict[str, float], story: _Story) -> float:
         """How alike the entry can be to the story at most: the length of its vector over the tokens the
         story's members hold (each member and the profile's direction are unit vectors over those)."""
-        shared = vector.keys() & story.tokens
+        shared = vector.keys() & story.profile.keys()
+        if story.cut:
+            shared.update(vector.keys() & story.cut)
         values = list(map(vector.__getitem__, shared))
         return math.sqrt(sum(map(operator.mul, values, values)))
 
@@ -302,21 +314,17 @@ class StoryIndex:
         """Add the entry to the story; `member_score` is how alike it is to the closest member, when known.
         A near-duplicate of a member joins the profile but is not compared one by one: it would only
         repeat that member."""
-        member = _Member(item.id, item.source, item.title, vector, features.body)
+        member = _Member(item.id, item.source, item.title, tuple(vector), array("d", vector.values()))
         own = _plausible(item.published)
         if own is not None:
             dated = story.dated
             story.dated = (own, own) if dated is None else (min(dated[0], own), max(dated[1], own))
         if member_score is None:
-            member_score = max((_dot(vector, other.vector) for other in story.members), default=0.0)
+            member_score = max((other.dot(vector) for other in story.members), default=0.0)
         if member_score < DUPLICATE_SCORE:
             if len(story.members) >= _MAX_MEMBERS:
                 del story.members[1]  # keep the first report and the most recent ones
             story.members.append(member)
-        story.tokens.update(vector)
-        if len(story.tokens) > _MAX_STORY_TOKENS:
-            # forget the tokens of members no longer compared: what the members and the profile hold
-            story.tokens = set(story.profile).union(*(other.vector for other in story.members))
         self._by_item[item.id] = story.seq
         story.item_ids.append(item.id)
         if len(story.item_ids) > _MAX_ITEM_IDS:
@@ -324,6 +332,9 @@ class StoryIndex:
             if self._by_item.get(forgotten) == story.seq:
                 del self._by_item[forgotten]
         self._add_to_profile(story, vector)
+        if len(story.cut) > _MAX_CUT_TOKENS:
+            # forget the cut tokens of members no longer compared
+            story.cut = set().union(*(other.tokens for other in story.members)) - story.profile.keys()
         for token in vector:
             kind = features.kinds.get(token)
             if kind in _ENTITY_KINDS and token not in story.entities:
@@ -342,7 +353,10 @@ class StoryIndex:
         profile = story.profile
         for token, value in vector.items():
             if token not in profile:
-                self._index.setdefault(token, set()).add(story.seq)
+                self._df[token] = self._df.get(token, 0) + 1
+                if token in self._pooled:
+                    self._holders.setdefault(token, set()).add(story.seq)
+                story.cut.discard(token)
                 recent = self._lookup.setdefault(token, {})
                 recent[story.seq] = None
                 if len(recent) > _MAX_POSTINGS:
@@ -357,17 +371,23 @@ class StoryIndex:
             )
             for _, token in weakest:
                 del profile[token]
+                story.cut.add(token)
                 self._forget(token, story.seq)
         values = profile.values()
         story.norm = math.sqrt(sum(map(operator.mul, values, values)))
 
     def _forget(self, token: str, seq: int) -> None:
         """The story `seq` no longer holds `token` (trimmed from its profile, or the story expired)."""
-        postings = self._index.get(token)
-        if postings is not None:
-            postings.discard(seq)
-            if not postings:
-                del self._index[token]
+        held = self._df[token] - 1
+        if held:
+            self._df[token] = held
+        else:
+            del self._df[token]
+        holders = self._holders.get(token)
+        if holders is not None:
+            holders.discard(seq)
+            if not holders:
+                del self._holders[token]
         recent = self._lookup.get(token)
         if recent is not None:
             recent.pop(seq, None)

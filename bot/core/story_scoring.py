@@ -71,13 +71,14 @@ class StoryScoring(StoryIndex):
         profile_score = sum(vector[t] * profile[t] for t in shared) / story.norm if story.norm else 0.0
         # a member holds none of the tokens the profile lacks that the entry has... except those cut
         # from a big story's profile, so the tokens compared are those the story has ever held
-        common = shared if len(story.tokens) == len(profile) else list(vector.keys() & story.tokens)
+        cut = story.cut
+        common = shared + [token for token in vector if token in cut] if cut else shared
         weights = list(map(vector.__getitem__, common))
         member_score = 0.0
         best_member: _Member | None = None
         zeros = itertools.repeat(0.0)
         for member in story.members:
-            score = sum(map(operator.mul, weights, map(member.vector.get, common, zeros)))
+            score = sum(map(operator.mul, weights, map(member.vector().get, common, zeros)))
             if score > member_score:
                 member_score, best_member = score, member
         # the profile of a story with many members covers much; discounting it keeps a story from
@@ -86,9 +87,9 @@ class StoryScoring(StoryIndex):
         if score < SUPPORTED_SCORE:
             return None  # less alike than this, no candidate is the story (neither rules nor model)
         # distinctive: rare enough in the window to say which story an entry belongs to
-        index = self._index
+        df = self._df.get
         rare = max(2.0, 0.04 * len(self._stories))
-        distinctive = [token for token in shared if (len(index[token]) if token in index else 0) <= rare]
+        distinctive = [token for token in shared if df(token, 0) <= rare]
         entities = [
             token
             for token in distinctive
