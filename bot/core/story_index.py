@@ -41,6 +41,7 @@ _MAX_ITEM_IDS = 500  # item ids a story remembers for edits
 _MAX_CUT_TOKENS = _MAX_PROFILE  # a story's cut tokens are rebuilt from its members beyond this
 _BOUND_SLACK = 1e-9  # rounding between a bound and the score it bounds
 _ZEROS = itertools.repeat(0.0)  # what a member's vector holds of a token it lacks
+TITLE, BODY, ENTITY = 1, 2, 4  # the marks of a story's tokens (`_Story.marks`)
 
 
 @dataclass(slots=True)
@@ -76,15 +77,16 @@ class _Story:
     profile: dict[str, float] = field(default_factory=dict)  # sum of member vectors
     norm: float = 0.0
     members: list[_Member] = field(default_factory=list)
-    entities: set[str] = field(default_factory=set)
+    # what each token of its members' vectors was in them: a headline word (`TITLE`), a word of a lead
+    # or text (`BODY`), a name, place or figure (`ENTITY`); one dict, not a set of each, for memory
+    marks: dict[str, int] = field(default_factory=dict)
+    body_words: int = 0  # how many tokens are marked `BODY`
     long_names: dict[str, list[str]] = field(default_factory=dict)  # names that may be respelled, by prefix
-    body: set[str] = field(default_factory=set)
-    titles: set[str] = field(default_factory=set)  # headline words of its members
-    langs: set[str] = field(default_factory=set)  # languages of its members
+    langs: tuple[str, ...] = ()  # languages of its members
     item_ids: list[str] = field(default_factory=list)
     # tokens cut from a big story's profile that its members' vectors may still hold: with the profile,
-    # what an entry can share with it at most (the bound of `_bound`); empty for most stories
-    cut: set[str] = field(default_factory=set)
+    # what an entry can share with it at most (the bound of `_bound`); None for most stories
+    cut: set[str] | None = None
     # names its members wrote side by side, as a forest (token -> a token of the same name): "Winter
     # Olympics" in one report and "Olympic" ... "Winter Games" in another are one name
     runs: dict[str, str] = field(default_factory=dict)
@@ -332,21 +334,32 @@ class StoryIndex:
             if self._by_item.get(forgotten) == story.seq:
                 del self._by_item[forgotten]
         self._add_to_profile(story, vector)
-        if len(story.cut) > _MAX_CUT_TOKENS:
+        if story.cut is not None and len(story.cut) > _MAX_CUT_TOKENS:
             # forget the cut tokens of members no longer compared
             story.cut = set().union(*(other.tokens for other in story.members)) - story.profile.keys()
-        for token in vector:
-            kind = features.kinds.get(token)
-            if kind in _ENTITY_KINDS and token not in story.entities:
-                story.entities.add(token)
-                if kind == "name" and len(token) >= RESPELL_MIN:
-                    story.long_names.setdefault(token[:2], []).append(token)
+        self._mark(story, features, vector)
         self._join_runs(story, features, vector)
-        story.body.update(t for t in features.body if t in vector)
-        story.titles.update(t for t in features.title if t in vector)
-        story.langs.add(features.lang)
+        if features.lang not in story.langs:
+            story.langs += (features.lang,)
         self._in_language.setdefault(features.lang, set()).add(story.seq)
         self._touch(story, when)
+
+    @staticmethod
+    def _mark(story: _Story, features: StoryFeatures, vector: dict[str, float]) -> None:
+        """Mark what the member's tokens were: headline words, lead words, names, places, figures."""
+        marks, title, body, kinds = story.marks, features.title, features.body, features.kinds
+        for token in vector:
+            mark = marks.get(token, 0)
+            new = (TITLE if token in title else 0) | (BODY if token in body else 0)
+            kind = kinds.get(token)
+            if kind in _ENTITY_KINDS and not mark & ENTITY:
+                new |= ENTITY
+                if kind == "name" and len(token) >= RESPELL_MIN:
+                    story.long_names.setdefault(token[:2], []).append(token)
+            if new & ~mark:
+                if new & BODY and not mark & BODY:
+                    story.body_words += 1
+                marks[token] = mark | new
 
     def _add_to_profile(self, story: _Story, vector: dict[str, float]) -> None:
         """Add a member's vector to the story's profile, keeping its strongest tokens and the index."""
@@ -356,7 +369,8 @@ class StoryIndex:
                 self._df[token] = self._df.get(token, 0) + 1
                 if token in self._pooled:
                     self._holders.setdefault(token, set()).add(story.seq)
-                story.cut.discard(token)
+                if story.cut:
+                    story.cut.discard(token)
                 recent = self._lookup.setdefault(token, {})
                 recent[story.seq] = None
                 if len(recent) > _MAX_POSTINGS:
@@ -369,6 +383,8 @@ class StoryIndex:
             weakest = heapq.nsmallest(
                 len(profile) - _MAX_PROFILE, zip(profile.values(), profile, strict=True)
             )
+            if story.cut is None:
+                story.cut = set()
             for _, token in weakest:
                 del profile[token]
                 story.cut.add(token)

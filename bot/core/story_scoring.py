@@ -15,7 +15,17 @@ from rapidfuzz import fuzz
 
 from bot.core.folding import fold
 from bot.core.story_features import EVENT_PREFIX, StoryFeatures
-from bot.core.story_index import _ENTITY_KINDS, RESPELL_MIN, StoryIndex, _Member, _plausible, _Story
+from bot.core.story_index import (
+    _ENTITY_KINDS,
+    BODY,
+    ENTITY,
+    RESPELL_MIN,
+    TITLE,
+    StoryIndex,
+    _Member,
+    _plausible,
+    _Story,
+)
 from bot.core.story_model import StoryModel
 from bot.model import Relation, StoryItem
 
@@ -60,7 +70,7 @@ class StoryScoring(StoryIndex):
         when: datetime | None,
     ) -> _Candidate | None:
         """The candidate with its features and the fitted model's probability that it is the story."""
-        profile = story.profile
+        profile, marks = story.profile, story.marks
         shared = [token for token in vector if token in profile]
         # a name spelled another way in the other language (Prigoschin, Prigozhin) is shared too
         spelled = (
@@ -93,7 +103,7 @@ class StoryScoring(StoryIndex):
         entities = [
             token
             for token in distinctive
-            if features.kinds.get(token) in _ENTITY_KINDS or token in story.entities
+            if features.kinds.get(token) in _ENTITY_KINDS or marks.get(token, 0) & ENTITY
         ]
         # common places and organisations that are rare together count as distinctive, and as one more
         # distinctive token for the set: "Russia", "Ukraine" and "Geneva" in one story, "US" and "Geneva" in
@@ -135,7 +145,9 @@ class StoryScoring(StoryIndex):
             "other_language": 1.0 if features.lang not in story.langs else 0.0,
             # shared distinctive words that are no entity or event; shared headline words; the story's size
             "content": float(min(sum(t not in entity_set and t[:1] != EVENT_PREFIX for t in distinctive), 8)),
-            "titles": float(min(sum(t in story.titles and t not in self._common for t in shared_title), 4)),
+            "titles": float(
+                min(sum(bool(marks.get(t, 0) & TITLE) and t not in self._common for t in shared_title), 4)
+            ),
             "size": min(math.log2(len(story.item_ids)), 5.0) if story.item_ids else 0.0,
         }
         # common places count once, twice when they are rare together ("Myanmar" and "Thailand")
@@ -234,8 +246,8 @@ class StoryScoring(StoryIndex):
         # come from one of the leads, not only from both headlines
         return not (
             len(features.body) >= 5
-            and len(story.body) >= 5
-            and not any(token in features.body or token in story.body for token in shared)
+            and story.body_words >= 5
+            and not any(token in features.body or story.marks.get(token, 0) & BODY for token in shared)
         )
 
     def _entity_runs(
@@ -282,7 +294,9 @@ class StoryScoring(StoryIndex):
             points = 0.5 if common else 1.0
             if len(members) >= 2 and not common:
                 points += 0.5
-            if not common and any(token in features.title and token in story.titles for token in members):
+            if not common and any(
+                token in features.title and story.marks.get(token, 0) & TITLE for token in members
+            ):
                 points += 0.5
             total += points
         return total
@@ -302,7 +316,7 @@ class StoryScoring(StoryIndex):
             if kind not in _ENTITY_KINDS or token in self._common:
                 continue  # a country, old or new, says nothing of whether the story moved on
             entity_weight += value
-            if token not in best.story.entities:
+            if not best.story.marks.get(token, 0) & ENTITY:
                 new_weight += value
                 new_names += kind == "name"
                 if kind == "num" and token in features.title and best.member_score < SAME_MEMBER_SCORE:
