@@ -249,13 +249,25 @@ def _verb_after_apposition(tokens: list[tuple[str, int, int]], stop: int, text: 
 def _role_link(
     tokens: list[tuple[str, int, int]], j: int, taken: list[tuple[str, int, int]], lang: str
 ) -> bool:
-    """`of` after a role and before a capitalised word: `Secretary of State Marco Rubio`."""
-    return (
-        bool(taken)
+    """`of` after a role and before a capitalised word: `Secretary of State Marco Rubio`; or, where
+    the role is written in lower case, before a lower-case word that is no verb or article: `the
+    former US secretary of state says`."""
+    if not (
+        taken
         and fold_cached(tokens[j][0]) in _ROLE_LINKS
         and is_role(taken[-1][0], lang)
         and j + 2 < len(tokens)
-        and is_capitalised(tokens[j + 1][0])
+    ):
+        return False
+    linked = tokens[j + 1][0]
+    if is_capitalised(linked):
+        return True
+    return (
+        not is_capitalised(taken[-1][0])
+        and linked.isalpha()
+        and not is_speech_verb(linked)
+        and fold_cached(linked) not in DETERMINERS
+        and fold_cached(linked) not in PRONOUNS
     )
 
 

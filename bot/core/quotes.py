@@ -32,7 +32,16 @@ from bot.core.attribution import (
 )
 from bot.core.folding import fold_cached
 from bot.core.quote_marks import ATTRIBUTION_CONTEXT, QuoteSpan, scan_quotes, sentence_bounds
-from bot.core.speakers import Names, Person, PersonIndex, people_in, read_names, resolve_speaker
+from bot.core.speakers import (
+    Names,
+    Person,
+    PersonIndex,
+    people_in,
+    read_names,
+    resolve_speaker,
+    role_head,
+    same_role,
+)
 from bot.model import Quote
 
 _AFTER_COLON = re.compile(r":[ \t]+([^\W\d_][\w-]*)")
@@ -95,7 +104,10 @@ def _attribution_of(
     the sentence before a colon; and whether a colon introduces it."""
     sent_start, sent_end = sentence_bounds(masked, span.open_mark, span.end)
     before_tokens = window(sent_start, span.open_mark)
-    found = after_attribution(window(span.end + 1, sent_end), lang, text)
+    after_tokens = window(span.end + 1, sent_end)
+    if lang == "en" and "\n" not in text[: span.end]:
+        after_tokens = _headline_verb_lowered(after_tokens)
+    found = after_attribution(after_tokens, lang, text)
     colon = bool(before_tokens) and before_tokens[-1][0] == ":"
     if found is None or (found.name is None and not found.pronoun):
         before = before_attribution(before_tokens, lang, text)
@@ -107,6 +119,16 @@ def _attribution_of(
         previous_start, _ = sentence_bounds(masked, sent_start - 2, sent_start - 2)
         found = _sentence_speaker(window(previous_start, sent_start), lang, text)
     return span, found, colon
+
+
+def _headline_verb_lowered(tokens: list[Token]) -> list[Token]:
+    """A Title Case headline's speech verb after its quote read as the verb it is (`‘…,’ Warns Top
+    Researcher`): elsewhere a capitalised word is no verb."""
+    at = 1 if tokens and tokens[0][0] == "," else 0
+    if at < len(tokens) and tokens[at][0][:1].isupper() and is_speech_verb(tokens[at][0].lower()):
+        word, start, end = tokens[at]
+        return [*tokens[:at], (word.lower(), start, end), *tokens[at + 1 :]]
+    return tokens
 
 
 class _Assembly:
@@ -178,6 +200,12 @@ class _Assembly:
         if speaker is None and found.pronoun:  # `sagte sie` where no role named her: the last full name
             at = bisect_left(self.token_starts, span.open_mark)
             speaker = _last_full_name(self.tokens, at, self.names, self.alone)
+        if speaker is None and found.definite_role and not headline:
+            speaker = self._headline_subject()  # `Hillary Clinton accuses …` / `…, the former … says`
+        if speaker is None and headline and role and not found.name:
+            speaker = self._introduced_by_role(
+                role
+            )  # `…, Warns Top Researcher` / `researcher Stuart Russell`
         body = self.body
         if (
             headline
@@ -188,6 +216,29 @@ class _Assembly:
         ):
             speaker = None  # `… as Relations Sour: ‘…’`, `arrest by ICE: ‘…’`: a headline's words, no one
         return speaker, role
+
+    def _introduced_by_role(self, role: str) -> str | None:
+        """The first person below the headline whose role is the headline attribution's (`Warns Top
+        Researcher` and `top computer science researcher Stuart Russell told AFP`)."""
+        heads = {role_head(w) for w in role.split()} - {""}
+        for person in self.people:
+            if person.pos > self.body and any(
+                same_role(h, role_head(r)) for h in heads for r in person.roles
+            ):
+                return person.name
+        return None
+
+    def _headline_subject(self) -> str | None:
+        """The person a headline opens with (`Hillary Clinton accuses …`), by first and last name:
+        whom a lead's `the former US secretary of state says` refers to when the text names no one
+        before it."""
+        tokens = self.tokens
+        if self.body <= 0 or len(tokens) < 3 or tokens[1][1] > self.body:
+            return None
+        (first, _, first_end), (last, last_start, _) = tokens[0], tokens[1]
+        if self.text[first_end:last_start] != " " or self.names.full.get(last) != f"{first} {last}":
+            return None
+        return f"{first} {last}"
 
     def _joins(self, span: QuoteSpan, gap: str, quoted: str, words: str) -> bool:
         """Join a quote split by its attribution to the one before: `"…", sagte Rutte. "…"`."""

@@ -52,6 +52,7 @@ def people_in(text: str, tokens: list[tuple[str, int, int]], lang: str) -> list[
             and k + 1 < n
             and is_capitalised(tokens[k + 1][0])
             and not is_role(tokens[k + 1][0], lang)
+            and "\n" not in text[tokens[k][2] : tokens[k + 1][1]]  # a headline's last word, a lead's first
         ):
             m = k + 1
             names: list[str] = []
@@ -246,9 +247,9 @@ def resolve_speaker(
             return last_speaker[0], role
         return (before[-1].name if before else None), role
     if role and found.definite_role:
-        heads = {_role_head(w) for w in role.split()} - {""}
+        heads = {role_head(w) for w in role.split()} - {""}
         for person in reversed(before):
-            if any(_same_role(h, _role_head(r)) for h in heads for r in person.roles):
+            if any(same_role(h, role_head(r)) for h in heads for r in person.roles):
                 return person.name, role
         if before and pos - before[-1].pos < 400:
             return before[-1].name, role  # "der Staatschef" right after the text named someone
@@ -277,11 +278,11 @@ def _full_name(name: str, index: PersonIndex, pos: int, names: Names | None) -> 
 _ROLE_GROUPS = (_t("role_group_head"), _t("role_group_spokesperson"), _t("role_group_chief"))
 
 
-def _same_role(a: str, b: str) -> bool:
+def same_role(a: str, b: str) -> bool:
     return a == b or any(a in group and b in group for group in _ROLE_GROUPS)
 
 
-def _role_head(word: str) -> str:
+def role_head(word: str) -> str:
     low = fold_cached(word).rsplit("-", 1)[-1]
     match = ROLE_RE.search(low)
     if match:

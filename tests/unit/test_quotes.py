@@ -461,3 +461,36 @@ def test_a_pronoun_with_no_person_named_by_role_takes_the_last_full_name() -> No
         "„Ich habe alles aus mir herausgeholt“, sagte sie. Am Ende blieb Krause dran."
     )
     assert one(text, "de").speaker == "Gesa Krause"
+
+
+def test_a_lead_role_written_in_lower_case_with_of_names_the_person_the_headline_opens_with() -> None:
+    text = (
+        "Maria Lopez criticises the port authority over delays\n"
+        '"The ships have waited for weeks, and nobody explains why," the former minister of transport '
+        "says."
+    )
+    (quote,) = find_quotes(text, "en")
+    assert quote.role == "former minister of transport"
+    assert quote.speaker == "Maria Lopez"
+
+
+def test_a_lead_role_names_no_one_when_the_headline_opens_with_no_person() -> None:
+    text = (
+        "Port delays grow as talks stall\n"
+        '"The ships have waited for weeks, and nobody explains why," the former minister of transport '
+        "says."
+    )
+    (quote,) = find_quotes(text, "en")
+    assert quote.role == "former minister of transport"
+    assert quote.speaker is None
+
+
+def test_a_title_case_headline_verb_and_role_find_the_person_the_lead_names_with_that_role() -> None:
+    text = (
+        "Glaciers Are 'Melting Faster Than Any Model Said,' Warns Leading Scientist\n"
+        "Glaciers in the Alps lost a tenth of their ice in two years, leading glacier scientist "
+        "Anna Berg told reporters on Monday."
+    )
+    quote = find_quotes(text, "en")[0]
+    assert quote.text.startswith("Melting Faster")
+    assert quote.speaker == "Anna Berg"
