@@ -134,8 +134,9 @@ def noun_phrase(
         role = text[number.start() if number else start : role_tokens[-1][2]]  # `85-year-old …`
     if role and lang != "en":
         role = _role_without_article(role, determiner)
-    if name and (name.endswith("'s") or name.endswith("’s")):
-        name = None  # "Narendra Modi's government said": the speaker is not Modi
+    if name and any(t[0].endswith(("'s", "’s")) for t in name_tokens[:4]):
+        # "Narendra Modi's government said", "President Donald Trump’s Gaza plan": not the person
+        name = None
     if determiner and not role_tokens:
         return None, j  # "die Polizei", "the suit", "the BBC": not a person
     if name_tokens and len(name_tokens) != len(taken) - len(role_tokens):

@@ -494,3 +494,14 @@ def test_a_title_case_headline_verb_and_role_find_the_person_the_lead_names_with
     quote = find_quotes(text, "en")[0]
     assert quote.text.startswith("Melting Faster")
     assert quote.speaker == "Anna Berg"
+
+
+def test_a_possessive_inside_the_name_names_no_speaker() -> None:
+    text = (
+        "Harbour plan enters its second stage\n"
+        "The city announced the start of President Maria Lopez’s Harbour plan on Monday, beginning the "
+        "“dredging, rebuilding and reopening” of the old docks."
+    )
+    quote = find_quotes(text, "en")[-1]
+    assert quote.text.startswith("dredging")
+    assert quote.speaker is None
