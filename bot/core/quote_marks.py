@@ -91,6 +91,11 @@ def scan_quotes(text: str) -> list[QuoteSpan]:
         if ch == "\n":
             if stack:
                 opener, pos = stack[0]
+                cut = _cut_off(text, pos, i)
+                if cut is not None:
+                    spans.append(cut)
+                    stack.clear()
+                    continue
                 after = _BLANK.match(text, i + 1)
                 following = text[after.end() : after.end() + 1] if after else ""
                 # runs on: the next paragraph opens it again, and it stood alone or after `said:`
@@ -109,7 +114,21 @@ def scan_quotes(text: str) -> list[QuoteSpan]:
             if ch in "‘'" and not opens_line and ((ch == "'" and stack) or not _single_quote_closes(text, i)):
                 continue  # an apostrophe (`'90s`, `'tis`), not a quote that closes in its paragraph
             stack.append((ch, i))
-    return spans
+    cut = _cut_off(text, stack[0][1], len(text)) if stack else None
+    return [*spans, cut] if cut is not None else spans
+
+
+def _cut_off(text: str, pos: int, end: int) -> QuoteSpan | None:
+    """A quote that a feed's teaser cuts off (`“DeepSeek’s next model … should be...` and the text
+    ends): the quote up to the ellipsis, when nothing but white space follows `end`."""
+    rest = _BLANK.match(text, end)
+    if rest is None or rest.end() < len(text):
+        return None
+    tail = text[pos:end].rstrip()
+    for ellipsis in ("...", "…"):
+        if tail.endswith(ellipsis) and len(tail) - len(ellipsis) > 1:
+            return QuoteSpan(pos, pos + 1, pos + len(tail) - len(ellipsis))
+    return None
 
 
 def sentence_bounds(masked: str, start: int, end: int) -> tuple[int, int]:

@@ -505,3 +505,19 @@ def test_a_possessive_inside_the_name_names_no_speaker() -> None:
     quote = find_quotes(text, "en")[-1]
     assert quote.text.startswith("dredging")
     assert quote.speaker is None
+
+
+@pytest.mark.parametrize("ellipsis", ["...", "…"])
+def test_a_quote_the_teaser_cuts_off_is_read_up_to_the_ellipsis(ellipsis: str) -> None:
+    text = (
+        "Rival accused of copying\n"
+        "The company accused its rival of copying its work. “Their next model, whatever its form, "
+        f"should be judged by how it was built{ellipsis}"
+    )
+    quote = find_quotes(text, "en")[-1]
+    assert quote.text == "Their next model, whatever its form, should be judged by how it was built"
+
+
+def test_an_unclosed_quote_before_more_text_is_no_quote() -> None:
+    text = "Headline\nShe called it “a mistake that will cost us...\nThe council meets on Monday."
+    assert find_quotes(text, "en") == []
