@@ -124,7 +124,7 @@ def _counted(text: str, match: re.Match[str], value: float, lang: str) -> Figure
     noun_end, noun = (unit_info[2], unit_info[0]) if unit_info else noun_after(text, end, lang, "")
     if noun is None or (lang == "de" and text[end : end + 1] == "-"):
         return None
-    if lang != "de" and not unit_info and not fold_cached(noun).endswith("s"):
+    if lang != "de" and not unit_info and not _plural(fold_cached(noun)):
         return None  # a plural counts: "ten largest" is no figure
     approx, approx_start = approx_before(text, start)
     begin = approx_start if approx else start
@@ -135,6 +135,14 @@ def _counted(text: str, match: re.Match[str], value: float, lang: str) -> Figure
         approx=fold_cached(approx) if approx else None,
         start=begin,
     )
+
+
+def _plural(noun: str) -> bool:
+    """An English plural: `voters`, `people`, `gunmen`."""
+    return noun.endswith(("s", "men")) or noun in _PLURALS_WITHOUT_S
+
+
+_PLURALS_WITHOUT_S = lang_data.table("plurals_without_s")
 
 
 def _measured(text: str, match: re.Match[str], value: float, kind: str, lang: str) -> Figure:

@@ -112,6 +112,8 @@ def test_ranges_take_the_lower_bound_and_share_scale_and_unit() -> None:
         ("Nordkorea lieferte Millionen Schuss Munition.", "de", 1e6, "Millionen Schuss Munition"),
         ("two thirds of voters agreed", "en", 2 / 3, "two thirds of voters"),
         ("The BNP secured a commanding two-thirds majority.", "en", 2 / 3, "two-thirds majority"),
+        ("At least five young people were killed in the fire.", "en", 5, "At least five young people"),
+        ("Three children were rescued from the river.", "en", 3, "Three children"),
         ("He paid tribute to the “457 [members] of our armed services”", "en", 457, "457 [members]"),
         ("hundreds of people gathered", "en", 100, "hundreds of people"),
         ("hundreds of thousands of people marched", "en", 1e5, "hundreds of thousands of people"),

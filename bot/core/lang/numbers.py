@@ -257,6 +257,11 @@ PERCENT_LINK_ARTICLES = Table(
     "Articles after a percentage's link word: `8% of the vote`.", "the all seiner ihrer"
 )
 PER_WORDS = Table("Words that make `per cent` / `pro Cent` a percentage.", "per pro")
+PLURALS_WITHOUT_S = Table(
+    "English plurals that do not end in s, so that a number in words counts them: `three people`, "
+    "`five children`, `two women` (nouns ending in -men are plural too: `four gunmen`).",
+    "people children police personnel staff crew cattle sheep fish deer feet teeth mice geese",
+)
 PEOPLE_ENDINGS = Table(
     "Endings of German compounds that count people: `Bundeswehrsoldaten`, `Schwerverletzte`.",
     "soldaten verletzte tote opfer",
