@@ -135,7 +135,7 @@ def find_figures(text: str, lang: str) -> list[Figure]:
             continue
         if is_skipped_context(text, start, end, lang, value, raw):
             continue
-        figure = _build(text, start, end, raw, value, lang)
+        figure = _ratio(text, start, end, value, lang) or _build(text, start, end, raw, value, lang)
         if figure is None or is_label(text, start, figure, lang):
             continue
         figures.append(figure)
@@ -143,6 +143,35 @@ def find_figures(text: str, lang: str) -> list[Figure]:
     figures.extend(word_figures(text, lang, figures))
     figures.sort(key=lambda f: f.start)
     return figures
+
+
+# `4 in 10`: the link word and the whole number it is out of (up to 1,000, never a year)
+_RATIO = re.compile(
+    r"[ \u00a0]+(?:"
+    + "|".join(re.escape(w) for w in sorted(_t("ratio_links")))
+    + r")[ \u00a0]+(\d{1,4})\b(?![.,]\d)"
+)
+
+
+def _ratio(text: str, start: int, end: int, value: float, lang: str) -> Figure | None:
+    """A ratio, `4 in 10 preventable cancer cases`, as the percentage it is (40 %)."""
+    match = _RATIO.match(text, end)
+    if match is None or value != int(value):
+        return None
+    whole = int(match.group(1))
+    if not (value < whole <= 1000):
+        return None
+    noun_end, noun = noun_after(text, match.end(), lang, "")
+    figure_end = noun_end if noun else match.end()
+    approx, approx_start = approx_before(text, start)
+    begin = approx_start if approx else start
+    return Figure(
+        text=text[begin:figure_end].strip(),
+        value=100.0 * value / whole,
+        unit="%",
+        approx=fold_cached(approx) if approx else None,
+        start=begin,
+    )
 
 
 @dataclass(slots=True)

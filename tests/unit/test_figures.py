@@ -345,3 +345,25 @@ def test_the_second_day_of_a_date_range_is_no_figure() -> None:
     text = "As many as 30,000 people could have been killed on Jan. 8 and 9 alone."
     assert [f.text for f in find_figures(text, "en")] == ["As many as 30,000 people"]
     assert [f.text for f in find_figures("Between March 3 and 5, 200 people fled.", "en")] == ["200 people"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "value", "shown"),
+    [
+        ("Smoking causes 4 in 10 preventable cancer cases.", "en", 40, "4 in 10 preventable cancer cases"),
+        ("Nearly 9 out of 10 voters agreed.", "en", 90, "Nearly 9 out of 10 voters"),
+        ("Das sagten 3 von 10 Befragten.", "de", 30, "3 von 10 Befragten"),
+    ],
+)
+def test_a_ratio_is_the_percentage_it_stands_for(text: str, lang: str, value: float, shown: str) -> None:
+    figure = only(text, lang)
+    assert (figure.text, figure.unit) == (shown, "%")
+    assert figure.value == pytest.approx(value)
+
+
+def test_a_number_before_a_year_or_a_decimal_is_no_ratio() -> None:
+    assert [f.unit for f in find_figures("He scored 5 in 2024 and 3 in 5.5 hours.", "en")] == [
+        None,
+        None,
+        "hours",
+    ]

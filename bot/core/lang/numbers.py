@@ -257,6 +257,11 @@ PERCENT_LINK_ARTICLES = Table(
     "Articles after a percentage's link word: `8% of the vote`.", "the all seiner ihrer"
 )
 PER_WORDS = Table("Words that make `per cent` / `pro Cent` a percentage.", "per pro")
+RATIO_LINKS = Table(
+    "Words between the two numbers of a ratio, read as a percentage: `4 in 10 cases`, `3 von 10 "
+    "Befragten`, `9 out of 10 voters`.",
+    "in von out_of",
+)
 PLURALS_WITHOUT_S = Table(
     "English plurals that do not end in s, so that a number in words counts them: `three people`, "
     "`five children`, `two women` (nouns ending in -men are plural too: `four gunmen`).",
