@@ -244,12 +244,28 @@ def _read_suffix(text: str, reading: _Reading, lang: str) -> None:
         reading.pos = suffix.end()
     elif pos < len(text) and text[pos] == "%":
         reading.unit, reading.kind, reading.pos = "%", "percent", pos + 1
+    elif pos < len(text) and text[pos] == "-" and _hyphenated_scale(text, reading, lang):
+        return
     else:
         word, _, word_end = word_after(text, pos)
         fw = fold_cached(word.rstrip("."))
         factor = scale_of(fw, lang) if len(fw) > 1 or lang == "en" else None
         if factor is not None:
             reading.scale, reading.pos = factor, word_end
+
+
+def _hyphenated_scale(text: str, reading: _Reading, lang: str) -> bool:
+    """A scale word joined by a hyphen, `70-million-year story`, `$5-billion deal`,
+    `10-Millionen-Euro-Projekt`: the scale read, and a hyphen after it skipped so that the unit that
+    follows is read too."""
+    word = LETTER_RUN.match(text, reading.pos + 1)
+    factor = scale_of(fold_cached(word.group(0)), lang) if word else None
+    if word is None or factor is None:
+        return False
+    reading.scale, reading.pos = factor, word.end()
+    if text[reading.pos : reading.pos + 1] == "-" and LETTER_RUN.match(text, reading.pos + 1):
+        reading.pos += 1
+    return True
 
 
 def _read_unit_after(text: str, reading: _Reading, lang: str) -> str | None:

@@ -367,3 +367,16 @@ def test_a_number_before_a_year_or_a_decimal_is_no_ratio() -> None:
         None,
         "hours",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "shown"),
+    [
+        ("Gravity points to a 70-million-year story.", 70e6, "70-million-year"),
+        ("They signed a $5-billion deal.", 5e9, "$5-billion"),
+    ],
+)
+def test_a_scale_word_joined_by_a_hyphen_scales_the_number(text: str, value: float, shown: str) -> None:
+    figure = only(text, "en")
+    assert figure.text == shown
+    assert figure.value == pytest.approx(value)
