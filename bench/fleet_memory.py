@@ -38,7 +38,7 @@ from memory import child_result, peak_rss_mb  # noqa: E402  (bench/memory.py)
 from bot.core.stories import StoryGrouper, StoryItem  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.store.db import Store  # noqa: E402
-from bot.store.rows import DeclaredFeed, NewEntry  # noqa: E402
+from bot.store.rows import DeclaredFeed, NewEntry, NewSubscription  # noqa: E402
 
 AIM_MB = 300
 TOPICS = ("Ukraine", "Nordkorea | North Korea", "Klimawandel", "Bundestag", "Trump", "Gaza", "Bitcoin")
@@ -112,7 +112,9 @@ def fill(data_dir: Path, base: str, feeds: int, count: int, topics: int) -> None
         store.record_poll(feed_id, new, [], [], {"status": "ok", "last_success_at": now}, now)
     for n in range(topics):
         topic = TOPICS[n % len(TOPICS)]
-        store.add_subscription(f"console:{n}", topic.split(" |")[0], topic, None, "bench", now)
+        store.add_subscription(
+            NewSubscription(f"console:{n}", topic.split(" |")[0], topic, None, "bench"), now
+        )
     store.close()
 
 

@@ -52,6 +52,7 @@ from bot.pipeline import Pipeline
 from bot.runtime import fetch_policy, parse_pool
 from bot.settings import Settings
 from bot.store.db import Store
+from bot.store.rows import NewSubscription
 
 TOPICS = ["Ukraine", "Iran", "Trump", "China", "NATO", "Gaza", "Election", "Climate", "Tariffs", "Russia"]
 
@@ -215,7 +216,7 @@ async def pipeline_passes(base: str, count: int, data_dir: Path) -> tuple[Cycle,
     for i in range(count):
         store.add_feed(f"{base}/feed/{i}", None, now)
     for n, topic in enumerate(TOPICS):
-        store.add_subscription(f"console:{n % 3}", topic, topic, None, None, now)
+        store.add_subscription(NewSubscription(f"console:{n % 3}", topic, topic, None, None), now)
     cycles = []
     with parse_pool(settings) as pool:
         list(pool.map(len, [b""] * (os.cpu_count() or 2)))  # start the workers before timing

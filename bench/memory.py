@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.settings import FetchSettings  # noqa: E402
+from bot.store.rows import NewSubscription  # noqa: E402
 
 FEEDS = ROOT / "tests" / "fixtures" / "feeds"
 
@@ -150,7 +151,9 @@ def child(url: str, cap: int, full_text: bool) -> None:
         now = datetime.now(UTC)
         store.add_feed(url, None, now)
         for topic in ("Ukraine", "Nordkorea | North Korea", "Klimawandel", "Bundestag", "Trump"):
-            store.add_subscription("console", topic.split(" |")[0], topic, None, "bench", now)
+            store.add_subscription(
+                NewSubscription("console", topic.split(" |")[0], topic, None, "bench"), now
+            )
 
         async def polls() -> tuple[int, int]:
             new = alerts = 0

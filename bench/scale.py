@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text
 
 from bot.store.db import Store
+from bot.store.rows import NewSubscription
 from tests.conftest import POSTGRES_URL
 from tests.feedserver import EMPTY_FEED
 from tests.integration.test_celery import CHANNELS, TOPIC, Cluster, LoopbackFeeds, _probe, story
@@ -89,7 +90,7 @@ def measure(workers: int, feeds: int, items: int, broker: str) -> tuple[float, f
                 store.add_feed(server.url(number), f"Quelle {number}", now)
                 server.documents[server.path(number)] = EMPTY_FEED.encode()
             for channel in CHANNELS:
-                store.add_subscription(channel, TOPIC, TOPIC, None, "bench", now)
+                store.add_subscription(NewSubscription(channel, TOPIC, TOPIC, None, "bench"), now)
             store.close()
             running = Cluster(url, broker, Path(workdir))
             try:

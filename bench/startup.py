@@ -44,7 +44,7 @@ from bot.pipeline import Pipeline
 from bot.runtime import fetch_policy
 from bot.settings import Settings
 from bot.store.db import Store
-from bot.store.rows import NewEntry
+from bot.store.rows import NewEntry, NewSubscription
 
 FRESH = 2  # new items in every feed for the second timed run
 
@@ -121,7 +121,7 @@ def subscribe(path: Path) -> None:
     store = Store(f"sqlite:///{path}")
     now = datetime.now(UTC)
     for n, topic in enumerate(TOPICS):
-        store.add_subscription(f"console:{n % 3}", topic, topic, None, None, now)
+        store.add_subscription(NewSubscription(f"console:{n % 3}", topic, topic, None, None), now)
     store.close()
 
 

@@ -30,7 +30,7 @@ from bot.redact import RedactingFilter
 from bot.settings import Settings
 from bot.store.db import Store
 from bot.store.revision import head_revision, stamped_revisions
-from bot.store.rows import DeclaredFeed
+from bot.store.rows import DeclaredFeed, NewSubscription
 
 
 def open_store(settings: Settings) -> Store:
@@ -185,7 +185,7 @@ def apply_declared(settings: Settings, store: Store) -> None:
         except QueryError as exc:
             raise ConfigError(f"[[subscriptions]] topic {sub.topic!r}: {exc}") from exc
         store.add_subscription(
-            sub.channel, query.name, sub.topic, sub.threshold, "config", now, lang=sub.lang
+            NewSubscription(sub.channel, query.name, sub.topic, sub.threshold, "config", lang=sub.lang), now
         )
 
 

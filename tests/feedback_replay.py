@@ -24,6 +24,7 @@ from bot.pipeline import Pipeline
 from bot.runtime import fetch_policy
 from bot.settings import Settings
 from bot.store.db import Store
+from bot.store.rows import NewSubscription
 from tests.feedserver import EMPTY_FEED, feed_server
 
 STREAM = Path(__file__).parent / "fixtures" / "feedback" / "apple_stream.jsonl"
@@ -77,7 +78,7 @@ def replay(store: Store, data_dir: Path, *, marks: int, learn: bool, accept: boo
         alerts={"first_poll_window_seconds": 0},
     )
     commands = CommandHandler(store)
-    store.add_subscription(CHANNEL, "Apple", "Apple", None, None, START)
+    store.add_subscription(NewSubscription(CHANNEL, "Apple", "Apple", None, None), START)
     items = stream()
     result = Replay()
     with feed_server() as server:

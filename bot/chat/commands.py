@@ -49,7 +49,7 @@ from bot.core.render import plain_text, render
 from bot.errors import StoreError
 from bot.model import Article, MatchResult, TopicQuery
 from bot.store.ports import CommandStore
-from bot.store.rows import RecentEntry, SubscriptionRow
+from bot.store.rows import NewSubscription, RecentEntry, SubscriptionRow
 
 
 class CommandHandler:
@@ -121,7 +121,8 @@ class CommandHandler:
         except QueryError as exc:
             return Reply(str(exc), ok=False)
         self.store.add_subscription(
-            ctx.channel, query.name, query_text, query.threshold, ctx.user, ctx.now, lang=lang
+            NewSubscription(ctx.channel, query.name, query_text, query.threshold, ctx.user, lang=lang),
+            ctx.now,
         )
         who = f"{ctx.user} subscribed" if ctx.user else "Subscribed"
         return Reply(
@@ -162,7 +163,8 @@ class CommandHandler:
         text = topic_text(merged)
         parse_topic(text, merged.threshold)  # still a valid topic (not too many terms)
         self.store.add_subscription(
-            ctx.channel, existing.name, text, merged.threshold, ctx.user, ctx.now, lang=new_lang
+            NewSubscription(ctx.channel, existing.name, text, merged.threshold, ctx.user, lang=new_lang),
+            ctx.now,
         )
         return Reply(
             f"This channel already tracks “{existing.name}”; {'; '.join(notes)}. "

@@ -23,6 +23,7 @@ from bot.core.matching import QueryError, parse_topic
 from bot.core.payload import alert_from_dict
 from bot.model import TopicQuery
 from bot.store.ports import LearningStore
+from bot.store.rows import NewSubscription
 
 # Reactions that are verdicts (Matrix), without variation selectors and skin tones.
 REACTIONS = {"\U0001f44d": True, "\U0001f44e": False}  # 👍 relevant, 👎 not relevant
@@ -111,7 +112,7 @@ class Learning:
         query = " ".join(kept) if undo else " ".join([*kept, term])
         parse_topic(query, row.threshold)  # raises QueryError for a word the grammar refuses
         self.store.add_subscription(
-            channel, row.name, query, row.threshold, row.created_by, now, lang=row.lang
+            NewSubscription(channel, row.name, query, row.threshold, row.created_by, lang=row.lang), now
         )
         return query
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.core.windows import DEFAULT_DIGEST_AT, DeliveryPrefs
 from bot.model import JudgedAlert
 from bot.store.base import StoreBase, aware, row_as
-from bot.store.rows import SubscriptionRow
+from bot.store.rows import NewSubscription, SubscriptionRow
 from bot.store.schema import alerts, channel_settings, entries, feedback, subscriptions
 
 
@@ -28,41 +29,22 @@ def _judged(row: Any, relevant: bool | None) -> JudgedAlert:
 class SQLChannelStore(StoreBase):
     """What a channel asked for and what its readers said about the alerts it got."""
 
-    def add_subscription(
-        self,
-        channel: str,
-        name: str,
-        query: str,
-        threshold: float | None,
-        created_by: str | None,
-        now: datetime,
-        lang: str | None = None,
-    ) -> bool:
+    def add_subscription(self, new: NewSubscription, now: datetime) -> bool:
         """False when the channel already tracks a topic of that name (the stored one is updated)."""
         with self._tx() as conn:
             existing = conn.execute(
                 select(subscriptions.c.id).where(
-                    subscriptions.c.channel == channel, subscriptions.c.name == name
+                    subscriptions.c.channel == new.channel, subscriptions.c.name == new.name
                 )
             ).first()
             if existing is not None:
                 conn.execute(
                     update(subscriptions)
                     .where(subscriptions.c.id == existing.id)
-                    .values(query=query, threshold=threshold, lang=lang)
+                    .values(query=new.query, threshold=new.threshold, lang=new.lang)
                 )
                 return False
-            conn.execute(
-                insert(subscriptions).values(
-                    channel=channel,
-                    name=name,
-                    query=query,
-                    threshold=threshold,
-                    created_by=created_by,
-                    created_at=now,
-                    lang=lang,
-                )
-            )
+            conn.execute(insert(subscriptions).values(**asdict(new), created_at=now))
             return True
 
     def remove_subscription(self, channel: str, name: str) -> bool:

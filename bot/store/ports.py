@@ -17,6 +17,7 @@ from bot.model import FeedState, JudgedAlert
 from bot.store.rows import (
     FeedRow,
     NewEntry,
+    NewSubscription,
     OutboxRow,
     PendingAlert,
     RecentEntry,
@@ -140,16 +141,7 @@ class ChannelStore(Protocol):
 
     def subscription(self, channel: str, name: str) -> SubscriptionRow | None: ...
 
-    def add_subscription(
-        self,
-        channel: str,
-        name: str,
-        query: str,
-        threshold: float | None,
-        created_by: str | None,
-        now: datetime,
-        lang: str | None = None,
-    ) -> bool: ...
+    def add_subscription(self, new: NewSubscription, now: datetime) -> bool: ...
 
     def remove_subscription(self, channel: str, name: str) -> bool: ...
 

@@ -68,6 +68,18 @@ class WebSubRow:
 
 
 @dataclass(frozen=True, slots=True)
+class NewSubscription:
+    """A topic a channel asks to track: from a command, the config or a learned exclusion."""
+
+    channel: str
+    name: str
+    query: str
+    threshold: float | None = None
+    created_by: str | None = None
+    lang: str | None = None  # only entries in this language; None: any
+
+
+@dataclass(frozen=True, slots=True)
 class SubscriptionRow:
     id: int
     channel: str

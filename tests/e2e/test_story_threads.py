@@ -16,6 +16,7 @@ from bot.pipeline import Pipeline
 from bot.runtime import fetch_policy
 from bot.settings import Settings
 from bot.store.db import Store
+from bot.store.rows import NewSubscription
 from bot.store.schema import alerts
 from tests.conftest import FIXTURES
 from tests.e2e.test_run_once import _config, newsbot
@@ -201,7 +202,9 @@ def test_an_english_report_an_hour_after_a_german_alert_joins_its_thread_and_a_c
             sqlite_store.add_feed(server.url(path), None, start)
         # one channel takes every language, one only German; the same topic in both
         for channel, lang in (("console", None), ("console:de", "de")):
-            sqlite_store.add_subscription(channel, "Marokko", "Marokko | Morocco", None, None, start, lang)
+            sqlite_store.add_subscription(
+                NewSubscription(channel, "Marokko", "Marokko | Morocco", None, None, lang=lang), start
+            )
 
         async def cycles() -> None:
             async with Fetcher(fetch_policy(config)) as fetcher:

@@ -14,6 +14,7 @@ from bot.pipeline import Pipeline
 from bot.runtime import fetch_policy
 from bot.settings import Settings
 from bot.store.db import Store
+from bot.store.rows import NewSubscription
 from tests.feedserver import EMPTY_FEED, feed_server
 
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -56,7 +57,7 @@ def replay(store: Store, tmp_path: Path, spacing: timedelta, *, notices: bool) -
     """Each outlet reports the quake `spacing` after the previous one; the outbox rows, in order
     (taken after every cycle, as the deliverer would, so that no edit folds into a later one)."""
     config = settings(tmp_path)
-    store.add_subscription("console", "Marokko", "Marokko", None, None, START)
+    store.add_subscription(NewSubscription("console", "Marokko", "Marokko", None, None), START)
     if notices:
         store.set_channel_switch("console", breaking=True)
     with feed_server() as server:

@@ -38,6 +38,7 @@ from sqlalchemy import create_engine, text
 
 from bot.runtime import schema_problem
 from bot.store.db import Store
+from bot.store.rows import NewSubscription
 from tests.conftest import require_service
 from tests.feedserver import EMPTY_FEED
 
@@ -319,7 +320,7 @@ def _prepare(
         store.add_feed(feeds.url(number), f"Quelle {number}", now)
         feeds.documents[feeds.path(number)] = EMPTY_FEED.encode()
     for channel in channels:
-        store.add_subscription(channel, TOPIC, TOPIC, None, "test", now)
+        store.add_subscription(NewSubscription(channel, TOPIC, TOPIC, None, "test"), now)
     store.close()
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.chat.learning import reaction_verdict
 from bot.core.payload import alert_to_dict
-from bot.store.rows import PendingAlert
+from bot.store.rows import NewSubscription, PendingAlert
 from tests.integration.test_matrix_bot import RunningBot, alert, joined_room, replies_to
 from tests.synapse import Synapse
 from tests.synapse import synapse as synapse  # the fixture
@@ -65,7 +65,7 @@ def test_thumbs_down_on_alerts_brings_an_offer_and_thumbs_up_counts_once(
 ) -> None:
     alice, botuser, room, running = joined_room(synapse, bots, tmp_path)
     channel = f"matrix:{room}"
-    running.store.add_subscription(channel, "Apple", "Apple", None, alice.user_id, NOW)
+    running.store.add_subscription(NewSubscription(channel, "Apple", "Apple", None, alice.user_id), NOW)
     events = [_post_alert(running, channel, title, n) for n, title in enumerate(FRUIT)]
     bob = synapse.register("bob")
     alice.invite(room, bob.user_id)

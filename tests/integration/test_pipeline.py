@@ -12,6 +12,7 @@ from bot.pipeline import Pipeline
 from bot.runtime import fetch_policy
 from bot.settings import Settings
 from bot.store.db import Store
+from bot.store.rows import NewSubscription
 from tests.feedserver import EMPTY_FEED, feed_server
 
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -34,7 +35,7 @@ def test_a_failing_feed_backs_off_then_pauses_and_each_channel_is_told_once(
         url = server.url("/feed.xml")
         sqlite_store.add_feed(url, None, START)
         for channel in ("console", "slack:C1"):
-            sqlite_store.add_subscription(channel, "NATO", "NATO", None, None, START)
+            sqlite_store.add_subscription(NewSubscription(channel, "NATO", "NATO", None, None), START)
 
         async def polls() -> list[tuple[str, int, timedelta]]:
             seen = []
@@ -121,8 +122,10 @@ def test_a_subscription_with_a_language_alerts_only_for_stories_in_it(
         )
         for path in ("/de.xml", "/en.xml"):
             sqlite_store.add_feed(server.url(path), None, START)
-        sqlite_store.add_subscription("console", "Ukraine", "Ukraine", None, None, START, lang="en")
-        sqlite_store.add_subscription("slack:C1", "Ukraine", "Ukraine", None, None, START)
+        sqlite_store.add_subscription(
+            NewSubscription("console", "Ukraine", "Ukraine", None, None, lang="en"), START
+        )
+        sqlite_store.add_subscription(NewSubscription("slack:C1", "Ukraine", "Ukraine", None, None), START)
 
         async def poll() -> None:
             async with Fetcher(fetch_policy(config)) as fetcher:
@@ -267,7 +270,7 @@ def test_an_item_that_loses_or_gains_its_guid_is_not_a_second_alert(
         )
         for path in ("/loses.xml", "/gains.xml"):
             sqlite_store.add_feed(server.url(path), None, START)
-        sqlite_store.add_subscription("console", "NATO", "NATO", None, None, START)
+        sqlite_store.add_subscription(NewSubscription("console", "NATO", "NATO", None, None), START)
 
         async def poll(now: datetime) -> None:
             async with Fetcher(fetch_policy(alerting)) as fetcher:
@@ -351,10 +354,12 @@ def test_a_report_of_the_story_that_misses_a_channels_topic_is_not_posted_in_its
         # the second report is a follow-up of the first (the same story); one channel follows the
         # story's topic, another a word only the first report has, a third that word and a topic of
         # the second report
-        sqlite_store.add_subscription("console", "Nordkorea", "Nordkorea | North Korea", None, None, START)
-        sqlite_store.add_subscription("slack:C1", "Pentagon", "Pentagon", None, None, START)
-        sqlite_store.add_subscription("slack:C2", "Pentagon", "Pentagon", None, None, START)
-        sqlite_store.add_subscription("slack:C2", "NATO", "NATO", None, None, START)
+        sqlite_store.add_subscription(
+            NewSubscription("console", "Nordkorea", "Nordkorea | North Korea", None, None), START
+        )
+        sqlite_store.add_subscription(NewSubscription("slack:C1", "Pentagon", "Pentagon", None, None), START)
+        sqlite_store.add_subscription(NewSubscription("slack:C2", "Pentagon", "Pentagon", None, None), START)
+        sqlite_store.add_subscription(NewSubscription("slack:C2", "NATO", "NATO", None, None), START)
 
         async def poll() -> None:
             async with Fetcher(fetch_policy(config)) as fetcher:

@@ -31,6 +31,7 @@ from bot.model import AlertContent, Evidence, Figure, Quote
 from bot.ports import SystemTime
 from bot.settings import Settings
 from bot.store.db import Store
+from bot.store.rows import NewSubscription
 from tests.slack_standin import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -390,7 +391,9 @@ def test_feedback_buttons_mute_the_topic_and_store_the_verdict(
     standin: SlackStandin, sqlite_store: Store
 ) -> None:
     chat = make_chat(standin, sqlite_store)
-    sqlite_store.add_subscription("slack:C0NEWS", "Nordkorea", "Nordkorea", None, "U0ANN", datetime.now(UTC))
+    sqlite_store.add_subscription(
+        NewSubscription("slack:C0NEWS", "Nordkorea", "Nordkorea", None, "U0ANN"), datetime.now(UTC)
+    )
     value = json.dumps({"key": "newsbot-alert-3", "topic": "Nordkorea"})
 
     async def go() -> list[int]:

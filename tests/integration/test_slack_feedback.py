@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.chat.slack_blocks import ACTION_EXCLUDE, ACTION_NOT_RELEVANT, ACTION_RELEVANT
 from bot.store.db import Store
-from bot.store.rows import PendingAlert
+from bot.store.rows import NewSubscription, PendingAlert
 from tests.integration.test_slack import _post, make_chat, serving
 from tests.integration.test_slack import standin as standin  # the fixture
 from tests.slack_standin import SlackStandin, block_action, sign
@@ -66,7 +66,7 @@ def _click(standin: SlackStandin, store: Store, clicks: list[tuple[str, str, str
 def test_verdicts_lead_to_an_offer_whose_button_excludes_the_word(
     standin: SlackStandin, sqlite_store: Store
 ) -> None:
-    sqlite_store.add_subscription("slack:C0NEWS", "Apple", "Apple", None, "U0ANN", NOW)
+    sqlite_store.add_subscription(NewSubscription("slack:C0NEWS", "Apple", "Apple", None, "U0ANN"), NOW)
     stamps = _alerts(sqlite_store)
     clicks = [("good", ACTION_RELEVANT, stamps[COMPANY])]
     clicks += [(f"bad{n}", ACTION_NOT_RELEVANT, stamps[title]) for n, title in enumerate(FRUIT)]
@@ -89,7 +89,7 @@ def test_verdicts_lead_to_an_offer_whose_button_excludes_the_word(
 
 
 def test_only_the_channel_managers_may_accept_an_offer(standin: SlackStandin, sqlite_store: Store) -> None:
-    sqlite_store.add_subscription("slack:C0NEWS", "Apple", "Apple", None, "U0BOSS", NOW)
+    sqlite_store.add_subscription(NewSubscription("slack:C0NEWS", "Apple", "Apple", None, "U0BOSS"), NOW)
     value = json.dumps({"word": "harvest", "topic": "Apple"})
     _click(standin, sqlite_store, [("no", ACTION_EXCLUDE, value)], slack_managers=["U0BOSS"])
     assert "only the people" in {r["name"]: r for r in standin.responses}["no"]["text"]

@@ -35,7 +35,7 @@ from bot.model import Quote
 from bot.ports import SystemTime
 from bot.settings import Settings
 from bot.store.db import Store
-from bot.store.rows import NewEntry, PendingAlert
+from bot.store.rows import NewEntry, NewSubscription, PendingAlert
 from tests.integration.test_slack import ALERT, _post, make_chat, serving
 from tests.slack_standin import (
     APP_TOKEN,
@@ -167,7 +167,9 @@ def test_a_long_home_tab_is_paginated_within_slacks_limits(
 ) -> None:
     for n in range(60):
         standin.add_channel(f"C0MANY{n:02d}")
-        sqlite_store.add_subscription(f"slack:C0MANY{n:02d}", f"Thema {n}", f"Thema {n}", None, "U0ANN", NOW)
+        sqlite_store.add_subscription(
+            NewSubscription(f"slack:C0MANY{n:02d}", f"Thema {n}", f"Thema {n}", None, "U0ANN"), NOW
+        )
     for n in range(150):
         sqlite_store.add_feed(f"https://feeds.example/{n}/" + "x" * 200, f"Feed {n} " + "y" * 200, NOW)
     chat = make_chat(standin, sqlite_store)
@@ -694,7 +696,7 @@ def test_an_oauth_workspace_sees_only_its_own_channels_served_with_its_own_token
             ("slack:C0THIRD@T0OTHER", "Dritte"),
             ("slack:C0PLAIN", "Schlicht"),
         ):
-            sqlite_store.add_subscription(channel, topic, topic, None, "U0ADMIN", NOW)
+            sqlite_store.add_subscription(NewSubscription(channel, topic, topic, None, "U0ADMIN"), NOW)
 
         async def script(send: Send, _: str) -> None:
             await send(home_opened("U0ADMIN", team=TEAM))

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 
 from bot.errors import StoreError
 from bot.store.db import Store
-from bot.store.rows import DeclaredFeed, NewEntry, PendingAlert
+from bot.store.rows import DeclaredFeed, NewEntry, NewSubscription, PendingAlert
 from bot.store.slack_tables import metadata  # every table, the Slack OAuth ones included
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -126,9 +126,11 @@ def test_pending_edits_of_one_parent_are_folded_into_one(store: Store) -> None:
 
 
 def test_subscriptions_are_per_channel_and_removed_by_name(store: Store) -> None:
-    assert store.add_subscription("console", "Nordkorea", "Nordkorea | North Korea", None, "ann", NOW)
-    assert not store.add_subscription("console", "Nordkorea", "Nordkorea", 80.0, "ann", NOW)
-    assert store.add_subscription("slack:C1", "Nordkorea", "Nordkorea", None, None, NOW)
+    assert store.add_subscription(
+        NewSubscription("console", "Nordkorea", "Nordkorea | North Korea", None, "ann"), NOW
+    )
+    assert not store.add_subscription(NewSubscription("console", "Nordkorea", "Nordkorea", 80.0, "ann"), NOW)
+    assert store.add_subscription(NewSubscription("slack:C1", "Nordkorea", "Nordkorea", None, None), NOW)
     assert [s.query for s in store.list_subscriptions("console")] == ["Nordkorea"]
     assert store.remove_subscription("console", "nordkorea")
     assert not store.remove_subscription("console", "Nordkorea")

@@ -15,7 +15,7 @@ import pytest
 from bot.store.db import Store
 from bot.store.memory import MemoryStore
 from bot.store.ports import CommandStore, DeliveryStore, PipelineStore
-from bot.store.rows import NewEntry, PendingAlert
+from bot.store.rows import NewEntry, NewSubscription, PendingAlert
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 FEED = "https://news.example/feed.xml"
@@ -229,9 +229,13 @@ def test_a_digest_claims_every_waiting_row_and_moves_the_digest_time(any_store: 
 
 
 def test_a_channel_topic_is_found_removed_and_muted_in_any_case(any_store: AnyStore) -> None:
-    assert any_store.add_subscription("console", "Nordkorea", "Nordkorea | Pjöngjang", None, "u1", NOW)
-    assert not any_store.add_subscription("console", "Nordkorea", "Nordkorea", 0.7, "u2", NOW, lang="de")
-    assert any_store.add_subscription("slack:C1", "NATO", "NATO", None, None, NOW)
+    assert any_store.add_subscription(
+        NewSubscription("console", "Nordkorea", "Nordkorea | Pjöngjang", None, "u1"), NOW
+    )
+    assert not any_store.add_subscription(
+        NewSubscription("console", "Nordkorea", "Nordkorea", 0.7, "u2", lang="de"), NOW
+    )
+    assert any_store.add_subscription(NewSubscription("slack:C1", "NATO", "NATO", None, None), NOW)
     (topic,) = any_store.list_subscriptions("console")
     assert (topic.query, topic.threshold, topic.lang, topic.created_by) == ("Nordkorea", 0.7, "de", "u1")
     found = any_store.subscription("console", " nordkorea ")

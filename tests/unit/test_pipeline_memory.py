@@ -17,6 +17,7 @@ from bot.pipeline import Pipeline
 from bot.runtime import fetch_policy
 from bot.settings import Settings
 from bot.store.memory import MemoryStore
+from bot.store.rows import NewSubscription
 from tests.e2e.test_story_threads import QUAKE_DE, QUAKE_EN, TRAP_EN, rss
 from tests.feedserver import EMPTY_FEED, FeedServer, feed_server
 from tests.integration.test_delivery import Clock, RecordingChat
@@ -60,7 +61,7 @@ def _deliver(store: MemoryStore, at: datetime) -> list[tuple[str, str, str | Non
 
 def test_a_matching_entry_is_alerted_once_however_often_its_feed_is_polled(tmp_path: Path) -> None:
     store, config = MemoryStore(), _settings(tmp_path)
-    store.add_subscription(CHANNEL, "Marokko", "Marokko | Morocco", None, None, START)
+    store.add_subscription(NewSubscription(CHANNEL, "Marokko", "Marokko | Morocco", None, None), START)
     quake = START + timedelta(minutes=10)
     with feed_server() as server:
         server.serve("/wire.xml", EMPTY_FEED)
@@ -78,7 +79,7 @@ def test_a_report_of_the_same_story_goes_into_the_alerts_thread_and_another_stor
     tmp_path: Path,
 ) -> None:
     store, config = MemoryStore(), _settings(tmp_path)
-    store.add_subscription(CHANNEL, "Marokko", "Marokko | Morocco", None, None, START)
+    store.add_subscription(NewSubscription(CHANNEL, "Marokko", "Marokko | Morocco", None, None), START)
     german, english = START + timedelta(minutes=10), START + timedelta(minutes=70)
     with feed_server() as server:
         for path in ("/tagesblatt.xml", "/wire.xml"):
@@ -103,7 +104,7 @@ def test_a_report_of_the_same_story_goes_into_the_alerts_thread_and_another_stor
 def test_a_failing_feed_pauses_and_every_subscribed_channel_is_told_once(tmp_path: Path) -> None:
     store, config = MemoryStore(), _settings(tmp_path)
     for channel in (CHANNEL, "test:other"):
-        store.add_subscription(channel, "NATO", "NATO", None, None, START)
+        store.add_subscription(NewSubscription(channel, "NATO", "NATO", None, None), START)
     with feed_server() as server:
         server.serve("/feed.xml", "oops", status=500)
         store.add_feed(server.url("/feed.xml"), None, START)

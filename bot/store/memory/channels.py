@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
 from bot.core.windows import DEFAULT_DIGEST_AT, DeliveryPrefs
 from bot.model import JudgedAlert
 from bot.store.memory.tables import POSTED_KINDS, MemoryTables, same_name
-from bot.store.rows import SubscriptionRow
+from bot.store.rows import NewSubscription, SubscriptionRow
 
 SETTINGS_DEFAULTS: dict[str, Any] = {
     "thread_mode": "thread",
@@ -37,25 +37,16 @@ class MemoryChannels(MemoryTables):
         wanted = name.strip().casefold()
         return next((s for s in self.list_subscriptions(channel) if s.name.casefold() == wanted), None)
 
-    def add_subscription(
-        self,
-        channel: str,
-        name: str,
-        query: str,
-        threshold: float | None,
-        created_by: str | None,
-        now: datetime,
-        lang: str | None = None,
-    ) -> bool:
+    def add_subscription(self, new: NewSubscription, now: datetime) -> bool:
         """False when the channel already tracks a topic of exactly that name (it is updated)."""
         for row in self._subscriptions.values():
-            if row.channel == channel and row.name == name:
-                self._subscriptions[row.id] = replace(row, query=query, threshold=threshold, lang=lang)
+            if row.channel == new.channel and row.name == new.name:
+                self._subscriptions[row.id] = replace(
+                    row, query=new.query, threshold=new.threshold, lang=new.lang
+                )
                 return False
         row_id = self._next_id()
-        self._subscriptions[row_id] = SubscriptionRow(
-            row_id, channel, name, query, threshold, created_by, lang=lang
-        )
+        self._subscriptions[row_id] = SubscriptionRow(row_id, **asdict(new))
         return True
 
     def _named(self, channel: str, name: str) -> list[SubscriptionRow]:
