@@ -137,12 +137,12 @@ def _counted(text: str, match: re.Match[str], value: float, lang: str) -> Figure
     )
 
 
+_PLURALS_WITHOUT_S = lang_data.table("plurals_without_s")
+
+
 def _plural(noun: str) -> bool:
     """An English plural: `voters`, `people`, `gunmen`."""
     return noun.endswith(("s", "men")) or noun in _PLURALS_WITHOUT_S
-
-
-_PLURALS_WITHOUT_S = lang_data.table("plurals_without_s")
 
 
 def _measured(text: str, match: re.Match[str], value: float, kind: str, lang: str) -> Figure:

@@ -36,11 +36,11 @@ from bot.core.speakers import (
     Names,
     Person,
     PersonIndex,
+    holds_role,
     people_in,
     read_names,
     resolve_speaker,
-    role_head,
-    same_role,
+    role_heads,
 )
 from bot.model import Quote
 
@@ -59,7 +59,11 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
     tokens = speech_tokens(text, 0)
     people = people_in(text, tokens, lang)
     window = _outside_quotes(tokens, spans)
-    raw = [_attribution_of(span, masked, window, lang, text) for span in spans]
+    headline_end = text.find("\n")  # -1: the text is one line
+    raw = [
+        _attribution_of(span, masked, window, lang, text, headline_end < 0 or span.end <= headline_end)
+        for span in spans
+    ]
     assembly = _Assembly(text, masked, tokens, people, raw, lang)
     for span, found, colon in raw:
         assembly.add(span, found, colon)
@@ -98,14 +102,19 @@ def _outside_quotes(tokens: list[Token], spans: list[QuoteSpan]) -> Callable[[in
 
 
 def _attribution_of(
-    span: QuoteSpan, masked: str, window: Callable[[int, int], list[Token]], lang: str, text: str
+    span: QuoteSpan,
+    masked: str,
+    window: Callable[[int, int], list[Token]],
+    lang: str,
+    text: str,
+    in_headline: bool,
 ) -> tuple[QuoteSpan, Attribution | None, bool]:
     """Who a quote's sentence says speaks it: after the quote, before it, the sentence's subject, or
     the sentence before a colon; and whether a colon introduces it."""
     sent_start, sent_end = sentence_bounds(masked, span.open_mark, span.end)
     before_tokens = window(sent_start, span.open_mark)
     after_tokens = window(span.end + 1, sent_end)
-    if lang == "en" and "\n" not in text[: span.end]:
+    if lang == "en" and in_headline:
         after_tokens = _headline_verb_lowered(after_tokens)
     found = after_attribution(after_tokens, lang, text)
     colon = bool(before_tokens) and before_tokens[-1][0] == ":"
@@ -203,9 +212,8 @@ class _Assembly:
         if speaker is None and found.definite_role and not headline:
             speaker = self._headline_subject()  # `Hillary Clinton accuses …` / `…, the former … says`
         if speaker is None and headline and role and not found.name:
-            speaker = self._introduced_by_role(
-                role
-            )  # `…, Warns Top Researcher` / `researcher Stuart Russell`
+            # `…, Warns Top Researcher` in the headline, `researcher Stuart Russell told AFP` below it
+            speaker = self._introduced_by_role(role)
         body = self.body
         if (
             headline
@@ -220,13 +228,8 @@ class _Assembly:
     def _introduced_by_role(self, role: str) -> str | None:
         """The first person below the headline whose role is the headline attribution's (`Warns Top
         Researcher` and `top computer science researcher Stuart Russell told AFP`)."""
-        heads = {role_head(w) for w in role.split()} - {""}
-        for person in self.people:
-            if person.pos > self.body and any(
-                same_role(h, role_head(r)) for h in heads for r in person.roles
-            ):
-                return person.name
-        return None
+        heads = role_heads(role)
+        return next((p.name for p in self.people if p.pos > self.body and holds_role(p, heads)), None)
 
     def _headline_subject(self) -> str | None:
         """The person a headline opens with (`Hillary Clinton accuses …`), by first and last name:

@@ -247,9 +247,9 @@ def resolve_speaker(
             return last_speaker[0], role
         return (before[-1].name if before else None), role
     if role and found.definite_role:
-        heads = {role_head(w) for w in role.split()} - {""}
+        heads = role_heads(role)
         for person in reversed(before):
-            if any(same_role(h, role_head(r)) for h in heads for r in person.roles):
+            if holds_role(person, heads):
                 return person.name, role
         if before and pos - before[-1].pos < 400:
             return before[-1].name, role  # "der Staatschef" right after the text named someone
@@ -278,11 +278,21 @@ def _full_name(name: str, index: PersonIndex, pos: int, names: Names | None) -> 
 _ROLE_GROUPS = (_t("role_group_head"), _t("role_group_spokesperson"), _t("role_group_chief"))
 
 
-def same_role(a: str, b: str) -> bool:
+def role_heads(role: str) -> set[str]:
+    """The role nouns of an attribution's role (`stellvertretende Pentagon-Sprecherin` -> sprecher)."""
+    return {_role_head(w) for w in role.split()} - {""}
+
+
+def holds_role(person: Person, heads: set[str]) -> bool:
+    """Whether the text named `person` with one of the role nouns `heads` (or one of their group)."""
+    return any(_same_role(h, _role_head(r)) for h in heads for r in person.roles)
+
+
+def _same_role(a: str, b: str) -> bool:
     return a == b or any(a in group and b in group for group in _ROLE_GROUPS)
 
 
-def role_head(word: str) -> str:
+def _role_head(word: str) -> str:
     low = fold_cached(word).rsplit("-", 1)[-1]
     match = ROLE_RE.search(low)
     if match:
