@@ -463,26 +463,24 @@ def test_a_pronoun_with_no_person_named_by_role_takes_the_last_full_name() -> No
     assert one(text, "de").speaker == "Gesa Krause"
 
 
-def test_a_lead_role_written_in_lower_case_with_of_names_the_person_the_headline_opens_with() -> None:
+@pytest.mark.parametrize(
+    ("headline", "speaker"),
+    [
+        ("Maria Lopez criticises the port authority over delays", "Maria Lopez"),
+        ("Port delays grow as talks stall", None),  # the headline opens with no person
+    ],
+)
+def test_a_lead_role_written_in_lower_case_with_of_names_the_person_the_headline_opens_with(
+    headline: str, speaker: str | None
+) -> None:
     text = (
-        "Maria Lopez criticises the port authority over delays\n"
+        f"{headline}\n"
         '"The ships have waited for weeks, and nobody explains why," the former minister of transport '
         "says."
     )
     (quote,) = find_quotes(text, "en")
     assert quote.role == "former minister of transport"
-    assert quote.speaker == "Maria Lopez"
-
-
-def test_a_lead_role_names_no_one_when_the_headline_opens_with_no_person() -> None:
-    text = (
-        "Port delays grow as talks stall\n"
-        '"The ships have waited for weeks, and nobody explains why," the former minister of transport '
-        "says."
-    )
-    (quote,) = find_quotes(text, "en")
-    assert quote.role == "former minister of transport"
-    assert quote.speaker is None
+    assert quote.speaker == speaker
 
 
 def test_a_title_case_headline_verb_and_role_find_the_person_the_lead_names_with_that_role() -> None:
