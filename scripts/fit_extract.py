@@ -55,6 +55,7 @@ PRIOR_FIGURE = {
     "written_out_with_unit": -0.5, "kind_cued_by_headline": 0.8, "bare_large": 1.5,
     "bound_with_exact_value": -1.0, "capitalised_noun": -1.5, "fact_in_headline": 0.5,
     "follows_name": -1.5, "no_single_value": -2.0, "compound_adjective": -0.5,
+    "value_before_change": -2.0, "value_after_change": 0.5,
 }  # fmt: skip
 PRIOR_QUOTE = {
     "fragment": -7.0, "named_speaker": 2.0, "role_only": 1.0, "starts_lower_case": -1.0, "short": -1.0,

@@ -131,12 +131,38 @@ def _approx_by_words(window: str, pos: int) -> tuple[str | None, int]:
 
 def is_skipped_context(text: str, start: int, end: int, lang: str, value: float, raw: str) -> bool:
     """True for tokens that are not figures: ids, times, dates, ordinals, ages, phone numbers."""
-    if _inside_a_code(text, start, end, raw, value):
+    if _inside_a_code(text, start, end, raw, value) and glued_currency(text, start, end, lang) is None:
         return True
     prev = words_before(text, start, 3)
     return _an_age(text, start, end, raw, value, prev) or _a_date_or_ordinal(
         text, start, end, lang, value, raw, prev
     )
+
+
+_LETTERS_BEFORE = re.compile(rf"(?<![^\W\d_])({LETTERS})\Z")
+_ISO_CODES = frozenset(number_data.CURRENCY_WORDS.values())
+_MONEY_CODES = _ISO_CODES.union(
+    CURRENCY_SYMBOLS.values(),
+    number_data.CURRENCY_PREFIXES.values(),
+    number_data.SCALED_CURRENCY_LETTERS.values(),
+)
+
+
+def glued_currency(text: str, start: int, end: int, lang: str) -> tuple[str, int] | None:
+    """The currency code and its length when letters glued to the number name one: an ISO code
+    (`SEK112m`, `USD5bn`) or a currency letter before a sum with a scale (`N16m`, `R2 billion`)."""
+    before = _LETTERS_BEFORE.search(text, max(0, start - 4), start)
+    if before is None:
+        return None
+    letters = before.group(1)
+    if letters in _ISO_CODES:
+        return letters, len(letters)
+    code = number_data.SCALED_CURRENCY_LETTERS.get(letters)
+    if code is None:
+        return None
+    suffix = LETTER_RUN.match(text, end)
+    scale_word = suffix.group(0) if suffix else word_after(text, end)[0].rstrip(".")
+    return (code, len(letters)) if scale_of(fold_cached(scale_word), lang) is not None else None
 
 
 def _inside_a_code(text: str, start: int, end: int, raw: str, value: float) -> bool:
@@ -276,8 +302,11 @@ def unit_after(text: str, pos: int, lang: str) -> tuple[str, str, int] | None:
     fw = fold_cached(word).rstrip(".")
     if fw in PERCENT_WORDS:
         return word.rstrip("."), "percent", word_end - (1 if word.endswith(".") else 0)
-    if fw in _t("per_words") and fold_cached(text[word_end : word_end + 5]).strip().startswith("cent"):
-        return "per cent", "percent", word_end + 5
+    second, _, second_end = word_after(text, word_end)
+    second = second.rstrip(".")
+    if second and f"{fw} {fold_cached(second)}" in _t("percent_phrases"):
+        end = word_end + text[word_end:second_end].find(second) + len(second)
+        return text[word_end - len(word) : end], "percent", end
     if fw in _CURRENCY_WORDS:
         return _CURRENCY_WORDS[fw], "money", word_end - (1 if word.endswith(".") else 0)
     if fw in MEASURES or (fw.startswith("km/") or fw.startswith("m/")):
@@ -379,9 +408,9 @@ def figure_kind(figure: Figure) -> str:
     unit = fold_cached(figure.unit or "")
     if not unit:
         return "bare"
-    if figure.unit in CURRENCY_SYMBOLS.values() or unit.upper() in {"AUD", "CAD", "HKD", "CNY", "CHF"}:
+    if unit.upper() in _MONEY_CODES:
         return "money"
-    if unit in ("%", "per cent") or unit in PERCENT_WORDS:
+    if unit == "%" or unit in PERCENT_WORDS or unit in _t("percent_phrases"):
         return "percent"
     if unit in _DURATIONS or unit.split("-")[-1] in _DURATIONS:
         return "duration"

@@ -28,6 +28,7 @@ from bot.core.figure_context import (
     YEAR_CONTEXT,
     approx_before,
     figure_kind,
+    glued_currency,
     is_label,
     is_skipped_context,
     looks_like_year,
@@ -189,13 +190,13 @@ class _Reading:
 def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -> Figure | None:
     """The figure a number at `start`..`end` is the head of, or None when it is none (a year)."""
     reading = _Reading(start, end)
-    _read_currency_before(text, reading)
+    _read_currency_before(text, reading, lang)
     _read_suffix(text, reading, lang)
     # a range: "60 bis 80", "zwischen 33 und 43 Millionen Euro", "25-35", "10 to 20"
-    range_end = _range_second(text, reading.pos, lang, start)
+    range_end = _range_second(text, reading.pos, lang, start, value * reading.scale)
     if range_end is not None:
-        second_end, second_scale = range_end
-        if reading.scale == 1.0 and second_scale != 1.0:
+        second_end, second_scale, second = range_end
+        if reading.scale == 1.0 and second_scale != 1.0 and value < second:  # not `500.000 bis 1 Million`
             reading.scale = second_scale
         reading.pos = second_end
     noun = _read_unit_after(text, reading, lang)
@@ -215,10 +216,14 @@ def _build(text: str, start: int, end: int, raw: str, value: float, lang: str) -
     )
 
 
-def _read_currency_before(text: str, reading: _Reading) -> None:
+def _read_currency_before(text: str, reading: _Reading, lang: str) -> None:
     """A currency sign or code before the number: `$155`, `US$2`, `€ 3`."""
     prefix = CURRENCY_PREFIXES.search(text[max(0, reading.start - 5) : reading.start])
     if not prefix:
+        glued = glued_currency(text, reading.start, reading.pos, lang)
+        if glued is not None:
+            reading.unit, reading.kind = glued[0], "money"
+            reading.start -= glued[1]
         return
     symbol = prefix.group(0).strip()
     unit = CURRENCY_SYMBOLS.get(symbol[-1:], symbol) if len(symbol) <= 2 else symbol
@@ -313,7 +318,11 @@ _RANGE = re.compile(
 )
 
 
-def _range_second(text: str, pos: int, lang: str, first_start: int) -> tuple[int, float] | None:
+def _range_second(
+    text: str, pos: int, lang: str, first_start: int, first: float
+) -> tuple[int, float, float] | None:
+    """The end, scale and number of a range's second number, when one follows: a range rises, so `2025 to
+    31.4%` (a year, then the rate) is none."""
     window = text[pos : pos + 24]
     m = _RANGE.match(window)
     if not m:
@@ -336,4 +345,6 @@ def _range_second(text: str, pos: int, lang: str, first_start: int) -> tuple[int
     factor = scale_of(fw, lang) if len(fw) > 1 else None
     if factor is not None:
         scale, after = factor, word_end
-    return after, scale
+    if second <= first and second * scale <= first:
+        return None
+    return after, scale, second

@@ -257,6 +257,7 @@ class _Context:
             None,
         )
         self.named_facts = {_figure_fact(f) for f in self.figures if follows_name(text, f, self.title_end)}
+        self.changed_from, self.changed_to = self._changes()
         self.headline_quoted = [
             fold_cached(q.text).strip(" ,.")
             for q in self.quotes
@@ -267,6 +268,30 @@ class _Context:
             if self.headline_quoted
             else ""
         )
+
+    def _changes(self) -> tuple[set[int], set[int]]:
+        """Where a change's two values start (`from 31.9% … to 31.4%`): the value before it and after."""
+        before: set[int] = set()
+        after: set[int] = set()
+        for first, second in zip(self.figures, self.figures[1:], strict=False):
+            if (
+                second.start - (first.start + len(first.text)) < 80
+                and figure_kind(first) == figure_kind(second)
+                and self._word_before(first.start) in lang_data.table("change_from_words")
+                and self._word_before(second.start) in lang_data.table("change_to_words")
+            ):
+                before.add(first.start)
+                after.add(second.start)
+        return before, after
+
+    def _word_after(self, figure: Figure) -> str:
+        end = figure.start + len(figure.text)
+        found = words(self.text[end : end + 24])
+        return fold_cached(found[0]) if found else ""
+
+    def _word_before(self, pos: int) -> str:
+        found = words(self.text[max(0, pos - 24) : pos])
+        return fold_cached(found[-1]) if found else ""
 
     def _topic_speaks(self, speaker: str | None, role: str | None) -> bool:
         """Whether the topic names the speaker or the speaker's role, computed once per speaker."""
@@ -334,7 +359,8 @@ class _Context:
             features["no_single_value"] = 1.0
         if compound_adjective(figure):
             features["compound_adjective"] = 1.0  # `five-day summit`, `18-tägigen Streik`: what it describes
-        if lang_data.table("background_markers") & self.sentence_words(index, sentence):
+        markers = lang_data.table("background_markers") & self.sentence_words(index, sentence)
+        if markers and markers != {self._word_after(figure)}:  # `3.3 million years ago` dates the figure
             features["background_sentence"] = 1.0
         if figure.start >= self.title_end and self.first_of_kind.get(kind) == figure.start:
             features["first_of_its_kind"] = 1.0
@@ -376,7 +402,10 @@ class _Context:
         opened = before.rfind("(")
         if opened >= 0 and ")" not in before[opened:]:
             features["in_parentheses"] = 1.0  # `about 200 acres (80.9 hectares)`: a conversion or an aside
-        if lang_data.table("threshold_words") & {fold_cached(w) for w in words(before)[-3:]}:
+        if lang_data.table("threshold_words") & {fold_cached(w) for w in words(before)[-3:]} or (
+            figure.approx in lang_data.table("bound_words")
+            and self._word_before(figure.start) in lang_data.table("mark_verbs")
+        ):
             features["after_threshold_word"] = 1.0
 
     def _shape(self, figure: Figure, kind: str, features: Features) -> None:
@@ -395,6 +424,10 @@ class _Context:
             features["capitalised_noun"] = 1.0  # `404 Media`, `Billboard 200`: a name, not a count
         if _figure_fact(figure) in self.named_facts:
             features["follows_name"] = 1.0
+        if figure.start in self.changed_from:
+            features["value_before_change"] = 1.0  # `from 31.9% … to 31.4%`: the old value
+        elif figure.start in self.changed_to:
+            features["value_after_change"] = 1.0
 
     def no_figure_features(self) -> Features:
         features: Features = {"nothing": 1.0}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.figures import find_figures, parse_number
+from bot.core.figures import figure_kind, find_figures, parse_number
 from bot.model import Figure
 
 
@@ -380,3 +380,35 @@ def test_a_scale_word_joined_by_a_hyphen_scales_the_number(text: str, value: flo
     figure = only(text, "en")
     assert figure.text == shown
     assert figure.value == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "value", "unit", "shown"),
+    [
+        ("Unemployment fell by 0.5 percentage points in the quarter.", "en", 0.5, "percentage points",
+         "0.5 percentage points"),
+        ("the tribunal spent N16m on fumigation", "en", 16e6, "NGN", "N16m"),
+        ("a profit of SEK112m in the year", "en", 112e6, "SEK", "SEK112m"),
+        ("the utility needs R2 billion", "en", 2e9, "ZAR", "R2 billion"),
+    ],
+)  # fmt: skip
+def test_two_word_percentages_and_currency_codes_glued_to_a_sum(
+    text: str, lang: str, value: float, unit: str, shown: str
+) -> None:
+    figure = only(text, lang)
+    assert (figure.value, figure.unit, figure.text) == (pytest.approx(value), unit, shown)
+    assert figure_kind(figure) in ("percent", "money")
+
+
+def test_a_letter_before_a_number_without_a_scale_is_still_a_code() -> None:
+    assert find_figures("Staff wore N95 masks on the R2 line.", "en") == []
+
+
+def test_a_range_rises_so_a_year_then_a_rate_is_no_range() -> None:
+    text = "The rate fell from 31.9% in the third quarter of 2025 to 31.4% in the fourth quarter."
+    assert [(f.text, f.value) for f in find_figures(text, "en")] == [("31.9%", 31.9), ("31.4%", 31.4)]
+
+
+def test_a_range_whose_first_end_is_large_does_not_take_the_scale_of_the_second() -> None:
+    figure = only("Der Schaden liegt bei 500.000 bis 1 Million Euro.", "de")
+    assert figure.value == 500_000

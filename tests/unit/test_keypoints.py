@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.keypoints import extract_keypoints
+from bot.core.keypoints import explain_keypoints, extract_keypoints
 from bot.core.text import read_article
 from bot.model import Article, TopicQuery
 
@@ -231,3 +231,45 @@ def test_a_short_quote_in_the_headline_is_the_key_quote() -> None:
     quote = extract_keypoints(article).quote
     assert quote is not None
     assert quote.text == "Das geht so nicht weiter"
+
+
+def test_a_change_leads_with_its_size_or_new_value_not_the_old_one() -> None:
+    article = Article(
+        title="Unemployment rate falls",
+        text=(
+            "The country's official unemployment rate fell from 31.9% in the third quarter to 31.4% in the "
+            "fourth quarter, the statistics office said on Tuesday."
+        ),
+        lang="en",
+    )
+    figure = extract_keypoints(article).figure
+    assert figure is not None
+    assert figure.value == 31.4
+
+
+def test_a_bound_after_a_verb_of_movement_is_a_mark_not_the_result() -> None:
+    article = Article(
+        title="Umfrage: Union fällt unter 30 Prozent",
+        text=(
+            "Im Sonntagstrend verlieren CDU/CSU einen Prozentpunkt, sind mit 29 Prozent aber weiterhin "
+            "die stärkste Partei. Die Grünen gewinnen zwei Punkte hinzu."
+        ),
+        lang="de",
+    )
+    figure = extract_keypoints(article).figure
+    assert figure is not None
+    assert figure.value == 29
+
+
+def test_years_ago_after_a_figure_dates_it_and_does_not_make_its_sentence_background() -> None:
+    article = Article(
+        title="Researchers uncover a new species of early human",
+        text=(
+            "Fossils found in Ethiopia were dated to between 3.3 and 3.5 million years ago, the team said. "
+            "Two years ago the same team had found 40 bones."
+        ),
+        lang="en",
+    )
+    features = {s.candidate.value: s.features for s in explain_keypoints(article).figures if s.candidate}
+    assert "background_sentence" not in features[3.3e6]
+    assert "background_sentence" in features[40]

@@ -11,7 +11,8 @@ BACKGROUND_MARKERS = Table(
 )
 UNIT_WORDS = Table(
     "Unit words that say nothing about what a sum or a share is of (`Euro`, `Prozent`).",
-    "euro euros dollar dollars pfund pounds yen franken prozent percent per cent prozentpunkte",
+    "euro euros dollar dollars pfund pounds yen franken prozent percent per cent prozentpunkte percentage "
+    "point points",
 )
 WRITTEN_COUNTS = Table(
     "Number words from two upwards: a small count written out is rarely the news outside the headline.",
@@ -21,8 +22,20 @@ WRITTEN_COUNTS = Table(
 BOUND_WORDS = Table(
     "Approximation words that make a number a bound (`unter 30 Prozent`, `more than 400`), not a rounding.",
     "mehr_als weniger_als bis_zu ueber unter mindestens hoechstens more_than less_than fewer_than at_least "
-    "up_to over under as_little_as as_much_as as_many_as",
+    "up_to over under below above as_little_as as_much_as as_many_as",
 )
+MARK_VERBS = Table(
+    "Verbs of movement before a bound (`fällt unter 30 Prozent`, `rises above 5%`): the bound is a mark "
+    "crossed, not the result.",
+    "faellt fallen sinkt sinken rutscht rutschen steigt steigen klettert klettern springt springen "
+    "falls fall fell drops drop dropped dips slips sinks sank rises rise rose climbs climbed jumps jumped",
+)
+CHANGE_FROM_WORDS = Table(
+    "Words before the first number of a change (`from 31.9% to 31.4%`, `von 5 auf 7 Prozent`): the value "
+    "it had before, rarely the news.",
+    "from von",
+)
+CHANGE_TO_WORDS = Table("Words before the second number of a change: the value it reached.", "to auf")
 THRESHOLD_WORDS = Table(
     "Nouns right before a number that make it a threshold, not a result (`die Marke von 15 500 Punkten`).",
     "marke schwelle grenze huerde mark threshold barrier milestone",

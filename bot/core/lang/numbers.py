@@ -98,11 +98,14 @@ VAGUE_VALUES = {
 }
 """Vague quantities and the order of magnitude they stand for: `Hunderte Menschen`."""
 
-CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "₽": "RUB"}
+CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "₽": "RUB", "₦": "NGN"}
 """Currency signs before or after a number and their ISO codes."""
 
 CURRENCY_PREFIXES = {"US$": "USD", "A$": "AUD", "C$": "CAD", "HK$": "HKD"}
 """Dollar signs with a country prefix and their ISO codes."""
+
+SCALED_CURRENCY_LETTERS = {"N": "NGN", "R": "ZAR", "Rs": "INR", "KSh": "KES"}
+"""Letters that stand for a currency only glued to a sum with a scale: `N16m`, `R2bn`, not `N95`."""
 
 CURRENCY_WORDS = {
     "euro": "EUR",
@@ -139,7 +142,8 @@ MEASURE_UNITS = Table(
     "km kilometer kilometern kilometres kilometers meter metern metres meters m cm mm miles mile "
     "meilen kg kilogramm kilo gramm tonnen tonne tonnes tons t liter litres liters l barrel barrels "
     "hektar ha acres quadratkilometer grad degrees °c mw gw kw kwh mwh gwh twh terabit gigabit "
-    "megabit tb gb mb mbit gbit tbit mph km/h knoten knots feet ft fuss zoll inches zentimeter",
+    "megabit terabytes gigabytes megabytes petabytes tb gb mb mbit gbit tbit mph km/h knoten knots "
+    "feet ft fuss zoll inches zentimeter",
 )
 DURATION_UNITS = Table(
     "Units of time: a span of time is rarely the news (`12 Jahre`, `18-month period`).",
@@ -155,7 +159,11 @@ PEOPLE_NOUNS = Table(
     "frauen maenner zivilisten gefangene geiseln patienten infizierte faelle besucher zuschauer fans "
     "mitglieder people persons dead killed injured wounded soldiers troops refugees residents workers "
     "employees jobs children women men civilians prisoners hostages patients cases visitors fans "
-    "members deaths casualties victims migrants voters users customers",
+    "members deaths casualties victims migrants voters users customers vermisste vermissten evakuierte "
+    "festgenommene befragte angestellte teilnehmer teilnehmende einsatzkraefte helfer polizisten schueler "
+    "studierende studenten lehrer aerzte demonstranten waehler nutzer kunden missing evacuees protesters "
+    "demonstrators participants students teachers doctors nurses staffers officers signatories "
+    "lawmakers delegates",
 )
 APPROX_PHRASES = Table(
     "Words before a number that make it approximate or a bound; they belong to the figure's text.",
@@ -256,7 +264,10 @@ FRACTION_LINK_ARTICLES = Table("Articles after a fraction's link word: `two thir
 PERCENT_LINK_ARTICLES = Table(
     "Articles after a percentage's link word: `8% of the vote`.", "the all seiner ihrer"
 )
-PER_WORDS = Table("Words that make `per cent` / `pro Cent` a percentage.", "per pro")
+PERCENT_PHRASES = Table(
+    "Two-word units that make a figure a percentage: `20 per cent`, `0.5 percentage points`.",
+    "per_cent pro_cent percentage_point percentage_points",
+)
 RATIO_LINKS = Table(
     "Words between the two numbers of a ratio, read as a percentage: `4 in 10 cases`, `3 von 10 "
     "Befragten`, `9 out of 10 voters`.",
@@ -269,5 +280,5 @@ PLURALS_WITHOUT_S = Table(
 )
 PEOPLE_ENDINGS = Table(
     "Endings of German compounds that count people: `Bundeswehrsoldaten`, `Schwerverletzte`.",
-    "soldaten verletzte tote opfer",
+    "soldaten verletzte tote opfer vermisste",
 )
