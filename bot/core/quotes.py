@@ -42,6 +42,7 @@ from bot.core.speakers import (
     resolve_speaker,
     role_heads,
 )
+from bot.core.text import split_sentences
 from bot.model import Quote
 
 _AFTER_COLON = re.compile(r":[ \t]+([^\W\d_][\w-]*)")
@@ -51,9 +52,11 @@ Token = tuple[str, int, int]  # a word or mark of `speech_tokens`: (text, start,
 
 
 def find_quotes(text: str, lang: str) -> list[Quote]:
-    """Every direct quotation in `text`, in order, with speaker and role where the text gives them."""
+    """Every direct quotation in `text`, in order, with speaker and role where the text gives them:
+    in quotation marks, and an interview's answers after the speaker's name (`Holzemer: Wir …`)."""
     spans = scan_quotes(text)
-    if not spans:
+    labels = [m for m in _ANSWER_LABEL.finditer(text) if m.start() > text.find("\n") >= 0]
+    if not spans and len(labels) < _MIN_ANSWERS:
         return []
     masked = _masked(text, spans)
     tokens = speech_tokens(text, 0)
@@ -67,7 +70,16 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
     assembly = _Assembly(text, masked, tokens, people, raw, lang)
     for span, found, colon in raw:
         assembly.add(span, found, colon)
-    return assembly.quotes
+    answers = assembly.answers(labels) if len(labels) >= _MIN_ANSWERS else []
+    return sorted(assembly.quotes + answers, key=lambda q: q.start) if answers else assembly.quotes
+
+
+# a paragraph opened by up to four capitalised words and a colon: an interview's speaker label
+_ANSWER_LABEL = re.compile(r"(?m)^((?:[^\W\d_][\w’'.-]*[ \u00a0]){0,3}[^\W\d_][\w’'.-]*):[ \t]+(?=\S)")
+_MIN_ANSWERS = (
+    2  # an interview gives a person the word more than once; one `Name: …` line is a headline's claim
+)
+_ANSWER_WORDS = 25  # an answer is quoted up to the sentence that reaches this many words
 
 
 def _masked(text: str, spans: list[QuoteSpan]) -> str:
@@ -167,6 +179,31 @@ class _Assembly:
         # (speaker, role, end of the quote, where its attribution stands, whether it ended in a comma)
         self.previous: tuple[str | None, str | None, int, int, bool] | None = None
         self.last_speaker: tuple[str, int] | None = None
+
+    def answers(self, labels: list[re.Match[str]]) -> list[Quote]:
+        """The answers of an interview: paragraphs after a label that names a person the text names
+        (`Christian Holzemer: …`, then `Holzemer: …`), each quoted from its start to the sentence that
+        completes `_ANSWER_WORDS` words; none unless the text gives persons the word `_MIN_ANSWERS`
+        times."""
+        surnames = {p.name.split()[-1]: p for p in self.people if len(p.name.split()) > 1}
+        found: list[Quote] = []
+        for label in labels:
+            words = label.group(1).split()
+            person = surnames.get(words[-1])
+            if person is None or not all(w[:1].isupper() for w in words):
+                continue
+            start = label.end()
+            end = self.text.find("\n", start)
+            paragraph = self.text[start : end if end >= 0 else len(self.text)]
+            taken, count = [], 0
+            for _, sentence in split_sentences(paragraph):
+                taken.append(sentence)
+                count += len(sentence.split())
+                if count >= _ANSWER_WORDS:
+                    break
+            if taken:
+                found.append(Quote(text=" ".join(taken), speaker=person.name, start=start))
+        return found if len(found) >= _MIN_ANSWERS else []
 
     def add(self, span: QuoteSpan, found: Attribution | None, colon: bool) -> None:
         words = self.text[span.start : span.end].strip()

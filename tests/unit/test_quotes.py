@@ -519,3 +519,35 @@ def test_a_quote_the_teaser_cuts_off_is_read_up_to_the_ellipsis(ellipsis: str) -
 def test_an_unclosed_quote_before_more_text_is_no_quote() -> None:
     text = "Headline\nShe called it “a mistake that will cost us...\nThe council meets on Monday."
     assert find_quotes(text, "en") == []
+
+
+INTERVIEW = (
+    "Schwimmbad bleibt Thema im Gemeinderat\n"
+    "Wir haben Bürgermeister Christian Holzemer gefragt, worum es in der Sitzung ging.\n"
+    "Christian Holzemer: Zunächst mal war das keine Sitzung, sondern ein Workshop des Gemeinderates. "
+    "Wir hatten ihn schon im vergangenen Jahr geplant.\n"
+    "Warum tagte der Rat ohne Öffentlichkeit?\n"
+    "Holzemer: Wir wollten erst alle auf den gleichen Stand bringen. Die Ergebnisse stellen wir vor.\n"
+)
+
+
+def test_an_interviews_answers_after_the_speakers_name_are_quotes() -> None:
+    quotes = find_quotes(INTERVIEW, "de")
+    assert [(q.text.split()[:3], q.speaker) for q in quotes] == [
+        (["Zunächst", "mal", "war"], "Christian Holzemer"),
+        (["Wir", "wollten", "erst"], "Christian Holzemer"),
+    ]
+    assert all(not q.fragment for q in quotes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # one `Name: …` line is a claim in the outlet's words, not an interview
+        "Rathaus\nBürgermeister Christian Holzemer: Das Bad bleibt offen, sagt die Stadt.\n",
+        # the labels name no person of the text: a dateline, a heading
+        "Rathaus\nBerlin: Der Rat tagt am Montag wieder.\nFazit: Das Bad bleibt vorerst geöffnet.\n",
+    ],
+)
+def test_a_colon_after_a_word_that_names_no_interviewed_person_makes_no_quote(text: str) -> None:
+    assert find_quotes(text, "de") == []
