@@ -338,7 +338,7 @@ def after_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str) 
     i = 1 if tokens[0][0] == "," else 0
     if i < len(tokens) and tokens[i][0] in ".!?":
         return None  # the sentence ended with the quote
-    if i < len(tokens) and is_speech_verb(tokens[i][0]):
+    if i < len(tokens) and is_speech_verb(tokens[i][0]) and not _to_listener(tokens[i][0]):
         k = i + 1
         if fold_cached(tokens[i][0]) == "according" and k < len(tokens) and tokens[k][0] == "to":
             k += 1
@@ -359,14 +359,21 @@ def _sentence_final(tokens: list[tuple[str, int, int]], i: int, lang: str, text:
     for j in range(len(tokens) - 1, i, -1):
         if tokens[j][0] != "," or j + 1 >= len(tokens):
             continue
-        if is_speech_verb(tokens[j + 1][0]):
+        if is_speech_verb(tokens[j + 1][0]) and not _to_listener(tokens[j + 1][0]):
             found, stop = noun_phrase(tokens, j + 2, lang, text)
             if found and (stop >= len(tokens) or tokens[stop][0] in ".!?,"):
                 return found
         subject, stop = noun_phrase(tokens, j + 1, lang, text)
         if subject and stop < len(tokens) and is_speech_verb(tokens[stop][0]):
             return subject
+        if subject and subject.name and _verb_after_apposition(tokens, stop, text):
+            return subject  # `…, Peter McCrory, Anthropic’s head of economics, tells TIME.`
     return None
+
+
+def _to_listener(verb: str) -> bool:
+    """Whether the verb's object is whom the speaker spoke to (`tells TIME`), not the speaker."""
+    return fold_cached(verb) in _t("listener_verbs")
 
 
 def before_attribution(tokens: list[tuple[str, int, int]], lang: str, text: str) -> Attribution | None:

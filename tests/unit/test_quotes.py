@@ -551,3 +551,15 @@ def test_an_interviews_answers_after_the_speakers_name_are_quotes() -> None:
 )
 def test_a_colon_after_a_word_that_names_no_interviewed_person_makes_no_quote(text: str) -> None:
     assert find_quotes(text, "de") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Study\n“Labor productivity would be GDP growth,” Peter McCrory tells TIME.",
+        "Study\n“Labor productivity would be GDP growth,” assuming labor supply stays fixed, Peter McCrory, "
+        "the company’s head of economics, tells TIME.",
+    ],
+)
+def test_the_outlet_a_speaker_tells_is_the_listener_not_the_speaker(text: str) -> None:
+    assert one(text, "en").speaker == "Peter McCrory"

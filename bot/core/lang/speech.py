@@ -21,6 +21,11 @@ SPEECH_VERBS = Table(
     "recalled observed remarked according testified conceded vowed pledged boasted complained saying "
     "adding writing noting warning telling",
 )
+LISTENER_VERBS = Table(
+    "Speech verbs whose object is the listener, not the speaker: `…,” Peter McCrory tells TIME`, `told "
+    "Reuters`.",
+    "told tells telling",
+)
 ROLE_STEMS_DE = Table(
     "German role stems found inside a capitalised word: `Pentagon-Sprecherin`, `Bundeskanzler`.",
     "sprecher praesident minister kanzler chef sekretaer direktor leiter vorsitzend botschafter general "
