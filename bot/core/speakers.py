@@ -24,6 +24,7 @@ from bot.core.attribution import (
     is_role,
 )
 from bot.core.folding import fold_cached
+from bot.core.text import is_title_case
 
 _t = lang_data.table
 
@@ -181,7 +182,10 @@ def read_names(text: str, tokens: list[tuple[str, int, int]], lang: str) -> Name
     full: dict[str, str] = {}
     common: set[str] = set()
     caps = [t[0][:1].isupper() for t in tokens]
-    for i in range(1, len(tokens)):
+    headline_end = text.find("\n")
+    headline = [t[0] for t in tokens if t[1] < headline_end] if headline_end > 0 else []
+    begin = len(headline) if is_title_case(w for w in headline if w[:1].isalpha()) else 1
+    for i in range(max(begin, 1), len(tokens)):
         if not caps[i]:
             continue
         first, word = tokens[i - 1][0], tokens[i][0]

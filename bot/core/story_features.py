@@ -19,7 +19,7 @@ from bot.core.figures import parse_number
 from bot.core.folding import fold
 from bot.core.lang.events import event_of
 from bot.core.lang.places import country_groups, language_groups, one_language_spellings, place_groups
-from bot.core.text import LETTERS, NUMBER, detect_language
+from bot.core.text import LETTERS, NUMBER, detect_language, is_title_case
 from bot.model import StoryItem
 
 EVENT_PREFIX = "^"  # event tokens ("^earthquake"); figures are "#…", places and aliases "@…"
@@ -150,8 +150,7 @@ def _alias_at(raw: Sequence[_Raw], i: int, aliases: AliasTable, lang: str) -> tu
 
 def _title_case(tokens: Sequence[_Raw]) -> bool:
     """A headline in Title Case: its capitals say nothing about names."""
-    longer = [t for t in tokens if t.kind == "word" and len(t.surface) > 3]
-    return len(longer) >= 3 and sum(t.surface[0].isupper() for t in longer) >= 0.7 * len(longer)
+    return is_title_case(t.surface for t in tokens if t.kind == "word")
 
 
 @dataclass(slots=True)

@@ -563,3 +563,12 @@ def test_a_colon_after_a_word_that_names_no_interviewed_person_makes_no_quote(te
 )
 def test_the_outlet_a_speaker_tells_is_the_listener_not_the_speaker(text: str) -> None:
     assert one(text, "en").speaker == "Peter McCrory"
+
+
+def test_two_capitalised_words_of_a_title_case_headline_are_no_full_name() -> None:
+    text = (
+        "Major Global Outage Impacts Amazon, Snapchat and Airline Websites\n"
+        "AWS described the cause as “an underlying internal subsystem responsible for monitoring the "
+        "health of our network,” Amazon said."
+    )
+    assert one(text, "en").speaker != "Impacts Amazon"
