@@ -337,7 +337,7 @@ def noun_after(text: str, pos: int, lang: str, kind: str) -> tuple[int, str | No
                 head, end = bare, word_end - 1
             break
         step = _count_word(word, lang)
-        if step == _STOP:
+        if step == _STOP and not _participle_before_noun(text, word, word_end, lang):
             break
         if step in (_HEAD, _LAST_HEAD):
             head, end = word, word_end
@@ -374,6 +374,15 @@ def _ends_a_count(bare: str, lang: str) -> bool:
 
 # What a word after a number does to the noun phrase it counts
 _STOP, _SKIP, _HEAD, _LAST_HEAD = range(4)
+
+
+def _participle_before_noun(text: str, word: str, end: int, lang: str) -> bool:
+    """An English `-ed` word that describes the plural noun after it (`one million displaced people`,
+    `20 wounded soldiers`), not a verb (`tens of thousands fled the city`)."""
+    if lang != "en" or not fold_cached(word).endswith("ed"):
+        return False
+    after, _, _ = word_after(text, end)
+    return bool(after) and not after.endswith(".") and _count_word(after, lang) == _LAST_HEAD
 
 
 def _count_word(word: str, lang: str) -> int:

@@ -412,3 +412,22 @@ def test_a_range_rises_so_a_year_then_a_rate_is_no_range() -> None:
 def test_a_range_whose_first_end_is_large_does_not_take_the_scale_of_the_second() -> None:
     figure = only("Der Schaden liegt bei 500.000 bis 1 Million Euro.", "de")
     assert figure.value == 500_000
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "unit"),
+    [
+        ("officials said one million displaced people were in the city", "one million displaced people",
+         "people"),
+        ("The FBI charged 37 individuals on Thursday.", "37 individuals", "individuals"),
+    ],
+)  # fmt: skip
+def test_a_participle_before_a_plural_noun_describes_what_is_counted(
+    text: str, shown: str, unit: str
+) -> None:
+    figure = only(text, "en")
+    assert (figure.text, figure.unit, figure_kind(figure)) == (shown, unit, "people")
+
+
+def test_an_ed_verb_after_a_count_still_ends_it() -> None:
+    assert only("Tens of thousands fled the city.", "en").unit is None

@@ -163,7 +163,9 @@ PEOPLE_NOUNS = Table(
     "festgenommene befragte angestellte teilnehmer teilnehmende einsatzkraefte helfer polizisten schueler "
     "studierende studenten lehrer aerzte demonstranten waehler nutzer kunden missing evacuees protesters "
     "demonstrators participants students teachers doctors nurses staffers officers signatories "
-    "lawmakers delegates",
+    "lawmakers delegates individuals adults citizens passengers tourists pilgrims athletes players "
+    "fighters suspects detainees inmates survivors volunteers passagiere buerger haeftlinge "
+    "verdaechtige ueberlebende freiwillige sportler spieler kaempfer touristen pilger",
 )
 APPROX_PHRASES = Table(
     "Words before a number that make it approximate or a bound; they belong to the figure's text.",
