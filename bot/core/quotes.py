@@ -36,6 +36,7 @@ from bot.core.speakers import (
     Names,
     Person,
     PersonIndex,
+    heads_sentence,
     holds_role,
     people_in,
     read_names,
@@ -168,7 +169,7 @@ class _Assembly:
         self.text, self.masked, self.tokens = text, masked, tokens
         self.token_starts = [t[1] for t in tokens]
         self.named = {p.name.split()[-1] for p in people}  # surnames of the people named with a role
-        self.people = _merge_people(people, raw, lang)
+        self.people = _with_surname_mentions(_merge_people(people, raw, lang), tokens, text)
         self.index = PersonIndex.of(self.people)
         self.starts = [p.pos for p in self.people]
         self.names = read_names(text, tokens, lang)
@@ -367,6 +368,24 @@ def _sentence_speaker(tokens: list[tuple[str, int, int]], lang: str, text: str) 
             return found
         k = max(stop, k + 1)
     return None
+
+
+def _with_surname_mentions(people: list[Person], tokens: list[Token], text: str) -> list[Person]:
+    """The people with every later mention of one by surname alone (`… Trump instead celebrated`): a
+    pronoun after it refers to the person mentioned last, not to the last one introduced."""
+    by_surname = {p.name.split()[-1]: p for p in people if len(p.name.split()) > 1}
+    if not by_surname:
+        return people
+    first_at = {name: min(p.pos for p in people if p.name == name) for name in {p.name for p in people}}
+    mentions = []
+    for k, (word, start, _) in enumerate(tokens):
+        person = by_surname.get(word)
+        if person is None or start <= first_at[person.name]:
+            continue
+        if k and tokens[k - 1][0] == person.name.split()[0]:
+            continue  # the full name again
+        mentions.append(Person(person.name, start, person.roles, heads_sentence(text, tokens, k)))
+    return sorted(people + mentions, key=lambda p: p.pos) if mentions else people
 
 
 def _merge_people(

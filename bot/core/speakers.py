@@ -71,7 +71,7 @@ def people_in(text: str, tokens: list[tuple[str, int, int]], lang: str) -> list[
             if names and fold_cached(names[0]) not in NOT_NAMES:
                 roles = tuple(t[0].lower() for t in tokens[max(0, k - 2) : k + 1] if is_role(t[0], lang))
                 people.append(
-                    Person(" ".join(names), tokens[k + 1][1], roles, _heads_sentence(text, tokens, k))
+                    Person(" ".join(names), tokens[k + 1][1], roles, heads_sentence(text, tokens, k))
                 )
             k = m
             continue
@@ -80,7 +80,7 @@ def people_in(text: str, tokens: list[tuple[str, int, int]], lang: str) -> list[
         appositive = _appositive_person(tokens, k, lang) if pair else None
         if appositive is not None:
             names, role_words, m = appositive
-            people.append(Person(" ".join(names), tokens[k][1], role_words, _heads_sentence(text, tokens, k)))
+            people.append(Person(" ".join(names), tokens[k][1], role_words, heads_sentence(text, tokens, k)))
             k = m
             continue
         k += 1
@@ -142,7 +142,7 @@ def _appositive_person(
     return None
 
 
-def _heads_sentence(text: str, tokens: list[tuple[str, int, int]], k: int) -> bool:
+def heads_sentence(text: str, tokens: list[tuple[str, int, int]], k: int) -> bool:
     """True when only capitalised words, roles and a possessive's noun stand between the sentence start
     and token k: `Lawmaker Mira Das …`, `Planning Minister Amir Khan, …`, `Ruden’s widow, Olga …`."""
     i = k - 1
@@ -249,7 +249,8 @@ def resolve_speaker(
             if recent is not None and recent.pos > last_speaker[1]:
                 return recent.name, role  # a person introduced since the last quote is the new speaker
             return last_speaker[0], role
-        return (before[-1].name if before else None), role
+        # the subject of the last sentences, else whoever was mentioned last (`… Trump instead …`)
+        return (recent.name if recent else before[-1].name if before else None), role
     if role and found.definite_role:
         heads = role_heads(role)
         for person in reversed(before):
