@@ -244,6 +244,21 @@ LABEL_EXEMPT = (
 )
 
 
+def names_a_race(text: str, figure: Figure) -> bool:
+    """`über 3000 Meter Hindernis`, `the 400m hurdles`: a distance that names a race, not a figure."""
+    disciplines = _t("race_disciplines")
+    parts = figure.text.split()
+    if len(parts) >= 2 and _GLUED_DISTANCE.fullmatch(parts[-2]) and fold_cached(parts[-1]) in disciplines:
+        return True  # `400m hurdles`, where `m` was read as million and `hurdles` as what is counted
+    if figure_kind(figure) != "measure" or fold_cached(figure.unit or "") not in _t("race_distances"):
+        return False
+    after, _, _ = word_after(text, figure.start + len(figure.text))
+    return fold_cached(after.rstrip(".,")) in disciplines
+
+
+_GLUED_DISTANCE = re.compile(r"\d[\d.,]*(?:m|km)")
+
+
 def is_label(text: str, start: int, figure: Figure, lang: str) -> bool:
     """`Level 3`, `Top 10`, `Resolution 2334`, `Article 5 clause`: a number naming a thing, not a figure.
 

@@ -33,6 +33,7 @@ from bot.core.figure_context import (
     is_skipped_context,
     looks_like_year,
     lower_word_after,
+    names_a_race,
     noun_after,
     scale_of,
     unit_after,
@@ -137,7 +138,7 @@ def find_figures(text: str, lang: str) -> list[Figure]:
         if is_skipped_context(text, start, end, lang, value, raw):
             continue
         figure = _ratio(text, start, end, value, lang) or _build(text, start, end, raw, value, lang)
-        if figure is None or is_label(text, start, figure, lang):
+        if figure is None or is_label(text, start, figure, lang) or names_a_race(text, figure):
             continue
         figures.append(figure)
         consumed_until = figure.start + len(figure.text)

@@ -431,3 +431,19 @@ def test_a_participle_before_a_plural_noun_describes_what_is_counted(
 
 def test_an_ed_verb_after_a_count_still_ends_it() -> None:
     assert only("Tens of thousands fled the city.", "en").unit is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Gesa Krause holt WM-Bronze über 3000 Meter Hindernis", "de"),
+        ("She won the 400m hurdles on Friday.", "en"),
+        ("He took gold in the 200 metres freestyle.", "en"),
+    ],
+)
+def test_a_distance_that_names_a_race_is_no_figure(text: str, lang: str) -> None:
+    assert find_figures(text, lang) == []
+
+
+def test_a_distance_before_an_ordinary_word_is_still_a_measure() -> None:
+    assert only("Der Tunnel ist 3000 Meter lang.", "de").value == 3000

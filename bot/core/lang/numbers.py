@@ -145,6 +145,15 @@ MEASURE_UNITS = Table(
     "megabit terabytes gigabytes megabytes petabytes tb gb mb mbit gbit tbit mph km/h knoten knots "
     "feet ft fuss zoll inches zentimeter",
 )
+RACE_DISTANCES = Table(
+    "Units of a race's distance: `3000 Meter Hindernis`, `400m hurdles` name a race.",
+    "m meter metern metres meters km kilometer kilometres kilometers",
+)
+RACE_DISCIPLINES = Table(
+    "Words after a distance that make it the name of a race (`über 3000 Meter Hindernis`), never a figure.",
+    "hindernis huerden freistil lagen brust ruecken schmetterling staffel steeplechase hurdles freestyle "
+    "breaststroke backstroke butterfly medley relay",
+)
 DURATION_UNITS = Table(
     "Units of time: a span of time is rarely the news (`12 Jahre`, `18-month period`).",
     "jahre jahren jahr monate monaten monat wochen woche tage tagen tag stunden stunde minuten minute "
