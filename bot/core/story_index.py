@@ -74,14 +74,17 @@ class _Story:
     # the members' own dates, even those held back from the window's clock: how far apart in time
     # the story's reports really are
     dated: tuple[datetime, datetime] | None = None
-    profile: dict[str, float] = field(default_factory=dict)  # sum of member vectors
+    # the sum of member vectors: each token's slot in `weights`, unboxed floats in the order of `profile`
+    # (a window holds millions of them, and a boxed float costs three times the memory)
+    profile: dict[str, int] = field(default_factory=dict)
+    weights: array[float] = field(default_factory=lambda: array("d"))
     norm: float = 0.0
     members: list[_Member] = field(default_factory=list)
     # what each token of its members' vectors was in them: a headline word (`TITLE`), a word of a lead
     # or text (`BODY`), a name, place or figure (`ENTITY`); one dict, not a set of each, for memory
     marks: dict[str, int] = field(default_factory=dict)
     body_words: int = 0  # how many tokens are marked `BODY`
-    long_names: dict[str, list[str]] = field(default_factory=dict)  # names that may be respelled, by prefix
+    long_names: tuple[str, ...] = ()  # names that may be respelled in another language
     langs: tuple[str, ...] = ()  # languages of its members
     item_ids: list[str] = field(default_factory=list)
     # tokens cut from a big story's profile that its members' vectors may still hold: with the profile,
@@ -355,7 +358,7 @@ class StoryIndex:
             if kind in _ENTITY_KINDS and not mark & ENTITY:
                 new |= ENTITY
                 if kind == "name" and len(token) >= RESPELL_MIN:
-                    story.long_names.setdefault(token[:2], []).append(token)
+                    story.long_names += (token,)
             if new & ~mark:
                 if new & BODY and not mark & BODY:
                     story.body_words += 1
@@ -363,9 +366,10 @@ class StoryIndex:
 
     def _add_to_profile(self, story: _Story, vector: dict[str, float]) -> None:
         """Add a member's vector to the story's profile, keeping its strongest tokens and the index."""
-        profile = story.profile
+        profile, weights = story.profile, story.weights
         for token, value in vector.items():
-            if token not in profile:
+            slot = profile.get(token)
+            if slot is None:
                 self._df[token] = self._df.get(token, 0) + 1
                 if token in self._pooled:
                     self._holders.setdefault(token, set()).add(story.seq)
@@ -375,13 +379,15 @@ class StoryIndex:
                 recent[story.seq] = None
                 if len(recent) > _MAX_POSTINGS:
                     del recent[next(iter(recent))]  # the story that took it longest ago
-                profile[token] = 0.0
-            profile[token] += value
+                slot = profile[token] = len(weights)
+                weights.append(0.0)
+            weights[slot] += value
         if len(profile) > _MAX_PROFILE:
             # the few weakest by a partial selection: sorting the whole profile on every member of a
             # big story cost more than the rest of the assignment
             weakest = heapq.nsmallest(
-                len(profile) - _MAX_PROFILE, zip(profile.values(), profile, strict=True)
+                len(profile) - _MAX_PROFILE,
+                zip(map(weights.__getitem__, profile.values()), profile, strict=True),
             )
             if story.cut is None:
                 story.cut = set()
@@ -389,8 +395,11 @@ class StoryIndex:
                 del profile[token]
                 story.cut.add(token)
                 self._forget(token, story.seq)
-        values = profile.values()
-        story.norm = math.sqrt(sum(map(operator.mul, values, values)))
+            # the kept tokens' slots, renumbered in their order
+            kept = array("d", map(weights.__getitem__, profile.values()))
+            story.profile = profile = dict(zip(profile, range(len(kept)), strict=True))
+            story.weights = weights = kept
+        story.norm = math.sqrt(sum(map(operator.mul, weights, weights)))
 
     def _forget(self, token: str, seq: int) -> None:
         """The story `seq` no longer holds `token` (trimmed from its profile, or the story expired)."""

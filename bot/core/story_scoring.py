@@ -78,7 +78,10 @@ class StoryScoring(StoryIndex):
         )
         if len(shared) + len(spelled) < 2:
             return None  # neither the rules nor the model take one shared token
-        profile_score = sum(vector[t] * profile[t] for t in shared) / story.norm if story.norm else 0.0
+        weights_of = story.weights
+        profile_score = (
+            sum(vector[t] * weights_of[profile[t]] for t in shared) / story.norm if story.norm else 0.0
+        )
         # a member holds none of the tokens the profile lacks that the entry has... except those cut
         # from a big story's profile, so the tokens compared are those the story has ever held
         cut = story.cut
@@ -209,7 +212,8 @@ class StoryScoring(StoryIndex):
             if features.kinds.get(token) != "name" or token in story.profile or len(token) < RESPELL_MIN:
                 continue
             if any(
-                fuzz.ratio(token, other) >= RESPELL_RATIO for other in story.long_names.get(token[:2], ())
+                other[:2] == token[:2] and fuzz.ratio(token, other) >= RESPELL_RATIO
+                for other in story.long_names
             ):
                 found.append(token)
         return found
