@@ -81,6 +81,7 @@ _MIN_ANSWERS = (
     2  # an interview gives a person the word more than once; one `Name: …` line is a headline's claim
 )
 _ANSWER_WORDS = 25  # an answer is quoted up to the sentence that reaches this many words
+_ANSWER_CHARS = 3000  # … and from no more than its first this many characters (a paragraph may be huge)
 
 
 def _masked(text: str, spans: list[QuoteSpan]) -> str:
@@ -195,7 +196,7 @@ class _Assembly:
                 continue
             start = label.end()
             end = self.text.find("\n", start)
-            paragraph = self.text[start : end if end >= 0 else len(self.text)]
+            paragraph = self.text[start : min(end if end >= 0 else len(self.text), start + _ANSWER_CHARS)]
             taken, count = [], 0
             for _, sentence in split_sentences(paragraph):
                 taken.append(sentence)

@@ -582,3 +582,13 @@ def test_a_pronoun_refers_to_the_person_mentioned_last_by_surname() -> None:
         "“They have to give up their weapons,” he said."
     )
     assert one(text, "en").speaker == "Donald Trump"
+
+
+def test_an_answer_without_a_full_stop_is_quoted_from_its_start_only() -> None:
+    text = (
+        "Rathaus\nBürgermeister Christian Holzemer sagte etwas.\n"
+        + ("Holzemer: " + "Wort " * 20_000 + "\n") * 2
+    )
+    quotes = find_quotes(text, "de")
+    assert [q.speaker for q in quotes] == ["Christian Holzemer"] * 2
+    assert all(len(q.text) <= 3000 for q in quotes)
