@@ -77,9 +77,8 @@ def find_quotes(text: str, lang: str) -> list[Quote]:
 
 # a paragraph opened by up to four capitalised words and a colon: an interview's speaker label
 _ANSWER_LABEL = re.compile(r"(?m)^((?:[^\W\d_][\w’'.-]*[ \u00a0]){0,3}[^\W\d_][\w’'.-]*):[ \t]+(?=\S)")
-_MIN_ANSWERS = (
-    2  # an interview gives a person the word more than once; one `Name: …` line is a headline's claim
-)
+# an interview gives a person the word more than once; one `Name: …` line is a headline's claim
+_MIN_ANSWERS = 2
 _ANSWER_WORDS = 25  # an answer is quoted up to the sentence that reaches this many words
 _ANSWER_CHARS = 3000  # … and from no more than its first this many characters (a paragraph may be huge)
 
@@ -377,7 +376,9 @@ def _with_surname_mentions(people: list[Person], tokens: list[Token], text: str)
     by_surname = {p.name.split()[-1]: p for p in people if len(p.name.split()) > 1}
     if not by_surname:
         return people
-    first_at = {name: min(p.pos for p in people if p.name == name) for name in {p.name for p in people}}
+    first_at: dict[str, int] = {}
+    for p in people:
+        first_at[p.name] = min(p.pos, first_at.get(p.name, p.pos))
     mentions = []
     for k, (word, start, _) in enumerate(tokens):
         person = by_surname.get(word)
