@@ -41,7 +41,7 @@ _MAX_ITEM_IDS = 500  # item ids a story remembers for edits
 _MAX_CUT_TOKENS = _MAX_PROFILE  # a story's cut tokens are rebuilt from its members beyond this
 _BOUND_SLACK = 1e-9  # rounding between a bound and the score it bounds
 _ZEROS = itertools.repeat(0.0)  # what a member's vector holds of a token it lacks
-TITLE, BODY, ENTITY = 1, 2, 4  # the marks of a story's tokens (`_Story.marks`)
+TITLE, BODY, ENTITY = 1, 2, 4  # the marks of a story's tokens (`_Story.mark`)
 
 
 @dataclass(slots=True)
@@ -81,8 +81,10 @@ class _Story:
     norm: float = 0.0
     members: list[_Member] = field(default_factory=list)
     # what each token of its members' vectors was in them: a headline word (`TITLE`), a word of a lead
-    # or text (`BODY`), a name, place or figure (`ENTITY`); one dict, not a set of each, for memory
-    marks: dict[str, int] = field(default_factory=dict)
+    # or text (`BODY`), a name, place or figure (`ENTITY`): by the token's profile slot, and in a small
+    # dict for the tokens a full profile dropped (`mark` reads both)
+    flags: array[int] = field(default_factory=lambda: array("B"))
+    dropped_marks: dict[str, int] | None = None
     body_words: int = 0  # how many tokens are marked `BODY`
     long_names: tuple[str, ...] = ()  # names that may be respelled in another language
     langs: tuple[str, ...] = ()  # languages of its members
@@ -93,6 +95,13 @@ class _Story:
     # names its members wrote side by side, as a forest (token -> a token of the same name): "Winter
     # Olympics" in one report and "Olympic" ... "Winter Games" in another are one name
     runs: dict[str, str] = field(default_factory=dict)
+
+    def mark(self, token: str) -> int:
+        """The marks of `token` in the story's members (0 where none holds it)."""
+        slot = self.profile.get(token)
+        if slot is not None:
+            return self.flags[slot]
+        return self.dropped_marks.get(token, 0) if self.dropped_marks else 0
 
 
 class StoryIndex:
@@ -350,9 +359,11 @@ class StoryIndex:
     @staticmethod
     def _mark(story: _Story, features: StoryFeatures, vector: dict[str, float]) -> None:
         """Mark what the member's tokens were: headline words, lead words, names, places, figures."""
-        marks, title, body, kinds = story.marks, features.title, features.body, features.kinds
+        title, body, kinds = features.title, features.body, features.kinds
+        profile, flags = story.profile, story.flags
         for token in vector:
-            mark = marks.get(token, 0)
+            slot = profile.get(token)
+            mark = flags[slot] if slot is not None else story.mark(token)
             new = (TITLE if token in title else 0) | (BODY if token in body else 0)
             kind = kinds.get(token)
             if kind in _ENTITY_KINDS and not mark & ENTITY:
@@ -362,11 +373,15 @@ class StoryIndex:
             if new & ~mark:
                 if new & BODY and not mark & BODY:
                     story.body_words += 1
-                marks[token] = mark | new
+                if slot is not None:
+                    flags[slot] = mark | new
+                else:  # dropped by the profile as this member joined
+                    story.dropped_marks = story.dropped_marks or {}
+                    story.dropped_marks[token] = mark | new
 
     def _add_to_profile(self, story: _Story, vector: dict[str, float]) -> None:
         """Add a member's vector to the story's profile, keeping its strongest tokens and the index."""
-        profile, weights = story.profile, story.weights
+        profile, weights, flags = story.profile, story.weights, story.flags
         for token, value in vector.items():
             slot = profile.get(token)
             if slot is None:
@@ -381,6 +396,8 @@ class StoryIndex:
                     del recent[next(iter(recent))]  # the story that took it longest ago
                 slot = profile[token] = len(weights)
                 weights.append(0.0)
+                dropped = story.dropped_marks
+                flags.append(dropped.pop(token, 0) if dropped else 0)
             weights[slot] += value
         if len(profile) > _MAX_PROFILE:
             # the few weakest by a partial selection: sorting the whole profile on every member of a
@@ -391,12 +408,15 @@ class StoryIndex:
             )
             if story.cut is None:
                 story.cut = set()
+            if story.dropped_marks is None:
+                story.dropped_marks = {}
             for _, token in weakest:
-                del profile[token]
+                story.dropped_marks[token] = flags[profile.pop(token)]
                 story.cut.add(token)
                 self._forget(token, story.seq)
             # the kept tokens' slots, renumbered in their order
             kept = array("d", map(weights.__getitem__, profile.values()))
+            story.flags = array("B", map(flags.__getitem__, profile.values()))
             story.profile = profile = dict(zip(profile, range(len(kept)), strict=True))
             story.weights = weights = kept
         story.norm = math.sqrt(sum(map(operator.mul, weights, weights)))

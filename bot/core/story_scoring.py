@@ -70,7 +70,7 @@ class StoryScoring(StoryIndex):
         when: datetime | None,
     ) -> _Candidate | None:
         """The candidate with its features and the fitted model's probability that it is the story."""
-        profile, marks = story.profile, story.marks
+        profile, mark = story.profile, story.mark
         shared = [token for token in vector if token in profile]
         # a name spelled another way in the other language (Prigoschin, Prigozhin) is shared too
         spelled = (
@@ -106,7 +106,7 @@ class StoryScoring(StoryIndex):
         entities = [
             token
             for token in distinctive
-            if features.kinds.get(token) in _ENTITY_KINDS or marks.get(token, 0) & ENTITY
+            if features.kinds.get(token) in _ENTITY_KINDS or mark(token) & ENTITY
         ]
         # common places and organisations that are rare together count as distinctive, and as one more
         # distinctive token for the set: "Russia", "Ukraine" and "Geneva" in one story, "US" and "Geneva" in
@@ -149,7 +149,7 @@ class StoryScoring(StoryIndex):
             # shared distinctive words that are no entity or event; shared headline words; the story's size
             "content": float(min(sum(t not in entity_set and t[:1] != EVENT_PREFIX for t in distinctive), 8)),
             "titles": float(
-                min(sum(bool(marks.get(t, 0) & TITLE) and t not in self._common for t in shared_title), 4)
+                min(sum(bool(mark(t) & TITLE) and t not in self._common for t in shared_title), 4)
             ),
             "size": min(math.log2(len(story.item_ids)), 5.0) if story.item_ids else 0.0,
         }
@@ -251,7 +251,7 @@ class StoryScoring(StoryIndex):
         return not (
             len(features.body) >= 5
             and story.body_words >= 5
-            and not any(token in features.body or story.marks.get(token, 0) & BODY for token in shared)
+            and not any(token in features.body or story.mark(token) & BODY for token in shared)
         )
 
     def _entity_runs(
@@ -298,9 +298,7 @@ class StoryScoring(StoryIndex):
             points = 0.5 if common else 1.0
             if len(members) >= 2 and not common:
                 points += 0.5
-            if not common and any(
-                token in features.title and story.marks.get(token, 0) & TITLE for token in members
-            ):
+            if not common and any(token in features.title and story.mark(token) & TITLE for token in members):
                 points += 0.5
             total += points
         return total
@@ -320,7 +318,7 @@ class StoryScoring(StoryIndex):
             if kind not in _ENTITY_KINDS or token in self._common:
                 continue  # a country, old or new, says nothing of whether the story moved on
             entity_weight += value
-            if not best.story.marks.get(token, 0) & ENTITY:
+            if not best.story.mark(token) & ENTITY:
                 new_weight += value
                 new_names += kind == "name"
                 if kind == "num" and token in features.title and best.member_score < SAME_MEMBER_SCORE:
