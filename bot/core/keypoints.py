@@ -21,6 +21,7 @@ from typing import Generic, TypeVar
 
 from bot.core import lang as lang_data
 from bot.core.analysis import Analysis, analyse
+from bot.core.figure_context import word_after, words_before
 from bot.core.figure_traits import compound_adjective, described, follows_name, no_single_value, spelled_out
 from bot.core.figures import figure_kind
 from bot.core.folding import fold_cached
@@ -285,13 +286,11 @@ class _Context:
         return before, after
 
     def _word_after(self, figure: Figure) -> str:
-        end = figure.start + len(figure.text)
-        found = words(self.text[end : end + 24])
-        return fold_cached(found[0]) if found else ""
+        return fold_cached(word_after(self.text, figure.start + len(figure.text))[0].rstrip("."))
 
     def _word_before(self, pos: int) -> str:
-        found = words(self.text[max(0, pos - 24) : pos])
-        return fold_cached(found[-1]) if found else ""
+        found = words_before(self.text, pos, 1)
+        return found[0] if found else ""
 
     def _topic_speaks(self, speaker: str | None, role: str | None) -> bool:
         """Whether the topic names the speaker or the speaker's role, computed once per speaker."""

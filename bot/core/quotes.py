@@ -186,12 +186,11 @@ class _Assembly:
         (`Christian Holzemer: …`, then `Holzemer: …`), each quoted from its start to the sentence that
         completes `_ANSWER_WORDS` words; none unless the text gives persons the word `_MIN_ANSWERS`
         times."""
-        surnames = {p.name.split()[-1]: p for p in self.people if len(p.name.split()) > 1}
         found: list[Quote] = []
         for label in labels:
             words = label.group(1).split()
-            person = surnames.get(words[-1])
-            if person is None or not all(w[:1].isupper() for w in words):
+            named = self.index.by_surname.get(words[-1])
+            if not named or not all(w[:1].isupper() for w in words):
                 continue
             start = label.end()
             end = self.text.find("\n", start)
@@ -203,7 +202,7 @@ class _Assembly:
                 if count >= _ANSWER_WORDS:
                     break
             if taken:
-                found.append(Quote(text=" ".join(taken), speaker=person.name, start=start))
+                found.append(Quote(text=" ".join(taken), speaker=named[-1].name, start=start))
         return found if len(found) >= _MIN_ANSWERS else []
 
     def add(self, span: QuoteSpan, found: Attribution | None, colon: bool) -> None:
@@ -373,7 +372,7 @@ def _sentence_speaker(tokens: list[tuple[str, int, int]], lang: str, text: str) 
 def _with_surname_mentions(people: list[Person], tokens: list[Token], text: str) -> list[Person]:
     """The people with every later mention of one by surname alone (`… Trump instead celebrated`): a
     pronoun after it refers to the person mentioned last, not to the last one introduced."""
-    by_surname = {p.name.split()[-1]: p for p in people if len(p.name.split()) > 1}
+    by_surname = PersonIndex.of(people).by_surname
     if not by_surname:
         return people
     first_at: dict[str, int] = {}
@@ -381,9 +380,10 @@ def _with_surname_mentions(people: list[Person], tokens: list[Token], text: str)
         first_at[p.name] = min(p.pos, first_at.get(p.name, p.pos))
     mentions = []
     for k, (word, start, _) in enumerate(tokens):
-        person = by_surname.get(word)
-        if person is None or start <= first_at[person.name]:
+        named = by_surname.get(word)
+        if not named or start <= first_at[named[-1].name]:
             continue
+        person = named[-1]
         if k and tokens[k - 1][0] == person.name.split()[0]:
             continue  # the full name again
         mentions.append(Person(person.name, start, person.roles, heads_sentence(text, tokens, k)))
