@@ -14,8 +14,13 @@ from datetime import datetime, timedelta
 from bot.core.stories import StoryFeatures, StoryGrouper
 from bot.model import StoryDecision, StoryItem
 from bot.store.ports import PipelineStore
+from bot.store.rows import RecentEntry
 
 log = logging.getLogger(__name__)
+
+# Stored entries read back per query at a catch-up: a window of 100,000 entries is never held whole
+# (as rows they took more memory than the stories they rebuild).
+CATCH_UP_BATCH = 2000
 
 
 class StoryWindow:
@@ -70,19 +75,28 @@ class StoryWindow:
         Each goes back into the story it was grouped into when stored, from the features stored
         with it: nothing is decided or analysed again, except entries stored before features were
         kept (analysed here, once)."""
-        recent_entries, self._last_entry_id = self.store.entries_after(
-            now - self.window, self._last_entry_id, self._own_items, text_of_analysed=False
-        )
-        for recent in recent_entries:
-            item = recent.story_item()
-            features = None
-            if recent.story_features is not None:
-                try:
-                    features = StoryFeatures.decode(recent.story_features)
-                except ValueError as exc:
-                    log.warning("entry %d: stored story features unreadable: %s", recent.entry_id, exc)
-            if recent.story is None:
-                self.grouper.assign(item, features)
-            else:
-                self.grouper.restore(item, recent.story, features)
+        since = now - self.window
+        while True:
+            batch, newest = self.store.entries_after(
+                since, self._last_entry_id, self._own_items, text_of_analysed=False, limit=CATCH_UP_BATCH
+            )
+            if newest == self._last_entry_id:
+                break
+            self._last_entry_id = newest
+            for recent in batch:
+                self._take_back(recent)
         self._own_items.clear()
+
+    def _take_back(self, recent: RecentEntry) -> None:
+        """A stored entry back into the story it was grouped into (or grouped now, if it has none)."""
+        item = recent.story_item()
+        features = None
+        if recent.story_features is not None:
+            try:
+                features = StoryFeatures.decode(recent.story_features)
+            except ValueError as exc:
+                log.warning("entry %d: stored story features unreadable: %s", recent.entry_id, exc)
+        if recent.story is None:
+            self.grouper.assign(item, features)
+        else:
+            self.grouper.restore(item, recent.story, features)

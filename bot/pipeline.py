@@ -67,6 +67,30 @@ def feed_lease_seconds(settings: Settings) -> float:
     return configured if configured is not None else 2 * settings.fetch.timeout_seconds + 60
 
 
+HISTORY_CHUNK = 500  # feeds whose stored publishing history one query reads
+History = list[tuple[str, datetime | None, datetime]]  # (key, published, first seen) of a feed's entries
+
+
+class _Histories:
+    """Each answered feed's stored publishing history, read `HISTORY_CHUNK` feeds at a time as the
+    cycle reaches them (in the order of `feed_ids`): one query per chunk, and never the whole fleet's
+    history in memory at once (100,000 stored entries' keys and dates, beside a full story window)."""
+
+    def __init__(self, store: PipelineStore, feed_ids: Sequence[int], since: datetime) -> None:
+        self._store = store
+        self._feed_ids = feed_ids
+        self._position = {feed_id: n for n, feed_id in enumerate(feed_ids)}
+        self._since = since
+        self._chunk: dict[int, History] = {}
+
+    def of(self, feed_id: int) -> History:
+        if feed_id not in self._chunk:
+            start = self._position[feed_id]
+            wanted = self._feed_ids[start : start + HISTORY_CHUNK]
+            self._chunk = self._store.publishing_histories(wanted, self._since)
+        return self._chunk[feed_id]
+
+
 @dataclass(frozen=True, slots=True)
 class _Cycle:
     """What every feed of one cycle is ingested against: read once, before the feeds."""
@@ -76,7 +100,7 @@ class _Cycle:
     audience: Audience
     known: Mapping[int, Mapping[str, StoredEntry]]  # per feed: the entries stored before, by key
     seen_as_other: Mapping[int, set[str]]  # per feed: keys stored under their other identity
-    histories: Mapping[int, Sequence[tuple[str, datetime | None, datetime]]]  # per feed: for its pace
+    histories: _Histories  # per feed: for its pace
     pushing: Collection[int]  # the feeds a WebSub hub pushes now
 
 
@@ -166,9 +190,9 @@ class Pipeline:
             for feed, (result, _) in zip(feeds, results, strict=True)
             if isinstance(result, FetchResult)
         ]
-        # What pacing needs (each feed's stored history, whether a hub pushes it) is read for every
-        # feed that answered at once; the 304s' new states are written in one transaction after the loop.
-        histories = self.store.publishing_histories(answered, now - LOOKBACK) if answered else {}
+        # What pacing needs (each feed's stored history, whether a hub pushes it) is read for many
+        # feeds that answered at once; the 304s' new states are written in one transaction after the loop.
+        histories = _Histories(self.store, answered, now - LOOKBACK)
         pushing = self.store.websub_pushing_feeds(now)
         quiet_states: list[tuple[int, FeedState]] = []
         cycle = _Cycle(now, report, audience, known, seen_as_other, histories, pushing)
@@ -184,7 +208,7 @@ class Pipeline:
                 if result.status == 304 or result.body is None:
                     report.not_modified += 1
                     quiet_states.append(
-                        (feed.id, self.pacer.not_modified(feed, result, histories[feed.id], pushing, now))
+                        (feed.id, self.pacer.not_modified(feed, result, histories.of(feed.id), pushing, now))
                     )
                     continue
                 if isinstance(parsed, ParseError):
@@ -364,7 +388,7 @@ class Pipeline:
             )
         report.new_entries += len(new)
         edit_interval = timedelta(seconds=self.settings.alerts.edit_interval_seconds)
-        state = self.pacer.answered(feed, result, parsed, now, cycle.histories[feed.id], cycle.pushing)
+        state = self.pacer.answered(feed, result, parsed, now, cycle.histories.of(feed.id), cycle.pushing)
         report.alerts += self.store.record_poll(feed.id, new, changed, outbox, state, now, edit_interval)
 
     def _grouped(

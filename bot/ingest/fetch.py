@@ -196,6 +196,14 @@ def _cache_seconds(headers: Mapping[str, str]) -> float | None:
     return None
 
 
+def _host_of(url: str) -> str:
+    """The URL's host name as the limits count it ("" for what is not a URL: `_fetch` reports it)."""
+    try:
+        return (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return ""
+
+
 def _reason(status: int, reason: str | None) -> str:
     return f"HTTP {status} {reason}".rstrip() if reason else f"HTTP {status}"
 
@@ -210,6 +218,11 @@ class Fetcher:
         rate = policy.host_requests_per_minute
         self._limiter = HostLimiter(rate, random.Random()) if rate else None
         self._unlimited = {host.strip().lower().rstrip(".") for host in policy.unlimited_hosts}
+        # connection slots taken before a request starts, so that its time cap counts from its turn
+        # (10,000 feeds of one host must not time out waiting in the connection pool) and a cycle's
+        # waiting polls hold no request state
+        self._slots = asyncio.Semaphore(policy.concurrency)
+        self._host_slots: dict[str, asyncio.Semaphore] = {}
 
     async def __aenter__(self) -> Fetcher:
         connector = aiohttp.TCPConnector(
@@ -247,9 +260,10 @@ class Fetcher:
         """GET `url` (conditionally when `etag`/`last_modified` are given) under the policy's caps."""
         if self._session is None:
             raise RuntimeError("Fetcher used outside `async with`")
-        await self._wait_turn(url)
+        host = _host_of(url)
+        await self._wait_turn(host)
         try:
-            async with asyncio.timeout(self.policy.timeout_seconds):
+            async with self._host_slot(host), self._slots, asyncio.timeout(self.policy.timeout_seconds):
                 return await self._fetch(url, etag, last_modified)
         except FetchError:
             raise
@@ -269,14 +283,17 @@ class Fetcher:
             detail = str(exc) or type(exc).__name__
             raise FetchError(f"{url}: connection failed ({detail})", kind="connection") from None
 
-    async def _wait_turn(self, url: str) -> None:
+    def _host_slot(self, host: str) -> asyncio.Semaphore:
+        """The host's connection slots (`per_host` of them), one set per host this fetcher has seen."""
+        slots = self._host_slots.get(host)
+        if slots is None:
+            slots = self._host_slots[host] = asyncio.Semaphore(self.policy.per_host)
+        return slots
+
+    async def _wait_turn(self, host: str) -> None:
         """Sleep until this request's slot in its host's per-minute budget (outside the time cap)."""
         if self._limiter is None:
             return
-        try:
-            host = (urlsplit(url).hostname or "").rstrip(".")
-        except ValueError:
-            return  # not a URL: _fetch reports it
         if host and host not in self._unlimited:
             wait = self._limiter.reserve(host, time.monotonic())
             if wait > 0:

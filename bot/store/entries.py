@@ -152,10 +152,13 @@ class SQLEntryStore(StoreBase):
         skip_items: Collection[str] = (),
         *,
         text_of_analysed: bool = True,
+        limit: int | None = None,
     ) -> tuple[list[RecentEntry], int]:
         """Entries first seen since `since` and stored after entry `after_id`, oldest first,
         except the story items in `skip_items` (those the caller grouped itself); and the newest
-        entry id looked at, skipped or not.
+        entry id looked at, skipped or not. With `limit`, only the first `limit` entries are looked
+        at, so that a caller can read a large window in batches (the newest id is where the next
+        batch starts).
 
         Story grouping rebuilds itself from these at start-up and catches up with what other
         processes stored since; it reads their stored features, so it asks for no text
@@ -166,11 +169,13 @@ class SQLEntryStore(StoreBase):
         newest = after_id
         with self._tx() as conn:
             wanted = []
-            for r in conn.execute(
+            identities = (
                 select(entries.c.id, entries.c.feed_id, entries.c.key)
                 .where(entries.c.first_seen_at >= since, entries.c.id > after_id)
                 .order_by(entries.c.id)
-            ):
+                .limit(limit)
+            )
+            for r in conn.execute(identities):
                 newest = max(newest, r.id)
                 if story_item_id(r.feed_id, r.key) not in skip_items:
                     wanted.append(r.id)

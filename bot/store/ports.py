@@ -76,6 +76,7 @@ class EntryStore(Protocol):
         skip_items: Collection[str] = (),
         *,
         text_of_analysed: bool = True,
+        limit: int | None = None,
     ) -> tuple[list[RecentEntry], int]: ...
 
     def recent_entries(self, since: datetime, after_id: int = 0) -> list[RecentEntry]: ...

@@ -331,6 +331,23 @@ def test_per_host_limit_bounds_parallel_connections() -> None:
     assert most[0] <= 3
 
 
+def test_time_cap_counts_from_a_requests_turn_not_from_its_wait_for_a_connection() -> None:
+    """Many feeds of one host: each answers within the cap, so none may time out while it waits its turn."""
+
+    async def feed(request: web.Request) -> web.Response:
+        await asyncio.sleep(0.2)
+        return web.Response(body=FEED)
+
+    async def scenario() -> list[FetchResult | BaseException]:
+        policy = FetchPolicy(allow_private_hosts=("127.0.0.1",), per_host=2, timeout_seconds=0.6)
+        async with serve({"/feed": feed}) as base, Fetcher(policy) as fetcher:
+            polls = (fetcher.fetch(f"{base}/feed?{i}") for i in range(12))  # 6 turns of 0.2 s each
+            return await asyncio.gather(*polls, return_exceptions=True)
+
+    results = run(scenario())
+    assert [r.body if isinstance(r, FetchResult) else r for r in results] == [FEED] * 12
+
+
 # --------------------------------------------------------------------------- full text of teaser-only entries
 
 ARTICLE = """<!DOCTYPE html><html lang="de"><head><title>Haushalt</title></head><body>

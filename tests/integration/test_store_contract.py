@@ -303,6 +303,16 @@ def test_story_grouping_reads_back_the_window_in_order(any_store: AnyStore) -> N
     )
     assert [r.title for r in skipped] == ["title c"] and newest_too == newest
     assert any_store.entries_after(NOW + timedelta(minutes=1))[0][0].title == "title c"
+    # a large window is read in batches: each looks at `limit` entries (skipped ones count) and says
+    # where the next one starts, until a batch looks at nothing
+    since, start, titles = NOW - timedelta(hours=1), 0, []
+    while True:
+        batch, start_next = any_store.entries_after(since, start, {recent[1].story_item_id}, limit=1)
+        if start_next == start:
+            break
+        titles.append([r.title for r in batch])
+        start = start_next
+    assert titles == [["title a"], [], ["title c"]] and start == newest
     reports = any_store.story_reports(["s1", "s3"])
     assert sorted(reports["s1"]) == [(str(feed.id), NOW), (str(other.id), NOW + timedelta(minutes=5))]
     assert reports["s3"] == []

@@ -73,13 +73,18 @@ class MemoryEntries(MemoryTables):
         skip_items: Collection[str] = (),
         *,
         text_of_analysed: bool = True,
+        limit: int | None = None,
     ) -> tuple[list[RecentEntry], int]:
         """Entries of the window after `after_id`, oldest first, except `skip_items`; and the
-        newest id looked at. Text is left out of analysed entries unless `text_of_analysed`."""
-        newest, found = after_id, []
+        newest id looked at (at most `limit` looked at). Text is left out of analysed entries
+        unless `text_of_analysed`."""
+        newest, found, looked_at = after_id, [], 0
         for entry_id, entry in sorted(self._entries.items()):
             if entry_id <= after_id or entry["first_seen_at"] < since:
                 continue
+            if limit is not None and looked_at == limit:
+                break
+            looked_at += 1
             newest = max(newest, entry_id)
             item = story_item_id(entry["feed_id"], entry["key"])
             if item in skip_items:
