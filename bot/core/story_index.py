@@ -10,7 +10,7 @@ import math
 import operator
 from array import array
 from collections import deque
-from collections.abc import Iterable, KeysView, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -117,9 +117,11 @@ class StoryIndex:
         # the stories themselves
         self._pooled = pooled
         self._holders: dict[str, set[int]] = {}
-        # token -> the last `_MAX_POSTINGS` live stories whose profile took it (insertion order): where
-        # candidates are looked up, so that a token of many stories still finds the recent ones
-        self._lookup: dict[str, dict[int, None]] = {}
+        # token -> the last `_MAX_POSTINGS` live stories whose profile took it (in the order they took
+        # it): where candidates are looked up, so that a token of many stories still finds the recent
+        # ones. A list, not an ordered set: a story is in it at most once (it holds the token in its
+        # profile), and a window's token lists cost a seventh of the memory of dicts
+        self._lookup: dict[str, list[int]] = {}
         self._in_language: dict[str, set[int]] = {}  # language -> live stories with a member in it
         self._by_item: dict[str, int] = {}  # item id -> story seq
         self._expiry: list[tuple[datetime, int]] = []  # (last time, story seq); stale entries skipped
@@ -249,12 +251,12 @@ class StoryIndex:
         """Stories sharing two of the entry's distinctive tokens (one is enough for a story in another
         language, whose other words may be spelled differently), best overlap first."""
         lookup = self._lookup
-        lists: list[tuple[float, KeysView[int]]] = []
+        lists: list[tuple[float, list[int]]] = []
         # the vector is in the order of its weights, strongest first (`_vector`)
         for token, value in itertools.islice(vector.items(), _QUERY_TOKENS):
             holders = lookup.get(token)
             if holders is not None:
-                lists.append((value, holders.keys()))
+                lists.append((value, holders))
         if not lists:
             return []
         # the stories holding two or more of the looked-up tokens, found by set operations in C; the
@@ -276,7 +278,7 @@ class StoryIndex:
         for value, postings in lists:
             if len(ranked) >= _MAX_CANDIDATES and -value > ranked[-1][0]:
                 break
-            single = heapq.nsmallest(_MAX_CANDIDATES, postings - several - same_language)
+            single = heapq.nsmallest(_MAX_CANDIDATES, set(postings).difference(several, same_language))
             if single:
                 ranked = heapq.nsmallest(_MAX_CANDIDATES, ranked + [(-value, seq) for seq in single])
         stories = self._stories
@@ -390,10 +392,10 @@ class StoryIndex:
                     self._holders.setdefault(token, set()).add(story.seq)
                 if story.cut:
                     story.cut.discard(token)
-                recent = self._lookup.setdefault(token, {})
-                recent[story.seq] = None
+                recent = self._lookup.setdefault(token, [])
+                recent.append(story.seq)
                 if len(recent) > _MAX_POSTINGS:
-                    del recent[next(iter(recent))]  # the story that took it longest ago
+                    del recent[0]  # the story that took it longest ago
                 slot = profile[token] = len(weights)
                 weights.append(0.0)
                 dropped = story.dropped_marks
@@ -434,8 +436,8 @@ class StoryIndex:
             if not holders:
                 del self._holders[token]
         recent = self._lookup.get(token)
-        if recent is not None:
-            recent.pop(seq, None)
+        if recent is not None and seq in recent:  # not there when newer stories pushed it out
+            recent.remove(seq)
             if not recent:
                 del self._lookup[token]
 
