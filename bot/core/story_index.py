@@ -8,6 +8,7 @@ import heapq
 import itertools
 import math
 import operator
+import sys
 from array import array
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -330,7 +331,9 @@ class StoryIndex:
         """Add the entry to the story; `member_score` is how alike it is to the closest member, when known.
         A near-duplicate of a member joins the profile but is not compared one by one: it would only
         repeat that member."""
-        member = _Member(item.id, item.source, item.title, tuple(vector), array("d", vector.values()))
+        # one string per outlet, however many of its reports the window holds
+        source = sys.intern(item.source)
+        member = _Member(item.id, source, item.title, tuple(vector), array("d", vector.values()))
         own = _plausible(item.published)
         if own is not None:
             dated = story.dated
