@@ -274,7 +274,9 @@ def score(items: Sequence[Item], weights: Weights, verbose: bool = False) -> Sco
         if verbose and points is not None:
             if not figure_right(points.figure, item.gold["figures"]):
                 due = [f"{g['value']:g} {'/'.join(g.get('unit_any', []))}" for g in item.gold["figures"]]
-                print(f"  figure miss {item.id}: {points.figure.text if points.figure else None!r}, due {due}")
+                print(
+                    f"  figure miss {item.id}: {points.figure.text if points.figure else None!r}, due {due}"
+                )
             golds = item.gold["quotes"]
             if golds and not any(quote_right(points.quote, g["text"]) for g in golds):
                 print(f"  quote miss {item.id}: {(points.quote.text if points.quote else '')[:70]!r}")
