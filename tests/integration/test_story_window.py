@@ -3,6 +3,7 @@ is back in its story, and a later report still finds its thread."""
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -78,3 +79,20 @@ def test_a_restarted_window_read_in_batches_keeps_every_story(
     )
     decision, _ = restarted.group(later)
     assert decision.story == stories[0] and decision.relation != "new"
+
+
+def test_the_cyclic_collector_runs_again_after_a_catch_up_even_a_failed_one(sqlite_store: Store) -> None:
+    """The rebuild pauses the collector for speed; a process left without it would leak cycles."""
+    _store_as_ingest_does(sqlite_store)
+    StoryWindow(sqlite_store, timedelta(hours=72)).catch_up(NOW + timedelta(hours=2))
+    assert gc.isenabled()
+
+    class Failing:
+        def entries_after(self, *args: object, **kwargs: object) -> object:
+            assert not gc.isenabled(), "the catch-up runs with the collector paused"
+            raise OSError("database went away")
+
+    window = StoryWindow(Failing(), timedelta(hours=72))  # type: ignore[arg-type]
+    with pytest.raises(OSError):
+        window.catch_up(NOW)
+    assert gc.isenabled()
