@@ -24,6 +24,7 @@ def _config(tmp_path: Path, server: FeedServer, *feeds: str, topics: tuple[str, 
         "[fetch]",
         'allow_private_hosts = ["127.0.0.1"]',
         "timeout_seconds = 5",
+        "full_text_below_chars = 0",  # no article pages: the items link to hosts that do not exist
         "[schedule]",
         "tick_seconds = 1",
         "min_interval_seconds = 1",

@@ -193,7 +193,8 @@ def test_an_english_report_an_hour_after_a_german_alert_joins_its_thread_and_a_c
     start = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
     config = Settings(
         data_dir=tmp_path,
-        fetch={"allow_private_hosts": ["127.0.0.1"], "timeout_seconds": 5},
+        # no article pages: the items link to hosts that do not exist
+        fetch={"allow_private_hosts": ["127.0.0.1"], "timeout_seconds": 5, "full_text_below_chars": 0},
         alerts={"edit_interval_seconds": 0},
     )
     with feed_server() as server:

@@ -75,6 +75,7 @@ def newsbot_serve(tmp_path: Path, standin: SlackStandin, feeds: FeedServer, *pat
         "[fetch]",
         'allow_private_hosts = ["127.0.0.1"]',
         "timeout_seconds = 5",
+        "full_text_below_chars = 0",  # no article pages: the items link to hosts that do not exist
         "[schedule]",
         "tick_seconds = 0.5",
         "min_interval_seconds = 0.5",
