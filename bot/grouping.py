@@ -78,7 +78,8 @@ class StoryWindow:
         kept (analysed here, once)."""
         since = now - self.window
         # a rebuild allocates millions of objects and frees few: the cyclic collector's passes over
-        # them found nothing and cost an eighth of its time, so it waits until the rebuild is done
+        # them found nothing and cost about a fifth of its time (14.4 -> 11.6 s CPU for 100,000 entries),
+        # so it waits until the rebuild is done
         collecting = gc.isenabled()
         gc.disable()
         try:
